@@ -124,6 +124,11 @@ impl StrColumnBuilder {
         self.col.ends.is_empty()
     }
 
+    /// A value already pushed.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.col.get(i)
+    }
+
     pub fn finish(mut self) -> StrColumn {
         self.col.data.shrink_to_fit();
         self.col
