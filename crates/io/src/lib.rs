@@ -1,1 +1,32 @@
-//! toklon-io
+//! The I/O edge of toklon.
+//!
+//! Everything that touches Arrow, Parquet or CSV lives here, so that the algorithm
+//! crates work on plain typed columns. Two directions:
+//!
+//! - **Reading** ([`read_source`]): a population, households or registry file, CSV or
+//!   Parquet, with its own column names mapped onto the contract's canonical ones, into a
+//!   [`toklon_types::Table`] of text columns. Rows that cannot be used become
+//!   [`Reject`]s with a [`RejectReason`] and the read goes on; what stops a read (an
+//!   unreadable or corrupt file, a missing required column) is an [`IoError`] naming the
+//!   file and column.
+//! - **Writing** ([`OutTable`]): output tables as Parquet, and as CSV with a UTF-8 BOM so
+//!   spreadsheets open Thai text correctly.
+//!
+//! ```no_run
+//! use toklon_io::{SourceKind, SourceSpec, read_source};
+//! let spec = SourceSpec::new("population", "data/population.csv", SourceKind::Population);
+//! let read = read_source(&spec).expect("readable");
+//! println!("{} rows kept, {} rejected", read.table.len(), read.rejects.len());
+//! ```
+
+mod error;
+mod read;
+mod reject;
+mod source;
+mod write;
+
+pub use error::IoError;
+pub use read::{Read, read_columns, read_source};
+pub use reject::{Reject, RejectReason};
+pub use source::{SourceKind, SourceSpec};
+pub use write::{OutColumn, OutTable};

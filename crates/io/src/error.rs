@@ -1,0 +1,80 @@
+use std::path::PathBuf;
+
+/// What stops a read or a write. Row-level damage is never an error: it is a
+/// [`crate::Reject`].
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    #[error("{path}: cannot open: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: is a folder, not a file")]
+    IsFolder { path: PathBuf },
+    #[error("{path}: unknown file type (expected .csv or .parquet)")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}: missing required column `{column}`{}", mapped_note(.mapped_from))]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        /// The file's own name for it, when the job config mapped one.
+        mapped_from: Option<String>,
+    },
+    #[error("{path}: the CSV header cannot be read: {message}")]
+    CsvHeader { path: PathBuf, message: String },
+    #[error("{path}: read failed after row {row}: {source}")]
+    CsvIo {
+        path: PathBuf,
+        row: u64,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a readable Parquet file: {source}")]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{path}: Parquet data is corrupt near row {row}: {source}")]
+    ParquetData {
+        path: PathBuf,
+        row: u64,
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
+    #[error("{path}: column `{column}` has type {found}, which cannot be read as text")]
+    ColumnType {
+        path: PathBuf,
+        column: String,
+        found: String,
+    },
+    #[error("{path}: more than 4 GiB of text in column `{column}` or more than 4 billion rows")]
+    TooLarge { path: PathBuf, column: String },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write Parquet: {source}")]
+    WriteParquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("output table `{table}`: column `{column}` has {found} rows, expected {expected}")]
+    RaggedOutput {
+        table: String,
+        column: String,
+        expected: usize,
+        found: usize,
+    },
+}
+
+fn mapped_note(mapped: &Option<String>) -> String {
+    match mapped {
+        Some(m) => format!(" (mapped from `{m}` in the job config)"),
+        None => String::new(),
+    }
+}

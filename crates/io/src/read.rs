@@ -1,0 +1,536 @@
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+
+use arrow_array::{Array, StringArray};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use toklon_types::{StrColumnBuilder, Table, columns as col};
+
+use crate::{IoError, Reject, RejectReason, SourceKind, SourceSpec};
+
+/// Rows handed to the reader per Parquet batch.
+const BATCH_ROWS: usize = 65_536;
+
+/// The result of reading one source: the usable rows and the rejected ones.
+#[derive(Debug)]
+pub struct Read {
+    pub table: Table,
+    pub rejects: Vec<Reject>,
+    /// Data rows in the file (kept + rejected).
+    pub rows_read: u64,
+}
+
+/// Reads a contract source (CSV or Parquet, by extension).
+pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
+    let meta = std::fs::metadata(&spec.path).map_err(|source| IoError::Open {
+        path: spec.path.clone(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(IoError::IsFolder {
+            path: spec.path.clone(),
+        });
+    }
+    let ext = spec
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv") => read_csv(spec, b','),
+        Some("tsv") => read_csv(spec, b'\t'),
+        Some("parquet" | "pq") => read_parquet(spec),
+        _ => Err(IoError::UnknownFormat {
+            path: spec.path.clone(),
+        }),
+    }
+}
+
+/// Where each canonical column sits in the file: `slots[0]` is the id, then
+/// `SourceKind::wanted` in order; `None` for an optional column the file lacks.
+struct Layout {
+    names: Vec<&'static str>,
+    slots: Vec<Option<usize>>,
+}
+
+impl Layout {
+    fn resolve(spec: &SourceSpec, header: &[String]) -> Result<Layout, IoError> {
+        let mut names = vec![spec.kind.id_column()];
+        names.extend(spec.kind.wanted());
+        let required = spec.required();
+        let mut slots = Vec::with_capacity(names.len());
+        for &canonical in &names {
+            let mapped = spec.columns.get(canonical);
+            let wanted = mapped.map(String::as_str).unwrap_or(canonical);
+            let found = header.iter().position(|h| h == wanted).or_else(|| {
+                header
+                    .iter()
+                    .position(|h| h.trim().eq_ignore_ascii_case(wanted.trim()))
+            });
+            if found.is_none() && (mapped.is_some() || required.contains(&canonical)) {
+                return Err(IoError::MissingColumn {
+                    path: spec.path.clone(),
+                    column: canonical.to_string(),
+                    mapped_from: mapped.cloned(),
+                });
+            }
+            slots.push(found);
+        }
+        Ok(Layout { names, slots })
+    }
+}
+
+/// Applies the row rules of the contract and accumulates the kept rows.
+struct Collector<'s> {
+    spec: &'s SourceSpec,
+    rows: Vec<u32>,
+    ids: StrColumnBuilder,
+    cols: Vec<StrColumnBuilder>,
+    /// Hash of an id → index of the kept row holding it (collisions checked).
+    seen: HashMap<u64, u32>,
+    /// Ids whose hash collided with a different id; rare, so a plain map.
+    seen_collided: HashMap<String, u32>,
+    rejects: Vec<Reject>,
+    rows_read: u64,
+    /// Indices (into `cols`) of national_id, first_name, last_name for the
+    /// no-identifiers rule; registries only.
+    identifier_slots: Option<[Option<usize>; 3]>,
+}
+
+impl<'s> Collector<'s> {
+    fn new(spec: &'s SourceSpec, layout: &Layout) -> Collector<'s> {
+        let ncols = layout.names.len() - 1;
+        let identifier_slots = (spec.kind == SourceKind::Registry).then(|| {
+            let pos = |c: &str| layout.names[1..].iter().position(|n| *n == c);
+            [
+                pos(col::NATIONAL_ID),
+                pos(col::FIRST_NAME),
+                pos(col::LAST_NAME),
+            ]
+        });
+        Collector {
+            spec,
+            rows: Vec::new(),
+            ids: StrColumnBuilder::default(),
+            cols: (0..ncols).map(|_| StrColumnBuilder::default()).collect(),
+            seen: HashMap::new(),
+            seen_collided: HashMap::new(),
+            rejects: Vec::new(),
+            rows_read: 0,
+            identifier_slots,
+        }
+    }
+
+    fn reject(&mut self, row: u64, record_id: Option<&str>, reason: RejectReason) {
+        self.rejects.push(Reject {
+            source: self.spec.name.clone(),
+            row,
+            record_id: record_id.map(str::to_string),
+            reason,
+        });
+    }
+
+    /// Offers one decoded row: `values[0]` is the id, then the wanted columns.
+    fn push(&mut self, row: u64, values: &[Option<&str>]) -> Result<(), IoError> {
+        let id = values[0].map(str::trim).filter(|s| !s.is_empty());
+        let Some(id) = id else {
+            self.reject(row, None, RejectReason::MissingRecordId);
+            return Ok(());
+        };
+        if let Some(slots) = self.identifier_slots {
+            let present = slots.iter().any(|s| {
+                s.and_then(|i| values[i + 1])
+                    .is_some_and(|v| !v.trim().is_empty())
+            });
+            if !present {
+                self.reject(row, Some(id), RejectReason::NoIdentifiers);
+                return Ok(());
+            }
+        }
+        if let Some(first) = self.first_row_of(id) {
+            self.reject(row, Some(id), RejectReason::DuplicateRecordId { first_row: first });
+            return Ok(());
+        }
+        let kept = self.rows.len() as u32;
+        let row32 = u32::try_from(row).map_err(|_| self.too_large(col::RECORD_ID))?;
+        self.rows.push(row32);
+        self.ids
+            .push(Some(id))
+            .map_err(|_| self.too_large(col::RECORD_ID))?;
+        for (i, b) in self.cols.iter_mut().enumerate() {
+            if b.push(values[i + 1]).is_err() {
+                return Err(IoError::TooLarge {
+                    path: self.spec.path.clone(),
+                    column: "(a text column)".into(),
+                });
+            }
+        }
+        self.remember(id, kept);
+        Ok(())
+    }
+
+    fn too_large(&self, column: &str) -> IoError {
+        IoError::TooLarge {
+            path: self.spec.path.clone(),
+            column: column.to_string(),
+        }
+    }
+
+    fn hash(id: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        id.hash(&mut h);
+        h.finish()
+    }
+
+    /// File row of the kept row with this id, if any.
+    fn first_row_of(&self, id: &str) -> Option<u64> {
+        let kept = match self.seen.get(&Self::hash(id)) {
+            None => return None,
+            Some(&k) if self.ids.get(k as usize) == Some(id) => k,
+            Some(_) => *self.seen_collided.get(id)?,
+        };
+        Some(u64::from(self.rows[kept as usize]))
+    }
+
+    fn remember(&mut self, id: &str, kept: u32) {
+        use std::collections::hash_map::Entry;
+        match self.seen.entry(Self::hash(id)) {
+            Entry::Vacant(e) => {
+                e.insert(kept);
+            }
+            Entry::Occupied(_) => {
+                self.seen_collided.insert(id.to_string(), kept);
+            }
+        }
+    }
+
+    fn finish(self, layout: &Layout) -> Read {
+        let mut columns = std::collections::BTreeMap::new();
+        for ((name, slot), b) in layout.names[1..]
+            .iter()
+            .zip(&layout.slots[1..])
+            .zip(self.cols)
+        {
+            if slot.is_some() {
+                columns.insert(*name, b.finish());
+            }
+        }
+        Read {
+            table: Table {
+                source: self.spec.name.clone(),
+                rows: self.rows,
+                ids: self.ids.finish(),
+                columns,
+            },
+            rejects: self.rejects,
+            rows_read: self.rows_read,
+        }
+    }
+}
+
+fn read_csv(spec: &SourceSpec, delimiter: u8) -> Result<Read, IoError> {
+    let path = &spec.path;
+    let file = File::open(path).map_err(|source| IoError::Open {
+        path: path.clone(),
+        source,
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let header: Vec<String> = match rdr.byte_headers() {
+        Ok(h) => h
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let s = String::from_utf8_lossy(f);
+                // A UTF-8 BOM is allowed before the header and ignored.
+                let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
+                s.trim().to_string()
+            })
+            .collect(),
+        Err(e) => return Err(csv_fatal(path, 0, e)),
+    };
+    let layout = Layout::resolve(spec, &header)?;
+    let mut c = Collector::new(spec, &layout);
+    let mut record = csv::ByteRecord::new();
+    let mut row: u64 = 0;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                row += 1;
+                c.rows_read += 1;
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(csv_fatal(path, row - 1, e));
+                }
+                c.reject(row, None, RejectReason::Undecodable);
+                continue;
+            }
+        }
+        row += 1;
+        c.rows_read += 1;
+        if record.len() != header.len() {
+            let id = layout.slots[0]
+                .and_then(|i| record.get(i))
+                .and_then(|f| std::str::from_utf8(f).ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            c.reject(
+                row,
+                id,
+                RejectReason::WrongFieldCount {
+                    expected: header.len(),
+                    found: record.len(),
+                },
+            );
+            continue;
+        }
+        // A small per-row vector of borrowed slices; the record buffer itself is reused.
+        let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.slots.len());
+        let mut bad_column = None;
+        for (k, slot) in layout.slots.iter().enumerate() {
+            let v = match slot.and_then(|i| record.get(i)) {
+                None => None,
+                Some(bytes) => match std::str::from_utf8(bytes) {
+                    Ok(s) => Some(s),
+                    Err(_) => {
+                        bad_column = Some(layout.names[k]);
+                        None
+                    }
+                },
+            };
+            values.push(v);
+        }
+        if let Some(column) = bad_column {
+            let id = values[0].map(str::trim).filter(|s| !s.is_empty());
+            c.reject(
+                row,
+                id,
+                RejectReason::InvalidUtf8 {
+                    column: column.to_string(),
+                },
+            );
+            continue;
+        }
+        c.push(row, &values)?;
+    }
+    Ok(c.finish(&layout))
+}
+
+fn csv_fatal(path: &Path, row: u64, e: csv::Error) -> IoError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => IoError::CsvIo {
+            path: path.to_path_buf(),
+            row,
+            source,
+        },
+        other => IoError::CsvHeader {
+            path: path.to_path_buf(),
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+fn read_parquet(spec: &SourceSpec) -> Result<Read, IoError> {
+    let path = &spec.path;
+    let file = File::open(path).map_err(|source| IoError::Open {
+        path: path.clone(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| {
+        IoError::Parquet {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    let header: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let layout = Layout::resolve(spec, &header)?;
+    let mut roots: Vec<usize> = layout.slots.iter().flatten().copied().collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|source| IoError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+    let mut c = Collector::new(spec, &layout);
+    let mut row: u64 = 0;
+    for batch in reader {
+        let batch = batch.map_err(|source| IoError::ParquetData {
+            path: path.clone(),
+            row,
+            source,
+        })?;
+        // Every wanted column as text: dates become ISO, integers and booleans their
+        // plain writing, so typed and text files go through one parser later.
+        let mut texts: Vec<Option<StringArray>> = Vec::with_capacity(layout.slots.len());
+        for slot in &layout.slots {
+            let Some(i) = slot else {
+                texts.push(None);
+                continue;
+            };
+            let name = &header[*i];
+            let Some(array) = batch.column_by_name(name) else {
+                texts.push(None);
+                continue;
+            };
+            texts.push(Some(as_text(path, name, array.as_ref())?));
+        }
+        let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.slots.len());
+        for r in 0..batch.num_rows() {
+            row += 1;
+            c.rows_read += 1;
+            values.clear();
+            values.extend(
+                texts
+                    .iter()
+                    .map(|t| t.as_ref().and_then(|a| (!a.is_null(r)).then(|| a.value(r)))),
+            );
+            c.push(row, &values)?;
+        }
+    }
+    Ok(c.finish(&layout))
+}
+
+fn as_text(path: &Path, name: &str, array: &dyn Array) -> Result<StringArray, IoError> {
+    let unreadable = || IoError::ColumnType {
+        path: path.to_path_buf(),
+        column: name.to_string(),
+        found: array.data_type().to_string(),
+    };
+    let readable = matches!(
+        array.data_type(),
+        DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Boolean
+            | DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Date32
+            | DataType::Date64
+            | DataType::Timestamp(_, _)
+            | DataType::Decimal128(_, _)
+            | DataType::Dictionary(_, _)
+            | DataType::Null
+    );
+    if !readable {
+        return Err(unreadable());
+    }
+    let cast = arrow_cast::cast(array, &DataType::Utf8).map_err(|_| unreadable())?;
+    cast.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(unreadable)
+}
+
+/// Reads the named columns of any CSV or Parquet file as text, every row kept (for
+/// side files such as ground truth). A missing column is an error naming the file.
+pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::StrColumn>, IoError> {
+    let open = |source| IoError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let missing = |column: &str| IoError::MissingColumn {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+        mapped_from: None,
+    };
+    let mut builders: Vec<StrColumnBuilder> = names.iter().map(|_| StrColumnBuilder::default()).collect();
+    let too_large = |column: &str| IoError::TooLarge {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+    };
+    let is_parquet = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("parquet" | "pq")
+    );
+    if is_parquet {
+        let file = File::open(path).map_err(open)?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| {
+            IoError::Parquet {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        for n in names {
+            if builder.schema().field_with_name(n).is_err() {
+                return Err(missing(n));
+            }
+        }
+        let reader = builder
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|source| IoError::Parquet {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut row = 0u64;
+        for batch in reader {
+            let batch = batch.map_err(|source| IoError::ParquetData {
+                path: path.to_path_buf(),
+                row,
+                source,
+            })?;
+            for (n, b) in names.iter().zip(builders.iter_mut()) {
+                let array = batch.column_by_name(n).ok_or_else(|| missing(n))?;
+                let text = as_text(path, n, array.as_ref())?;
+                for v in text.iter() {
+                    b.push(v).map_err(|_| too_large(n))?;
+                }
+            }
+            row += batch.num_rows() as u64;
+        }
+    } else {
+        let file = File::open(path).map_err(open)?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(std::io::BufReader::new(file));
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(|e| csv_fatal(path, 0, e))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        let slots: Vec<usize> = names
+            .iter()
+            .map(|n| header.iter().position(|h| h == n).ok_or_else(|| missing(n)))
+            .collect::<Result<_, _>>()?;
+        let mut record = csv::StringRecord::new();
+        let mut row = 0u64;
+        loop {
+            match rdr.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(csv_fatal(path, row, e)),
+            }
+            row += 1;
+            for (&i, (n, b)) in slots.iter().zip(names.iter().zip(builders.iter_mut())) {
+                b.push(record.get(i)).map_err(|_| too_large(n))?;
+            }
+        }
+    }
+    Ok(builders.into_iter().map(StrColumnBuilder::finish).collect())
+}

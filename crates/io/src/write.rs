@@ -1,0 +1,244 @@
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, ListArray, RecordBatch, StringArray,
+    UInt32Array, UInt64Array,
+};
+use arrow_schema::{Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::IoError;
+
+/// One output column, built from plain Rust values.
+#[derive(Clone, Debug)]
+pub struct OutColumn {
+    name: String,
+    array: ArrayRef,
+}
+
+impl OutColumn {
+    pub fn str<'a, I: IntoIterator<Item = Option<&'a str>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<StringArray>()))
+    }
+
+    pub fn f64<I: IntoIterator<Item = Option<f64>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<Float64Array>()))
+    }
+
+    pub fn u32<I: IntoIterator<Item = Option<u32>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<UInt32Array>()))
+    }
+
+    pub fn u64<I: IntoIterator<Item = Option<u64>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<UInt64Array>()))
+    }
+
+    pub fn i32<I: IntoIterator<Item = Option<i32>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<Int32Array>()))
+    }
+
+    pub fn bool<I: IntoIterator<Item = Option<bool>>>(name: &str, values: I) -> OutColumn {
+        Self::wrap(name, Arc::new(values.into_iter().collect::<BooleanArray>()))
+    }
+
+    /// A list-of-strings column (e.g. `schemes`); every row is a list, possibly empty.
+    pub fn str_list<'a, I, J>(name: &str, rows: I) -> OutColumn
+    where
+        I: IntoIterator<Item = J>,
+        J: IntoIterator<Item = &'a str>,
+    {
+        let mut b = ListBuilder::new(StringBuilder::new());
+        for row in rows {
+            for v in row {
+                b.values().append_value(v);
+            }
+            b.append(true);
+        }
+        Self::wrap(name, Arc::new(b.finish()))
+    }
+
+    fn wrap(name: &str, array: ArrayRef) -> OutColumn {
+        OutColumn {
+            name: name.to_string(),
+            array,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn len(&self) -> usize {
+        self.array.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.array.is_empty()
+    }
+
+    /// The value at `row` as CSV text (lists joined with `; `, nulls empty).
+    fn csv_value(&self, row: usize, out: &mut String) {
+        out.clear();
+        let a = self.array.as_ref();
+        if a.is_null(row) {
+            return;
+        }
+        let any = a.as_any();
+        if let Some(s) = any.downcast_ref::<StringArray>() {
+            out.push_str(s.value(row));
+        } else if let Some(v) = any.downcast_ref::<Float64Array>() {
+            out.push_str(&format_f64(v.value(row)));
+        } else if let Some(v) = any.downcast_ref::<UInt32Array>() {
+            out.push_str(&v.value(row).to_string());
+        } else if let Some(v) = any.downcast_ref::<UInt64Array>() {
+            out.push_str(&v.value(row).to_string());
+        } else if let Some(v) = any.downcast_ref::<Int32Array>() {
+            out.push_str(&v.value(row).to_string());
+        } else if let Some(v) = any.downcast_ref::<BooleanArray>() {
+            out.push_str(if v.value(row) { "true" } else { "false" });
+        } else if let Some(l) = any.downcast_ref::<ListArray>() {
+            let inner = l.value(row);
+            if let Some(s) = inner.as_any().downcast_ref::<StringArray>() {
+                for (k, v) in s.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str("; ");
+                    }
+                    out.push_str(v.unwrap_or(""));
+                }
+            }
+        }
+    }
+}
+
+/// Floats in CSV: at most 6 decimals, no trailing zeros, so lists stay readable.
+fn format_f64(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// An output table: named columns of equal length.
+#[derive(Clone, Debug)]
+pub struct OutTable {
+    pub name: String,
+    columns: Vec<OutColumn>,
+}
+
+impl OutTable {
+    pub fn new(name: impl Into<String>) -> OutTable {
+        OutTable {
+            name: name.into(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// Adds a column (builder style).
+    pub fn with(mut self, column: OutColumn) -> OutTable {
+        self.columns.push(column);
+        self
+    }
+
+    pub fn push(&mut self, column: OutColumn) {
+        self.columns.push(column);
+    }
+
+    pub fn columns(&self) -> &[OutColumn] {
+        &self.columns
+    }
+
+    /// Rows (0 for a table without columns).
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, OutColumn::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn batch(&self) -> Result<RecordBatch, IoError> {
+        let expected = self.len();
+        for c in &self.columns {
+            if c.len() != expected {
+                return Err(IoError::RaggedOutput {
+                    table: self.name.clone(),
+                    column: c.name.clone(),
+                    expected,
+                    found: c.len(),
+                });
+            }
+        }
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| Field::new(&c.name, c.array.data_type().clone(), true))
+            .collect();
+        let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| c.array.clone()).collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| {
+            IoError::WriteParquet {
+                path: self.name.clone().into(),
+                source: e.into(),
+            }
+        })
+    }
+
+    /// Writes the table as one Parquet file (zstd), closing it properly.
+    pub fn write_parquet(&self, path: &Path) -> Result<(), IoError> {
+        let batch = self.batch()?;
+        let file = File::create(path).map_err(|source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_created_by("toklon".to_string())
+            .build();
+        let wrap = |source| IoError::WriteParquet {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(wrap)?;
+        w.write(&batch).map_err(wrap)?;
+        w.close().map_err(wrap)?;
+        Ok(())
+    }
+
+    /// Writes the table as CSV with a UTF-8 BOM (so spreadsheets read Thai text as
+    /// UTF-8). `header` may rename columns (e.g. Thai headers for provincial teams).
+    pub fn write_csv(&self, path: &Path, header: &dyn Fn(&str) -> String) -> Result<(), IoError> {
+        let werr = |source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::create(path).map_err(werr)?;
+        let mut buf = BufWriter::new(file);
+        buf.write_all("\u{feff}".as_bytes()).map_err(werr)?;
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(buf);
+        let csv_err = |e: csv::Error| IoError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        };
+        w.write_record(self.columns.iter().map(|c| header(&c.name)))
+            .map_err(csv_err)?;
+        let mut cells: Vec<String> = vec![String::new(); self.columns.len()];
+        for row in 0..self.len() {
+            for (c, cell) in self.columns.iter().zip(cells.iter_mut()) {
+                c.csv_value(row, cell);
+            }
+            w.write_record(&cells).map_err(csv_err)?;
+        }
+        let buf = w.into_inner().map_err(|e| werr(e.into_error()))?;
+        buf.into_inner()
+            .map_err(|e| werr(e.into_error()))?
+            .sync_all()
+            .map_err(werr)?;
+        Ok(())
+    }
+}
