@@ -1,1 +1,75 @@
-//! toklon-link
+//! Record linkage for toklon: registry records → population rows.
+//!
+//! This crate sits between the Thai toolkit (`toklon_thai`) and the engine. The
+//! engine reads every source into a [`toklon_types::Table`]; this crate turns each
+//! table into a compact standardized [`Records`] once, then links a registry to the
+//! population base in four steps the engine can time separately:
+//!
+//! 1. **block** — [`PopulationIndex::build`] indexes the base once per
+//!    [`BlockingRule`] (keys are xxh3 over typed parts); each registry row gets the
+//!    union of its blocks as candidates;
+//! 2. **fit** — [`fit_model`] estimates a Fellegi–Sunter [`Model`]: `u` from seeded
+//!    random pairs; `m` by EM with `u` fixed, one session per chosen blocking rule
+//!    (as Splink does); the prior λ from each registry row's best candidate. A
+//!    saved model (`model.json`) can be reused instead;
+//! 3. **score** and **decide** — [`score`] weighs every candidate pair (with a
+//!    term-frequency adjustment for exact name agreement) and keeps at most one
+//!    population row per registry record, or says why not ([`UnlinkReason`]);
+//! 4. **eval** — [`eval::evaluate`] measures precision and recall against ground truth.
+//!
+//! Everything runs on the caller's rayon pool (call inside `pool.install`); results
+//! are identical whatever the thread count. Comparing one pair allocates nothing:
+//! names, phonetic keys and skeletons are computed once in [`Records::from_table`].
+//!
+//! ```
+//! use toklon_link::{link, LinkConfig, Model, PrepareOptions, Records};
+//! use toklon_types::{StrColumn, Table};
+//!
+//! fn table(source: &str, ids: &[&str], first: &[&str], last: &[&str], born: &[&str]) -> Table {
+//!     let col = |v: &[&str]| StrColumn::from_options(v.iter().map(|s| Some(*s))).unwrap();
+//!     let mut t = Table { source: source.into(), ..Table::default() };
+//!     t.rows = (1..=ids.len() as u32).collect();
+//!     t.ids = col(ids);
+//!     t.columns.insert("first_name", col(first));
+//!     t.columns.insert("last_name", col(last));
+//!     t.columns.insert("birth_date", col(born));
+//!     t
+//! }
+//! let pop = table("population", &["p1", "p2"], &["สมชาย", "สมศรี"], &["ใจดี", "รักไทย"],
+//!                 &["2530-03-15", "2501-01-02"]);
+//! let reg = table("oaa", &["r1"], &["นายสมชาย"], &["ใจดี"], &["15/03/2530"]);
+//! let opts = PrepareOptions::default();
+//! let (pop, _) = Records::from_table(&pop, &opts);
+//! let (reg, _) = Records::from_table(&reg, &opts);
+//! let cfg = LinkConfig::default();
+//! // Two people are too few to fit a model: use the untrained one (`None` fits).
+//! let model = Model::untrained(&cfg);
+//! let out = link(&pop, &reg, &cfg, Some(&model), &|_| {}).unwrap();
+//! assert_eq!(out.links.len(), 1);
+//! assert_eq!(out.links[0].population_row, 0);
+//! ```
+
+mod block;
+mod compare;
+mod config;
+mod decide;
+mod error;
+pub mod eval;
+mod model;
+mod prepare;
+mod similarity;
+#[cfg(test)]
+mod testutil;
+
+pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
+pub use compare::{Field, FieldSpec, Levels, MAX_FIELDS, NULL_LEVEL, NameThresholds, compare_pair};
+pub use config::{EmConfig, LinkConfig};
+pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score};
+pub use error::LinkError;
+pub use model::{
+    FieldParams, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model, probability,
+};
+pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records};
+
+/// A progress hook: called with the number of registry rows just finished.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);

@@ -1,0 +1,401 @@
+//! Graded agreement of one pair on each configured field. Everything compared here
+//! was computed in `prepare`, so a comparison allocates nothing.
+
+use serde::{Deserialize, Serialize};
+use toklon_thai::date::{BirthDate, DateMatch, compare_dates};
+use toklon_thai::id::{IdMatch, NationalId, compare_ids};
+use toklon_thai::similarity::{JW_CLOSE, JW_SIMILAR};
+
+use crate::prepare::{IdKind, Records};
+use crate::similarity::{jaro_winkler, typo_class};
+
+/// Level 0 of every field: either side unknown. It carries no evidence (its
+/// Bayes factor is 1).
+pub const NULL_LEVEL: u8 = 0;
+/// Most fields a comparison may use (levels are packed 3 bits each in a `u64`).
+pub const MAX_FIELDS: usize = 12;
+/// Bits per field in a packed pattern; every field has at most 8 levels.
+pub(crate) const LEVEL_BITS: u32 = 3;
+
+/// A compared field. Its levels are fixed by the code (see [`Field::level_names`]);
+/// level 0 is always `null`, level 1 full agreement, the last full disagreement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    NationalId,
+    FirstName,
+    LastName,
+    BirthDate,
+    Sex,
+    Geography,
+}
+
+impl Field {
+    /// The field's name, as in the `level_<field>` output column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::NationalId => "national_id",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::BirthDate => "birth_date",
+            Field::Sex => "sex",
+            Field::Geography => "geography",
+        }
+    }
+
+    /// Level names, indexed by level.
+    pub fn level_names(self) -> &'static [&'static str] {
+        match self {
+            Field::NationalId => &["null", "exact", "typo", "different"],
+            Field::FirstName | Field::LastName => {
+                &["null", "exact", "phonetic_or_close", "similar", "different"]
+            }
+            Field::BirthDate => &[
+                "null",
+                "exact",
+                "day_month_swapped",
+                "year_off_by_one",
+                "era_offset",
+                "same_year",
+                "different",
+            ],
+            Field::Sex => &["null", "same", "different"],
+            Field::Geography => &[
+                "null",
+                "subdistrict_village",
+                "subdistrict",
+                "district",
+                "province",
+                "different",
+            ],
+        }
+    }
+
+    /// Number of levels, the null level included.
+    pub fn n_levels(self) -> usize {
+        self.level_names().len()
+    }
+}
+
+/// One configured comparison.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub field: Field,
+    /// Replace `u` of the exact level by the value's frequency in the base (names
+    /// only; ignored elsewhere), so a common name is weaker evidence than a rare one.
+    #[serde(default)]
+    pub tf_adjust: bool,
+}
+
+impl FieldSpec {
+    /// National ID, names (with term-frequency adjustment), birth date, sex,
+    /// geography.
+    pub fn defaults() -> Vec<FieldSpec> {
+        let f = |field, tf_adjust| FieldSpec { field, tf_adjust };
+        vec![
+            f(Field::NationalId, false),
+            f(Field::FirstName, true),
+            f(Field::LastName, true),
+            f(Field::BirthDate, false),
+            f(Field::Sex, false),
+            f(Field::Geography, false),
+        ]
+    }
+}
+
+/// Jaro–Winkler thresholds of the name levels (the same rule as
+/// `toklon_thai::similarity::compare_names`, re-done on precomputed keys).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NameThresholds {
+    /// JW at or above this is `phonetic_or_close` on its own.
+    pub jw_close: f64,
+    /// With the same phonetic code, JW at or above this is `phonetic_or_close`.
+    pub jw_phonetic: f64,
+    /// JW at or above this is `similar`.
+    pub jw_similar: f64,
+}
+
+impl Default for NameThresholds {
+    fn default() -> Self {
+        NameThresholds {
+            jw_close: JW_CLOSE,
+            jw_phonetic: JW_SIMILAR,
+            jw_similar: JW_SIMILAR,
+        }
+    }
+}
+
+/// The levels of one pair, in configured field order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Levels {
+    len: u8,
+    v: [u8; MAX_FIELDS],
+}
+
+impl Levels {
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.v[..self.len as usize]
+    }
+
+    /// All levels packed 3 bits each (for counting patterns in EM).
+    #[inline]
+    pub(crate) fn pattern(&self) -> u64 {
+        self.as_slice()
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (k, &l)| {
+                acc | (u64::from(l) << (k as u32 * LEVEL_BITS))
+            })
+    }
+
+    pub(crate) fn from_pattern(p: u64, len: usize) -> Levels {
+        let mut out = Levels {
+            len: len.min(MAX_FIELDS) as u8,
+            v: [0; MAX_FIELDS],
+        };
+        for k in 0..out.len as usize {
+            out.v[k] = ((p >> (k as u32 * LEVEL_BITS)) & 0b111) as u8;
+        }
+        out
+    }
+}
+
+/// Compares row `i` of `a` with row `j` of `b` on every configured field.
+/// Symmetric: swapping the two sides gives the same levels.
+#[inline]
+pub fn compare_pair(
+    fields: &[FieldSpec],
+    names: &NameThresholds,
+    a: &Records,
+    i: usize,
+    b: &Records,
+    j: usize,
+) -> Levels {
+    let mut out = Levels {
+        len: fields.len().min(MAX_FIELDS) as u8,
+        v: [0; MAX_FIELDS],
+    };
+    for (slot, spec) in out.v.iter_mut().zip(fields) {
+        *slot = compare_field(spec.field, names, a, i, b, j);
+    }
+    out
+}
+
+#[inline]
+pub(crate) fn compare_field(
+    field: Field,
+    th: &NameThresholds,
+    a: &Records,
+    i: usize,
+    b: &Records,
+    j: usize,
+) -> u8 {
+    match field {
+        Field::NationalId => id_level(a, i, b, j),
+        Field::FirstName => name_level(
+            th,
+            (a.first.get(i), b.first.get(j)),
+            (a.k[i].first_hash, b.k[j].first_hash),
+            (a.k[i].first_phon, b.k[j].first_phon),
+            (a.k[i].first_skel, b.k[j].first_skel),
+        ),
+        Field::LastName => name_level(
+            th,
+            (a.last.get(i), b.last.get(j)),
+            (a.k[i].last_hash, b.k[j].last_hash),
+            (a.k[i].last_phon, b.k[j].last_phon),
+            (a.k[i].last_skel, b.k[j].last_skel),
+        ),
+        Field::BirthDate => date_level(a.k[i].birth, b.k[j].birth),
+        Field::Sex => match (a.k[i].sex, b.k[j].sex) {
+            (0, _) | (_, 0) => NULL_LEVEL,
+            (x, y) if x == y => 1,
+            _ => 2,
+        },
+        Field::Geography => geo_level(a, i, b, j),
+    }
+}
+
+fn id_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
+    let thai = |k| matches!(k, IdKind::Thai | IdKind::ThaiBadCheck);
+    match (a.k[i].id_kind, b.k[j].id_kind) {
+        (IdKind::None, _) | (_, IdKind::None) => NULL_LEVEL,
+        (x, y) if thai(x) && thai(y) => {
+            if a.k[i].id_num == b.k[j].id_num {
+                return 1;
+            }
+            match (
+                NationalId::from_u64(a.k[i].id_num),
+                NationalId::from_u64(b.k[j].id_num),
+            ) {
+                (Some(x), Some(y)) => match compare_ids(&x, &y) {
+                    IdMatch::Exact => 1,
+                    IdMatch::Substitution | IdMatch::Transposition => 2,
+                    IdMatch::Different => 3,
+                },
+                _ => 3,
+            }
+        }
+        (IdKind::Other, IdKind::Other) => match typo_class(a.id_text.get(i), b.id_text.get(j)) {
+            0 => 1,
+            1 | 2 => 2,
+            _ => 3,
+        },
+        _ => 3,
+    }
+}
+
+#[inline]
+fn name_level(
+    th: &NameThresholds,
+    (a, b): (&[char], &[char]),
+    (ha, hb): (u64, u64),
+    (pa, pb): (u64, u64),
+    (sa, sb): (u64, u64),
+) -> u8 {
+    if ha == 0 || hb == 0 {
+        return NULL_LEVEL;
+    }
+    if ha == hb {
+        return 1;
+    }
+    // Same consonant skeleton: the cross-script case (สมชาย / Somchai) and
+    // spelling variants JW alone would miss.
+    if sa != 0 && sa == sb {
+        return 2;
+    }
+    let jw = jaro_winkler(a, b);
+    if jw >= th.jw_close || (pa != 0 && pa == pb && jw >= th.jw_phonetic) {
+        2
+    } else if jw >= th.jw_similar {
+        3
+    } else {
+        4
+    }
+}
+
+fn date_level(a: u32, b: u32) -> u8 {
+    let (Some(x), Some(y)) = (BirthDate::unpack(a), BirthDate::unpack(b)) else {
+        return NULL_LEVEL;
+    };
+    match compare_dates(x, y) {
+        DateMatch::Exact => 1,
+        DateMatch::DayMonthSwapped => 2,
+        DateMatch::YearOffByOne => 3,
+        DateMatch::EraOffset => 4,
+        DateMatch::SameYear => 5,
+        DateMatch::Different => 6,
+    }
+}
+
+fn geo_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
+    let (sa, sb) = (a.k[i].subdistrict, b.k[j].subdistrict);
+    if sa == 0 || sb == 0 {
+        return NULL_LEVEL;
+    }
+    if sa == sb {
+        let (va, vb) = (a.k[i].village, b.k[j].village);
+        return if va != u32::MAX && va == vb { 1 } else { 2 };
+    }
+    let (da, db) = (a.k[i].district, b.k[j].district);
+    if da != 0 && da == db {
+        return 3;
+    }
+    let (pa, pb) = (a.k[i].province, b.k[j].province);
+    if pa != 0 && pa == pb { 4 } else { 5 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_pack_round_trip() {
+        let l = Levels {
+            len: 6,
+            v: [1, 4, 0, 6, 2, 5, 0, 0, 0, 0, 0, 0],
+        };
+        assert_eq!(Levels::from_pattern(l.pattern(), 6), l);
+        for f in [
+            Field::NationalId,
+            Field::FirstName,
+            Field::BirthDate,
+            Field::Sex,
+            Field::Geography,
+        ] {
+            assert!(f.n_levels() <= 1 << LEVEL_BITS);
+            assert_eq!(f.level_names()[0], "null");
+        }
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::prepare::PrepareOptions;
+    use crate::testutil::{Row, table};
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("[สมชายศรีวิภาั่้ Somchai]{0,8}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn comparisons_are_symmetric_and_bounded(
+            rows in proptest::collection::vec(
+                (
+                    proptest::option::of(prop_oneof![
+                        Just("1101700207030".to_owned()),
+                        Just("1101700207003".to_owned()),
+                        Just("1101700207031".to_owned()),
+                        Just("AB123".to_owned()),
+                        Just("AB132".to_owned()),
+                    ]),
+                    cell(),
+                    cell(),
+                    proptest::option::of(prop_oneof![Just("M"), Just("F"), Just("?")]),
+                    proptest::option::of(prop_oneof![
+                        Just("2530-03-15"), Just("2530-15-03"), Just("1987-03-15"),
+                        Just("2531-03-15"), Just("2530-00-00"), Just("15/03/2530"), Just("1987-01-01"),
+                    ]),
+                    proptest::option::of(prop_oneof![Just("100101"), Just("100102"), Just("100201"), Just("x1")]),
+                    proptest::option::of(prop_oneof![Just("1"), Just("2")]),
+                ),
+                1..8,
+            )
+        ) {
+            let rows: Vec<Row<'_>> = rows
+                .iter()
+                .map(|(id, f, l, s, d, sd, v)| {
+                    [id.as_deref(), f.as_deref(), l.as_deref(), s.map(|x| x), d.map(|x| x), sd.map(|x| x), v.map(|x| x)]
+                })
+                .collect();
+            let (r, _) = Records::from_table(&table("t", &rows), &PrepareOptions::default());
+            let fields = FieldSpec::defaults();
+            let names = NameThresholds::default();
+            for i in 0..r.len() {
+                for j in 0..r.len() {
+                    let a = compare_pair(&fields, &names, &r, i, &r, j);
+                    let b = compare_pair(&fields, &names, &r, j, &r, i);
+                    prop_assert_eq!(a, b);
+                    for (spec, &l) in fields.iter().zip(a.as_slice()) {
+                        prop_assert!((l as usize) < spec.field.n_levels());
+                    }
+                    if i == j {
+                        // A row agrees with itself wherever it knows the value
+                        // (geography: same tambon, village perhaps unknown).
+                        for (spec, &l) in fields.iter().zip(a.as_slice()) {
+                            let best = if spec.field == Field::Geography { 2 } else { 1 };
+                            prop_assert!(l <= best, "{:?} {}", spec.field, l);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

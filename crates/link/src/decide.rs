@@ -1,0 +1,477 @@
+//! Scoring and decisions: every registry record gets at most one population row,
+//! or a reason why not.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::Progress;
+use crate::block::BlockStats;
+use crate::compare::{Levels, compare_pair};
+use crate::config::LinkConfig;
+use crate::error::LinkError;
+use crate::model::{Model, PopulationIndex, ROW_CHUNK, Scorer, fit_model, probability};
+use crate::prepare::Records;
+
+/// How an accepted link was established.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// The national IDs agree exactly (the weight still had to pass the threshold).
+    IdExact,
+    Probabilistic,
+}
+
+impl Method {
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::IdExact => "id_exact",
+            Method::Probabilistic => "probabilistic",
+        }
+    }
+}
+
+/// An accepted link.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Link {
+    pub registry_row: u32,
+    pub population_row: u32,
+    /// Match weight in bits.
+    pub weight: f64,
+    pub probability: f64,
+    pub method: Method,
+    /// Comparison levels, in configured field order.
+    pub levels: Levels,
+}
+
+/// Why a registry record linked to nobody.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlinkReason {
+    /// No population row shares a block with it.
+    NoCandidate,
+    /// The best candidate's probability is under the threshold.
+    BelowThreshold,
+    /// Two different people score within the margin of each other.
+    Ambiguous,
+}
+
+impl UnlinkReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            UnlinkReason::NoCandidate => "no_candidate",
+            UnlinkReason::BelowThreshold => "below_threshold",
+            UnlinkReason::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// A registry record that linked to nobody.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unlinked {
+    pub registry_row: u32,
+    pub reason: UnlinkReason,
+    /// The best candidate (population row) and its weight, when there was one.
+    pub nearest: Option<(u32, f64)>,
+}
+
+/// Result of linking one registry: links and unlinked rows (each sorted by registry
+/// row; together they hold every registry row once), blocking counts and the model.
+#[derive(Clone, Debug)]
+pub struct LinkOutcome {
+    pub links: Vec<Link>,
+    pub unlinked: Vec<Unlinked>,
+    pub stats: BlockStats,
+    pub model: Model,
+}
+
+/// The runner-up bookkeeping of one registry row.
+#[derive(Clone, Copy)]
+struct Best {
+    weight: f64,
+    row: u32,
+    levels: Levels,
+}
+
+/// Scores every candidate pair of `reg` with `model` and decides. `progress` gets
+/// the number of registry rows done after each chunk.
+pub fn score(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    model: &Model,
+    progress: Progress<'_>,
+) -> Result<LinkOutcome, LinkError> {
+    cfg.validate()?;
+    let scorer = Scorer::new(model, cfg)?;
+    let n = reg.len();
+    let parts: Vec<(Vec<Link>, Vec<Unlinked>, BlockStats)> = (0..n.div_ceil(ROW_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut links = Vec::new();
+            let mut unlinked = Vec::new();
+            let mut stats = BlockStats::empty(&idx.blocks);
+            let mut cand = Vec::new();
+            let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
+            let done = rows.len() as u64;
+            for j in rows {
+                idx.blocks.candidates(reg, j, &mut cand, &mut stats);
+                match decide_row(pop, idx, reg, cfg, &scorer, j, &cand) {
+                    Ok(l) => links.push(l),
+                    Err(u) => unlinked.push(u),
+                }
+            }
+            progress(done);
+            (links, unlinked, stats)
+        })
+        .collect();
+    let mut out = LinkOutcome {
+        links: Vec::with_capacity(n),
+        unlinked: Vec::new(),
+        stats: BlockStats::empty(&idx.blocks),
+        model: model.clone(),
+    };
+    for (l, u, s) in parts {
+        out.links.extend(l);
+        out.unlinked.extend(u);
+        out.stats.merge(&s);
+    }
+    out.stats.finish();
+    Ok(out)
+}
+
+/// The decision for registry row `j` given its candidates (ascending rows, so ties
+/// in weight go to the lower population row whatever the thread count).
+fn decide_row(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    scorer: &Scorer,
+    j: usize,
+    cand: &[u32],
+) -> Result<Link, Unlinked> {
+    let mut best: Option<Best> = None;
+    let mut second: Option<Best> = None;
+    for &i in cand {
+        let iu = i as usize;
+        let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
+        let weight = scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]);
+        let here = Best {
+            weight,
+            row: i,
+            levels,
+        };
+        match best {
+            Some(b) if weight <= b.weight => {
+                if second.is_none_or(|s| weight > s.weight) {
+                    second = Some(here);
+                }
+            }
+            _ => {
+                second = best;
+                best = Some(here);
+            }
+        }
+    }
+    let registry_row = j as u32;
+    let Some(b) = best else {
+        return Err(Unlinked {
+            registry_row,
+            reason: UnlinkReason::NoCandidate,
+            nearest: None,
+        });
+    };
+    let unlinked = |reason| Unlinked {
+        registry_row,
+        reason,
+        nearest: Some((b.row, b.weight)),
+    };
+    let p = probability(b.weight);
+    if p < cfg.threshold {
+        return Err(unlinked(UnlinkReason::BelowThreshold));
+    }
+    if let Some(s) = second.filter(|s| b.weight - s.weight < cfg.margin) {
+        // Not a tie if the two candidates are the same person recorded twice in
+        // the base: they then match each other under the same model.
+        let w = scorer.weight_pop(cfg, pop, idx, b.row as usize, s.row as usize);
+        if probability(w) < cfg.threshold {
+            return Err(unlinked(UnlinkReason::Ambiguous));
+        }
+    }
+    let method = match scorer.id_field {
+        Some(k) if b.levels.as_slice().get(k) == Some(&1) => Method::IdExact,
+        _ => Method::Probabilistic,
+    };
+    Ok(Link {
+        registry_row,
+        population_row: b.row,
+        weight: b.weight,
+        probability: p,
+        method,
+        levels: b.levels,
+    })
+}
+
+/// Links `reg` to `pop` in one call: index, fit (unless `model` is given), score
+/// and decide. The engine may call the steps itself to time them and to share one
+/// [`PopulationIndex`] across registries.
+pub fn link(
+    pop: &Records,
+    reg: &Records,
+    cfg: &LinkConfig,
+    model: Option<&Model>,
+    progress: Progress<'_>,
+) -> Result<LinkOutcome, LinkError> {
+    let idx = PopulationIndex::build(pop, cfg)?;
+    let fitted;
+    let model = match model {
+        Some(m) => m,
+        None => {
+            fitted = fit_model(pop, &idx, reg, cfg, &|_| {})?;
+            &fitted
+        }
+    };
+    score(pop, &idx, reg, cfg, model, progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prepare::PrepareOptions;
+    use crate::testutil::table;
+
+    fn setup() -> (Records, Records) {
+        let pop = table(
+            "p",
+            &[
+                // 0 and 1: one person twice in the base (the copy lacks the ID).
+                [
+                    Some("1101700207030"),
+                    Some("สมชาย"),
+                    Some("ใจดี"),
+                    Some("M"),
+                    Some("2530-03-15"),
+                    Some("100101"),
+                    Some("4"),
+                ],
+                [
+                    None,
+                    Some("นายสมชาย"),
+                    Some("ใจดี"),
+                    None,
+                    Some("2530-03-15"),
+                    Some("100101"),
+                    Some("4"),
+                ],
+                // 2
+                [
+                    Some("3100600123458"),
+                    Some("สมศรี"),
+                    Some("รักไทย"),
+                    Some("F"),
+                    Some("2501-01-02"),
+                    Some("100102"),
+                    Some("1"),
+                ],
+                // 3
+                [
+                    Some("1459900112233"),
+                    Some("วิชัย"),
+                    Some("มั่นคง"),
+                    Some("M"),
+                    Some("2520-05-05"),
+                    Some("500101"),
+                    Some("7"),
+                ],
+                // 4 and 5: two different people with the same name in one village.
+                [
+                    Some("3300100234567"),
+                    Some("ประยุทธ"),
+                    Some("ศรีสุข"),
+                    Some("M"),
+                    Some("2510-07-07"),
+                    Some("300101"),
+                    Some("2"),
+                ],
+                [
+                    Some("1300100998877"),
+                    Some("ประยุทธ"),
+                    Some("ศรีสุข"),
+                    Some("M"),
+                    Some("2525-11-30"),
+                    Some("300101"),
+                    Some("2"),
+                ],
+            ],
+        );
+        let reg = table(
+            "r",
+            &[
+                // 0: exact ID and names with a glued title.
+                [
+                    Some("1-1017-00207-03-0"),
+                    Some("นายสมชาย"),
+                    Some("ใจดี"),
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+                // 1: no ID: both base copies tie, and they are one person.
+                [
+                    None,
+                    Some("สมชาย"),
+                    Some("ใจดี"),
+                    Some("1"),
+                    Some("15/03/2530"),
+                    Some("100101"),
+                    None,
+                ],
+                // 2: typo in the first name, no ID.
+                [
+                    None,
+                    Some("สมศี"),
+                    Some("รักไทย"),
+                    Some("หญิง"),
+                    Some("02/01/2501"),
+                    None,
+                    None,
+                ],
+                // 3: names, sex and village only: a true tie between 4 and 5.
+                [
+                    None,
+                    Some("ประยุทธ"),
+                    Some("ศรีสุข"),
+                    Some("M"),
+                    None,
+                    Some("300101"),
+                    Some("2"),
+                ],
+                // 4: nobody in the base.
+                [
+                    None,
+                    Some("มานี"),
+                    Some("มีตา"),
+                    Some("F"),
+                    Some("2540-01-01"),
+                    Some("900101"),
+                    None,
+                ],
+                // 5: one-digit typo in the ID.
+                [
+                    Some("1459900112234"),
+                    Some("วิชัย"),
+                    Some("มั่นคง"),
+                    None,
+                    Some("2520-05-05"),
+                    None,
+                    None,
+                ],
+            ],
+        );
+        let o = PrepareOptions::default();
+        (
+            Records::from_table(&pop, &o).0,
+            Records::from_table(&reg, &o).0,
+        )
+    }
+
+    #[test]
+    fn decisions_on_hand_built_cases() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let model = Model::untrained(&cfg);
+        let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+        let out = score(&pop, &idx, &reg, &cfg, &model, &|_| {}).unwrap();
+        let linked: Vec<(u32, u32, Method)> = out
+            .links
+            .iter()
+            .map(|l| (l.registry_row, l.population_row, l.method))
+            .collect();
+        assert_eq!(
+            linked,
+            vec![
+                (0, 0, Method::IdExact),
+                (1, 0, Method::Probabilistic),
+                (2, 2, Method::Probabilistic),
+                (5, 3, Method::Probabilistic),
+            ],
+            "{:#?}",
+            out.unlinked
+        );
+        let unl: Vec<(u32, UnlinkReason)> = out
+            .unlinked
+            .iter()
+            .map(|u| (u.registry_row, u.reason))
+            .collect();
+        assert_eq!(
+            unl,
+            vec![(3, UnlinkReason::Ambiguous), (4, UnlinkReason::NoCandidate)]
+        );
+        assert_eq!(out.unlinked[0].nearest.map(|n| n.0), Some(4));
+        assert_eq!(out.stats.registry_rows, 6);
+        assert_eq!(out.stats.rows_without_candidates, 1);
+        assert!(out.stats.reduction_ratio > 0.0);
+        for l in &out.links {
+            assert!(l.probability >= cfg.threshold);
+            assert_eq!(l.levels.as_slice().len(), cfg.comparisons.len());
+        }
+        let lv2 = out.links[2].levels;
+        assert_eq!(lv2.as_slice()[1], 2, "สมศี ~ สมศรี is close");
+    }
+
+    #[test]
+    fn a_low_threshold_does_not_break_the_tie_rule_and_a_high_one_unlinks() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig {
+            threshold: 0.999_999_999,
+            ..LinkConfig::default()
+        };
+        let out = link(&pop, &reg, &cfg, Some(&Model::untrained(&cfg)), &|_| {}).unwrap();
+        assert!(
+            out.links
+                .iter()
+                .all(|l| l.method == Method::IdExact || l.weight > 29.0)
+        );
+        assert_eq!(out.links.len() + out.unlinked.len(), reg.len());
+    }
+
+    #[test]
+    fn fitted_and_saved_models_give_the_same_links() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let out = link(&pop, &reg, &cfg, None, &|_| {}).unwrap();
+        let json = serde_json::to_string(&out.model).unwrap();
+        let model: Model = serde_json::from_str(&json).unwrap();
+        let again = link(&pop, &reg, &cfg, Some(&model), &|_| {}).unwrap();
+        // serde_json parses floats to within one ulp (exact only with its
+        // `float_roundtrip` feature), so weights are compared with a tolerance.
+        assert_eq!(out.links.len(), again.links.len());
+        for (a, b) in out.links.iter().zip(&again.links) {
+            assert_eq!(
+                (a.registry_row, a.population_row, a.method),
+                (b.registry_row, b.population_row, b.method)
+            );
+            assert!((a.weight - b.weight).abs() < 1e-6);
+        }
+        let fit = model.fit.unwrap();
+        for s in &fit.sessions {
+            for w in s.log_likelihood.windows(2) {
+                assert!(w[1] >= w[0] - 1e-9 * w[0].abs());
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_for_other_fields_is_refused() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let mut model = Model::untrained(&cfg);
+        model.fields.pop();
+        assert!(matches!(
+            link(&pop, &reg, &cfg, Some(&model), &|_| {}),
+            Err(LinkError::ModelMismatch { .. })
+        ));
+    }
+}

@@ -1,0 +1,757 @@
+//! The Fellegi–Sunter model: `m` and `u` per field level, a prior λ, and the match
+//! weight they give a pair.
+//!
+//! Fellegi, I. P. & Sunter, A. B. (1969), "A Theory for Record Linkage", JASA 64:
+//! for agreement pattern γ, `m(γ) = P(γ | match)`, `u(γ) = P(γ | non-match)`, and
+//! under conditional independence the log-likelihood ratio is a sum over fields.
+//! Here, as in Splink: `u` is estimated from random pairs (almost all non-matches),
+//! then λ and `m` by EM over the candidate pairs with `u` held fixed.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::Progress;
+use crate::block::{BlockIndex, BlockStats};
+use crate::compare::{Field, Levels, NULL_LEVEL, compare_pair};
+use crate::config::LinkConfig;
+use crate::error::LinkError;
+use crate::prepare::{Key, Records};
+
+/// Floor for `m` and `u` inside a logarithm (a level never seen must not give an
+/// infinite weight).
+const PROB_FLOOR: f64 = 1e-12;
+/// Registry rows per rayon task in the pair passes.
+pub(crate) const ROW_CHUNK: usize = 2048;
+/// Random pairs per rayon task in the `u` sample.
+const PAIR_CHUNK: u64 = 1 << 16;
+/// Prior of an untrained model (over all pairs; weights for a small base).
+const INITIAL_LAMBDA: f64 = 1e-3;
+/// Starting share of matches among one session's pairs.
+const SESSION_LAMBDA: f64 = 0.3;
+/// A session with fewer pairs teaches nothing reliable; its `m` is not used.
+const MIN_SESSION_PAIRS: u64 = 50;
+
+/// `m` and `u` of one field, indexed by level (index 0, the null level, is 1.0 in
+/// both: a missing value is no evidence either way).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldParams {
+    pub field: Field,
+    /// Level names, for people reading `model.json`.
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// `P(level | match)`.
+    pub m: Vec<f64>,
+    /// `P(level | non-match)`, from random pairs.
+    pub u: Vec<f64>,
+}
+
+/// How a model was fitted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// Random pairs behind `u`.
+    pub u_pairs: u64,
+    /// Registry rows whose pairs fed EM and the prior.
+    pub fit_rows: u64,
+    pub sessions: Vec<SessionReport>,
+}
+
+/// A fitted Fellegi–Sunter model; `model.json` is its serde form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Prior probability that a candidate pair is a match.
+    pub lambda: f64,
+    pub fields: Vec<FieldParams>,
+    #[serde(default)]
+    pub fit: Option<FitReport>,
+}
+
+impl Model {
+    /// Checks that the model compares the configured fields, in order.
+    pub fn check(&self, cfg: &LinkConfig) -> Result<(), LinkError> {
+        let model: Vec<Field> = self.fields.iter().map(|f| f.field).collect();
+        let config: Vec<Field> = cfg.comparisons.iter().map(|f| f.field).collect();
+        if model != config {
+            return Err(LinkError::ModelMismatch { model, config });
+        }
+        for f in &self.fields {
+            let expected = f.field.n_levels();
+            for found in [f.m.len(), f.u.len()] {
+                if found != expected {
+                    return Err(LinkError::ModelLevels {
+                        field: f.field,
+                        expected,
+                        found,
+                    });
+                }
+            }
+        }
+        if !(self.lambda > 0.0 && self.lambda < 1.0) {
+            return Err(LinkError::OutOfRange {
+                name: "model.lambda",
+                value: self.lambda,
+                expected: "(0, 1)",
+            });
+        }
+        Ok(())
+    }
+
+    /// A model with textbook starting values and no fit: for sources too small for
+    /// EM to learn from (a few hundred pairs), and as EM's starting point.
+    pub fn untrained(cfg: &LinkConfig) -> Model {
+        let fields = cfg
+            .comparisons
+            .iter()
+            .map(|spec| FieldParams {
+                field: spec.field,
+                levels: spec
+                    .field
+                    .level_names()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                m: Model::initial_m(spec.field),
+                u: Model::initial_u(spec.field),
+            })
+            .collect();
+        Model {
+            lambda: INITIAL_LAMBDA,
+            fields,
+            fit: None,
+        }
+    }
+
+    /// Starting `u`: chance agreement of two different people in a large base.
+    fn initial_u(field: Field) -> Vec<f64> {
+        let raw: &[f64] = match field {
+            Field::NationalId => &[1.0, 1e-7, 1e-5, 1.0],
+            Field::FirstName | Field::LastName => &[1.0, 0.005, 0.01, 0.03, 0.955],
+            Field::BirthDate => &[1.0, 5e-5, 5e-5, 1e-4, 5e-5, 0.012, 0.988],
+            Field::Sex => &[1.0, 0.5, 0.5],
+            Field::Geography => &[1.0, 2e-4, 1e-3, 0.01, 0.05, 0.94],
+        };
+        let total: f64 = raw[1..].iter().sum();
+        let mut u: Vec<f64> = raw.iter().map(|x| x / total).collect();
+        u[0] = 1.0;
+        u
+    }
+
+    /// Starting `m` before EM: agreement likely among matches.
+    fn initial_m(field: Field) -> Vec<f64> {
+        let raw: &[f64] = match field {
+            Field::NationalId => &[1.0, 0.90, 0.03, 0.07],
+            Field::FirstName | Field::LastName => &[1.0, 0.80, 0.10, 0.04, 0.06],
+            Field::BirthDate => &[1.0, 0.85, 0.02, 0.03, 0.01, 0.03, 0.06],
+            Field::Sex => &[1.0, 0.97, 0.03],
+            Field::Geography => &[1.0, 0.60, 0.15, 0.10, 0.05, 0.10],
+        };
+        let total: f64 = raw[1..].iter().sum();
+        let mut m: Vec<f64> = raw.iter().map(|x| x / total).collect();
+        m[0] = 1.0;
+        m
+    }
+}
+
+/// The population side of linkage, built once and shared by every registry: the
+/// blocking index and per-row name frequencies for the term-frequency adjustment.
+#[derive(Clone, Debug)]
+pub struct PopulationIndex {
+    pub blocks: BlockIndex,
+    /// Frequency in the base of each row's first / last name (0 when unknown).
+    pub(crate) tf_first: Vec<f32>,
+    pub(crate) tf_last: Vec<f32>,
+}
+
+impl PopulationIndex {
+    /// Validates `cfg` and indexes `pop` (on the caller's rayon pool).
+    pub fn build(pop: &Records, cfg: &LinkConfig) -> Result<PopulationIndex, LinkError> {
+        cfg.validate()?;
+        Ok(PopulationIndex {
+            blocks: BlockIndex::build(pop, &cfg.blocking, cfg.max_block_size),
+            tf_first: frequencies(pop, |k| k.first_hash),
+            tf_last: frequencies(pop, |k| k.last_hash),
+        })
+    }
+
+    /// Bytes held, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.blocks.heap_bytes() + (self.tf_first.capacity() + self.tf_last.capacity()) * 4
+    }
+
+    /// Frequency in the base of population row `i`'s first and last name (the
+    /// `tf_first` / `tf_last` arguments of [`Scorer::weight`]).
+    pub fn name_frequencies(&self, i: usize) -> (f32, f32) {
+        (
+            self.tf_first.get(i).copied().unwrap_or(0.0),
+            self.tf_last.get(i).copied().unwrap_or(0.0),
+        )
+    }
+}
+
+/// For each row, the share of known values equal to its own (0 when unknown).
+fn frequencies(pop: &Records, key: fn(&Key) -> u64) -> Vec<f32> {
+    let hashes: Vec<u64> = pop.k.par_iter().map(key).collect();
+    let mut sorted: Vec<u64> = hashes.par_iter().copied().filter(|&h| h != 0).collect();
+    sorted.par_sort_unstable();
+    let known = sorted.len().max(1) as f64;
+    hashes
+        .par_iter()
+        .map(|&h| {
+            if h == 0 {
+                return 0.0;
+            }
+            let lo = sorted.partition_point(|&x| x < h);
+            let hi = lo + sorted[lo..].partition_point(|&x| x == h);
+            ((hi - lo) as f64 / known) as f32
+        })
+        .collect()
+}
+
+/// A model turned into per-level weights for fast scoring.
+#[derive(Clone, Debug)]
+pub struct Scorer {
+    /// `log2(λ / (1 − λ))`.
+    prior: f64,
+    /// `log2(m / u)` per field and level (0 for the null level).
+    weights: Vec<[f64; 8]>,
+    /// For tf-adjusted name fields: which name, and `log2 u(exact)`.
+    tf: Vec<Option<(bool, f64)>>,
+    tf_min_u: f64,
+    /// Position of the national ID among the fields (for `method`).
+    pub(crate) id_field: Option<usize>,
+}
+
+impl Scorer {
+    pub fn new(model: &Model, cfg: &LinkConfig) -> Result<Scorer, LinkError> {
+        model.check(cfg)?;
+        // Fellegi & Sunter (1969): agreement weight log2(m/u) per field level.
+        let weights = model
+            .fields
+            .iter()
+            .map(|f| {
+                let mut w = [0.0; 8];
+                // Level 0 (null) keeps weight 0.
+                for ((wl, m), u) in w.iter_mut().zip(&f.m).zip(&f.u).skip(1) {
+                    *wl = (m.max(PROB_FLOOR) / u.max(PROB_FLOOR)).log2();
+                }
+                w
+            })
+            .collect();
+        let tf = model
+            .fields
+            .iter()
+            .zip(&cfg.comparisons)
+            .map(|(f, spec)| {
+                let first = match f.field {
+                    Field::FirstName => true,
+                    Field::LastName => false,
+                    _ => return None,
+                };
+                let base = f.u.get(1).copied().unwrap_or(1.0);
+                spec.tf_adjust.then(|| (first, base.max(PROB_FLOOR).log2()))
+            })
+            .collect();
+        Ok(Scorer {
+            prior: (model.lambda / (1.0 - model.lambda)).log2(),
+            weights,
+            tf,
+            tf_min_u: cfg.tf_min_u,
+            id_field: cfg
+                .comparisons
+                .iter()
+                .position(|f| f.field == Field::NationalId),
+        })
+    }
+
+    /// Match weight `log2(λ/(1−λ)) + Σ log2(m/u)` (Fellegi & Sunter 1969). An exact
+    /// name agreement with tf adjustment adds `log2(u(exact) / tf(v))`, where
+    /// `tf(v)` is the name's frequency in the base (`tf_first` / `tf_last` of the
+    /// population row): Splink's term-frequency adjustment, so a name of average
+    /// frequency keeps the plain weight, a common one weighs less, a rare one more.
+    #[inline]
+    pub fn weight(&self, levels: &Levels, tf_first: f32, tf_last: f32) -> f64 {
+        let mut w = self.prior;
+        for (k, &l) in levels.as_slice().iter().enumerate() {
+            if l == NULL_LEVEL {
+                continue;
+            }
+            w += self.weights[k][l as usize & 7];
+            if let (1, Some((first, log_base))) = (l, self.tf[k]) {
+                let f = f64::from(if first { tf_first } else { tf_last });
+                if f > 0.0 {
+                    w += log_base - f.max(self.tf_min_u).log2();
+                }
+            }
+        }
+        w
+    }
+
+    /// Weight of a population row against another (duplicate check in decisions).
+    #[inline]
+    pub(crate) fn weight_pop(
+        &self,
+        cfg: &LinkConfig,
+        pop: &Records,
+        idx: &PopulationIndex,
+        a: usize,
+        b: usize,
+    ) -> f64 {
+        let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, a, pop, b);
+        self.weight(&lv, idx.tf_first[a], idx.tf_last[a])
+    }
+}
+
+/// Match probability `2^w / (1 + 2^w)`.
+#[inline]
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// splitmix64 (Steele, Lea & Flood 2014): a counter-based generator, so pair `k`
+/// of the sample is the same whatever thread draws it.
+#[inline]
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Counts of each level of each field over pairs.
+type LevelCounts = Vec<[u64; 8]>;
+
+/// `u` per field level from random population × registry pairs (all pairs when
+/// there are fewer than `cfg.u_sample_pairs`). Laplace-style smoothing (+0.5)
+/// keeps unseen levels from a zero `u`.
+fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
+    let nf = cfg.comparisons.len();
+    let (np, nr) = (pop.len() as u64, reg.len() as u64);
+    let full = np.saturating_mul(nr);
+    let all = full <= cfg.u_sample_pairs;
+    let n = if all { full } else { cfg.u_sample_pairs };
+    let counts: LevelCounts = (0..n.div_ceil(PAIR_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut counts = vec![[0u64; 8]; nf];
+            for k in c * PAIR_CHUNK..((c + 1) * PAIR_CHUNK).min(n) {
+                let (i, j) = if all {
+                    (k / nr, k % nr)
+                } else {
+                    let h = splitmix(cfg.seed ^ splitmix(k));
+                    (h % np, splitmix(h) % nr)
+                };
+                let lv = compare_pair(
+                    &cfg.comparisons,
+                    &cfg.names,
+                    pop,
+                    i as usize,
+                    reg,
+                    j as usize,
+                );
+                for (c, &l) in counts.iter_mut().zip(lv.as_slice()) {
+                    c[l as usize & 7] += 1;
+                }
+            }
+            counts
+        })
+        .reduce(|| vec![[0u64; 8]; nf], add_counts);
+    let u = cfg
+        .comparisons
+        .iter()
+        .zip(&counts)
+        .map(|(spec, c)| {
+            let k = spec.field.n_levels();
+            let known: u64 = c[1..k].iter().sum();
+            let mut u = vec![1.0; k];
+            for l in 1..k {
+                u[l] = (c[l] as f64 + 0.5) / (known as f64 + 0.5 * (k - 1) as f64);
+            }
+            u
+        })
+        .collect();
+    (u, n)
+}
+
+fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
+    for (x, y) in a.iter_mut().zip(&b) {
+        for (p, q) in x.iter_mut().zip(y) {
+            *p += q;
+        }
+    }
+    a
+}
+
+/// Registry rows that feed the fit: every `step`-th row.
+fn fit_rows(reg: &Records, cfg: &LinkConfig) -> Vec<usize> {
+    (0..reg.len()).step_by(cfg.fit_step(reg.len())).collect()
+}
+
+/// Agreement patterns of the pairs blocked by rule `r` alone, with their counts,
+/// sorted by pattern so EM sums in a fixed order whatever the thread count.
+fn session_patterns(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    rows: &[usize],
+    r: usize,
+) -> Vec<(u64, u64)> {
+    let map = rows
+        .par_chunks(ROW_CHUNK)
+        .map(|chunk| {
+            let mut map: HashMap<u64, u64> = HashMap::new();
+            for &j in chunk {
+                for &i in idx.blocks.block(r, reg, j) {
+                    let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
+                    *map.entry(lv.pattern()).or_default() += 1;
+                }
+            }
+            map
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        });
+    let mut out: Vec<(u64, u64)> = map.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// One EM session's trace, for `FitReport`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionReport {
+    /// The blocking rule whose pairs were used.
+    pub rule: String,
+    pub pairs: u64,
+    pub patterns: u64,
+    /// Fields whose `m` this session learnt.
+    pub fields: Vec<Field>,
+    /// Share of matches among the session's pairs.
+    pub lambda: f64,
+    pub iterations: usize,
+    pub converged: bool,
+    /// Log-likelihood before each iteration (non-decreasing).
+    pub log_likelihood: Vec<f64>,
+}
+
+/// Result of EM: λ, `m` and the trace.
+pub(crate) struct EmResult {
+    pub lambda: f64,
+    pub m: Vec<Vec<f64>>,
+    pub iterations: usize,
+    pub converged: bool,
+    pub log_likelihood: Vec<f64>,
+}
+
+/// EM on the two-class Fellegi–Sunter mixture with `u` fixed (Fellegi & Sunter
+/// 1969; Winkler 1988 for EM). Only `active` fields enter. E-step:
+/// `p(γ) = λ·m(γ) / (λ·m(γ) + (1−λ)·u(γ))` with `m(γ) = Π_f m_f(γ_f)` over active
+/// non-null levels; M-step: λ = mean p, `m_f(l) = Σ p·[γ_f = l] / Σ p·[γ_f ≠ null]`.
+/// The log-likelihood `Σ ln(λ·m(γ) + (1−λ)·u(γ))` never decreases (EM's
+/// monotonicity).
+pub(crate) fn em(
+    patterns: &[(u64, u64)],
+    u: &[Vec<f64>],
+    m0: Vec<Vec<f64>>,
+    active: &[bool],
+    lambda0: f64,
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    let nf = u.len();
+    let mut m = m0;
+    let mut lambda = lambda0;
+    let mut trace = Vec::new();
+    let total: f64 = patterns.iter().map(|&(_, c)| c as f64).sum();
+    let mut converged = total == 0.0;
+    let mut iterations = 0;
+    while !converged && iterations < max_iterations {
+        iterations += 1;
+        let mut acc: Vec<Vec<f64>> = m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut sum_p = 0.0;
+        let mut ll = 0.0;
+        for &(pat, count) in patterns {
+            let lv = Levels::from_pattern(pat, nf);
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for (f, &l) in lv.as_slice().iter().enumerate() {
+                if l != NULL_LEVEL && active[f] {
+                    pm *= m[f][l as usize];
+                    pu *= u[f][l as usize];
+                }
+            }
+            let both = pm + pu;
+            let c = count as f64;
+            ll += c * both.max(f64::MIN_POSITIVE).ln();
+            let p = if both > 0.0 { pm / both } else { 0.0 };
+            sum_p += c * p;
+            for (f, &l) in lv.as_slice().iter().enumerate() {
+                if l != NULL_LEVEL && active[f] {
+                    acc[f][l as usize] += c * p;
+                }
+            }
+        }
+        trace.push(ll);
+        let new_lambda = (sum_p / total).clamp(1e-12, 1.0 - 1e-12);
+        let mut delta = (new_lambda - lambda).abs();
+        lambda = new_lambda;
+        for (mf, af) in m.iter_mut().zip(&acc) {
+            let known: f64 = af[1..].iter().sum();
+            if known <= 0.0 {
+                continue; // inactive, or never known: keep the start
+            }
+            for l in 1..mf.len() {
+                let v = af[l] / known;
+                delta = delta.max((v - mf[l]).abs());
+                mf[l] = v;
+            }
+        }
+        converged = delta < tolerance;
+    }
+    EmResult {
+        lambda,
+        m,
+        iterations,
+        converged,
+        log_likelihood: trace,
+    }
+}
+
+/// The prior λ over all population × registry pairs, from the one-to-one nature
+/// of the task: registry row `j` has its person in the base with probability
+/// `p_j = σ(logit λ + W_j)`, `W_j` the best candidate's weight without prior, and
+/// λ = (expected matches) / (N·R) = mean_j p_j / N. Iterated to its fixed point.
+fn estimate_prior(best: &[f64], n_pop: usize) -> f64 {
+    let n = n_pop.max(1) as f64;
+    let mut lambda: f64 = (0.5 / n).min(0.5);
+    if best.is_empty() {
+        return lambda;
+    }
+    for _ in 0..200 {
+        let logit = (lambda / (1.0 - lambda)).log2();
+        let mean = best.iter().map(|&w| probability(logit + w)).sum::<f64>() / best.len() as f64;
+        let next = (mean / n).clamp(1e-15, 0.5);
+        let done = (next.ln() - lambda.ln()).abs() < 1e-9;
+        lambda = next;
+        if done {
+            break;
+        }
+    }
+    lambda
+}
+
+/// Fits a model for linking `reg` to `pop` (Splink's recipe): `u` from random
+/// pairs; `m` by one EM session per `cfg.em.sessions` rule with `u` fixed; the
+/// prior from the best candidate of each fit row. `progress` counts fit rows.
+pub fn fit_model(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    progress: Progress<'_>,
+) -> Result<Model, LinkError> {
+    cfg.validate()?;
+    let nf = cfg.comparisons.len();
+    let (u, u_pairs) = estimate_u(pop, reg, cfg);
+    let rows = fit_rows(reg, cfg);
+    let initial: Vec<Vec<f64>> = cfg
+        .comparisons
+        .iter()
+        .map(|f| Model::initial_m(f.field))
+        .collect();
+    let mut sum_m: Vec<Vec<f64>> = initial.iter().map(|v| vec![0.0; v.len()]).collect();
+    let mut learnt = vec![0usize; nf];
+    let mut sessions = Vec::new();
+    for name in &cfg.em.sessions {
+        let Some(r) = idx.blocks.rule_position(name) else {
+            continue;
+        };
+        let blocked: Vec<Field> = idx.blocks.rule_parts(r).iter().map(|p| p.field()).collect();
+        let active: Vec<bool> = cfg
+            .comparisons
+            .iter()
+            .map(|f| !blocked.contains(&f.field))
+            .collect();
+        let patterns = session_patterns(pop, idx, reg, cfg, &rows, r);
+        let res = em(
+            &patterns,
+            &u,
+            initial.clone(),
+            &active,
+            SESSION_LAMBDA,
+            cfg.em.max_iterations,
+            cfg.em.tolerance,
+        );
+        let pairs: u64 = patterns.iter().map(|&(_, c)| c).sum();
+        let mut fields = Vec::new();
+        if pairs >= MIN_SESSION_PAIRS {
+            for f in 0..nf {
+                if active[f] {
+                    for (s, v) in sum_m[f].iter_mut().zip(&res.m[f]) {
+                        *s += v;
+                    }
+                    learnt[f] += 1;
+                    fields.push(cfg.comparisons[f].field);
+                }
+            }
+        }
+        sessions.push(SessionReport {
+            rule: name.clone(),
+            pairs,
+            patterns: patterns.len() as u64,
+            fields,
+            lambda: res.lambda,
+            iterations: res.iterations,
+            converged: res.converged,
+            log_likelihood: res.log_likelihood,
+        });
+    }
+    let m: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            if learnt[f] == 0 {
+                return initial[f].clone();
+            }
+            let mut v: Vec<f64> = sum_m[f].iter().map(|s| s / learnt[f] as f64).collect();
+            v[0] = 1.0;
+            v
+        })
+        .collect();
+    let fields: Vec<FieldParams> = cfg
+        .comparisons
+        .iter()
+        .zip(m)
+        .zip(u)
+        .map(|((spec, m), u)| FieldParams {
+            field: spec.field,
+            levels: spec
+                .field
+                .level_names()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            m,
+            u,
+        })
+        .collect();
+    let mut model = Model {
+        lambda: 0.5,
+        fields,
+        fit: None,
+    };
+    // Best weight (prior 0) per fit row, then the prior by its fixed point.
+    // Rows without candidates have no match: a weight of −∞ gives them p = 0.
+    let scorer = Scorer::new(&model, cfg)?;
+    let best: Vec<f64> = rows
+        .par_chunks(ROW_CHUNK)
+        .map(|chunk| {
+            let mut cand = Vec::new();
+            let mut stats = BlockStats::empty(&idx.blocks);
+            let mut out = Vec::with_capacity(chunk.len());
+            for &j in chunk {
+                idx.blocks.candidates(reg, j, &mut cand, &mut stats);
+                let best = cand
+                    .iter()
+                    .map(|&i| {
+                        let i = i as usize;
+                        let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, i, reg, j);
+                        scorer.weight(&lv, idx.tf_first[i], idx.tf_last[i])
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                out.push(best);
+            }
+            progress(chunk.len() as u64);
+            out
+        })
+        .flatten()
+        .collect();
+    model.lambda = estimate_prior(&best, pop.len());
+    model.fit = Some(FitReport {
+        u_pairs,
+        fit_rows: rows.len() as u64,
+        sessions,
+    });
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn levels(v: &[u8]) -> u64 {
+        v.iter()
+            .enumerate()
+            .fold(0, |acc, (k, &l)| acc | (u64::from(l) << (3 * k)))
+    }
+
+    #[test]
+    fn em_separates_a_clear_mixture() {
+        // Two fields with 3 levels (null, agree, disagree). Matches agree, most
+        // non-matches disagree.
+        let pats = vec![
+            (levels(&[1, 1]), 900),
+            (levels(&[1, 2]), 50),
+            (levels(&[2, 1]), 50),
+            (levels(&[2, 2]), 9000),
+            (levels(&[0, 1]), 30),
+        ];
+        let u = vec![vec![1.0, 0.01, 0.99], vec![1.0, 0.02, 0.98]];
+        let m0 = vec![vec![1.0, 0.5, 0.5], vec![1.0, 0.5, 0.5]];
+        let r = em(&pats, &u, m0, &[true, true], 0.5, 200, 1e-9);
+        assert!(r.converged);
+        assert!((r.lambda - 0.09).abs() < 0.02, "lambda {}", r.lambda);
+        assert!(r.m[0][1] > 0.9 && r.m[1][1] > 0.9);
+        for w in r.log_likelihood.windows(2) {
+            assert!(w[1] >= w[0] - 1e-9 * w[0].abs());
+        }
+    }
+
+    #[test]
+    fn probability_is_logistic_in_bits() {
+        assert_eq!(probability(0.0), 0.5);
+        assert!((probability(1.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!(probability(-2000.0) >= 0.0 && probability(2000.0) <= 1.0);
+    }
+
+    #[test]
+    fn frequencies_count_known_values() {
+        let mut pop = Records::default();
+        for h in [5, 5, 0, 7] {
+            pop.k.push(Key {
+                first_hash: h,
+                ..Key::default()
+            });
+        }
+        let f = frequencies(&pop, |k| k.first_hash);
+        assert_eq!(f, vec![2.0 / 3.0, 2.0 / 3.0, 0.0, 1.0 / 3.0]);
+    }
+
+    proptest! {
+        #[test]
+        fn em_log_likelihood_never_decreases(
+            counts in proptest::collection::vec(1u64..500, 9),
+            u1 in 0.001f64..0.5, u2 in 0.001f64..0.5,
+            lambda0 in 0.01f64..0.99,
+            active2 in proptest::bool::ANY,
+        ) {
+            let mut pats = Vec::new();
+            let mut k = 0;
+            for a in 0..3u8 {
+                for b in 0..3u8 {
+                    pats.push((levels(&[a, b]), counts[k]));
+                    k += 1;
+                }
+            }
+            let u = vec![vec![1.0, u1, 1.0 - u1], vec![1.0, u2, 1.0 - u2]];
+            let m0 = vec![vec![1.0, 0.7, 0.3], vec![1.0, 0.6, 0.4]];
+            let r = em(&pats, &u, m0, &[true, active2], lambda0, 50, 1e-12);
+            for w in r.log_likelihood.windows(2) {
+                prop_assert!(w[1] >= w[0] - 1e-9 * w[0].abs().max(1.0), "{:?}", r.log_likelihood);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! End-to-end linkage over synthetic data with known truth.
+
+mod common;
+
+use toklon_link::eval::evaluate;
+use toklon_link::{LinkConfig, LinkOutcome, PrepareOptions, Records, link};
+
+fn run(threads: usize, n_pop: usize, n_reg: usize) -> (LinkOutcome, common::Synth, Records) {
+    let s = common::generate(n_pop, n_reg, 7);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let (out, pop) = pool.install(|| {
+        let opts = PrepareOptions::default();
+        let (pop, _) = Records::from_table(&s.population, &opts);
+        let (reg, _) = Records::from_table(&s.registry, &opts);
+        (
+            link(&pop, &reg, &LinkConfig::default(), None, &|_| {}).unwrap(),
+            pop,
+        )
+    });
+    (out, s, pop)
+}
+
+#[test]
+fn links_noisy_registry_with_high_precision_and_recall() {
+    let (out, s, _) = run(2, 6000, 3000);
+    assert_eq!(out.links.len() + out.unlinked.len(), 3000);
+    let links: Vec<(&str, &str, &str)> = out
+        .links
+        .iter()
+        .map(|l| {
+            (
+                "reg",
+                s.registry.id(l.registry_row as usize),
+                s.population.id(l.population_row as usize),
+            )
+        })
+        .collect();
+    let truth: Vec<(&str, &str, &str)> = s
+        .truth
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    let r = evaluate(&links, &truth, &s.hard);
+    let fit = out.model.fit.as_ref().unwrap();
+    eprintln!(
+        "overall {:?}\nhard {:?}\nstats {:?}\nlambda {}",
+        r.overall, r.id_missing_or_wrong, out.stats, out.model.lambda
+    );
+    eprintln!("{}", serde_json::to_string(&out.model.fields).unwrap());
+    for s in &fit.sessions {
+        assert!(s.converged, "{s:?}");
+        for w in s.log_likelihood.windows(2) {
+            assert!(w[1] >= w[0] - 1e-9 * w[0].abs());
+        }
+    }
+    assert!(r.overall.precision >= 0.99, "{:?}", r.overall);
+    assert!(r.overall.recall >= 0.97, "{:?}", r.overall);
+    assert!(
+        r.id_missing_or_wrong.precision >= 0.97,
+        "{:?}",
+        r.id_missing_or_wrong
+    );
+    assert!(
+        r.id_missing_or_wrong.recall >= 0.90,
+        "{:?}",
+        r.id_missing_or_wrong
+    );
+}
+
+#[test]
+fn outcome_is_identical_on_one_and_two_threads() {
+    let (a, _, _) = run(1, 3000, 1500);
+    let (b, _, _) = run(2, 3000, 1500);
+    assert_eq!(a.model, b.model);
+    assert_eq!(a.links, b.links);
+    assert_eq!(a.unlinked, b.unlinked);
+    assert_eq!(a.stats, b.stats);
+}
