@@ -1,0 +1,462 @@
+//! A self-contained HTML report: inline CSS and inline SVG, no script, no network,
+//! no external fonts, so it opens from a USB stick in a provincial office.
+
+use std::fmt::Write as _;
+
+use toklon_types::ProtectionSet;
+
+use crate::{Coverage, Error, HouseholdFacts, Indicators, TARGET};
+
+/// One household line of the report's tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HouseholdLine {
+    pub household_id: String,
+    pub members: u32,
+    pub uncovered_members: u32,
+    pub missing: ProtectionSet,
+    pub deprived: [bool; 5],
+    pub priority: u32,
+}
+
+/// The top fall-through households of one province.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvinceHouseholds {
+    pub province: String,
+    pub households: Vec<HouseholdLine>,
+}
+
+/// The `per_province` highest-priority households with someone uncovered, per
+/// province. `household_ids` and `household_province` are indexed like the
+/// households slice given to [`crate::compute`]; a household without a province is
+/// listed under `unknown`. Provinces come out in code order.
+pub fn top_households(
+    coverage: &Coverage,
+    household_ids: &[&str],
+    household_province: &[Option<&str>],
+    per_province: usize,
+) -> Result<Vec<ProvinceHouseholds>, Error> {
+    if household_ids.len() != household_province.len() {
+        return Err(Error::LengthMismatch {
+            what: "household provinces",
+            expected: household_ids.len(),
+            found: household_province.len(),
+        });
+    }
+    let mut out: std::collections::BTreeMap<&str, Vec<HouseholdLine>> = Default::default();
+    // `coverage.households` is already in priority order.
+    for h in coverage
+        .households
+        .iter()
+        .filter(|h| h.uncovered_members > 0)
+    {
+        let i = h.household as usize;
+        let province = household_province
+            .get(i)
+            .copied()
+            .flatten()
+            .unwrap_or("unknown");
+        let list = out.entry(province).or_default();
+        if list.len() < per_province {
+            list.push(HouseholdLine {
+                household_id: household_ids.get(i).copied().unwrap_or("").to_string(),
+                members: h.members,
+                uncovered_members: h.uncovered_members,
+                missing: h.missing,
+                deprived: h.deprived,
+                priority: h.priority,
+            });
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(p, households)| ProvinceHouseholds {
+            province: p.to_string(),
+            households,
+        })
+        .collect())
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn pct(s: Option<f64>) -> String {
+    s.map_or_else(|| "–".to_string(), |s| format!("{:.1}%", s * 100.0))
+}
+
+/// `unknown` (no province code) in Thai; otherwise the code.
+fn province_label(code: &str) -> String {
+    if code == "unknown" {
+        "ไม่ทราบจังหวัด".to_string()
+    } else {
+        format!("จังหวัดรหัส {code}")
+    }
+}
+
+struct Bar {
+    label: String,
+    note: String,
+    share: Option<f64>,
+    /// Where to draw a grey tick (the plan's reported figure), if any.
+    reference: Option<f64>,
+}
+
+const LABEL_W: f64 = 300.0;
+const BAR_W: f64 = 380.0;
+const ROW_H: f64 = 28.0;
+
+/// A horizontal bar chart as inline SVG; `target` draws a dashed line.
+fn bar_chart(id: &str, title: &str, bars: &[Bar], target: Option<f64>) -> String {
+    let h = ROW_H * bars.len() as f64 + 30.0;
+    let w = LABEL_W + BAR_W + 150.0;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        r#"<svg id="{id}" class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">"#,
+        t = esc(title)
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = 10.0 + ROW_H * i as f64;
+        let v = b.share.unwrap_or(0.0).clamp(0.0, 1.0);
+        let below = target.is_some_and(|t| b.share.is_some_and(|s| s < t));
+        let class = if below { "bar below" } else { "bar" };
+        let _ = writeln!(
+            o,
+            r#"<text class="label" x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect class="track" x="{LABEL_W}" y="{y}" width="{BAR_W}" height="18"/><rect class="{class}" x="{LABEL_W}" y="{y}" width="{bw:.1}" height="18"><title>{label}: {p}</title></rect><text class="value" x="{vx}" y="{ty}">{p} {note}</text>"#,
+            lx = LABEL_W - 8.0,
+            ty = y + 14.0,
+            label = esc(&b.label),
+            bw = v * BAR_W,
+            p = pct(b.share),
+            note = esc(&b.note),
+            vx = LABEL_W + BAR_W + 6.0,
+        );
+        if let Some(r) = b.reference {
+            let x = LABEL_W + r.clamp(0.0, 1.0) * BAR_W;
+            let _ = writeln!(
+                o,
+                r#"<line class="reported" x1="{x:.1}" x2="{x:.1}" y1="{y0}" y2="{y1}"><title>reported {p}</title></line>"#,
+                y0 = y - 2.0,
+                y1 = y + 20.0,
+                p = pct(Some(r)),
+            );
+        }
+    }
+    if let Some(t) = target {
+        let x = LABEL_W + t * BAR_W;
+        let _ = writeln!(
+            o,
+            r#"<line class="target" x1="{x:.1}" x2="{x:.1}" y1="4" y2="{y2}"/><text class="target-label" x="{x:.1}" y="{ly}" text-anchor="middle">เป้าหมาย {p}</text>"#,
+            y2 = h - 18.0,
+            ly = h - 4.0,
+            p = pct(Some(t)),
+        );
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+const CSS: &str = "
+body{font-family:'Noto Sans Thai','Sarabun','Tahoma',sans-serif;margin:2rem;color:#222;max-width:1000px}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
+.kpi{display:flex;gap:1rem;flex-wrap:wrap}.kpi div{background:#f3f6f8;padding:.6rem 1rem;border-radius:6px}
+.kpi b{display:block;font-size:1.4rem}
+.chart text{font-size:13px;fill:#222}.chart .value{fill:#444}
+.track{fill:#eef1f3}.bar{fill:#2a9d8f}.bar.below{fill:#e76f51}
+.target{stroke:#264653;stroke-width:2;stroke-dasharray:5 3}.reported{stroke:#888;stroke-width:3}
+table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;font-size:.9rem}
+th{background:#f3f6f8}td.n{text-align:right}
+";
+
+/// Renders the report: headline figures, coverage per protection, per group against
+/// the 80% target (with the plan's reported figure as a grey tick), per province, and
+/// the top fall-through households per province. UTF-8, `lang="th"`.
+pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
+    let mut o = String::with_capacity(16 * 1024);
+    o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
+    o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(
+        o,
+        "<title>toklon: ความครอบคลุมการคุ้มครองทางสังคม {}</title>",
+        esc(&ind.reference_date)
+    );
+    let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>");
+    let _ = writeln!(
+        o,
+        "<h1>ความครอบคลุมการคุ้มครองทางสังคม 9 ด้าน</h1>\n<p>ณ วันที่ {} · {} คน ({} แถว)</p>",
+        esc(&ind.reference_date),
+        ind.persons,
+        ind.rows
+    );
+    let _ = writeln!(
+        o,
+        "<div class=\"kpi\" id=\"kpi\"><div>ได้รับความคุ้มครองอย่างน้อย 1 ด้าน<b>{}</b></div>\
+         <div>ได้รับครบทุกด้านที่มีสิทธิ<b>{}</b></div>\
+         <div>ผู้ตกหล่น (คน)<b>{}</b></div><div>ครัวเรือนที่มีผู้ตกหล่น<b>{}</b></div>\
+         <div>ได้รับสิทธิซ้ำซ้อน (คน)<b>{}</b></div></div>",
+        pct(ind.covered_any_share),
+        pct(ind.covered_all_eligible_share),
+        ind.fall_through_persons,
+        ind.fall_through_households,
+        ind.overlap_persons
+    );
+
+    o.push_str("<h2>ความครอบคลุมรายด้าน (ผู้ได้รับ / ผู้มีสิทธิ)</h2>\n");
+    let bars: Vec<Bar> = ind
+        .protections
+        .iter()
+        .map(|p| Bar {
+            label: format!("{} ({})", p.thai, p.code),
+            note: format!("{}/{}", p.covered, p.eligible),
+            share: p.share,
+            reference: None,
+        })
+        .collect();
+    o.push_str(&bar_chart(
+        "chart-protections",
+        "coverage per protection",
+        &bars,
+        None,
+    ));
+
+    o.push_str("<h2>กลุ่มเปราะบาง เทียบเป้าหมายร้อยละ 80</h2>\n");
+    let bars: Vec<Bar> = ind
+        .groups
+        .iter()
+        .map(|g| Bar {
+            label: g.thai.to_string(),
+            note: format!("{}/{}", g.covered, g.members),
+            share: g.share,
+            reference: Some(g.reported),
+        })
+        .collect();
+    o.push_str(&bar_chart(
+        "chart-groups",
+        "vulnerable groups against the target",
+        &bars,
+        Some(TARGET),
+    ));
+    o.push_str("<p>เส้นประ: เป้าหมาย · ขีดสีเทา: ตัวเลขที่แผนแม่บทรายงาน</p>\n");
+
+    o.push_str("<h2>รายจังหวัด: ได้รับครบทุกด้านที่มีสิทธิ</h2>\n");
+    let bars: Vec<Bar> = ind
+        .provinces
+        .iter()
+        .map(|p| Bar {
+            label: province_label(&p.code),
+            note: format!("ตกหล่น {} คน", p.fall_through),
+            share: p.share_all_eligible,
+            reference: None,
+        })
+        .collect();
+    o.push_str(&bar_chart(
+        "chart-provinces",
+        "coverage per province",
+        &bars,
+        None,
+    ));
+
+    o.push_str("<h2>ครัวเรือนที่ควรเยี่ยมก่อน (รายจังหวัด)</h2>\n<div id=\"top-households\">\n");
+    for p in top_households_per_province {
+        let _ = writeln!(
+            o,
+            "<h3>{}</h3>\n<table class=\"households\" data-province=\"{}\">\n\
+             <tr><th>ครัวเรือน</th><th>สมาชิก</th><th>ผู้ตกหล่น</th><th>ด้านที่ขาด</th><th>มิติความยากจน</th><th>ลำดับความสำคัญ</th></tr>",
+            esc(&province_label(&p.province)),
+            esc(&p.province)
+        );
+        for h in &p.households {
+            let missing: Vec<&str> = h.missing.iter().map(|m| m.thai()).collect();
+            let deprived: Vec<&str> = HouseholdFacts::FLAGS
+                .iter()
+                .zip(h.deprived)
+                .filter(|(_, d)| *d)
+                .map(|(f, _)| f.trim_start_matches("dep_"))
+                .collect();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&h.household_id),
+                h.members,
+                h.uncovered_members,
+                esc(&missing.join(", ")),
+                esc(&deprived.join(", ")),
+                h.priority
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("</div>\n<footer><p>สร้างโดย toklon · ไม่มีข้อมูลชื่อบุคคลในรายงานนี้</p></footer>\n</body>\n</html>\n");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        Catalog, Day, Enrolment, HouseholdFacts, Inputs, PersonFacts, Rules, compute, render_table,
+    };
+    use toklon_types::Relationship;
+
+    /// A small run: two provinces, a poor household with an uncovered child.
+    fn sample() -> (Indicators, Vec<ProvinceHouseholds>) {
+        let c = Catalog::builtin();
+        let p = |person, household, rel, age| PersonFacts {
+            household: Some(household),
+            relationship: Some(rel),
+            age: Some(age),
+            person,
+            ..PersonFacts::default()
+        };
+        let persons = [
+            p(0, 0, Relationship::Head, 66),
+            p(1, 0, Relationship::Child, 4),
+            p(2, 1, Relationship::Head, 30),
+            p(3, 2, Relationship::Head, 50),
+        ];
+        let en = |row, code: &str| Enrolment {
+            person_row: row,
+            scheme: c.scheme_ref(code),
+            active: true,
+            valid_from: None,
+            valid_to: None,
+        };
+        let enrolments = [en(0, "oaa"), en(0, "ucs"), en(2, "sso_s33"), en(3, "csmbs")];
+        let households = [
+            HouseholdFacts {
+                deprived: [false, true, false, true, false],
+            },
+            HouseholdFacts::default(),
+            HouseholdFacts::default(),
+        ];
+        let reference = Day::new(2024, 6, 15);
+        let inputs = Inputs {
+            persons: &persons,
+            households: &households,
+            enrolments: &enrolments,
+            reference,
+        };
+        let cov = compute(&c, &Rules::builtin(), &inputs).unwrap();
+        let provinces = [Some("10"), Some("10"), Some("50"), None];
+        let ind = Indicators::compute(&c, &persons, &cov, &provinces, reference).unwrap();
+        let top = top_households(
+            &cov,
+            &["H<1>", "H2", "H3"],
+            &[Some("10"), Some("50"), None],
+            5,
+        )
+        .unwrap();
+        (ind, top)
+    }
+
+    #[test]
+    fn indicators_and_table() {
+        let (ind, top) = sample();
+        assert_eq!(ind.persons, 4);
+        assert_eq!(ind.covered_any, 3);
+        assert_eq!(ind.provinces.len(), 3);
+        assert_eq!(ind.provinces[0].code, "10");
+        let kids = ind
+            .groups
+            .iter()
+            .find(|g| g.code == "poor_children_child_grant")
+            .unwrap();
+        assert_eq!(
+            (kids.members, kids.covered, kids.meets_target),
+            (1, 0, Some(false))
+        );
+        let table = render_table(&ind);
+        assert!(table.contains("family_child") && table.contains("elderly_oaa"));
+        assert!(table.contains("(below)"));
+        assert_eq!(top[0].province, "10");
+        assert_eq!(top[0].households[0].household_id, "H<1>");
+        let json = serde_json::to_value(&ind).unwrap();
+        assert_eq!(json["groups"][0]["target"], 0.8);
+    }
+
+    #[test]
+    fn html_is_self_contained() {
+        let (ind, top) = sample();
+        let html = render_html(&ind, &top);
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"th\">"));
+        assert!(html.contains("charset=\"utf-8\""));
+        // The only URLs are SVG namespace names, which are never fetched.
+        let svg_ns = html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
+        assert_eq!(html.matches("http://").count(), svg_ns);
+        assert!(
+            !html.contains("https://") && !html.contains("<script") && !html.contains("@import")
+        );
+        assert!(html.contains("H&lt;1&gt;"));
+    }
+
+    /// Renders the report in headless Chromium and checks the charts reached the DOM.
+    #[test]
+    fn html_renders_in_chromium() {
+        let Some(browser) = ["chromium", "chromium-browser"].into_iter().find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        }) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromium is required when CI is set"
+            );
+            eprintln!("skipping html_renders_in_chromium: chromium not on PATH");
+            return;
+        };
+        let (ind, top) = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        std::fs::write(&path, render_html(&ind, &top)).unwrap();
+        let out = std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+                &format!("--user-data-dir={}", dir.path().join("profile").display()),
+                "--dump-dom",
+            ])
+            .arg(format!("file://{}", path.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dom = String::from_utf8(out.stdout).unwrap();
+        let chart = |id: &str| -> &str {
+            let start = dom
+                .find(&format!("<svg id=\"{id}\""))
+                .unwrap_or_else(|| panic!("{id} missing"));
+            let end = start + dom[start..].find("</svg>").unwrap();
+            &dom[start..end]
+        };
+        let bars = |svg: &str| svg.matches("<rect class=\"bar").count();
+        assert_eq!(bars(chart("chart-protections")), 9);
+        let groups = chart("chart-groups");
+        assert_eq!(bars(groups), 4);
+        assert!(groups.contains("class=\"target\""));
+        assert_eq!(groups.matches("class=\"reported\"").count(), 4);
+        assert_eq!(bars(chart("chart-provinces")), 3);
+        assert!(dom.contains("<html lang=\"th\">"));
+        assert!(dom.contains("เป้าหมาย"));
+        assert_eq!(dom.matches("<table class=\"households\"").count(), 2);
+        assert!(dom.contains("H&lt;1&gt;"));
+    }
+}
