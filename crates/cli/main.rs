@@ -1,1 +1,52 @@
-fn main() {}
+//! The `toklon` command: a thin layer over the library crates.
+//!
+//! Arguments are parsed by clap into [`args::Cli`], turned into validated library
+//! inputs, and only `main` decides the exit code: 0 success, 1 outputs written but a
+//! quality gate failed, 2 the run could not happen (usage, config, unreadable input).
+
+mod args;
+mod bars;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    match commands::dispatch(cli) {
+        Ok(commands::Status::Success) => ExitCode::SUCCESS,
+        Ok(commands::Status::QualityGateFailed) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("toklon: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`/`-q`.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,1 +1,37 @@
-//! toklon-engine
+//! Runs a toklon job end to end.
+//!
+//! The engine glues the library crates together: it reads the sources through
+//! `toklon-io`, standardizes and links them with `toklon-link`, computes coverage with
+//! `toklon-coverage`, and writes every output into a staging folder that replaces the
+//! previous outputs only when the run has succeeded ([`output::Staging`]). It owns the
+//! job file format ([`Job`]) and `summary.json` ([`Summary`]).
+//!
+//! ```no_run
+//! use toklon_engine::{Job, RunOptions, Silent, run};
+//! let job = Job::load("fixtures/demo".as_ref()).unwrap();
+//! let opts = RunOptions {
+//!     out: "toklon-out".into(),
+//!     threads: None,
+//!     as_of: (2026, 1, 1),
+//!     thai_headers: false,
+//!     mask_ids: false,
+//!     model: None,
+//! };
+//! let outcome = run(&job, &opts, &Silent).unwrap();
+//! println!("{} rows read", outcome.summary.totals.rows_read);
+//! ```
+
+mod cover;
+mod error;
+mod job;
+pub mod output;
+mod progress;
+mod run;
+mod summary;
+
+pub use cover::coverage_setup;
+pub use error::EngineError;
+pub use job::{CoverageFiles, Job, RawJob, RunSettings, parse_as_of};
+pub use progress::{Progress, Silent};
+pub use run::{ModelFile, RunOptions, RunOutcome, link_config, run};
+pub use summary::{SourceCounts, Summary};

@@ -1,0 +1,112 @@
+//! Command-line arguments (clap derive; doc comments are the help text).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Link Thailand's welfare registries to a population base and list the people and
+/// households who fall through the social-protection net.
+#[derive(Debug, Parser)]
+#[command(name = "toklon", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Never show progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a job: read, link, compute coverage, write the outputs.
+    Run(RunArgs),
+    /// Validate a job file or data folder without running it.
+    Check(CheckArgs),
+    /// Generate a synthetic Thai population, registries and ground truth.
+    Generate(GenerateArgs),
+    /// Score a run's links against ground truth.
+    Eval(EvalArgs),
+    /// Print the built-in scheme catalog and eligibility rules (TOML).
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A data folder in the contract's layout, or a job file (.toml).
+    pub input: PathBuf,
+    /// Output folder (replaced atomically when the run succeeds).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: the job's setting, else all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Reference date for ages and enrolment validity, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Thai column headers in the per-province CSV lists.
+    #[arg(long)]
+    pub thai_headers: bool,
+    /// Mask national IDs (keep the last 4 digits) in the CSV lists and the report.
+    #[arg(long)]
+    pub mask_ids: bool,
+    /// Reuse the models of an earlier run (its model.json) instead of fitting.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A data folder in the contract's layout, or a job file (.toml).
+    pub input: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// People in the synthetic world.
+    #[arg(long, default_value_t = 10_000)]
+    pub people: usize,
+    /// Random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder (canonical layout plus truth/).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// File format of the generated tables.
+    #[arg(long, value_enum, default_value_t = Format::Parquet)]
+    pub format: Format,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The truth folder (with entities.parquet) written by `toklon generate`.
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// The run's output folder.
+    pub out: PathBuf,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Print the eligibility rules instead of the scheme catalog.
+    #[arg(long)]
+    pub eligibility: bool,
+}

@@ -1,0 +1,275 @@
+//! One function per subcommand; each returns a [`Status`] or an error for `main`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use toklon_engine::{Job, RunOptions, Summary, parse_as_of};
+
+use crate::args::{CatalogArgs, CheckArgs, Cli, Command, EvalArgs, Format, GenerateArgs, RunArgs};
+use crate::bars::Bars;
+
+/// How a command that ran ended.
+pub enum Status {
+    Success,
+    /// Outputs were written, but a quality gate failed (exit code 1).
+    QualityGateFailed,
+}
+
+pub fn dispatch(cli: Cli) -> Result<Status> {
+    let bars = Bars::new(cli.no_progress);
+    match cli.command {
+        Command::Run(args) => run(args, &bars, cli.quiet),
+        Command::Check(args) => check(args),
+        Command::Generate(args) => generate(args, &bars),
+        Command::Eval(args) => eval(args),
+        Command::Catalog(args) => catalog(args),
+    }
+}
+
+fn today() -> (i32, u8, u8) {
+    // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+    (y, m, d)
+}
+
+fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
+    let job = Job::load(&args.input)?;
+    let as_of = match args.as_of.as_deref().or(job.run.as_of.as_deref()) {
+        Some(s) => parse_as_of(s).map_err(anyhow::Error::msg)?,
+        None => today(),
+    };
+    let out = args
+        .out
+        .or_else(|| job.output.clone())
+        .unwrap_or_else(|| "toklon-out".into());
+    let opts = RunOptions {
+        out,
+        threads: args.threads,
+        as_of,
+        thai_headers: args.thai_headers,
+        mask_ids: args.mask_ids,
+        model: args.model,
+    };
+    let started = Instant::now();
+    let outcome = toklon_engine::run(&job, &opts, bars)?;
+    if !quiet {
+        print_summary(&outcome.summary, &outcome.out, started.elapsed().as_secs_f64());
+    }
+    if outcome.summary.quality_gate.passed {
+        Ok(Status::Success)
+    } else {
+        eprintln!(
+            "toklon: quality gate failed: reject share above {} in {}",
+            outcome.summary.quality_gate.max_reject_share,
+            outcome.summary.quality_gate.failing_sources.join(", ")
+        );
+        Ok(Status::QualityGateFailed)
+    }
+}
+
+fn print_summary(s: &Summary, out: &Path, secs: f64) {
+    println!(
+        "{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "source", "read", "used", "rejected", "linked", "unlinked"
+    );
+    for (name, c) in &s.sources {
+        let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+        println!(
+            "{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            name,
+            c.rows_read,
+            c.rows_used,
+            c.rows_rejected,
+            opt(c.linked),
+            opt(c.unlinked)
+        );
+    }
+    if let Some(table) = s.coverage_table.as_deref() {
+        println!();
+        print!("{table}");
+    }
+    println!();
+    println!("outputs in {} ({secs:.1} s)", out.display());
+}
+
+fn check(args: CheckArgs) -> Result<Status> {
+    let job = Job::load(&args.input)?;
+    toklon_engine::link_config(&job)?;
+    toklon_engine::coverage_setup(&job)?;
+    println!(
+        "ok: population, {} household file(s), {} registr{}",
+        usize::from(job.households.is_some()),
+        job.registries.len(),
+        if job.registries.len() == 1 { "y" } else { "ies" }
+    );
+    Ok(Status::Success)
+}
+
+fn generate(args: GenerateArgs, bars: &Bars) -> Result<Status> {
+    use toklon_engine::Progress;
+    let mut cfg = toklon_gen::GenConfig::default_for(args.people, args.seed);
+    cfg.format = match args.format {
+        Format::Parquet => toklon_gen::OutputFormat::Parquet,
+        Format::Csv => toklon_gen::OutputFormat::Csv,
+        Format::Both => toklon_gen::OutputFormat::Both,
+    };
+    let pool = rayon_pool(args.threads)?;
+    let started = Instant::now();
+    bars.start("generate", Some(args.people as u64));
+    let last = std::sync::atomic::AtomicU64::new(0);
+    let report = pool.install(|| {
+        toklon_gen::generate(&cfg, &args.out, &|phase, n| {
+            if phase == toklon_gen::Phase::People {
+                let before = last.swap(n, std::sync::atomic::Ordering::Relaxed);
+                bars.advance(n.saturating_sub(before));
+            }
+        })
+    })?;
+    bars.finish();
+    let registry_rows: u64 = report.registry_rows.values().sum();
+    eprintln!(
+        "generated {} people ({} base rows, {} households, {} registry rows) in {:.1} s into {}",
+        report.people,
+        report.population_rows,
+        report.households,
+        registry_rows,
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(Status::Success)
+}
+
+fn rayon_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")
+}
+
+fn eval(args: EvalArgs) -> Result<Status> {
+    use toklon_io::read_columns;
+    let entities = args.truth.join("entities.parquet");
+    let truth_cols = read_columns(&entities, &["source", "record_id", "entity_id"])?;
+    let links_path = args.out.join("links.parquet");
+    let link_cols = read_columns(
+        &links_path,
+        &["registry", "registry_record_id", "population_record_id"],
+    )?;
+    let truth: Vec<(&str, &str, &str)> = (0..truth_cols[0].len())
+        .map(|i| {
+            (
+                truth_cols[0].get(i).unwrap_or(""),
+                truth_cols[1].get(i).unwrap_or(""),
+                truth_cols[2].get(i).unwrap_or(""),
+            )
+        })
+        .collect();
+    let links: Vec<(&str, &str, &str)> = (0..link_cols[0].len())
+        .map(|i| {
+            (
+                link_cols[0].get(i).unwrap_or(""),
+                link_cols[1].get(i).unwrap_or(""),
+                link_cols[2].get(i).unwrap_or(""),
+            )
+        })
+        .collect();
+    // The hard cases: registry records whose ID is missing or wrong. Their raw IDs
+    // come from the inputs the run names in its summary.
+    let summary_path = args.out.join("summary.json");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&summary_path)
+            .with_context(|| format!("{}: cannot read", summary_path.display()))?,
+    )
+    .with_context(|| format!("{}: not JSON", summary_path.display()))?;
+    let Some(sources) = summary.get("sources").and_then(|s| s.as_object()) else {
+        bail!("{}: no `sources`", summary_path.display());
+    };
+    let mut reg_cols = Vec::new();
+    let mut pop_cols = None;
+    for (name, s) in sources {
+        let Some(path) = s.get("path").and_then(|p| p.as_str()) else {
+            continue;
+        };
+        let id_col = s
+            .get("columns")
+            .and_then(|c| c.get("national_id"))
+            .and_then(|c| c.as_str())
+            .unwrap_or("national_id");
+        let rid_col = s
+            .get("columns")
+            .and_then(|c| c.get("record_id"))
+            .and_then(|c| c.as_str())
+            .unwrap_or("record_id");
+        if name == "households" {
+            continue;
+        }
+        let cols = match read_columns(Path::new(path), &[rid_col, id_col]) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("toklon: note: {e}; its records are not split by ID quality");
+                continue;
+            }
+        };
+        if name == "population" {
+            pop_cols = Some(cols);
+        } else {
+            reg_cols.push((name.clone(), cols));
+        }
+    }
+    let mut reg_rows = Vec::new();
+    for (name, cols) in &reg_cols {
+        for i in 0..cols[0].len() {
+            reg_rows.push((name.as_str(), cols[0].get(i).unwrap_or(""), cols[1].get_nonempty(i)));
+        }
+    }
+    let pop_rows: Vec<(&str, Option<&str>)> = pop_cols
+        .as_ref()
+        .map(|c| (0..c[0].len()).map(|i| (c[0].get(i).unwrap_or(""), c[1].get_nonempty(i))).collect())
+        .unwrap_or_default();
+    let hard: BTreeSet<(String, String)> =
+        toklon_link::eval::id_missing_or_wrong(&reg_rows, &pop_rows, &truth);
+    let report = toklon_link::eval::evaluate(&links, &truth, &hard);
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}",
+        "slice", "tp", "fp", "fn", "prec", "recall", "f1"
+    );
+    let line = |name: &str, m: &toklon_link::eval::Metrics| {
+        println!(
+            "{:<22} {:>9} {:>9} {:>9} {:>8.5} {:>8.5} {:>8.5}",
+            name, m.true_positives, m.false_positives, m.false_negatives, m.precision, m.recall, m.f1
+        );
+    };
+    line("overall", &report.overall);
+    line("id missing or wrong", &report.id_missing_or_wrong);
+    for (name, m) in &report.per_registry {
+        line(&format!("  {name}"), m);
+    }
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok(Status::Success)
+}
+
+fn catalog(args: CatalogArgs) -> Result<Status> {
+    if args.eligibility {
+        print!("{}", toklon_coverage::Rules::builtin_toml());
+    } else {
+        print!("{}", toklon_coverage::Catalog::builtin().to_toml()?);
+    }
+    Ok(Status::Success)
+}

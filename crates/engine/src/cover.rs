@@ -1,0 +1,573 @@
+//! From links to coverage: builds the coverage crate's plain inputs from the tables
+//! and the link outcomes, and turns its results into the contract's output tables.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use toklon_coverage::{
+    Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType,
+    Rules, Sex,
+};
+use toklon_io::{OutColumn, OutTable, Read};
+use toklon_link::{LinkOutcome, Records};
+use toklon_thai::date::parse_date;
+use toklon_thai::id::PersonType as IdType;
+use toklon_types::{Employment, Protection, ProtectionSet, Relationship, Table, columns as col};
+
+use crate::{EngineError, Job};
+
+/// The catalog and eligibility rules of a job: the built-in ones, extended or
+/// replaced by the job's files.
+pub fn coverage_setup(job: &Job) -> Result<(Catalog, Rules), EngineError> {
+    let mut catalog = Catalog::builtin();
+    let mut rules = Rules::builtin();
+    if let Some(path) = &job.coverage.catalog {
+        let text = read_text(path)?;
+        catalog
+            .extend_from_toml(&text)
+            .map_err(|e| EngineError::BadJob {
+                path: path.clone(),
+                message: format!("scheme catalog: {e}"),
+            })?;
+    }
+    if let Some(path) = &job.coverage.eligibility {
+        let text = read_text(path)?;
+        rules = Rules::from_toml(&text).map_err(|e| EngineError::BadJob {
+            path: path.clone(),
+            message: format!("eligibility rules: {e}"),
+        })?;
+    }
+    Ok((catalog, rules))
+}
+
+fn read_text(path: &Path) -> Result<String, EngineError> {
+    std::fs::read_to_string(path).map_err(|source| EngineError::ReadJob {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn flag(s: Option<&str>) -> bool {
+    matches!(
+        s.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+        Some("true" | "1" | "yes" | "y" | "t" | "ใช่" | "มี")
+    )
+}
+
+/// Households as the coverage crate indexes them: the households file's rows first
+/// (in file order), then household ids that only the population names.
+pub struct HouseholdIndex {
+    pub ids: Vec<String>,
+    pub facts: Vec<HouseholdFacts>,
+    /// The subdistrict code of each household (from its file, else its first member).
+    pub subdistrict: Vec<Option<String>>,
+    /// House and village, for the lists.
+    pub house_no: Vec<Option<String>>,
+    pub village_no: Vec<Option<String>>,
+    pub of_row: Vec<Option<u32>>,
+}
+
+pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdIndex {
+    let mut ix = HouseholdIndex {
+        ids: Vec::new(),
+        facts: Vec::new(),
+        subdistrict: Vec::new(),
+        house_no: Vec::new(),
+        village_no: Vec::new(),
+        of_row: Vec::with_capacity(pop.len()),
+    };
+    let mut by_id: HashMap<String, u32> = HashMap::new();
+    if let Some(h) = households {
+        for i in 0..h.len() {
+            let id = h.id(i).to_string();
+            if by_id.contains_key(&id) {
+                continue;
+            }
+            by_id.insert(id.clone(), ix.ids.len() as u32);
+            ix.ids.push(id);
+            let mut deprived = [false; 5];
+            for (d, name) in deprived.iter_mut().zip(HouseholdFacts::FLAGS) {
+                *d = flag(h.value(name, i));
+            }
+            ix.facts.push(HouseholdFacts { deprived });
+            ix.subdistrict
+                .push(h.value(col::SUBDISTRICT_CODE, i).map(str::to_string));
+            ix.house_no.push(h.value(col::HOUSE_NO, i).map(str::to_string));
+            ix.village_no.push(h.value(col::VILLAGE_NO, i).map(str::to_string));
+        }
+    }
+    for i in 0..pop.len() {
+        let Some(id) = pop.value(col::HOUSEHOLD_ID, i) else {
+            ix.of_row.push(None);
+            continue;
+        };
+        let k = match by_id.get(id) {
+            Some(&k) => k,
+            None => {
+                let k = ix.ids.len() as u32;
+                by_id.insert(id.to_string(), k);
+                ix.ids.push(id.to_string());
+                ix.facts.push(HouseholdFacts::default());
+                ix.subdistrict.push(None);
+                ix.house_no.push(None);
+                ix.village_no.push(None);
+                k
+            }
+        };
+        let k_us = k as usize;
+        if ix.subdistrict[k_us].is_none() {
+            ix.subdistrict[k_us] = pop.value(col::SUBDISTRICT_CODE, i).map(str::to_string);
+            ix.house_no[k_us] = pop.value(col::HOUSE_NO, i).map(str::to_string);
+            ix.village_no[k_us] = pop.value(col::VILLAGE_NO, i).map(str::to_string);
+        }
+        ix.of_row.push(Some(k));
+    }
+    ix
+}
+
+/// Per population row: the facts eligibility needs.
+pub fn person_facts(
+    pop: &Table,
+    records: &Records,
+    hh: &HouseholdIndex,
+    person_of_row: &[u32],
+    as_of: (i32, u8, u8),
+) -> Vec<PersonFacts> {
+    (0..pop.len())
+        .map(|i| PersonFacts {
+            household: hh.of_row[i],
+            relationship: pop.value(col::RELATIONSHIP, i).and_then(Relationship::parse),
+            age: records
+                .birth_date(i)
+                .and_then(|b| toklon_thai::date::age_on(b, as_of)),
+            sex: records.sex(i).map(|s| match s {
+                toklon_thai::title::Sex::Male => Sex::Male,
+                toklon_thai::title::Sex::Female => Sex::Female,
+            }),
+            disabled: flag(pop.value(col::DISABLED, i)),
+            chronic_ill: flag(pop.value(col::CHRONIC_ILL, i)),
+            employment: pop.value(col::EMPLOYMENT, i).and_then(Employment::parse),
+            person_type: records.national_id(i).map(|id| match id.person_type() {
+                IdType::Thai => PersonType::Thai,
+                IdType::Alien => PersonType::Alien,
+                IdType::Resident => PersonType::Resident,
+                IdType::NoStatus => PersonType::NoStatus,
+                IdType::Unknown => PersonType::Unknown,
+            }),
+            person: person_of_row[i],
+        })
+        .collect()
+}
+
+fn day(s: Option<&str>) -> Option<Day> {
+    // An unparseable bound is treated as open (and counted by the reader as a field
+    // problem when it is a person column; enrolment periods are rarely written badly).
+    s.and_then(|v| parse_date(v).ok()).map(|d| Day(d.pack()))
+}
+
+/// One enrolment per accepted link.
+pub fn enrolments(
+    catalog: &Catalog,
+    registries: &[Read],
+    specs: &[toklon_io::SourceSpec],
+    outcomes: &[LinkOutcome],
+) -> Vec<Enrolment> {
+    let mut out = Vec::new();
+    for ((read, spec), outcome) in registries.iter().zip(specs).zip(outcomes) {
+        let t = &read.table;
+        for l in &outcome.links {
+            let r = l.registry_row as usize;
+            let scheme = t
+                .value(col::SCHEME, r)
+                .or(spec.default_scheme.as_deref())
+                .unwrap_or("");
+            let active = !t
+                .value(col::STATUS, r)
+                .is_some_and(|s| s.eq_ignore_ascii_case("ended"));
+            out.push(Enrolment {
+                person_row: l.population_row,
+                scheme: catalog.scheme_ref(scheme.trim()),
+                active,
+                valid_from: day(t.value(col::VALID_FROM, r)),
+                valid_to: day(t.value(col::VALID_TO, r)),
+            });
+        }
+    }
+    out
+}
+
+/// Everything coverage produced, ready to write.
+pub struct CoverageResult {
+    pub coverage: Coverage,
+    pub indicators: Indicators,
+}
+
+fn mask(id: &str) -> String {
+    let digits: Vec<char> = id.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return "*".repeat(digits.len());
+    }
+    let keep: String = digits[digits.len() - 4..].iter().collect();
+    format!("{}{keep}", "*".repeat(digits.len() - 4))
+}
+
+pub fn province_of(code: Option<&str>) -> Option<&str> {
+    code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        .map(|c| &c[..2])
+}
+
+fn district_of(code: Option<&str>) -> Option<&str> {
+    code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        .map(|c| &c[..4])
+}
+
+fn codes(set: ProtectionSet) -> Vec<&'static str> {
+    set.codes()
+}
+
+/// Output options for the lists.
+pub struct ListOptions {
+    pub thai_headers: bool,
+    pub mask_ids: bool,
+}
+
+/// Writes coverage, fall_through, households, overlaps, the per-province CSV lists
+/// and the report.
+#[allow(clippy::too_many_arguments)]
+pub fn write_coverage(
+    dir: &Path,
+    pop: &Table,
+    persons: &[PersonFacts],
+    hh: &HouseholdIndex,
+    catalog: &Catalog,
+    result: &CoverageResult,
+    nearest_rejected: &[Option<(String, String, f64)>],
+    opts: &ListOptions,
+) -> Result<(), EngineError> {
+    let cov = &result.coverage;
+    let n = pop.len();
+    let sub = |i: usize| pop.value(col::SUBDISTRICT_CODE, i);
+    let direct: Vec<Vec<&str>> = cov.rows.iter().map(|r| catalog.codes(r.direct)).collect();
+    let via: Vec<Vec<&str>> = cov
+        .rows
+        .iter()
+        .map(|r| catalog.codes(r.via_household))
+        .collect();
+    let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize].as_str());
+
+    // coverage: one row per population record.
+    let mut t = OutTable::new("coverage")
+        .with(OutColumn::str("record_id", (0..n).map(|i| Some(pop.id(i)))))
+        .with(OutColumn::str(
+            "person_id",
+            persons.iter().map(|p| Some(pop.id(p.person as usize))),
+        ))
+        .with(OutColumn::str("household_id", (0..n).map(household_id)))
+        .with(OutColumn::str(
+            "province_code",
+            (0..n).map(|i| province_of(sub(i))),
+        ))
+        .with(OutColumn::str(
+            "district_code",
+            (0..n).map(|i| district_of(sub(i))),
+        ))
+        .with(OutColumn::str("subdistrict_code", (0..n).map(sub)))
+        .with(OutColumn::u32("age", persons.iter().map(|p| p.age)));
+    for (g, name) in toklon_coverage::Groups::ALL {
+        t.push(OutColumn::bool(
+            &format!("is_{name}"),
+            cov.rows.iter().map(|r| Some(r.groups.contains(g))),
+        ));
+    }
+    t.push(OutColumn::str_list(
+        "schemes",
+        direct.iter().map(|v| v.iter().copied()),
+    ));
+    t.push(OutColumn::str_list(
+        "schemes_via_household",
+        via.iter().map(|v| v.iter().copied()),
+    ));
+    for p in Protection::ALL {
+        t.push(OutColumn::bool(
+            p.code(),
+            cov.rows.iter().map(|r| Some(r.covered.contains(p))),
+        ));
+    }
+    t.push(OutColumn::str_list(
+        "eligible",
+        cov.rows.iter().map(|r| codes(r.eligible)),
+    ));
+    t.push(OutColumn::str_list(
+        "missing",
+        cov.rows.iter().map(|r| codes(r.missing)),
+    ));
+    t.push(OutColumn::u32(
+        "priority",
+        cov.rows.iter().map(|r| Some(r.priority)),
+    ));
+    t.write_parquet(&dir.join("coverage.parquet"))?;
+
+    // fall_through: one row per person, in priority order.
+    let ft_all = &cov.fall_through;
+    let people = |masked: bool, sel: &[usize]| {
+        let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
+        let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
+        let names = |c: &'static str| rows.iter().map(move |&i| pop.value(c, i)).collect::<Vec<_>>();
+        let ids: Vec<Option<String>> = rows
+            .iter()
+            .map(|&i| {
+                pop.value(col::NATIONAL_ID, i)
+                    .map(|v| if masked { mask(v) } else { v.to_string() })
+            })
+            .collect();
+        let mut t = OutTable::new("fall_through")
+            .with(OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i)))))
+            .with(OutColumn::str(
+                "person_id",
+                ft.iter().map(|f| Some(pop.id(f.person as usize))),
+            ))
+            .with(OutColumn::u32("priority", ft.iter().map(|f| Some(f.priority))))
+            .with(OutColumn::str("household_id", rows.iter().map(|&i| household_id(i))))
+            .with(OutColumn::str(
+                "province_code",
+                rows.iter().map(|&i| province_of(sub(i))),
+            ))
+            .with(OutColumn::str(
+                "district_code",
+                rows.iter().map(|&i| district_of(sub(i))),
+            ))
+            .with(OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i))))
+            .with(OutColumn::str("village_no", names(col::VILLAGE_NO)))
+            .with(OutColumn::str("house_no", names(col::HOUSE_NO)))
+            .with(OutColumn::str(
+                "national_id",
+                ids.iter().map(|v| v.as_deref()),
+            ))
+            .with(OutColumn::str("prefix", names(col::PREFIX)))
+            .with(OutColumn::str("first_name", names(col::FIRST_NAME)))
+            .with(OutColumn::str("last_name", names(col::LAST_NAME)))
+            .with(OutColumn::u32("age", rows.iter().map(|&i| persons[i].age)))
+            .with(OutColumn::str_list(
+                "groups",
+                rows.iter().map(|&i| cov.rows[i].groups.codes()),
+            ))
+            .with(OutColumn::str_list(
+                "schemes",
+                rows.iter().map(|&i| direct[i].iter().copied()),
+            ))
+            .with(OutColumn::str_list(
+                "schemes_via_household",
+                rows.iter().map(|&i| via[i].iter().copied()),
+            ));
+        for p in Protection::ALL {
+            t.push(OutColumn::bool(
+                p.code(),
+                rows.iter().map(|&i| Some(cov.rows[i].covered.contains(p))),
+            ));
+        }
+        t.push(OutColumn::str_list(
+            "eligible",
+            rows.iter().map(|&i| codes(cov.rows[i].eligible)),
+        ));
+        t.push(OutColumn::str_list("missing", ft.iter().map(|f| codes(f.missing))));
+        t.push(OutColumn::str(
+            "nearest_rejected_registry",
+            rows.iter()
+                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.0.as_str())),
+        ));
+        t.push(OutColumn::str(
+            "nearest_rejected_record_id",
+            rows.iter()
+                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.1.as_str())),
+        ));
+        t.push(OutColumn::f64(
+            "nearest_rejected_weight",
+            rows.iter().map(|&i| nearest_rejected[i].as_ref().map(|n| n.2)),
+        ));
+        t
+    };
+    let everyone: Vec<usize> = (0..ft_all.len()).collect();
+    people(false, &everyone).write_parquet(&dir.join("fall_through.parquet"))?;
+
+    // households: one row per household.
+    let hs = &cov.households;
+    let hsub = |k: usize| hh.subdistrict[k].as_deref();
+    let households = |ids: &[usize]| {
+        let mut t = OutTable::new("households")
+            .with(OutColumn::str(
+                "household_id",
+                ids.iter().map(|&k| Some(hh.ids[hs[k].household as usize].as_str())),
+            ))
+            .with(OutColumn::str(
+                "province_code",
+                ids.iter()
+                    .map(|&k| province_of(hsub(hs[k].household as usize))),
+            ))
+            .with(OutColumn::str(
+                "district_code",
+                ids.iter()
+                    .map(|&k| district_of(hsub(hs[k].household as usize))),
+            ))
+            .with(OutColumn::str(
+                "subdistrict_code",
+                ids.iter().map(|&k| hsub(hs[k].household as usize)),
+            ))
+            .with(OutColumn::str(
+                "village_no",
+                ids.iter()
+                    .map(|&k| hh.village_no[hs[k].household as usize].as_deref()),
+            ))
+            .with(OutColumn::str(
+                "house_no",
+                ids.iter()
+                    .map(|&k| hh.house_no[hs[k].household as usize].as_deref()),
+            ))
+            .with(OutColumn::u32("members", ids.iter().map(|&k| Some(hs[k].members))))
+            .with(OutColumn::u32(
+                "uncovered_members",
+                ids.iter().map(|&k| Some(hs[k].uncovered_members)),
+            ))
+            .with(OutColumn::str_list(
+                "missing",
+                ids.iter().map(|&k| codes(hs[k].missing)),
+            ));
+        for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
+            t.push(OutColumn::bool(
+                name,
+                ids.iter().map(|&k| Some(hs[k].deprived[f])),
+            ));
+        }
+        t.push(OutColumn::u32("priority", ids.iter().map(|&k| Some(hs[k].priority))));
+        t
+    };
+    let all: Vec<usize> = (0..hs.len()).collect();
+    households(&all).write_parquet(&dir.join("households.parquet"))?;
+
+    // overlaps.
+    let ov = &cov.overlaps;
+    let ov_codes: Vec<Vec<&str>> = ov.iter().map(|o| catalog.codes(o.schemes)).collect();
+    let ov_rules: Vec<Vec<&str>> = ov
+        .iter()
+        .map(|o| {
+            o.exclusions
+                .iter()
+                .filter_map(|&e| catalog.exclusions().get(e).map(|x| x.name.as_str()))
+                .collect()
+        })
+        .collect();
+    OutTable::new("overlaps")
+        .with(OutColumn::str(
+            "record_id",
+            ov.iter().map(|o| Some(pop.id(o.row as usize))),
+        ))
+        .with(OutColumn::str(
+            "person_id",
+            ov.iter().map(|o| Some(pop.id(o.person as usize))),
+        ))
+        .with(OutColumn::str(
+            "province_code",
+            ov.iter().map(|o| province_of(sub(o.row as usize))),
+        ))
+        .with(OutColumn::str_list(
+            "schemes",
+            ov_codes.iter().map(|v| v.iter().copied()),
+        ))
+        .with(OutColumn::str_list(
+            "exclusions",
+            ov_rules.iter().map(|v| v.iter().copied()),
+        ))
+        .write_parquet(&dir.join("overlaps.parquet"))?;
+
+    // Per-province CSV lists, for spreadsheets.
+    let pdir = dir.join("provinces");
+    std::fs::create_dir_all(&pdir).map_err(|source| EngineError::OutputIo {
+        path: pdir.clone(),
+        source,
+    })?;
+    let header = |name: &str| {
+        if opts.thai_headers {
+            thai_header(name)
+        } else {
+            name.to_string()
+        }
+    };
+    let mut by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (k, f) in ft_all.iter().enumerate() {
+        by_province
+            .entry(province_of(sub(f.row as usize)).unwrap_or("unknown"))
+            .or_default()
+            .push(k);
+    }
+    for (code, ks) in &by_province {
+        people(opts.mask_ids, ks)
+            .write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
+    }
+    let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (k, h) in hs.iter().enumerate() {
+        if h.uncovered_members > 0 {
+            hh_by_province
+                .entry(province_of(hsub(h.household as usize)).unwrap_or("unknown"))
+                .or_default()
+                .push(k);
+        }
+    }
+    for (code, ks) in &hh_by_province {
+        households(ks).write_csv(&pdir.join(format!("{code}_households.csv")), &header)?;
+    }
+
+    // The report.
+    let hh_ids: Vec<&str> = hh.ids.iter().map(String::as_str).collect();
+    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len())
+        .map(|k| province_of(hsub(k)))
+        .collect();
+    let top = toklon_coverage::report::top_households(cov, &hh_ids, &hh_prov, 10).map_err(|e| {
+        EngineError::Output {
+            path: dir.to_path_buf(),
+            message: format!("report: {e}"),
+        }
+    })?;
+    let html = toklon_coverage::report::render_html(&result.indicators, &top);
+    let path = dir.join("report.html");
+    std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
+    Ok(())
+}
+
+/// Thai column headers for provincial teams (`--thai-headers`).
+fn thai_header(name: &str) -> String {
+    if let Some(p) = Protection::from_code(name) {
+        return p.thai().to_string();
+    }
+    match name {
+        "record_id" => "รหัสระเบียน",
+        "person_id" => "รหัสบุคคล",
+        "priority" => "ลำดับความสำคัญ",
+        "household_id" => "รหัสครัวเรือน",
+        "province_code" => "รหัสจังหวัด",
+        "district_code" => "รหัสอำเภอ",
+        "subdistrict_code" => "รหัสตำบล",
+        "village_no" => "หมู่ที่",
+        "house_no" => "บ้านเลขที่",
+        "national_id" => "เลขประจำตัวประชาชน",
+        "prefix" => "คำนำหน้า",
+        "first_name" => "ชื่อ",
+        "last_name" => "นามสกุล",
+        "age" => "อายุ",
+        "groups" => "กลุ่มเปราะบาง",
+        "schemes" => "สิทธิที่ได้รับ",
+        "schemes_via_household" => "สิทธิผ่านครัวเรือน",
+        "eligible" => "ความคุ้มครองที่ควรได้รับ",
+        "missing" => "ความคุ้มครองที่ขาด",
+        "members" => "จำนวนสมาชิก",
+        "uncovered_members" => "สมาชิกที่ตกหล่น",
+        "dep_health" => "ขาดด้านสุขภาพ",
+        "dep_education" => "ขาดด้านการศึกษา",
+        "dep_living" => "ขาดด้านความเป็นอยู่",
+        "dep_income" => "ขาดด้านรายได้",
+        "dep_access" => "ขาดด้านการเข้าถึงบริการรัฐ",
+        "nearest_rejected_registry" => "ทะเบียนที่ใกล้เคียง",
+        "nearest_rejected_record_id" => "ระเบียนที่ใกล้เคียง",
+        "nearest_rejected_weight" => "คะแนนความใกล้เคียง",
+        other => other,
+    }
+    .to_string()
+}

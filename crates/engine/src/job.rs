@@ -1,0 +1,385 @@
+//! The job: what to read, how its columns map, where to write, and the settings.
+//!
+//! A job comes from a TOML file (read into [`RawJob`], which rejects unknown keys, then
+//! validated into [`Job`] with paths resolved against the file's folder) or from a data
+//! folder in the contract's canonical layout, which needs no file at all.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toklon_io::{SourceKind, SourceSpec};
+use toklon_types::columns as col;
+
+use crate::EngineError;
+
+/// A job file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJob {
+    pub population: RawSource,
+    pub households: Option<RawSource>,
+    #[serde(default)]
+    pub registries: Vec<RawRegistry>,
+    /// A folder holding `registries/<name>.{parquet,csv}` files to add, as in the
+    /// canonical layout.
+    pub registries_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub output: RawOutput,
+    #[serde(default)]
+    pub run: RunSettings,
+    /// Linkage settings, passed to the linkage core (see the README).
+    pub link: Option<toml::Value>,
+    #[serde(default)]
+    pub coverage: CoverageFiles,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub path: PathBuf,
+    /// Canonical column → the file's own column name.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegistry {
+    /// Defaults to the file name without extension.
+    pub name: Option<String>,
+    pub path: PathBuf,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Scheme of rows that have none (then the `scheme` column may be absent).
+    pub default_scheme: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    pub dir: Option<PathBuf>,
+}
+
+/// Run settings shared by the job file and the command line.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// Reference date for ages and enrolment validity, `YYYY-MM-DD` (CE). Default: today.
+    pub as_of: Option<String>,
+    /// Worker threads; 0 = all cores.
+    #[serde(default)]
+    pub threads: usize,
+    /// Above this share of rejected rows (any source) the run exits 1 after writing.
+    #[serde(default = "default_max_reject_share")]
+    pub max_reject_share: f64,
+    /// Seed for sampling (u-probabilities); results are deterministic for a seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_max_reject_share() -> f64 {
+    0.05
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            as_of: None,
+            threads: 0,
+            max_reject_share: default_max_reject_share(),
+            seed: default_seed(),
+        }
+    }
+}
+
+/// Extra scheme catalog and eligibility rules to merge over the built-in ones.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageFiles {
+    pub catalog: Option<PathBuf>,
+    pub eligibility: Option<PathBuf>,
+}
+
+/// A validated job: every path resolved and every column name known.
+#[derive(Debug)]
+pub struct Job {
+    /// The job file or the data folder it came from, for messages.
+    pub origin: PathBuf,
+    pub population: SourceSpec,
+    pub households: Option<SourceSpec>,
+    pub registries: Vec<SourceSpec>,
+    pub output: Option<PathBuf>,
+    pub run: RunSettings,
+    pub link: Option<toml::Value>,
+    pub coverage: CoverageFiles,
+}
+
+impl Job {
+    /// A job from a TOML file or a data folder in the canonical layout.
+    pub fn load(path: &Path) -> Result<Job, EngineError> {
+        if path.is_dir() {
+            Job::from_folder(path)
+        } else {
+            Job::from_file(path)
+        }
+    }
+
+    /// Reads and validates a job file.
+    pub fn from_file(path: &Path) -> Result<Job, EngineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReadJob {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw: RawJob = toml::from_str(&text).map_err(|e| EngineError::JobSyntax {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| line_of(&text, s.start)),
+            message: e.message().to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Job::from_raw(raw, base, path)
+    }
+
+    /// A job for a folder laid out as the data contract says.
+    pub fn from_folder(dir: &Path) -> Result<Job, EngineError> {
+        let population = find_input(dir, "population").ok_or_else(|| EngineError::NoInput {
+            path: dir.to_path_buf(),
+            what: "population.parquet or population.csv".into(),
+        })?;
+        let raw = RawJob {
+            population: RawSource {
+                path: population,
+                columns: BTreeMap::new(),
+            },
+            households: find_input(dir, "households").map(|path| RawSource {
+                path,
+                columns: BTreeMap::new(),
+            }),
+            registries_dir: Some(dir.join("registries")),
+            ..RawJob::default()
+        };
+        Job::from_raw(raw, Path::new(""), dir)
+    }
+
+    fn from_raw(raw: RawJob, base: &Path, origin: &Path) -> Result<Job, EngineError> {
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let population = source_spec(
+            origin,
+            "population",
+            resolve(&raw.population.path),
+            SourceKind::Population,
+            raw.population.columns,
+            None,
+        )?;
+        let households = raw
+            .households
+            .map(|h| {
+                source_spec(
+                    origin,
+                    "households",
+                    resolve(&h.path),
+                    SourceKind::Households,
+                    h.columns,
+                    None,
+                )
+            })
+            .transpose()?;
+        let mut registries = Vec::new();
+        for r in raw.registries {
+            let path = resolve(&r.path);
+            let name = match r.name {
+                Some(n) => n,
+                None => stem(&path).ok_or_else(|| EngineError::BadJob {
+                    path: origin.to_path_buf(),
+                    message: format!("registry path {} has no file name", path.display()),
+                })?,
+            };
+            registries.push(source_spec(
+                origin,
+                &name,
+                path,
+                SourceKind::Registry,
+                r.columns,
+                r.default_scheme,
+            )?);
+        }
+        if let Some(dir) = raw.registries_dir {
+            let dir = resolve(&dir);
+            for path in registry_files(&dir)? {
+                let Some(name) = stem(&path) else { continue };
+                registries.push(source_spec(
+                    origin,
+                    &name,
+                    path,
+                    SourceKind::Registry,
+                    BTreeMap::new(),
+                    None,
+                )?);
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &registries {
+            if !valid_registry_name(&r.name) {
+                return Err(EngineError::BadJob {
+                    path: origin.to_path_buf(),
+                    message: format!(
+                        "registry name `{}` must be letters, digits, `_` or `-`",
+                        r.name
+                    ),
+                });
+            }
+            if !seen.insert(r.name.clone()) {
+                return Err(EngineError::BadJob {
+                    path: origin.to_path_buf(),
+                    message: format!("registry `{}` is named twice", r.name),
+                });
+            }
+        }
+        if let Some(as_of) = &raw.run.as_of {
+            parse_as_of(as_of).map_err(|message| EngineError::BadJob {
+                path: origin.to_path_buf(),
+                message,
+            })?;
+        }
+        if !(0.0..=1.0).contains(&raw.run.max_reject_share) {
+            return Err(EngineError::BadJob {
+                path: origin.to_path_buf(),
+                message: "run.max_reject_share must be between 0 and 1".into(),
+            });
+        }
+        let coverage = CoverageFiles {
+            catalog: raw.coverage.catalog.as_deref().map(resolve),
+            eligibility: raw.coverage.eligibility.as_deref().map(resolve),
+        };
+        Ok(Job {
+            origin: origin.to_path_buf(),
+            population,
+            households,
+            registries,
+            output: raw.output.dir.as_deref().map(resolve),
+            run: raw.run,
+            link: raw.link,
+            coverage,
+        })
+    }
+}
+
+/// Parses a reference date `YYYY-MM-DD` (CE; a BE year above 2400 is converted).
+pub fn parse_as_of(s: &str) -> Result<(i32, u8, u8), String> {
+    let bad = || format!("reference date `{s}` is not YYYY-MM-DD");
+    let mut it = s.trim().split('-');
+    let (Some(y), Some(m), Some(d), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    let mut y: i32 = y.parse().map_err(|_| bad())?;
+    let m: u8 = m.parse().map_err(|_| bad())?;
+    let d: u8 = d.parse().map_err(|_| bad())?;
+    if y > 2400 {
+        y -= 543; // Buddhist Era = CE + 543
+    }
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return Err(bad());
+    }
+    Ok((y, m, d))
+}
+
+fn days_in_month(y: i32, m: u8) -> u8 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+fn source_spec(
+    origin: &Path,
+    name: &str,
+    path: PathBuf,
+    kind: SourceKind,
+    columns: BTreeMap<String, String>,
+    default_scheme: Option<String>,
+) -> Result<SourceSpec, EngineError> {
+    let mut known = vec![kind.id_column()];
+    known.extend(kind.wanted());
+    for canonical in columns.keys() {
+        if !known.contains(&canonical.as_str()) {
+            return Err(EngineError::BadJob {
+                path: origin.to_path_buf(),
+                message: format!(
+                    "source `{name}`: `{canonical}` is not a canonical column here (known: {})",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+    if !path.exists() {
+        return Err(EngineError::NoInput {
+            path,
+            what: format!("the `{name}` input"),
+        });
+    }
+    if path.is_dir() {
+        return Err(EngineError::BadJob {
+            path: origin.to_path_buf(),
+            message: format!("source `{name}`: {} is a folder, not a file", path.display()),
+        });
+    }
+    let mut spec = SourceSpec::new(name, &path, kind);
+    spec.columns = columns;
+    spec.default_scheme = default_scheme;
+    // Registries without a `scheme` column need a default; checked when read.
+    let _ = col::SCHEME;
+    Ok(spec)
+}
+
+fn find_input(dir: &Path, stem: &str) -> Option<PathBuf> {
+    ["parquet", "csv"]
+        .iter()
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// Registry files in a folder, sorted by name so the run order is stable.
+fn registry_files(dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| EngineError::ReadJob {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("parquet" | "csv")
+                )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn stem(path: &Path) -> Option<String> {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .map(str::to_string)
+}
+
+fn valid_registry_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

@@ -1,0 +1,143 @@
+//! Atomic output folders.
+//!
+//! A run writes into a hidden staging folder beside the output folder and swaps it in
+//! only when every file is written, so a failed or killed run leaves the previous
+//! outputs as they were. The swap is two renames on one file system (old → aside,
+//! staging → output) followed by removing the old folder; between the two renames the
+//! output path is briefly absent, never half-written.
+
+use std::path::{Path, PathBuf};
+
+use crate::EngineError;
+
+/// Marker file every toklon output folder holds; only such a folder is ever replaced.
+pub const MARKER: &str = "summary.json";
+
+/// A staging folder that is removed on drop unless committed.
+#[derive(Debug)]
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares `target`'s staging folder, refusing to ever replace a folder that is
+    /// not a toklon output (so `--out ~` cannot wipe a home folder).
+    pub fn new(target: &Path) -> Result<Staging, EngineError> {
+        let err = |source| EngineError::OutputIo {
+            path: target.to_path_buf(),
+            source,
+        };
+        if target.exists() {
+            if !target.is_dir() {
+                return Err(EngineError::Output {
+                    path: target.to_path_buf(),
+                    message: "exists and is not a folder".into(),
+                });
+            }
+            let empty = std::fs::read_dir(target).map_err(err)?.next().is_none();
+            if !empty && !target.join(MARKER).is_file() {
+                return Err(EngineError::Output {
+                    path: target.to_path_buf(),
+                    message: format!(
+                        "exists, is not empty and holds no {MARKER}: not a toklon output, so it is left alone (choose another --out)"
+                    ),
+                });
+            }
+        }
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("toklon-out");
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(err)?;
+        let dir = parent.join(format!(".{name}.toklon-staging-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(err)?;
+        }
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            committed: false,
+        })
+    }
+
+    /// Where to write the files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Swaps the staging folder in as the output folder.
+    pub fn commit(mut self) -> Result<(), EngineError> {
+        let err = |source| EngineError::OutputIo {
+            path: self.target.clone(),
+            source,
+        };
+        let aside = self.dir.with_file_name(format!(
+            "{}.old",
+            self.dir.file_name().and_then(|n| n.to_str()).unwrap_or("old")
+        ));
+        let had_old = self.target.exists();
+        if had_old {
+            std::fs::rename(&self.target, &aside).map_err(err)?;
+        }
+        if let Err(e) = std::fs::rename(&self.dir, &self.target) {
+            if had_old {
+                // Put the previous outputs back before reporting.
+                let _ = std::fs::rename(&aside, &self.target);
+            }
+            return Err(err(e));
+        }
+        self.committed = true;
+        if had_old {
+            std::fs::remove_dir_all(&aside).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_run_keeps_previous_outputs() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let s = Staging::new(&out).unwrap();
+        std::fs::write(s.dir().join(MARKER), "first").unwrap();
+        s.commit().unwrap();
+        {
+            let s = Staging::new(&out).unwrap();
+            std::fs::write(s.dir().join(MARKER), "second").unwrap();
+            // dropped without commit: a failed run
+        }
+        assert_eq!(std::fs::read_to_string(out.join(MARKER)).unwrap(), "first");
+        let s = Staging::new(&out).unwrap();
+        std::fs::write(s.dir().join(MARKER), "third").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join(MARKER)).unwrap(), "third");
+        let leftovers = std::fs::read_dir(root.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no staging folders left behind");
+    }
+
+    #[test]
+    fn refuses_to_replace_a_foreign_folder() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("precious.txt"), "x").unwrap();
+        assert!(Staging::new(root.path()).is_err());
+    }
+}

@@ -1,0 +1,557 @@
+//! The run: read → standardize → link → cover → write, into a staging folder that is
+//! swapped in only when complete.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use toklon_io::{OutColumn, OutTable, Read, Reject, SourceSpec, read_source};
+use toklon_link::{
+    LinkConfig, LinkOutcome, Model, PopulationIndex, PrepareOptions, Records, fit_model, score,
+};
+use toklon_coverage::{Day, Indicators, Inputs};
+use toklon_types::{Table, columns as col};
+use tracing::info;
+
+use crate::cover::{
+    CoverageResult, ListOptions, coverage_setup, enrolments, household_index, person_facts,
+    province_of, write_coverage,
+};
+use crate::output::Staging;
+use crate::summary::{QualityGate, SourceCounts, Summary, Totals};
+use crate::{EngineError, Job, Progress};
+
+/// Command-line choices that override or complete the job.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub out: PathBuf,
+    /// Worker threads (0 = all cores); overrides the job's `run.threads` when set.
+    pub threads: Option<usize>,
+    /// Reference date (CE).
+    pub as_of: (i32, u8, u8),
+    /// Thai column headers in the per-province CSV lists.
+    pub thai_headers: bool,
+    /// Mask national IDs (keep the last 4 digits) in the CSV lists and the report.
+    pub mask_ids: bool,
+    /// A `model.json` from an earlier run: skip fitting.
+    pub model: Option<PathBuf>,
+}
+
+/// What a finished run hands back to the binary.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub summary: Summary,
+    pub out: PathBuf,
+}
+
+/// The models of one run, one per registry (registries differ in how often IDs are
+/// missing, so each gets its own m-probabilities).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ModelFile {
+    pub toklon_version: String,
+    pub registries: BTreeMap<String, Model>,
+}
+
+/// Runs a job to completion.
+pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunOutcome, EngineError> {
+    let threads = opts.threads.unwrap_or(job.run.threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+    let link_cfg = link_config(job)?;
+    let reused = opts.model.as_deref().map(load_models).transpose()?;
+    let staging = Staging::new(&opts.out)?;
+    let mut timer = Timer::start();
+
+    // Read every source; the registries in parallel.
+    progress.start("read", Some(2 + job.registries.len() as u64));
+    let population = read_logged(&job.population, progress)?;
+    let households = job
+        .households
+        .as_ref()
+        .map(|h| read_logged(h, progress))
+        .transpose()?;
+    let registries: Vec<Read> = pool.install(|| {
+        job.registries
+            .par_iter()
+            .map(|spec| read_logged(spec, progress))
+            .collect::<Result<_, _>>()
+    })?;
+    progress.finish();
+    timer.lap("read");
+
+    // Standardize once: names, keys and dates are computed here, never per pair.
+    let prep = PrepareOptions {
+        today: Some(opts.as_of),
+    };
+    progress.start("standardize", Some(1 + registries.len() as u64));
+    let (pop_records, reg_records) = pool.install(|| {
+        let pop = Records::from_table(&population.table, &prep);
+        progress.advance(1);
+        let regs: Vec<_> = registries
+            .par_iter()
+            .map(|r| {
+                let out = Records::from_table(&r.table, &prep);
+                progress.advance(1);
+                out
+            })
+            .collect();
+        (pop, regs)
+    });
+    progress.finish();
+    timer.lap("standardize");
+
+    // Link each registry to the base.
+    let index = pool.install(|| PopulationIndex::build(&pop_records.0, &link_cfg))?;
+    timer.lap("block_index");
+    let mut outcomes: Vec<LinkOutcome> = Vec::with_capacity(registries.len());
+    let mut models = BTreeMap::new();
+    let mut fit_ms = 0u64;
+    let mut score_ms = 0u64;
+    for (read, (records, _)) in registries.iter().zip(&reg_records) {
+        let name = &read.table.source;
+        let t = Instant::now();
+        let model = match reused.as_ref() {
+            Some(file) => file.registries.get(name).cloned().ok_or_else(|| {
+                EngineError::BadJob {
+                    path: opts.model.clone().unwrap_or_default(),
+                    message: format!("the model file has no model for registry `{name}`"),
+                }
+            })?,
+            None => {
+                progress.start(&format!("fit {name}"), Some(records.len() as u64));
+                let m = pool.install(|| {
+                    fit_model(&pop_records.0, &index, records, &link_cfg, &|n| {
+                        progress.advance(n)
+                    })
+                })?;
+                progress.finish();
+                m
+            }
+        };
+        fit_ms += t.elapsed().as_millis() as u64;
+        let t = Instant::now();
+        progress.start(&format!("link {name}"), Some(records.len() as u64));
+        let outcome = pool.install(|| {
+            score(&pop_records.0, &index, records, &link_cfg, &model, &|n| {
+                progress.advance(n)
+            })
+        })?;
+        progress.finish();
+        score_ms += t.elapsed().as_millis() as u64;
+        info!(
+            registry = name.as_str(),
+            rows = records.len(),
+            linked = outcome.links.len(),
+            unlinked = outcome.unlinked.len(),
+            "linked"
+        );
+        models.insert(name.clone(), model);
+        outcomes.push(outcome);
+    }
+    timer.record("fit", fit_ms);
+    timer.record("score_decide", score_ms);
+    timer.restart();
+
+    // Coverage of the nine protections.
+    progress.start("coverage", None);
+    let (catalog, rules) = coverage_setup(job)?;
+    let pop_table = &population.table;
+    let hh = household_index(pop_table, households.as_ref().map(|h| &h.table));
+    // Until the base is deduplicated, every row is its own person.
+    let person_of_row: Vec<u32> = (0..pop_table.len() as u32).collect();
+    let persons = person_facts(pop_table, &pop_records.0, &hh, &person_of_row, opts.as_of);
+    let enrol = enrolments(&catalog, &registries, &job.registries, &outcomes);
+    let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
+    let coverage = toklon_coverage::compute(
+        &catalog,
+        &rules,
+        &Inputs {
+            persons: &persons,
+            households: &hh.facts,
+            enrolments: &enrol,
+            reference,
+        },
+    )?;
+    let provinces: Vec<Option<&str>> = (0..pop_table.len())
+        .map(|i| province_of(pop_table.value(col::SUBDISTRICT_CODE, i)))
+        .collect();
+    let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
+    let result = CoverageResult {
+        coverage,
+        indicators,
+    };
+    progress.finish();
+    timer.lap("coverage");
+
+    // Write.
+    progress.start("write", None);
+    let dir = staging.dir();
+    let mut rejects: Vec<&Reject> = population.rejects.iter().collect();
+    if let Some(h) = &households {
+        rejects.extend(&h.rejects);
+    }
+    for r in &registries {
+        rejects.extend(&r.rejects);
+    }
+    write_rejects(dir, &rejects)?;
+    write_links(dir, &population.table, &registries, &outcomes, &link_cfg)?;
+    write_unlinked(dir, &population.table, &registries, &outcomes)?;
+    let model_file = ModelFile {
+        toklon_version: env!("CARGO_PKG_VERSION").into(),
+        registries: models,
+    };
+    write_json(&dir.join("model.json"), &model_file)?;
+    let nearest = nearest_rejected(pop_table.len(), &registries, &outcomes);
+    write_coverage(
+        dir,
+        pop_table,
+        &persons,
+        &hh,
+        &catalog,
+        &result,
+        &nearest,
+        &ListOptions {
+            thai_headers: opts.thai_headers,
+            mask_ids: opts.mask_ids,
+        },
+    )?;
+    progress.finish();
+    timer.lap("write");
+
+    // Summary, written last.
+    let mut sources = BTreeMap::new();
+    sources.insert(
+        "population".to_string(),
+        counts(&job.population, &population, Some(&pop_records.1.0)),
+    );
+    if let (Some(spec), Some(read)) = (&job.households, &households) {
+        sources.insert("households".to_string(), counts(spec, read, None));
+    }
+    let mut linkage = serde_json::Map::new();
+    let mut warnings = Vec::new();
+    for (((spec, read), (_, problems)), outcome) in job
+        .registries
+        .iter()
+        .zip(&registries)
+        .zip(&reg_records)
+        .zip(&outcomes)
+    {
+        let mut c = counts(spec, read, Some(&problems.0));
+        for l in &outcome.links {
+            let r = l.registry_row as usize;
+            let code = read
+                .table
+                .value(col::SCHEME, r)
+                .or(spec.default_scheme.as_deref())
+                .unwrap_or("");
+            if catalog.id(code).is_none() {
+                *c.unknown_schemes.entry(code.to_string()).or_default() += 1;
+            }
+        }
+        if !c.unknown_schemes.is_empty() {
+            warnings.push(format!(
+                "registry `{}`: {} linked rows have scheme codes the catalog does not know ({}); they give no protection",
+                spec.name,
+                c.unknown_schemes.values().sum::<u64>(),
+                c.unknown_schemes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        c.linked = Some(outcome.links.len() as u64);
+        c.unlinked = Some(outcome.unlinked.len() as u64);
+        for u in &outcome.unlinked {
+            *c.unlinked_by_reason
+                .entry(u.reason.code().to_string())
+                .or_default() += 1;
+        }
+        let methods = outcome.links.iter().fold(BTreeMap::new(), |mut m, l| {
+            *m.entry(l.method.code()).or_insert(0u64) += 1;
+            m
+        });
+        linkage.insert(
+            spec.name.clone(),
+            serde_json::json!({
+                "blocking": outcome.stats,
+                "pairs_per_registry_row": outcome.stats.pairs_per_registry_row(),
+                "links_by_method": methods,
+            }),
+        );
+        sources.insert(spec.name.clone(), c);
+    }
+    let mut summary = Summary {
+        toklon_version: env!("CARGO_PKG_VERSION"),
+        as_of: format!(
+            "{:04}-{:02}-{:02}",
+            opts.as_of.0, opts.as_of.1, opts.as_of.2
+        ),
+        sources,
+        totals: Totals::default(),
+        quality_gate: QualityGate {
+            max_reject_share: job.run.max_reject_share,
+            passed: true,
+            failing_sources: Vec::new(),
+        },
+        linkage: Some(serde_json::Value::Object(linkage)),
+        coverage: Some(serde_json::to_value(&result.indicators).map_err(|e| {
+            EngineError::OutputIo {
+                path: dir.join(crate::output::MARKER),
+                source: std::io::Error::other(e),
+            }
+        })?),
+        coverage_table: Some(toklon_coverage::render_table(&result.indicators)),
+        warnings,
+        timings_ms: timer.timings.clone(),
+    };
+    summary.close(job.run.max_reject_share);
+    write_json(&dir.join(crate::output::MARKER), &summary)?;
+    staging.commit()?;
+    info!(out = %opts.out.display(), "outputs written");
+    Ok(RunOutcome {
+        summary,
+        out: opts.out.clone(),
+    })
+}
+
+/// Wall time per phase, for `summary.json`.
+struct Timer {
+    clock: Instant,
+    timings: BTreeMap<String, u64>,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        Timer {
+            clock: Instant::now(),
+            timings: BTreeMap::new(),
+        }
+    }
+
+    /// Records the time since the last lap under `name`.
+    fn lap(&mut self, name: &str) {
+        self.record(name, self.clock.elapsed().as_millis() as u64);
+        self.restart();
+    }
+
+    fn record(&mut self, name: &str, ms: u64) {
+        self.timings.insert(name.to_string(), ms);
+    }
+
+    fn restart(&mut self) {
+        self.clock = Instant::now();
+    }
+}
+
+/// The `[link]` table of the job over the defaults, validated.
+pub fn link_config(job: &Job) -> Result<LinkConfig, EngineError> {
+    let mut cfg: LinkConfig = match &job.link {
+        None => LinkConfig::default(),
+        Some(v) => v.clone().try_into().map_err(|e: toml::de::Error| EngineError::BadJob {
+            path: job.origin.clone(),
+            message: format!("[link]: {}", e.message()),
+        })?,
+    };
+    if job.link.as_ref().and_then(|v| v.get("seed")).is_none() {
+        cfg.seed = job.run.seed;
+    }
+    cfg.validate().map_err(|e| EngineError::BadJob {
+        path: job.origin.clone(),
+        message: format!("[link]: {e}"),
+    })?;
+    Ok(cfg)
+}
+
+fn load_models(path: &Path) -> Result<ModelFile, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReadJob {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| EngineError::BadJob {
+        path: path.to_path_buf(),
+        message: format!("not a toklon model file: {e}"),
+    })
+}
+
+fn read_logged(spec: &SourceSpec, progress: &dyn Progress) -> Result<Read, EngineError> {
+    let read = read_source(spec)?;
+    info!(
+        source = spec.name.as_str(),
+        file = %spec.path.display(),
+        rows = read.rows_read,
+        rejected = read.rejects.len(),
+        "read"
+    );
+    progress.advance(1);
+    Ok(read)
+}
+
+fn counts(
+    spec: &SourceSpec,
+    read: &Read,
+    problems: Option<&BTreeMap<String, BTreeMap<String, u64>>>,
+) -> SourceCounts {
+    let mut by_reason = BTreeMap::new();
+    for r in &read.rejects {
+        *by_reason.entry(r.reason.code().to_string()).or_default() += 1;
+    }
+    SourceCounts {
+        path: spec.path.display().to_string(),
+        rows_read: read.rows_read,
+        rows_used: read.table.len() as u64,
+        rows_rejected: read.rejects.len() as u64,
+        rejects_by_reason: by_reason,
+        field_problems: problems.cloned().unwrap_or_default(),
+        ..SourceCounts::default()
+    }
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), EngineError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| EngineError::OutputIo {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|source| EngineError::OutputIo {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
+    let reasons: Vec<String> = rejects.iter().map(|r| r.reason.to_string()).collect();
+    OutTable::new("rejects")
+        .with(OutColumn::str("source", rejects.iter().map(|r| Some(r.source.as_str()))))
+        .with(OutColumn::u64("row", rejects.iter().map(|r| Some(r.row))))
+        .with(OutColumn::str(
+            "record_id",
+            rejects.iter().map(|r| r.record_id.as_deref()),
+        ))
+        .with(OutColumn::str(
+            "reason",
+            rejects.iter().map(|r| Some(r.reason.code())),
+        ))
+        .with(OutColumn::str("detail", reasons.iter().map(|s| Some(s.as_str()))))
+        .write_parquet(&dir.join("rejects.parquet"))?;
+    Ok(())
+}
+
+fn write_links(
+    dir: &Path,
+    pop: &Table,
+    registries: &[Read],
+    outcomes: &[LinkOutcome],
+    cfg: &LinkConfig,
+) -> Result<(), EngineError> {
+    let rows: Vec<(&Table, &toklon_link::Link)> = registries
+        .iter()
+        .zip(outcomes)
+        .flat_map(|(r, o)| o.links.iter().map(move |l| (&r.table, l)))
+        .collect();
+    let mut t = OutTable::new("links")
+        .with(OutColumn::str(
+            "population_record_id",
+            rows.iter().map(|(_, l)| Some(pop.id(l.population_row as usize))),
+        ))
+        .with(OutColumn::str(
+            "registry",
+            rows.iter().map(|(r, _)| Some(r.source.as_str())),
+        ))
+        .with(OutColumn::str(
+            "registry_record_id",
+            rows.iter().map(|(r, l)| Some(r.id(l.registry_row as usize))),
+        ))
+        .with(OutColumn::f64("match_weight", rows.iter().map(|(_, l)| Some(l.weight))))
+        .with(OutColumn::f64(
+            "match_probability",
+            rows.iter().map(|(_, l)| Some(l.probability)),
+        ))
+        .with(OutColumn::str(
+            "method",
+            rows.iter().map(|(_, l)| Some(l.method.code())),
+        ));
+    for (k, spec) in cfg.comparisons.iter().enumerate() {
+        let names = spec.field.level_names();
+        t.push(OutColumn::str(
+            &format!("level_{}", spec.field.name()),
+            rows.iter().map(|(_, l)| {
+                l.levels
+                    .as_slice()
+                    .get(k)
+                    .and_then(|&lv| names.get(lv as usize).copied())
+            }),
+        ));
+    }
+    t.write_parquet(&dir.join("links.parquet"))?;
+    Ok(())
+}
+
+fn write_unlinked(
+    dir: &Path,
+    pop: &Table,
+    registries: &[Read],
+    outcomes: &[LinkOutcome],
+) -> Result<(), EngineError> {
+    let rows: Vec<(&Table, &toklon_link::Unlinked)> = registries
+        .iter()
+        .zip(outcomes)
+        .flat_map(|(r, o)| o.unlinked.iter().map(move |u| (&r.table, u)))
+        .collect();
+    OutTable::new("unlinked_registry")
+        .with(OutColumn::str(
+            "registry",
+            rows.iter().map(|(r, _)| Some(r.source.as_str())),
+        ))
+        .with(OutColumn::str(
+            "registry_record_id",
+            rows.iter().map(|(r, u)| Some(r.id(u.registry_row as usize))),
+        ))
+        .with(OutColumn::str(
+            "reason",
+            rows.iter().map(|(_, u)| Some(u.reason.code())),
+        ))
+        .with(OutColumn::str(
+            "nearest_population_record_id",
+            rows.iter()
+                .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p as usize))),
+        ))
+        .with(OutColumn::f64(
+            "nearest_match_weight",
+            rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
+        ))
+        .write_parquet(&dir.join("unlinked_registry.parquet"))?;
+    Ok(())
+}
+
+/// For each population row, the best rejected candidate pointing at it (a registry
+/// record that stayed unlinked with this row as its nearest candidate): a lead for
+/// provincial teams reviewing near misses.
+fn nearest_rejected(
+    n: usize,
+    registries: &[Read],
+    outcomes: &[LinkOutcome],
+) -> Vec<Option<(String, String, f64)>> {
+    let mut best: Vec<Option<(usize, u32, f64)>> = vec![None; n];
+    for (k, o) in outcomes.iter().enumerate() {
+        for u in &o.unlinked {
+            let Some((p, w)) = u.nearest else { continue };
+            let Some(slot) = best.get_mut(p as usize) else {
+                continue;
+            };
+            if slot.is_none_or(|(_, _, bw)| w > bw) {
+                *slot = Some((k, u.registry_row, w));
+            }
+        }
+    }
+    best.into_iter()
+        .map(|b| {
+            b.map(|(k, r, w)| {
+                let t = &registries[k].table;
+                (t.source.clone(), t.id(r as usize).to_string(), w)
+            })
+        })
+        .collect()
+}
