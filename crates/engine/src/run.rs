@@ -400,6 +400,7 @@ fn counts(
     }
     SourceCounts {
         path: spec.path.display().to_string(),
+        columns: spec.columns.clone(),
         rows_read: read.rows_read,
         rows_used: read.table.len() as u64,
         rows_rejected: read.rejects.len() as u64,

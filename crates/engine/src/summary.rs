@@ -8,6 +8,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SourceCounts {
     pub path: String,
+    /// Canonical column → the file's own column, when the job mapped any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
     /// Data rows in the file.
     pub rows_read: u64,
     /// Rows kept for the run (`rows_read = rows_used + rows_rejected`).
