@@ -7,6 +7,7 @@
 mod args;
 mod bars;
 mod commands;
+mod explain;
 
 use std::process::ExitCode;
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use toklon_coverage::{
-    Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType,
-    Rules, Sex,
+    Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType, Rules,
+    Sex,
 };
 use toklon_io::{OutColumn, OutTable, Read};
 use toklon_link::{LinkOutcome, Records};
@@ -92,8 +92,10 @@ pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdInde
             ix.facts.push(HouseholdFacts { deprived });
             ix.subdistrict
                 .push(h.value(col::SUBDISTRICT_CODE, i).map(str::to_string));
-            ix.house_no.push(h.value(col::HOUSE_NO, i).map(str::to_string));
-            ix.village_no.push(h.value(col::VILLAGE_NO, i).map(str::to_string));
+            ix.house_no
+                .push(h.value(col::HOUSE_NO, i).map(str::to_string));
+            ix.village_no
+                .push(h.value(col::VILLAGE_NO, i).map(str::to_string));
         }
     }
     for i in 0..pop.len() {
@@ -136,7 +138,9 @@ pub fn person_facts(
     (0..pop.len())
         .map(|i| PersonFacts {
             household: hh.of_row[i],
-            relationship: pop.value(col::RELATIONSHIP, i).and_then(Relationship::parse),
+            relationship: pop
+                .value(col::RELATIONSHIP, i)
+                .and_then(Relationship::parse),
             age: records
                 .birth_date(i)
                 .and_then(|b| toklon_thai::date::age_on(b, as_of)),
@@ -312,7 +316,11 @@ pub fn write_coverage(
     let people = |masked: bool, sel: &[usize]| {
         let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
         let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
-        let names = |c: &'static str| rows.iter().map(move |&i| pop.value(c, i)).collect::<Vec<_>>();
+        let names = |c: &'static str| {
+            rows.iter()
+                .map(move |&i| pop.value(c, i))
+                .collect::<Vec<_>>()
+        };
         let ids: Vec<Option<String>> = rows
             .iter()
             .map(|&i| {
@@ -321,13 +329,22 @@ pub fn write_coverage(
             })
             .collect();
         let mut t = OutTable::new("fall_through")
-            .with(OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i)))))
+            .with(OutColumn::str(
+                "record_id",
+                rows.iter().map(|&i| Some(pop.id(i))),
+            ))
             .with(OutColumn::str(
                 "person_id",
                 ft.iter().map(|f| Some(pop.id(f.person as usize))),
             ))
-            .with(OutColumn::u32("priority", ft.iter().map(|f| Some(f.priority))))
-            .with(OutColumn::str("household_id", rows.iter().map(|&i| household_id(i))))
+            .with(OutColumn::u32(
+                "priority",
+                ft.iter().map(|f| Some(f.priority)),
+            ))
+            .with(OutColumn::str(
+                "household_id",
+                rows.iter().map(|&i| household_id(i)),
+            ))
             .with(OutColumn::str(
                 "province_code",
                 rows.iter().map(|&i| province_of(sub(i))),
@@ -336,7 +353,10 @@ pub fn write_coverage(
                 "district_code",
                 rows.iter().map(|&i| district_of(sub(i))),
             ))
-            .with(OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i))))
+            .with(OutColumn::str(
+                "subdistrict_code",
+                rows.iter().map(|&i| sub(i)),
+            ))
             .with(OutColumn::str("village_no", names(col::VILLAGE_NO)))
             .with(OutColumn::str("house_no", names(col::HOUSE_NO)))
             .with(OutColumn::str(
@@ -369,7 +389,10 @@ pub fn write_coverage(
             "eligible",
             rows.iter().map(|&i| codes(cov.rows[i].eligible)),
         ));
-        t.push(OutColumn::str_list("missing", ft.iter().map(|f| codes(f.missing))));
+        t.push(OutColumn::str_list(
+            "missing",
+            ft.iter().map(|f| codes(f.missing)),
+        ));
         t.push(OutColumn::str(
             "nearest_rejected_registry",
             rows.iter()
@@ -382,7 +405,8 @@ pub fn write_coverage(
         ));
         t.push(OutColumn::f64(
             "nearest_rejected_weight",
-            rows.iter().map(|&i| nearest_rejected[i].as_ref().map(|n| n.2)),
+            rows.iter()
+                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.2)),
         ));
         t
     };
@@ -396,7 +420,8 @@ pub fn write_coverage(
         let mut t = OutTable::new("households")
             .with(OutColumn::str(
                 "household_id",
-                ids.iter().map(|&k| Some(hh.ids[hs[k].household as usize].as_str())),
+                ids.iter()
+                    .map(|&k| Some(hh.ids[hs[k].household as usize].as_str())),
             ))
             .with(OutColumn::str(
                 "province_code",
@@ -422,7 +447,10 @@ pub fn write_coverage(
                 ids.iter()
                     .map(|&k| hh.house_no[hs[k].household as usize].as_deref()),
             ))
-            .with(OutColumn::u32("members", ids.iter().map(|&k| Some(hs[k].members))))
+            .with(OutColumn::u32(
+                "members",
+                ids.iter().map(|&k| Some(hs[k].members)),
+            ))
             .with(OutColumn::u32(
                 "uncovered_members",
                 ids.iter().map(|&k| Some(hs[k].uncovered_members)),
@@ -437,7 +465,10 @@ pub fn write_coverage(
                 ids.iter().map(|&k| Some(hs[k].deprived[f])),
             ));
         }
-        t.push(OutColumn::u32("priority", ids.iter().map(|&k| Some(hs[k].priority))));
+        t.push(OutColumn::u32(
+            "priority",
+            ids.iter().map(|&k| Some(hs[k].priority)),
+        ));
         t
     };
     let all: Vec<usize> = (0..hs.len()).collect();
@@ -499,8 +530,7 @@ pub fn write_coverage(
             .push(k);
     }
     for (code, ks) in &by_province {
-        people(opts.mask_ids, ks)
-            .write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
+        people(opts.mask_ids, ks).write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
     }
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
@@ -517,9 +547,7 @@ pub fn write_coverage(
 
     // The report.
     let hh_ids: Vec<&str> = hh.ids.iter().map(String::as_str).collect();
-    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len())
-        .map(|k| province_of(hsub(k)))
-        .collect();
+    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
     let top = toklon_coverage::report::top_households(cov, &hh_ids, &hh_prov, 10).map_err(|e| {
         EngineError::Output {
             path: dir.to_path_buf(),

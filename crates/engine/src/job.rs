@@ -166,7 +166,13 @@ impl Job {
     }
 
     fn from_raw(raw: RawJob, base: &Path, origin: &Path) -> Result<Job, EngineError> {
-        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
         let population = source_spec(
             origin,
             "population",
@@ -326,7 +332,10 @@ fn source_spec(
     if path.is_dir() {
         return Err(EngineError::BadJob {
             path: origin.to_path_buf(),
-            message: format!("source `{name}`: {} is a folder, not a file", path.display()),
+            message: format!(
+                "source `{name}`: {} is a folder, not a file",
+                path.display()
+            ),
         });
     }
     let mut spec = SourceSpec::new(name, &path, kind);

@@ -150,13 +150,17 @@ mod tests {
         assert_eq!(c.get_nonempty(3), Some("x"));
         assert_eq!(c.get(4), None);
         let t = c.take(&[3, 0]);
-        assert_eq!(t.iter().collect::<Vec<_>>(), vec![Some(" x "), Some("สมชาย")]);
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            vec![Some(" x "), Some("สมชาย")]
+        );
     }
 
     #[test]
     fn many_rows_cross_bitmap_words() {
-        let vals: Vec<Option<String>> =
-            (0..200).map(|i| (i % 3 != 0).then(|| i.to_string())).collect();
+        let vals: Vec<Option<String>> = (0..200)
+            .map(|i| (i % 3 != 0).then(|| i.to_string()))
+            .collect();
         let c = StrColumn::from_options(vals.iter().map(|v| v.as_deref())).unwrap();
         for (i, v) in vals.iter().enumerate() {
             assert_eq!(c.get(i), v.as_deref());

@@ -126,7 +126,9 @@ impl ProtectionSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Protection> {
-        Protection::ALL.into_iter().filter(move |p| self.contains(*p))
+        Protection::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     /// Codes of the members, in the contract's order.
@@ -159,8 +161,12 @@ mod tests {
 
     #[test]
     fn set_operations() {
-        let a: ProtectionSet = [Protection::Sickness, Protection::Death].into_iter().collect();
-        let b: ProtectionSet = [Protection::Death, Protection::OldAge].into_iter().collect();
+        let a: ProtectionSet = [Protection::Sickness, Protection::Death]
+            .into_iter()
+            .collect();
+        let b: ProtectionSet = [Protection::Death, Protection::OldAge]
+            .into_iter()
+            .collect();
         assert_eq!(a.union(b).len(), 3);
         assert_eq!(a.intersection(b).codes(), vec!["death"]);
         assert_eq!(a.difference(b).codes(), vec!["sickness"]);

@@ -122,10 +122,14 @@ impl Relationship {
     pub fn parse(s: &str) -> Option<Relationship> {
         let t = s.trim();
         Some(match t.to_ascii_lowercase().as_str() {
-            "head" | "หัวหน้าครัวเรือน" | "เจ้าบ้าน" => Relationship::Head,
+            "head" | "หัวหน้าครัวเรือน" | "เจ้าบ้าน" => {
+                Relationship::Head
+            }
             "spouse" | "คู่สมรส" => Relationship::Spouse,
             "child" | "บุตร" | "ลูก" => Relationship::Child,
-            "parent" | "บิดา" | "มารดา" | "พ่อ" | "แม่" => Relationship::Parent,
+            "parent" | "บิดา" | "มารดา" | "พ่อ" | "แม่" => {
+                Relationship::Parent
+            }
             "other" | "อื่นๆ" | "ญาติ" => Relationship::Other,
             _ => return None,
         })
