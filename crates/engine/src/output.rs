@@ -4,7 +4,10 @@
 //! only when every file is written, so a failed or killed run leaves the previous
 //! outputs as they were. The swap is two renames on one file system (old → aside,
 //! staging → output) followed by removing the old folder; between the two renames the
-//! output path is briefly absent, never half-written.
+//! output path is briefly absent, never half-written. A killed run cannot clean up:
+//! it leaves `.NAME.toklon-staging-PID` (or, killed between the renames, the previous
+//! outputs in `.NAME.toklon-staging-PID.old`); the next run into the same folder
+//! removes such folders of dead processes and puts a lost output back.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +58,7 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(err)?;
+        clean_stale(&parent, name, target);
         let dir = parent.join(format!(".{name}.toklon-staging-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(err)?;
@@ -80,7 +84,10 @@ impl Staging {
         };
         let aside = self.dir.with_file_name(format!(
             "{}.old",
-            self.dir.file_name().and_then(|n| n.to_str()).unwrap_or("old")
+            self.dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("old")
         ));
         let had_old = self.target.exists();
         if had_old {
@@ -98,6 +105,51 @@ impl Staging {
             std::fs::remove_dir_all(&aside).map_err(err)?;
         }
         Ok(())
+    }
+}
+
+/// Tidies what killed runs left beside `target`: a SIGKILLed run cannot drop its
+/// [`Staging`], so its `.NAME.toklon-staging-PID` folder stays behind. A folder whose
+/// process is gone is removed, except a `.old` aside folder when the output itself is
+/// missing: the run died between the two renames of [`Staging::commit`], and that
+/// folder holds the previous outputs, so it is put back. Best effort: a folder that
+/// cannot be removed is left for the next run, never an error.
+fn clean_stale(parent: &Path, name: &str, target: &Path) {
+    let prefix = format!(".{name}.toklon-staging-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let mut stale: Vec<(PathBuf, bool)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let file = e.file_name();
+            let rest = file.to_str()?.strip_prefix(&prefix)?.to_string();
+            let (pid, aside) = match rest.strip_suffix(".old") {
+                Some(p) => (p.to_string(), true),
+                None => (rest, false),
+            };
+            let pid: u32 = pid.parse().ok()?;
+            (pid != std::process::id() && !process_alive(pid)).then(|| (e.path(), aside))
+        })
+        .collect();
+    // Restore before removing, so a lost output comes back whatever the listing order.
+    stale.sort_by_key(|(_, aside)| !aside);
+    for (path, aside) in stale {
+        if aside && !target.exists() && path.join(MARKER).is_file() {
+            let _ = std::fs::rename(&path, target);
+        } else {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Whether a process with this id runs. Only Linux can tell without `unsafe` (through
+/// `/proc`); elsewhere every process is assumed alive, so nothing is removed.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
     }
 }
 
@@ -132,6 +184,36 @@ mod tests {
         assert_eq!(std::fs::read_to_string(out.join(MARKER)).unwrap(), "third");
         let leftovers = std::fs::read_dir(root.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no staging folders left behind");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cleans_staging_of_dead_runs_and_restores_a_lost_output() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        // No process has an id above the kernel's pid_max (at most 2^22).
+        let dead = 4_194_305u32;
+        let killed = root.path().join(format!(".out.toklon-staging-{dead}"));
+        std::fs::create_dir_all(&killed).unwrap();
+        std::fs::write(killed.join("links.parquet"), "partial").unwrap();
+        let aside = root.path().join(format!(".out.toklon-staging-{dead}.old"));
+        std::fs::create_dir_all(&aside).unwrap();
+        std::fs::write(aside.join(MARKER), "previous").unwrap();
+        // A live run's folder (this process's parent is alive) is left alone.
+        let live = root.path().join(format!(
+            ".out.toklon-staging-{}",
+            std::os::unix::process::parent_id()
+        ));
+        std::fs::create_dir_all(&live).unwrap();
+        let s = Staging::new(&out).unwrap();
+        assert!(!killed.exists());
+        assert!(!aside.exists());
+        assert!(live.exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join(MARKER)).unwrap(),
+            "previous"
+        );
+        drop(s);
     }
 
     #[test]

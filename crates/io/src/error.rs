@@ -12,6 +12,9 @@ pub enum IoError {
     },
     #[error("{path}: is a folder, not a file")]
     IsFolder { path: PathBuf },
+    /// A zero-byte file, or a CSV file with no header row.
+    #[error("{path}: the file is empty (no header row)")]
+    EmptyFile { path: PathBuf },
     #[error("{path}: unknown file type (expected .csv or .parquet)")]
     UnknownFormat { path: PathBuf },
     #[error("{path}: missing required column `{column}`{}", mapped_note(.mapped_from))]

@@ -34,6 +34,11 @@ pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
             path: spec.path.clone(),
         });
     }
+    if meta.len() == 0 {
+        return Err(IoError::EmptyFile {
+            path: spec.path.clone(),
+        });
+    }
     let ext = spec
         .path
         .extension()
@@ -151,7 +156,11 @@ impl<'s> Collector<'s> {
             }
         }
         if let Some(first) = self.first_row_of(id) {
-            self.reject(row, Some(id), RejectReason::DuplicateRecordId { first_row: first });
+            self.reject(
+                row,
+                Some(id),
+                RejectReason::DuplicateRecordId { first_row: first },
+            );
             return Ok(());
         }
         let kept = self.rows.len() as u32;
@@ -249,12 +258,21 @@ fn read_csv(spec: &SourceSpec, delimiter: u8) -> Result<Read, IoError> {
             .map(|(i, f)| {
                 let s = String::from_utf8_lossy(f);
                 // A UTF-8 BOM is allowed before the header and ignored.
-                let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
+                let s = if i == 0 {
+                    s.trim_start_matches('\u{feff}')
+                } else {
+                    &s
+                };
                 s.trim().to_string()
             })
             .collect(),
         Err(e) => return Err(csv_fatal(path, 0, e)),
     };
+    // An empty file would otherwise be reported as missing its `record_id` column,
+    // which sends the reader looking for a typo instead of a failed export.
+    if header.iter().all(String::is_empty) {
+        return Err(IoError::EmptyFile { path: path.clone() });
+    }
     let layout = Layout::resolve(spec, &header)?;
     let mut c = Collector::new(spec, &layout);
     let mut record = csv::ByteRecord::new();
@@ -343,12 +361,11 @@ fn read_parquet(spec: &SourceSpec) -> Result<Read, IoError> {
         path: path.clone(),
         source,
     })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| {
-        IoError::Parquet {
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
             path: path.clone(),
             source,
-        }
-    })?;
+        })?;
     let header: Vec<String> = builder
         .schema()
         .fields()
@@ -458,7 +475,8 @@ pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::Str
         column: column.to_string(),
         mapped_from: None,
     };
-    let mut builders: Vec<StrColumnBuilder> = names.iter().map(|_| StrColumnBuilder::default()).collect();
+    let mut builders: Vec<StrColumnBuilder> =
+        names.iter().map(|_| StrColumnBuilder::default()).collect();
     let too_large = |column: &str| IoError::TooLarge {
         path: path.to_path_buf(),
         column: column.to_string(),
@@ -469,12 +487,11 @@ pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::Str
     );
     if is_parquet {
         let file = File::open(path).map_err(open)?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| {
-            IoError::Parquet {
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
                 path: path.to_path_buf(),
                 source,
-            }
-        })?;
+            })?;
         for n in names {
             if builder.schema().field_with_name(n).is_err() {
                 return Err(missing(n));

@@ -53,7 +53,11 @@ fn csv_row_rules_and_accounting() {
 #[test]
 fn mapping_and_missing_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "sso.csv", b"rid,pid,fname,scheme\nr1,123,a,sso_s33\n");
+    let p = write(
+        dir.path(),
+        "sso.csv",
+        b"rid,pid,fname,scheme\nr1,123,a,sso_s33\n",
+    );
     let mut spec = SourceSpec::new("sso", &p, SourceKind::Registry);
     let err = read_source(&spec).unwrap_err();
     assert!(matches!(err, IoError::MissingColumn { ref column, .. } if column == "record_id"));
@@ -92,7 +96,15 @@ fn file_level_errors_name_the_file() {
     assert!(err.to_string().contains("broken.parquet"));
     let p = write(dir.path(), "empty.csv", b"");
     let err = read_source(&SourceSpec::new("x", &p, SourceKind::Population)).unwrap_err();
-    assert!(matches!(err, IoError::MissingColumn { .. }), "{err}");
+    assert!(matches!(err, IoError::EmptyFile { .. }), "{err}");
+    assert!(err.to_string().contains("empty.csv"));
+    // A BOM and a line end are no header either.
+    let p = write(dir.path(), "bom.csv", b"\xef\xbb\xbf\r\n");
+    let err = read_source(&SourceSpec::new("x", &p, SourceKind::Population)).unwrap_err();
+    assert!(matches!(err, IoError::EmptyFile { .. }), "{err}");
+    let p = write(dir.path(), "empty.parquet", b"");
+    let err = read_source(&SourceSpec::new("x", &p, SourceKind::Population)).unwrap_err();
+    assert!(matches!(err, IoError::EmptyFile { .. }), "{err}");
     let missing = dir.path().join("nope.csv");
     let err = read_source(&SourceSpec::new("x", &missing, SourceKind::Population)).unwrap_err();
     assert!(matches!(err, IoError::Open { .. }));
@@ -103,10 +115,22 @@ fn parquet_round_trip_with_typed_columns() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("population.parquet");
     OutTable::new("population")
-        .with(OutColumn::str("record_id", [Some("a"), Some("b"), Some("a"), None]))
-        .with(OutColumn::i32("village_no", [Some(4), None, Some(1), Some(2)]))
-        .with(OutColumn::bool("disabled", [Some(true), Some(false), None, None]))
-        .with(OutColumn::str_list("ignored", [vec!["x"], vec![], vec![], vec![]]))
+        .with(OutColumn::str(
+            "record_id",
+            [Some("a"), Some("b"), Some("a"), None],
+        ))
+        .with(OutColumn::i32(
+            "village_no",
+            [Some(4), None, Some(1), Some(2)],
+        ))
+        .with(OutColumn::bool(
+            "disabled",
+            [Some(true), Some(false), None, None],
+        ))
+        .with(OutColumn::str_list(
+            "ignored",
+            [vec!["x"], vec![], vec![], vec![]],
+        ))
         .write_parquet(&p)
         .unwrap();
     let read = read_source(&SourceSpec::new("population", &p, SourceKind::Population)).unwrap();
@@ -124,7 +148,10 @@ fn csv_output_has_bom_and_lists() {
     let p = dir.path().join("out.csv");
     OutTable::new("t")
         .with(OutColumn::str("name", [Some("สมชาย"), Some("a,b")]))
-        .with(OutColumn::str_list("missing", [vec!["sickness", "old_age"], vec![]]))
+        .with(OutColumn::str_list(
+            "missing",
+            [vec!["sickness", "old_age"], vec![]],
+        ))
         .with(OutColumn::f64("w", [Some(1.5), None]))
         .write_csv(&p, &|h| h.to_uppercase())
         .unwrap();
