@@ -55,7 +55,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut pairs, mut first_same, mut last_same, mut both_same) = (0u64, 0u64, 0u64, 0u64);
     for entry in std::fs::read_dir(dir.path().join("registries"))? {
         let path = entry?.path();
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         let reg = read_source(&SourceSpec::new(&name, &path, SourceKind::Registry))?.table;
         for i in 0..reg.len() {
             let parts = split_name(
@@ -69,7 +73,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let Some(e) = entity_of.get(&(name.clone(), reg.id(i).to_string())) else {
                 continue;
             };
-            let Some((first, last)) = base.get(e) else { continue };
+            let Some((first, last)) = base.get(e) else {
+                continue;
+            };
             pairs += 1;
             let f = skeleton(first) == skeleton(&parts.first);
             let l = skeleton(last) == skeleton(&parts.last);

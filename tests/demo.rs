@@ -127,7 +127,11 @@ fn demo_job_writes_every_output_and_links_accurately() {
         "--json",
         json.to_str().unwrap(),
     ]);
-    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let f1 = report["overall"]["f1"].as_f64().unwrap();
@@ -135,7 +139,10 @@ fn demo_job_writes_every_output_and_links_accurately() {
     assert!(precision >= 0.995, "precision {precision}");
     assert!(f1 >= 0.99, "F1 {f1}");
     let hard = report["id_missing_or_wrong"]["recall"].as_f64().unwrap();
-    assert!(hard >= 0.95, "recall on records with a missing or wrong ID: {hard}");
+    assert!(
+        hard >= 0.95,
+        "recall on records with a missing or wrong ID: {hard}"
+    );
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Print the built-in scheme catalog and eligibility rules (TOML).
     Catalog(CatalogArgs),
+    /// Explain a decision of a run: a registry record's best candidates, or a pair of
+    /// base rows, with the match weight taken apart field by field.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,4 +112,26 @@ pub struct CatalogArgs {
     /// Print the eligibility rules instead of the scheme catalog.
     #[arg(long)]
     pub eligibility: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The run's output folder (its summary.json and model.json; the inputs it names
+    /// are read again).
+    pub out: PathBuf,
+    /// The registry of the record to explain.
+    #[arg(long, requires = "record", conflicts_with_all = ["population", "with"])]
+    pub registry: Option<String>,
+    /// The registry record_id to explain.
+    #[arg(long, requires = "registry")]
+    pub record: Option<String>,
+    /// A population record_id: explain its pair with `--with` (deduplication).
+    #[arg(long, requires = "with")]
+    pub population: Option<String>,
+    /// The other population record_id of the pair.
+    #[arg(long, requires = "population")]
+    pub with: Option<String>,
+    /// How many of the best candidates to show.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
 }

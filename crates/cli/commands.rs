@@ -9,6 +9,7 @@ use toklon_engine::{Job, RunOptions, Summary, parse_as_of};
 
 use crate::args::{CatalogArgs, CheckArgs, Cli, Command, EvalArgs, Format, GenerateArgs, RunArgs};
 use crate::bars::Bars;
+use crate::explain::explain;
 
 /// How a command that ran ended.
 pub enum Status {
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Generate(args) => generate(args, &bars),
         Command::Eval(args) => eval(args),
         Command::Catalog(args) => catalog(args),
+        Command::Explain(args) => explain(args),
     }
 }
 
@@ -67,7 +69,11 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
     let started = Instant::now();
     let outcome = toklon_engine::run(&job, &opts, bars)?;
     if !quiet {
-        print_summary(&outcome.summary, &outcome.out, started.elapsed().as_secs_f64());
+        print_summary(
+            &outcome.summary,
+            &outcome.out,
+            started.elapsed().as_secs_f64(),
+        );
     }
     if outcome.summary.quality_gate.passed {
         Ok(Status::Success)
@@ -114,7 +120,11 @@ fn check(args: CheckArgs) -> Result<Status> {
         "ok: population, {} household file(s), {} registr{}",
         usize::from(job.households.is_some()),
         job.registries.len(),
-        if job.registries.len() == 1 { "y" } else { "ies" }
+        if job.registries.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
     );
     Ok(Status::Success)
 }
@@ -233,12 +243,20 @@ fn eval(args: EvalArgs) -> Result<Status> {
     let mut reg_rows = Vec::new();
     for (name, cols) in &reg_cols {
         for i in 0..cols[0].len() {
-            reg_rows.push((name.as_str(), cols[0].get(i).unwrap_or(""), cols[1].get_nonempty(i)));
+            reg_rows.push((
+                name.as_str(),
+                cols[0].get(i).unwrap_or(""),
+                cols[1].get_nonempty(i),
+            ));
         }
     }
     let pop_rows: Vec<(&str, Option<&str>)> = pop_cols
         .as_ref()
-        .map(|c| (0..c[0].len()).map(|i| (c[0].get(i).unwrap_or(""), c[1].get_nonempty(i))).collect())
+        .map(|c| {
+            (0..c[0].len())
+                .map(|i| (c[0].get(i).unwrap_or(""), c[1].get_nonempty(i)))
+                .collect()
+        })
         .unwrap_or_default();
     let hard: BTreeSet<(String, String)> =
         toklon_link::eval::id_missing_or_wrong(&reg_rows, &pop_rows, &truth);
@@ -250,7 +268,13 @@ fn eval(args: EvalArgs) -> Result<Status> {
     let line = |name: &str, m: &toklon_link::eval::Metrics| {
         println!(
             "{:<22} {:>9} {:>9} {:>9} {:>8.5} {:>8.5} {:>8.5}",
-            name, m.true_positives, m.false_positives, m.false_negatives, m.precision, m.recall, m.f1
+            name,
+            m.true_positives,
+            m.false_positives,
+            m.false_negatives,
+            m.precision,
+            m.recall,
+            m.f1
         );
     };
     line("overall", &report.overall);
@@ -258,8 +282,44 @@ fn eval(args: EvalArgs) -> Result<Status> {
     for (name, m) in &report.per_registry {
         line(&format!("  {name}"), m);
     }
+    // Deduplication of the base: do the true duplicates share a person_id?
+    let dedupe = match read_columns(
+        &args.out.join("coverage.parquet"),
+        &["record_id", "person_id"],
+    ) {
+        Ok(cols) => {
+            let entity: std::collections::HashMap<&str, &str> = truth
+                .iter()
+                .filter(|t| t.0 == toklon_link::eval::POPULATION)
+                .map(|t| (t.1, t.2))
+                .collect();
+            let rows: Vec<(&str, &str)> = (0..cols[0].len())
+                .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
+                .collect();
+            let m = toklon_link::evaluate_dedupe(&rows, |r| entity.get(r).copied());
+            println!();
+            println!(
+                "base duplicates: {} true pairs, {} in one person_id (recall {:.5}); {} wrong pairs in {} of {} clusters",
+                m.true_pairs,
+                m.true_pairs_merged,
+                m.pair_recall,
+                m.wrong_pairs,
+                m.impure_clusters,
+                m.clusters
+            );
+            Some(m)
+        }
+        Err(e) => {
+            eprintln!("toklon: note: {e}; deduplication not scored");
+            None
+        }
+    };
     if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(obj), Some(m)) = (value.as_object_mut(), dedupe) {
+            obj.insert("dedupe".into(), serde_json::to_value(m)?);
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(Status::Success)

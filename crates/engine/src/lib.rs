@@ -22,6 +22,7 @@
 //! ```
 
 mod cover;
+mod dedupe;
 mod error;
 mod job;
 pub mod output;
@@ -33,5 +34,5 @@ pub use cover::coverage_setup;
 pub use error::EngineError;
 pub use job::{CoverageFiles, Job, RawJob, RunSettings, parse_as_of};
 pub use progress::{Progress, Silent};
-pub use run::{ModelFile, RunOptions, RunOutcome, link_config, run};
+pub use run::{DataProfile, ModelFile, RunOptions, RunOutcome, link_config, run};
 pub use summary::{SourceCounts, Summary};

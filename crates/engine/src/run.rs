@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
+use toklon_coverage::{Day, Indicators, Inputs};
 use toklon_io::{OutColumn, OutTable, Read, Reject, SourceSpec, read_source};
 use toklon_link::{
-    LinkConfig, LinkOutcome, Model, PopulationIndex, PrepareOptions, Records, fit_model, score,
+    Field, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex, PrepareOptions,
+    Records, fit_model, score,
 };
-use toklon_coverage::{Day, Indicators, Inputs};
 use toklon_types::{Table, columns as col};
 use tracing::info;
 
@@ -18,6 +19,7 @@ use crate::cover::{
     CoverageResult, ListOptions, coverage_setup, enrolments, household_index, person_facts,
     province_of, write_coverage,
 };
+use crate::dedupe::{Base, dedupe_base, write_duplicates};
 use crate::output::Staging;
 use crate::summary::{QualityGate, SourceCounts, Summary, Totals};
 use crate::{EngineError, Job, Progress};
@@ -51,10 +53,42 @@ pub struct RunOutcome {
 pub struct ModelFile {
     pub toklon_version: String,
     pub registries: BTreeMap<String, Model>,
+    /// The model that deduplicated the base (absent in files of older runs: the
+    /// run then assembles one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedupe: Option<Model>,
+    /// Per registry, the data each model was fitted on, for the drift check of a
+    /// run that reuses it.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, DataProfile>,
+}
+
+/// What a registry's data looked like when its model was fitted.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DataProfile {
+    pub rows: u64,
+    /// Share of rows without any usable identifier.
+    pub id_missing_share: f64,
+}
+
+impl DataProfile {
+    fn of(records: &Records) -> DataProfile {
+        let missing = (0..records.len())
+            .filter(|&i| records.id_kind(i) == IdKind::None)
+            .count();
+        DataProfile {
+            rows: records.len() as u64,
+            id_missing_share: crate::summary::share(missing as u64, records.len() as u64),
+        }
+    }
 }
 
 /// Runs a job to completion.
-pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunOutcome, EngineError> {
+pub fn run(
+    job: &Job,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, EngineError> {
     let threads = opts.threads.unwrap_or(job.run.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -117,12 +151,15 @@ pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunO
         let name = &read.table.source;
         let t = Instant::now();
         let model = match reused.as_ref() {
-            Some(file) => file.registries.get(name).cloned().ok_or_else(|| {
-                EngineError::BadJob {
-                    path: opts.model.clone().unwrap_or_default(),
-                    message: format!("the model file has no model for registry `{name}`"),
-                }
-            })?,
+            Some(file) => {
+                file.registries
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| EngineError::BadJob {
+                        path: opts.model.clone().unwrap_or_default(),
+                        message: format!("the model file has no model for registry `{name}`"),
+                    })?
+            }
             None => {
                 progress.start(&format!("fit {name}"), Some(records.len() as u64));
                 let m = pool.install(|| {
@@ -158,14 +195,34 @@ pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunO
     timer.record("score_decide", score_ms);
     timer.restart();
 
+    // Deduplicate the base: rows of one person get one person_id.
+    let registry_models: Vec<&Model> = models.values().collect();
+    let deduped = dedupe_base(
+        &pool,
+        &Base {
+            table: &population.table,
+            records: &pop_records.0,
+            index: &index,
+        },
+        &link_cfg,
+        reused.as_ref().and_then(|f| f.dedupe.as_ref()),
+        &registry_models,
+        progress,
+    )?;
+    timer.lap("dedupe");
+
     // Coverage of the nine protections.
     progress.start("coverage", None);
     let (catalog, rules) = coverage_setup(job)?;
     let pop_table = &population.table;
     let hh = household_index(pop_table, households.as_ref().map(|h| &h.table));
-    // Until the base is deduplicated, every row is its own person.
-    let person_of_row: Vec<u32> = (0..pop_table.len() as u32).collect();
-    let persons = person_facts(pop_table, &pop_records.0, &hh, &person_of_row, opts.as_of);
+    let persons = person_facts(
+        pop_table,
+        &pop_records.0,
+        &hh,
+        &deduped.person_of_row,
+        opts.as_of,
+    );
     let enrol = enrolments(&catalog, &registries, &job.registries, &outcomes);
     let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
     let coverage = toklon_coverage::compute(
@@ -202,9 +259,25 @@ pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunO
     write_rejects(dir, &rejects)?;
     write_links(dir, &population.table, &registries, &outcomes, &link_cfg)?;
     write_unlinked(dir, &population.table, &registries, &outcomes)?;
+    write_duplicates(dir, pop_table, &deduped, &link_cfg)?;
+    // A reused model keeps the profile of the data it was fitted on.
+    let profiles: BTreeMap<String, DataProfile> = registries
+        .iter()
+        .zip(&reg_records)
+        .map(|(read, (records, _))| {
+            let name = &read.table.source;
+            let fitted_on = reused
+                .as_ref()
+                .and_then(|f| f.profiles.get(name).cloned())
+                .unwrap_or_else(|| DataProfile::of(records));
+            (name.clone(), fitted_on)
+        })
+        .collect();
     let model_file = ModelFile {
         toklon_version: env!("CARGO_PKG_VERSION").into(),
         registries: models,
+        dedupe: Some(deduped.model.clone()),
+        profiles,
     };
     write_json(&dir.join("model.json"), &model_file)?;
     let nearest = nearest_rejected(pop_table.len(), &registries, &outcomes);
@@ -235,7 +308,7 @@ pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunO
     }
     let mut linkage = serde_json::Map::new();
     let mut warnings = Vec::new();
-    for (((spec, read), (_, problems)), outcome) in job
+    for (((spec, read), (records, problems)), outcome) in job
         .registries
         .iter()
         .zip(&registries)
@@ -281,8 +354,49 @@ pub fn run(job: &Job, opts: &RunOptions, progress: &dyn Progress) -> Result<RunO
                 "links_by_method": methods,
             }),
         );
+        if let Some(file) = reused.as_ref() {
+            let model = model_file.registries.get(&spec.name);
+            let profile = file.profiles.get(&spec.name);
+            if let Some(model) = model {
+                warnings.extend(drift_warnings(
+                    &spec.name,
+                    model,
+                    profile,
+                    &DataProfile::of(records),
+                    outcome,
+                ));
+            }
+        }
         sources.insert(spec.name.clone(), c);
     }
+    linkage.insert(
+        "model_source".into(),
+        match &opts.model {
+            Some(path) => serde_json::json!({ "reused": path.display().to_string() }),
+            None => serde_json::json!("fitted"),
+        },
+    );
+    linkage.insert("dedupe".into(), crate::dedupe::summary_json(&deduped));
+    // What `toklon explain` needs to redo a decision: the settings and how each
+    // input was read.
+    linkage.insert(
+        "config".into(),
+        serde_json::to_value(&link_cfg).unwrap_or(serde_json::Value::Null),
+    );
+    let inputs: serde_json::Map<String, serde_json::Value> = std::iter::once(&job.population)
+        .chain(&job.registries)
+        .map(|spec| {
+            (
+                spec.name.clone(),
+                serde_json::json!({
+                    "path": spec.path.display().to_string(),
+                    "columns": spec.columns,
+                    "default_scheme": spec.default_scheme,
+                }),
+            )
+        })
+        .collect();
+    linkage.insert("inputs".into(), serde_json::Value::Object(inputs));
     let mut summary = Summary {
         toklon_version: env!("CARGO_PKG_VERSION"),
         as_of: format!(
@@ -350,10 +464,13 @@ impl Timer {
 pub fn link_config(job: &Job) -> Result<LinkConfig, EngineError> {
     let mut cfg: LinkConfig = match &job.link {
         None => LinkConfig::default(),
-        Some(v) => v.clone().try_into().map_err(|e: toml::de::Error| EngineError::BadJob {
-            path: job.origin.clone(),
-            message: format!("[link]: {}", e.message()),
-        })?,
+        Some(v) => v
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| EngineError::BadJob {
+                path: job.origin.clone(),
+                message: format!("[link]: {}", e.message()),
+            })?,
     };
     if job.link.as_ref().and_then(|v| v.get("seed")).is_none() {
         cfg.seed = job.run.seed;
@@ -425,7 +542,10 @@ fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), EngineE
 fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
     let reasons: Vec<String> = rejects.iter().map(|r| r.reason.to_string()).collect();
     OutTable::new("rejects")
-        .with(OutColumn::str("source", rejects.iter().map(|r| Some(r.source.as_str()))))
+        .with(OutColumn::str(
+            "source",
+            rejects.iter().map(|r| Some(r.source.as_str())),
+        ))
         .with(OutColumn::u64("row", rejects.iter().map(|r| Some(r.row))))
         .with(OutColumn::str(
             "record_id",
@@ -435,7 +555,10 @@ fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
             "reason",
             rejects.iter().map(|r| Some(r.reason.code())),
         ))
-        .with(OutColumn::str("detail", reasons.iter().map(|s| Some(s.as_str()))))
+        .with(OutColumn::str(
+            "detail",
+            reasons.iter().map(|s| Some(s.as_str())),
+        ))
         .write_parquet(&dir.join("rejects.parquet"))?;
     Ok(())
 }
@@ -455,7 +578,8 @@ fn write_links(
     let mut t = OutTable::new("links")
         .with(OutColumn::str(
             "population_record_id",
-            rows.iter().map(|(_, l)| Some(pop.id(l.population_row as usize))),
+            rows.iter()
+                .map(|(_, l)| Some(pop.id(l.population_row as usize))),
         ))
         .with(OutColumn::str(
             "registry",
@@ -463,9 +587,13 @@ fn write_links(
         ))
         .with(OutColumn::str(
             "registry_record_id",
-            rows.iter().map(|(r, l)| Some(r.id(l.registry_row as usize))),
+            rows.iter()
+                .map(|(r, l)| Some(r.id(l.registry_row as usize))),
         ))
-        .with(OutColumn::f64("match_weight", rows.iter().map(|(_, l)| Some(l.weight))))
+        .with(OutColumn::f64(
+            "match_weight",
+            rows.iter().map(|(_, l)| Some(l.weight)),
+        ))
         .with(OutColumn::f64(
             "match_probability",
             rows.iter().map(|(_, l)| Some(l.probability)),
@@ -508,7 +636,8 @@ fn write_unlinked(
         ))
         .with(OutColumn::str(
             "registry_record_id",
-            rows.iter().map(|(r, u)| Some(r.id(u.registry_row as usize))),
+            rows.iter()
+                .map(|(r, u)| Some(r.id(u.registry_row as usize))),
         ))
         .with(OutColumn::str(
             "reason",
@@ -555,4 +684,70 @@ fn nearest_rejected(
             })
         })
         .collect()
+}
+
+/// Drift tolerances of a reused model. A share of rows without ID that moved by
+/// more than 10 points means the registry is kept differently now (and the weights
+/// of the other fields carry more of the decisions than when the model was
+/// checked). On links whose IDs agree exactly (true matches, almost all), each
+/// field's exact-agreement rate estimates its `m(exact)`; more than 15 points away
+/// from the model's means the records' error patterns changed. Both are absolute
+/// differences; the agreement check needs at least [`DRIFT_MIN_PAIRS`] such links
+/// with the field known, so sampling noise (±3.5 points at 200 pairs, 95%) stays
+/// well inside the tolerance.
+const DRIFT_ID_MISSING: f64 = 0.10;
+const DRIFT_AGREEMENT: f64 = 0.15;
+const DRIFT_MIN_PAIRS: u64 = 200;
+
+/// Warnings for a registry linked with a reused `model`: `fitted_on` is the data
+/// the model was fitted on (absent in older model files), `now` today's data.
+fn drift_warnings(
+    name: &str,
+    model: &Model,
+    fitted_on: Option<&DataProfile>,
+    now: &DataProfile,
+    outcome: &LinkOutcome,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(then) = fitted_on {
+        let d = now.id_missing_share - then.id_missing_share;
+        if d.abs() > DRIFT_ID_MISSING {
+            out.push(format!(
+                "registry `{name}`: the reused model was fitted on data with {:.1}% of rows \
+                 without ID, now {:.1}% (tolerance {:.0} points); consider refitting",
+                100.0 * then.id_missing_share,
+                100.0 * now.id_missing_share,
+                100.0 * DRIFT_ID_MISSING
+            ));
+        }
+    }
+    for (k, params) in model.fields.iter().enumerate() {
+        if params.field == Field::NationalId {
+            continue;
+        }
+        let (mut known, mut exact) = (0u64, 0u64);
+        for l in outcome.links.iter().filter(|l| l.method == Method::IdExact) {
+            match l.levels.as_slice().get(k) {
+                Some(0) | None => {}
+                Some(&lv) => {
+                    known += 1;
+                    exact += u64::from(lv == 1);
+                }
+            }
+        }
+        let expected = params.m.get(1).copied().unwrap_or(0.0);
+        let observed = crate::summary::share(exact, known);
+        if known >= DRIFT_MIN_PAIRS && (observed - expected).abs() > DRIFT_AGREEMENT {
+            out.push(format!(
+                "registry `{name}`: on links with exactly agreeing IDs, {} agrees exactly \
+                 in {:.1}% of pairs; the reused model expects {:.1}% (tolerance {:.0} \
+                 points); consider refitting",
+                params.field.name(),
+                100.0 * observed,
+                100.0 * expected,
+                100.0 * DRIFT_AGREEMENT
+            ));
+        }
+    }
+    out
 }

@@ -17,6 +17,11 @@
 //!    population row per registry record, or says why not ([`UnlinkReason`]);
 //! 4. **eval** — [`eval::evaluate`] measures precision and recall against ground truth.
 //!
+//! Beside linkage: [`dedupe()`] finds base rows that are one person (same blocking,
+//! comparisons and weights; union-find with a guard against chaining), and
+//! [`explain_pair`] / [`explain_record`] take a weight and a decision apart for an
+//! auditor.
+//!
 //! Everything runs on the caller's rayon pool (call inside `pool.install`); results
 //! are identical whatever the thread count. Comparing one pair allocates nothing:
 //! names, phonetic keys and skeletons are computed once in [`Records::from_table`].
@@ -53,8 +58,10 @@ mod block;
 mod compare;
 mod config;
 mod decide;
+pub mod dedupe;
 mod error;
 pub mod eval;
+pub mod explain;
 mod model;
 mod prepare;
 mod similarity;
@@ -65,7 +72,12 @@ pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
 pub use compare::{Field, FieldSpec, Levels, MAX_FIELDS, NULL_LEVEL, NameThresholds, compare_pair};
 pub use config::{EmConfig, LinkConfig};
 pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score};
+pub use dedupe::{
+    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, dedupe,
+    evaluate_dedupe, fit_dedupe_model,
+};
 pub use error::LinkError;
+pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};
 pub use model::{
     FieldParams, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model, probability,
 };
