@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# toklon and Splink side by side on the same generated data.
+#
+#   benches/splink.sh                  # 100k people
+#   benches/splink.sh 100000 1000000   # any sizes
+#
+# Creates benches/.venv (git-ignored) and installs benches/splink/requirements.txt
+# (Splink 4 + DuckDB), generates each size into benches/data/p<N>/ when missing (as
+# benches/e2e.sh does), runs `toklon run` and benches/splink/run_splink.py on it under
+# /usr/bin/time -v, scores both with `toklon eval` (run_splink.py writes links in the
+# shape of toklon's links.parquet), and rewrites the "splink" section of
+# benches/RESULTS.md with time, peak memory, precision, recall, F1 and the ratios.
+# The Splink configuration is described in benches/README.md.
+#
+# Environment: SEED (42), THREADS (0 = all cores; DuckDB uses all cores), AS_OF
+# (2025-01-01), NO_BUILD=1 to use the binary already in target/release, TOKLON_BIN=PATH for another,
+# SPLINK_ARGS (extra arguments for run_splink.py, e.g. "--u-pairs 1e6").
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+data="$here/data"
+seed=${SEED:-42}
+threads=${THREADS:-0}
+as_of=${AS_OF:-2025-01-01}
+results="$here/RESULTS.md"
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(100000)
+
+if [ ! -x /usr/bin/time ]; then
+  echo "splink.sh: installing GNU time (for peak memory)" >&2
+  apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "splink.sh: creating $venv" >&2
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check -r "$here/splink/requirements.txt"
+py="$venv/bin/python"
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  echo "splink.sh: building the release binary" >&2
+  (cd "$root" && cargo build --release --quiet --bin toklon)
+fi
+bin="${TOKLON_BIN:-$root/target/release/toklon}"
+
+# Wall seconds, peak RSS (KiB), precision, recall, F1 of one run directory.
+figures() {
+  local rd=$1
+  read -r wall rss < <(python3 "$here/report.py" time "$rd/time.txt")
+  python3 - "$rd/eval.json" "$wall" "$rss" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))["overall"]
+print(sys.argv[2], sys.argv[3], o["precision"], o["recall"], o["f1"])
+EOF
+}
+
+table=$(mktemp)
+trap 'rm -f "$table"' EXIT
+{
+  echo "## toklon and Splink side by side"
+  echo
+  echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) by \`benches/splink.sh ${sizes[*]}\`" \
+       "(toklon $("$bin" --version | awk '{print $2}'), $("$py" -c 'import splink, duckdb; print(f"splink {splink.__version__}, duckdb {duckdb.__version__}")'), seed $seed);" \
+       "one run per tool and size."
+  python3 "$here/report.py" machine
+  echo
+  echo "| people | registry rows | tool | wall s | peak RSS MiB | precision | recall | F1 |"
+  echo "|---|---|---|---|---|---|---|---|"
+} >"$table"
+ratios=""
+
+mkdir -p "$data"
+for n in "${sizes[@]}"; do
+  dir="$data/p$n"
+  if [ ! -f "$dir/truth/entities.parquet" ]; then
+    echo "splink.sh: generating $n people into $dir" >&2
+    rm -rf "$dir"
+    "$bin" generate --people "$n" --seed "$seed" --out "$dir" --no-progress -q
+  fi
+  reg_rows=$("$py" -c "import duckdb,sys; print(duckdb.sql(\"select count(*) from read_parquet('$dir/registries/*.parquet')\").fetchall()[0][0])")
+
+  t="$data/runs/cmp-toklon-p$n"
+  rm -rf "$t" && mkdir -p "$t"
+  echo "splink.sh: toklon, $n people" >&2
+  /usr/bin/time -v -o "$t/time.txt" \
+    "$bin" run "$dir" --out "$t/out" --as-of "$as_of" --threads "$threads" \
+    --no-progress -q >"$t/stdout.txt"
+  "$bin" eval --truth "$dir/truth" "$t/out" --json "$t/eval.json" >"$t/eval.txt"
+
+  s="$data/runs/cmp-splink-p$n"
+  rm -rf "$s" && mkdir -p "$s"
+  echo "splink.sh: splink, $n people (minutes; its log is in $s/log.txt)" >&2
+  # shellcheck disable=SC2086
+  /usr/bin/time -v -o "$s/time.txt" \
+    "$py" "$here/splink/run_splink.py" "$dir" "$s/out" --seed "$seed" ${SPLINK_ARGS:-} \
+    >"$s/log.txt" 2>&1
+  "$bin" eval --truth "$dir/truth" "$s/out" --json "$s/eval.json" >"$s/eval.txt"
+
+  read -r tw tr tp trc tf < <(figures "$t")
+  read -r sw sr sp src sf < <(figures "$s")
+  python3 - "$n" "$reg_rows" "$tw" "$tr" "$tp" "$trc" "$tf" "$sw" "$sr" "$sp" "$src" "$sf" >>"$table" <<'EOF'
+import sys
+n, reg, tw, tr, tp, trc, tf, sw, sr, sp, src, sf = sys.argv[1:]
+for tool, w, r, p, rc, f in (("toklon", tw, tr, tp, trc, tf), ("Splink", sw, sr, sp, src, sf)):
+    print(f"| {int(n):,} | {int(reg):,} | {tool} | {float(w):.1f} | {int(r) / 1024:,.0f} "
+          f"| {float(p):.5f} | {float(rc):.5f} | {float(f):.5f} |")
+print(f"| {int(n):,} | | **Splink / toklon** | **{float(sw) / float(tw):.1f}x** "
+      f"| **{int(sr) / int(tr):.1f}x** | | | F1 {float(tf) - float(sf):+.5f} (toklon - Splink) |")
+EOF
+  stimes=$(python3 -c "import json; print(json.load(open('$s/out/summary.json'))['timings_ms'])")
+  ratios+="- $n people, Splink phases (ms): $stimes"$'\n'
+done
+
+{
+  echo
+  echo "Wall time and peak RSS from /usr/bin/time -v (the whole process: Python start,"
+  echo "reading and cleaning in DuckDB, training, prediction, writing links). Both"
+  echo "tools are scored by the same \`toklon eval\` against the generator's truth."
+  echo
+  printf '%s' "$ratios"
+} >>"$table"
+python3 "$here/report.py" splice "$results" splink "$table"
+echo "splink.sh: results in $results" >&2
