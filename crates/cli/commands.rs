@@ -210,6 +210,8 @@ fn eval(args: EvalArgs) -> Result<Status> {
     };
     let mut reg_cols = Vec::new();
     let mut pop_cols = None;
+    // Registry records whose surname is written in Latin letters (romanized).
+    let mut romanized_rows: BTreeSet<(String, String)> = BTreeSet::new();
     for (name, s) in sources {
         let Some(path) = s.get("path").and_then(|p| p.as_str()) else {
             continue;
@@ -226,6 +228,24 @@ fn eval(args: EvalArgs) -> Result<Status> {
             .unwrap_or("record_id");
         if name == "households" {
             continue;
+        }
+        let last_col = s
+            .get("columns")
+            .and_then(|c| c.get("last_name"))
+            .and_then(|c| c.as_str())
+            .unwrap_or("last_name");
+        if name != "population"
+            && let Ok(c) = read_columns(Path::new(path), &[rid_col, last_col])
+        {
+            for i in 0..c[0].len() {
+                let romanized = c[1].get_nonempty(i).is_some_and(|v| {
+                    v.chars().any(|ch| ch.is_ascii_alphabetic())
+                        && !v.chars().any(|ch| ('\u{0E00}'..='\u{0E7F}').contains(&ch))
+                });
+                if romanized {
+                    romanized_rows.insert((name.clone(), c[0].get(i).unwrap_or("").to_string()));
+                }
+            }
         }
         let cols = match read_columns(Path::new(path), &[rid_col, id_col]) {
             Ok(c) => c,
@@ -279,6 +299,12 @@ fn eval(args: EvalArgs) -> Result<Status> {
     };
     line("overall", &report.overall);
     line("id missing or wrong", &report.id_missing_or_wrong);
+    // The same scorer with another "hard" set gives the romanized slices.
+    let romanized = toklon_link::eval::evaluate(&links, &truth, &romanized_rows);
+    line("romanized", &romanized.id_missing_or_wrong);
+    let both: BTreeSet<(String, String)> = hard.intersection(&romanized_rows).cloned().collect();
+    let romanized_hard = toklon_link::eval::evaluate(&links, &truth, &both);
+    line("romanized, id bad", &romanized_hard.id_missing_or_wrong);
     for (name, m) in &report.per_registry {
         line(&format!("  {name}"), m);
     }

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use toklon_coverage::{
     Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType, Rules,
     Sex,
@@ -529,9 +531,14 @@ pub fn write_coverage(
             .or_default()
             .push(k);
     }
-    for (code, ks) in &by_province {
-        people(opts.mask_ids, ks).write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
-    }
+    // Provinces are independent files: write them on all threads.
+    by_province
+        .par_iter()
+        .try_for_each(|(code, ks)| -> Result<(), EngineError> {
+            people(opts.mask_ids, ks)
+                .write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
+            Ok(())
+        })?;
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
         if h.uncovered_members > 0 {
@@ -541,9 +548,12 @@ pub fn write_coverage(
                 .push(k);
         }
     }
-    for (code, ks) in &hh_by_province {
-        households(ks).write_csv(&pdir.join(format!("{code}_households.csv")), &header)?;
-    }
+    hh_by_province
+        .par_iter()
+        .try_for_each(|(code, ks)| -> Result<(), EngineError> {
+            households(ks).write_csv(&pdir.join(format!("{code}_households.csv")), &header)?;
+            Ok(())
+        })?;
 
     // The report.
     let hh_ids: Vec<&str> = hh.ids.iter().map(String::as_str).collect();

@@ -256,10 +256,6 @@ pub fn run(
     for r in &registries {
         rejects.extend(&r.rejects);
     }
-    write_rejects(dir, &rejects)?;
-    write_links(dir, &population.table, &registries, &outcomes, &link_cfg)?;
-    write_unlinked(dir, &population.table, &registries, &outcomes)?;
-    write_duplicates(dir, pop_table, &deduped, &link_cfg)?;
     // A reused model keeps the profile of the data it was fitted on.
     let profiles: BTreeMap<String, DataProfile> = registries
         .iter()
@@ -281,19 +277,35 @@ pub fn run(
     };
     write_json(&dir.join("model.json"), &model_file)?;
     let nearest = nearest_rejected(pop_table.len(), &registries, &outcomes);
-    write_coverage(
-        dir,
-        pop_table,
-        &persons,
-        &hh,
-        &catalog,
-        &result,
-        &nearest,
-        &ListOptions {
-            thai_headers: opts.thai_headers,
-            mask_ids: opts.mask_ids,
-        },
-    )?;
+    // The linkage tables and the coverage tables are independent: write them side
+    // by side on the run's pool.
+    let (linkage_written, coverage_written) = pool.install(|| {
+        rayon::join(
+            || -> Result<(), EngineError> {
+                write_rejects(dir, &rejects)?;
+                write_links(dir, &population.table, &registries, &outcomes, &link_cfg)?;
+                write_unlinked(dir, &population.table, &registries, &outcomes)?;
+                write_duplicates(dir, pop_table, &deduped, &link_cfg)
+            },
+            || {
+                write_coverage(
+                    dir,
+                    pop_table,
+                    &persons,
+                    &hh,
+                    &catalog,
+                    &result,
+                    &nearest,
+                    &ListOptions {
+                        thai_headers: opts.thai_headers,
+                        mask_ids: opts.mask_ids,
+                    },
+                )
+            },
+        )
+    });
+    linkage_written?;
+    coverage_written?;
     progress.finish();
     timer.lap("write");
 

@@ -76,7 +76,7 @@ impl Default for LinkConfig {
             names: NameThresholds::default(),
             threshold: 0.95,
             margin: 2.0,
-            u_sample_pairs: 1_000_000,
+            u_sample_pairs: 250_000,
             fit_sample_rows: 100_000,
             seed: 42,
             em: EmConfig::default(),
