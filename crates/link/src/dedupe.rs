@@ -197,21 +197,7 @@ fn base_u(pop: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
                 a
             },
         );
-    let u = cfg
-        .comparisons
-        .iter()
-        .zip(&counts)
-        .map(|(spec, c)| {
-            let k = spec.field.n_levels();
-            let known: u64 = c[1..k].iter().sum();
-            let mut u = vec![1.0; k];
-            for l in 1..k {
-                u[l] = (c[l] as f64 + 0.5) / (known as f64 + 0.5 * (k - 1) as f64);
-            }
-            u
-        })
-        .collect();
-    (u, n)
+    (crate::model::u_from_counts(cfg, &counts), n)
 }
 
 /// Mean of the registry models' `m`, weighted by their fit rows (1 each when a

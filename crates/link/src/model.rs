@@ -358,10 +358,16 @@ fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>,
             counts
         })
         .reduce(|| vec![[0u64; 8]; nf], add_counts);
-    let u = cfg
-        .comparisons
+    (u_from_counts(cfg, &counts), n)
+}
+
+/// `u` per field and level from level counts over random pairs, smoothed by +0.5 per
+/// level so that a level never seen among random pairs still gets a small, finite `u`.
+/// The null level (index 0) is 1.0: a missing value is no evidence.
+pub(crate) fn u_from_counts(cfg: &LinkConfig, counts: &[[u64; 8]]) -> Vec<Vec<f64>> {
+    cfg.comparisons
         .iter()
-        .zip(&counts)
+        .zip(counts)
         .map(|(spec, c)| {
             let k = spec.field.n_levels();
             let known: u64 = c[1..k].iter().sum();
@@ -371,8 +377,7 @@ fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>,
             }
             u
         })
-        .collect();
-    (u, n)
+        .collect()
 }
 
 fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
