@@ -88,13 +88,13 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
 }
 
 fn print_summary(s: &Summary, out: &Path, secs: f64) {
-    println!(
+    outln!(
         "{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
         "source", "read", "used", "rejected", "linked", "unlinked"
     );
     for (name, c) in &s.sources {
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
-        println!(
+        outln!(
             "{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
             name,
             c.rows_read,
@@ -105,18 +105,18 @@ fn print_summary(s: &Summary, out: &Path, secs: f64) {
         );
     }
     if let Some(table) = s.coverage_table.as_deref() {
-        println!();
-        print!("{table}");
+        outln!();
+        out!("{table}");
     }
-    println!();
-    println!("outputs in {} ({secs:.1} s)", out.display());
+    outln!();
+    outln!("outputs in {} ({secs:.1} s)", out.display());
 }
 
 fn check(args: CheckArgs) -> Result<Status> {
     let job = Job::load(&args.input)?;
     toklon_engine::link_config(&job)?;
     toklon_engine::coverage_setup(&job)?;
-    println!(
+    outln!(
         "ok: population, {} household file(s), {} registr{}",
         usize::from(job.households.is_some()),
         job.registries.len(),
@@ -281,12 +281,12 @@ fn eval(args: EvalArgs) -> Result<Status> {
     let hard: BTreeSet<(String, String)> =
         toklon_link::eval::id_missing_or_wrong(&reg_rows, &pop_rows, &truth);
     let report = toklon_link::eval::evaluate(&links, &truth, &hard);
-    println!(
+    outln!(
         "{:<22} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}",
         "slice", "tp", "fp", "fn", "prec", "recall", "f1"
     );
     let line = |name: &str, m: &toklon_link::eval::Metrics| {
-        println!(
+        outln!(
             "{:<22} {:>9} {:>9} {:>9} {:>8.5} {:>8.5} {:>8.5}",
             name,
             m.true_positives,
@@ -323,8 +323,8 @@ fn eval(args: EvalArgs) -> Result<Status> {
                 .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
                 .collect();
             let m = toklon_link::evaluate_dedupe(&rows, |r| entity.get(r).copied());
-            println!();
-            println!(
+            outln!();
+            outln!(
                 "base duplicates: {} true pairs, {} in one person_id (recall {:.5}); {} wrong pairs in {} of {} clusters",
                 m.true_pairs,
                 m.true_pairs_merged,
@@ -353,9 +353,9 @@ fn eval(args: EvalArgs) -> Result<Status> {
 
 fn catalog(args: CatalogArgs) -> Result<Status> {
     if args.eligibility {
-        print!("{}", toklon_coverage::Rules::builtin_toml());
+        out!("{}", toklon_coverage::Rules::builtin_toml());
     } else {
-        print!("{}", toklon_coverage::Catalog::builtin().to_toml()?);
+        out!("{}", toklon_coverage::Catalog::builtin().to_toml()?);
     }
     Ok(Status::Success)
 }

@@ -125,17 +125,17 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 bail!("registry `{name}` has no usable row with that record_id");
             };
             let e = explain_record(&pop, &idx, &reg, j, &run.cfg, model, args.top)?;
-            println!(
+            outln!(
                 "registry {name}, record {record}: {} candidate(s) from blocking",
                 e.candidates
             );
             match e.decision {
-                Decision::Linked { population_row } => println!(
+                Decision::Linked { population_row } => outln!(
                     "decision: linked to population record {} (threshold p >= {})",
                     pop_table.id(population_row as usize),
                     run.cfg.threshold
                 ),
-                Decision::Unlinked { reason } => println!(
+                Decision::Unlinked { reason } => outln!(
                     "decision: not linked: {} (threshold p >= {}, margin {} bits)",
                     reason.code(),
                     run.cfg.threshold,
@@ -143,7 +143,7 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 ),
             }
             if let Some(w) = e.runner_up_pair_weight {
-                println!(
+                outln!(
                     "the two leading candidates against each other: weight {w:.2} (p {:.5}): {}",
                     toklon_link::probability(w),
                     if toklon_link::probability(w) >= run.cfg.threshold {
@@ -154,8 +154,8 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 );
             }
             for (k, x) in e.best.iter().enumerate() {
-                println!();
-                println!(
+                outln!();
+                outln!(
                     "candidate {}: population record {}",
                     k + 1,
                     pop_table.id(x.population_row as usize)
@@ -171,21 +171,21 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 bail!("the population base has no usable row with one of those record_ids");
             };
             let x = explain_pair(&pop, &idx, i, &pop, j, &run.cfg, model)?;
-            println!("population records {a} and {b} (deduplication)");
+            outln!("population records {a} and {b} (deduplication)");
             match same_person(&run.out, a, b) {
                 Ok(Some((pa, pb))) if pa == pb => {
-                    println!("decision: one person (person_id {pa})")
+                    outln!("decision: one person (person_id {pa})")
                 }
                 Ok(Some((pa, pb))) => {
-                    println!("decision: different persons (person_id {pa} and {pb})")
+                    outln!("decision: different persons (person_id {pa} and {pb})")
                 }
-                Ok(None) | Err(_) => println!("decision: unknown (coverage.parquet unreadable)"),
+                Ok(None) | Err(_) => outln!("decision: unknown (coverage.parquet unreadable)"),
             }
-            println!(
+            outln!(
                 "a merge needs p >= {} for the joining pair and every pair in the cluster above the floor (see summary.json linkage.dedupe)",
                 run.cfg.threshold
             );
-            println!();
+            outln!();
             print_waterfall(&x, model);
         }
         _ => bail!("give either --registry NAME --record ID, or --population ID_A --with ID_B"),
@@ -206,12 +206,12 @@ fn same_person(out: &Path, a: &str, b: &str) -> Result<Option<(String, String)>>
 }
 
 fn print_waterfall(x: &Explanation, model: &Model) {
-    println!(
+    outln!(
         "  {:<13} {:<20} {:>10} {:>10} {:>9} {:>8} {:>9}",
         "field", "level", "m", "u", "log2 m/u", "tf adj", "running"
     );
     let mut running = x.prior;
-    println!(
+    outln!(
         "  {:<13} {:<20} {:>10} {:>10} {:>9.2} {:>8} {:>9.2}",
         "prior",
         format!("λ = {:.3e}", model.lambda),
@@ -228,7 +228,7 @@ fn print_waterfall(x: &Explanation, model: &Model) {
         } else {
             format!("{:+.2}", t.tf_adjustment)
         };
-        println!(
+        outln!(
             "  {:<13} {:<20} {:>10.4e} {:>10.4e} {:>+9.2} {:>8} {:>9.2}",
             t.field.name(),
             t.level_name,
@@ -239,6 +239,6 @@ fn print_waterfall(x: &Explanation, model: &Model) {
             running
         );
     }
-    println!("  {:<13} {:<20} {:>50.2}", "total", "", x.total);
-    println!("  {:<13} {:<20} {:>50.5}", "probability", "", x.probability);
+    outln!("  {:<13} {:<20} {:>50.2}", "total", "", x.total);
+    outln!("  {:<13} {:<20} {:>50.5}", "probability", "", x.probability);
 }

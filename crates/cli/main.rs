@@ -4,6 +4,22 @@
 //! inputs, and only `main` decides the exit code: 0 success, 1 outputs written but a
 //! quality gate failed, 2 the run could not happen (usage, config, unreadable input).
 
+/// Writes to stdout, ignoring a closed pipe (`toklon eval … | head` must not panic).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Like [`outln!`] without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod args;
 mod bars;
 mod commands;
