@@ -90,7 +90,12 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
 fn print_summary(s: &Summary, out: &Path, secs: f64) {
     outln!(
         "{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "source", "read", "used", "rejected", "linked", "unlinked"
+        "source",
+        "read",
+        "used",
+        "rejected",
+        "linked",
+        "unlinked"
     );
     for (name, c) in &s.sources {
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
@@ -283,7 +288,13 @@ fn eval(args: EvalArgs) -> Result<Status> {
     let report = toklon_link::eval::evaluate(&links, &truth, &hard);
     outln!(
         "{:<22} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}",
-        "slice", "tp", "fp", "fn", "prec", "recall", "f1"
+        "slice",
+        "tp",
+        "fp",
+        "fn",
+        "prec",
+        "recall",
+        "f1"
     );
     let line = |name: &str, m: &toklon_link::eval::Metrics| {
         outln!(

@@ -208,7 +208,13 @@ fn same_person(out: &Path, a: &str, b: &str) -> Result<Option<(String, String)>>
 fn print_waterfall(x: &Explanation, model: &Model) {
     outln!(
         "  {:<13} {:<20} {:>10} {:>10} {:>9} {:>8} {:>9}",
-        "field", "level", "m", "u", "log2 m/u", "tf adj", "running"
+        "field",
+        "level",
+        "m",
+        "u",
+        "log2 m/u",
+        "tf adj",
+        "running"
     );
     let mut running = x.prior;
     outln!(
