@@ -299,21 +299,7 @@ pub fn fit_dedupe_model(
 /// λ over all base pairs: the fixed point of `λ = mean_j σ(logit λ + W_j) / (N−1)`.
 fn dedupe_prior(best: &[f64], n: usize) -> f64 {
     let others = n.saturating_sub(1).max(1) as f64;
-    let mut lambda: f64 = (0.01 / others).min(0.5);
-    if best.is_empty() {
-        return lambda;
-    }
-    for _ in 0..200 {
-        let logit = (lambda / (1.0 - lambda)).log2();
-        let mean = best.iter().map(|&w| probability(logit + w)).sum::<f64>() / best.len() as f64;
-        let next = (mean / others).clamp(1e-15, 0.5);
-        let done = (next.ln() - lambda.ln()).abs() < 1e-9;
-        lambda = next;
-        if done {
-            break;
-        }
-    }
-    lambda
+    crate::model::prior_fixed_point(best, others, (0.01 / others).min(0.5))
 }
 
 /// Union-find with sizes and a circular member list per cluster (so a merge can

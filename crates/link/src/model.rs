@@ -532,14 +532,21 @@ pub(crate) fn em(
 /// λ = (expected matches) / (N·R) = mean_j p_j / N. Iterated to its fixed point.
 fn estimate_prior(best: &[f64], n_pop: usize) -> f64 {
     let n = n_pop.max(1) as f64;
-    let mut lambda: f64 = (0.5 / n).min(0.5);
+    prior_fixed_point(best, n, (0.5 / n).min(0.5))
+}
+
+/// The fixed point of `λ = mean_j σ(logit λ + W_j) / others`, from `start`: each
+/// record `j` has at most one true partner among `others` candidates in all, so the
+/// expected matches over all pairs pin the prior down (used by linkage and dedupe).
+pub(crate) fn prior_fixed_point(best: &[f64], others: f64, start: f64) -> f64 {
+    let mut lambda = start;
     if best.is_empty() {
         return lambda;
     }
     for _ in 0..200 {
         let logit = (lambda / (1.0 - lambda)).log2();
         let mean = best.iter().map(|&w| probability(logit + w)).sum::<f64>() / best.len() as f64;
-        let next = (mean / n).clamp(1e-15, 0.5);
+        let next = (mean / others).clamp(1e-15, 0.5);
         let done = (next.ln() - lambda.ln()).abs() < 1e-9;
         lambda = next;
         if done {
