@@ -9,7 +9,6 @@ mod common;
 
 use std::time::Instant;
 
-use toklon_link::eval::evaluate;
 use toklon_link::{LinkConfig, PopulationIndex, PrepareOptions, Records, fit_model, score};
 
 fn main() {
@@ -76,23 +75,7 @@ fn main() {
             *reasons.entry(u.reason.code()).or_insert(0u64) += 1;
         }
         eprintln!("unlinked by reason: {reasons:?}");
-        let links: Vec<(&str, &str, &str)> = out
-            .links
-            .iter()
-            .map(|l| {
-                (
-                    "reg",
-                    s.registry.id(l.registry_row as usize),
-                    s.population.id(l.population_row as usize),
-                )
-            })
-            .collect();
-        let truth: Vec<(&str, &str, &str)> = s
-            .truth
-            .iter()
-            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
-            .collect();
-        let r = evaluate(&links, &truth, &s.hard);
+        let r = common::evaluate_outcome(&out, &s);
         eprintln!(
             "overall P {:.4} R {:.4} F1 {:.4}; ID missing/wrong P {:.4} R {:.4}",
             r.overall.precision,

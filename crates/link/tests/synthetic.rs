@@ -2,7 +2,6 @@
 
 mod common;
 
-use toklon_link::eval::evaluate;
 use toklon_link::{LinkConfig, LinkOutcome, PrepareOptions, Records, link};
 
 fn run(threads: usize, n_pop: usize, n_reg: usize) -> (LinkOutcome, common::Synth, Records) {
@@ -27,23 +26,7 @@ fn run(threads: usize, n_pop: usize, n_reg: usize) -> (LinkOutcome, common::Synt
 fn links_noisy_registry_with_high_precision_and_recall() {
     let (out, s, _) = run(2, 6000, 3000);
     assert_eq!(out.links.len() + out.unlinked.len(), 3000);
-    let links: Vec<(&str, &str, &str)> = out
-        .links
-        .iter()
-        .map(|l| {
-            (
-                "reg",
-                s.registry.id(l.registry_row as usize),
-                s.population.id(l.population_row as usize),
-            )
-        })
-        .collect();
-    let truth: Vec<(&str, &str, &str)> = s
-        .truth
-        .iter()
-        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
-        .collect();
-    let r = evaluate(&links, &truth, &s.hard);
+    let r = common::evaluate_outcome(&out, &s);
     let fit = out.model.fit.as_ref().unwrap();
     eprintln!(
         "overall {:?}\nhard {:?}\nstats {:?}\nlambda {}",

@@ -400,3 +400,28 @@ pub fn generate(n_pop: usize, n_reg: usize, seed: u64) -> Synth {
         hard,
     }
 }
+
+/// Scores a linkage outcome of `s.registry` against `s.population` with the
+/// synthetic truth (overall, and for the records whose ID is missing or wrong).
+pub fn evaluate_outcome(
+    out: &toklon_link::LinkOutcome,
+    s: &Synth,
+) -> toklon_link::eval::EvalReport {
+    let links: Vec<(&str, &str, &str)> = out
+        .links
+        .iter()
+        .map(|l| {
+            (
+                "reg",
+                s.registry.id(l.registry_row as usize),
+                s.population.id(l.population_row as usize),
+            )
+        })
+        .collect();
+    let truth: Vec<(&str, &str, &str)> = s
+        .truth
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    toklon_link::eval::evaluate(&links, &truth, &s.hard)
+}
