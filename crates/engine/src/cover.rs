@@ -2,6 +2,7 @@
 //! and the link outcomes, and turns its results into the contract's output tables.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -10,7 +11,7 @@ use toklon_coverage::{
     Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType, Rules,
     Sex,
 };
-use toklon_io::{OutColumn, OutTable, Read};
+use toklon_io::{OutColumn, OutTable, Read, write_csv_batches, write_parquet_batches};
 use toklon_link::{LinkOutcome, Records};
 use toklon_thai::date::parse_date;
 use toklon_thai::id::PersonType as IdType;
@@ -237,6 +238,40 @@ pub struct ListOptions {
     pub mask_ids: bool,
 }
 
+/// For each population row, the best rejected candidate pointing at it (a registry
+/// record that stayed unlinked with this row as its nearest candidate): a lead for
+/// provincial teams reviewing near misses.
+pub struct NearestRejected<'a> {
+    registries: &'a [Read],
+    /// (registry, registry row, weight) per population row.
+    best: Vec<Option<(u32, u32, f64)>>,
+}
+
+impl<'a> NearestRejected<'a> {
+    pub fn new(n: usize, registries: &'a [Read], outcomes: &[LinkOutcome]) -> Self {
+        let mut best: Vec<Option<(u32, u32, f64)>> = vec![None; n];
+        for (k, o) in outcomes.iter().enumerate() {
+            for u in &o.unlinked {
+                let Some((p, w)) = u.nearest else { continue };
+                let Some(slot) = best.get_mut(p as usize) else {
+                    continue;
+                };
+                if slot.is_none_or(|(_, _, bw)| w > bw) {
+                    *slot = Some((k as u32, u.registry_row, w));
+                }
+            }
+        }
+        NearestRejected { registries, best }
+    }
+
+    /// Registry name, registry record ID and weight of row `i`'s near miss.
+    pub fn get(&self, i: usize) -> Option<(&'a str, &'a str, f64)> {
+        let (k, r, w) = (*self.best.get(i)?)?;
+        let t = &self.registries.get(k as usize)?.table;
+        Some((t.source.as_str(), t.id(r as usize), w))
+    }
+}
+
 /// Writes coverage, fall_through, households, overlaps, the per-province CSV lists
 /// and the report.
 #[allow(clippy::too_many_arguments)]
@@ -247,71 +282,76 @@ pub fn write_coverage(
     hh: &HouseholdIndex,
     catalog: &Catalog,
     result: &CoverageResult,
-    nearest_rejected: &[Option<(String, String, f64)>],
+    nearest: &NearestRejected,
     opts: &ListOptions,
 ) -> Result<(), EngineError> {
     let cov = &result.coverage;
     let n = pop.len();
     let sub = |i: usize| pop.value(col::SUBDISTRICT_CODE, i);
-    let direct: Vec<Vec<&str>> = cov.rows.iter().map(|r| catalog.codes(r.direct)).collect();
-    let via: Vec<Vec<&str>> = cov
-        .rows
-        .iter()
-        .map(|r| catalog.codes(r.via_household))
-        .collect();
+    let direct = |i: usize| catalog.codes(cov.rows[i].direct);
+    let via = |i: usize| catalog.codes(cov.rows[i].via_household);
     let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize].as_str());
 
-    // coverage: one row per population record.
-    let mut t = OutTable::new("coverage")
-        .with(OutColumn::str("record_id", (0..n).map(|i| Some(pop.id(i)))))
-        .with(OutColumn::str(
-            "person_id",
-            persons.iter().map(|p| Some(pop.id(p.person as usize))),
-        ))
-        .with(OutColumn::str("household_id", (0..n).map(household_id)))
-        .with(OutColumn::str(
-            "province_code",
-            (0..n).map(|i| province_of(sub(i))),
-        ))
-        .with(OutColumn::str(
-            "district_code",
-            (0..n).map(|i| district_of(sub(i))),
-        ))
-        .with(OutColumn::str("subdistrict_code", (0..n).map(sub)))
-        .with(OutColumn::u32("age", persons.iter().map(|p| p.age)));
-    for (g, name) in toklon_coverage::Groups::ALL {
-        t.push(OutColumn::bool(
-            &format!("is_{name}"),
-            cov.rows.iter().map(|r| Some(r.groups.contains(g))),
+    // coverage: one row per population record, built a batch at a time.
+    let coverage = |r: Range<usize>| {
+        let rows = &cov.rows[r.clone()];
+        let mut t = OutTable::new("coverage")
+            .with(OutColumn::str(
+                "record_id",
+                r.clone().map(|i| Some(pop.id(i))),
+            ))
+            .with(OutColumn::str(
+                "person_id",
+                persons[r.clone()]
+                    .iter()
+                    .map(|p| Some(pop.id(p.person as usize))),
+            ))
+            .with(OutColumn::str("household_id", r.clone().map(household_id)))
+            .with(OutColumn::str(
+                "province_code",
+                r.clone().map(|i| province_of(sub(i))),
+            ))
+            .with(OutColumn::str(
+                "district_code",
+                r.clone().map(|i| district_of(sub(i))),
+            ))
+            .with(OutColumn::str("subdistrict_code", r.clone().map(sub)))
+            .with(OutColumn::u32(
+                "age",
+                persons[r.clone()].iter().map(|p| p.age),
+            ));
+        for (g, name) in toklon_coverage::Groups::ALL {
+            t.push(OutColumn::bool(
+                &format!("is_{name}"),
+                rows.iter().map(|x| Some(x.groups.contains(g))),
+            ));
+        }
+        t.push(OutColumn::str_list("schemes", r.clone().map(direct)));
+        t.push(OutColumn::str_list(
+            "schemes_via_household",
+            r.clone().map(via),
         ));
-    }
-    t.push(OutColumn::str_list(
-        "schemes",
-        direct.iter().map(|v| v.iter().copied()),
-    ));
-    t.push(OutColumn::str_list(
-        "schemes_via_household",
-        via.iter().map(|v| v.iter().copied()),
-    ));
-    for p in Protection::ALL {
-        t.push(OutColumn::bool(
-            p.code(),
-            cov.rows.iter().map(|r| Some(r.covered.contains(p))),
+        for p in Protection::ALL {
+            t.push(OutColumn::bool(
+                p.code(),
+                rows.iter().map(|x| Some(x.covered.contains(p))),
+            ));
+        }
+        t.push(OutColumn::str_list(
+            "eligible",
+            rows.iter().map(|x| codes(x.eligible)),
         ));
-    }
-    t.push(OutColumn::str_list(
-        "eligible",
-        cov.rows.iter().map(|r| codes(r.eligible)),
-    ));
-    t.push(OutColumn::str_list(
-        "missing",
-        cov.rows.iter().map(|r| codes(r.missing)),
-    ));
-    t.push(OutColumn::u32(
-        "priority",
-        cov.rows.iter().map(|r| Some(r.priority)),
-    ));
-    t.write_parquet(&dir.join("coverage.parquet"))?;
+        t.push(OutColumn::str_list(
+            "missing",
+            rows.iter().map(|x| codes(x.missing)),
+        ));
+        t.push(OutColumn::u32(
+            "priority",
+            rows.iter().map(|x| Some(x.priority)),
+        ));
+        t
+    };
+    write_parquet_batches(&dir.join("coverage.parquet"), n, coverage)?;
 
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
@@ -375,11 +415,11 @@ pub fn write_coverage(
             ))
             .with(OutColumn::str_list(
                 "schemes",
-                rows.iter().map(|&i| direct[i].iter().copied()),
+                rows.iter().map(|&i| direct(i)),
             ))
             .with(OutColumn::str_list(
                 "schemes_via_household",
-                rows.iter().map(|&i| via[i].iter().copied()),
+                rows.iter().map(|&i| via(i)),
             ));
         for p in Protection::ALL {
             t.push(OutColumn::bool(
@@ -397,23 +437,22 @@ pub fn write_coverage(
         ));
         t.push(OutColumn::str(
             "nearest_rejected_registry",
-            rows.iter()
-                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.0.as_str())),
+            rows.iter().map(|&i| nearest.get(i).map(|n| n.0)),
         ));
         t.push(OutColumn::str(
             "nearest_rejected_record_id",
-            rows.iter()
-                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.1.as_str())),
+            rows.iter().map(|&i| nearest.get(i).map(|n| n.1)),
         ));
         t.push(OutColumn::f64(
             "nearest_rejected_weight",
-            rows.iter()
-                .map(|&i| nearest_rejected[i].as_ref().map(|n| n.2)),
+            rows.iter().map(|&i| nearest.get(i).map(|n| n.2)),
         ));
         t
     };
     let everyone: Vec<usize> = (0..ft_all.len()).collect();
-    people(false, &everyone).write_parquet(&dir.join("fall_through.parquet"))?;
+    write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
+        people(false, &everyone[r])
+    })?;
 
     // households: one row per household.
     let hs = &cov.households;
@@ -474,7 +513,9 @@ pub fn write_coverage(
         t
     };
     let all: Vec<usize> = (0..hs.len()).collect();
-    households(&all).write_parquet(&dir.join("households.parquet"))?;
+    write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
+        households(&all[r])
+    })?;
 
     // overlaps.
     let ov = &cov.overlaps;
@@ -535,8 +576,8 @@ pub fn write_coverage(
     by_province
         .par_iter()
         .try_for_each(|(code, ks)| -> Result<(), EngineError> {
-            people(opts.mask_ids, ks)
-                .write_csv(&pdir.join(format!("{code}_people.csv")), &header)?;
+            let path = pdir.join(format!("{code}_people.csv"));
+            write_csv_batches(&path, ks.len(), &header, |r| people(opts.mask_ids, &ks[r]))?;
             Ok(())
         })?;
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
@@ -551,7 +592,8 @@ pub fn write_coverage(
     hh_by_province
         .par_iter()
         .try_for_each(|(code, ks)| -> Result<(), EngineError> {
-            households(ks).write_csv(&pdir.join(format!("{code}_households.csv")), &header)?;
+            let path = pdir.join(format!("{code}_households.csv"));
+            write_csv_batches(&path, ks.len(), &header, |r| households(&ks[r]))?;
             Ok(())
         })?;
 

@@ -7,17 +7,19 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use toklon_coverage::{Day, Indicators, Inputs};
-use toklon_io::{OutColumn, OutTable, Read, Reject, SourceSpec, read_source};
+use toklon_io::{
+    OutColumn, OutTable, Read, Reject, SourceSpec, read_source, write_parquet_batches,
+};
 use toklon_link::{
     Field, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex, PrepareOptions,
     Records, fit_model, score,
 };
 use toklon_types::{Table, columns as col};
-use tracing::info;
+use tracing::{debug, info};
 
 use crate::cover::{
-    CoverageResult, ListOptions, coverage_setup, enrolments, household_index, person_facts,
-    province_of, write_coverage,
+    CoverageResult, ListOptions, NearestRejected, coverage_setup, enrolments, household_index,
+    person_facts, province_of, write_coverage,
 };
 use crate::dedupe::{Base, dedupe_base, write_duplicates};
 use crate::output::Staging;
@@ -143,6 +145,16 @@ pub fn run(
     // Link each registry to the base.
     let index = pool.install(|| PopulationIndex::build(&pop_records.0, &link_cfg))?;
     timer.lap("block_index");
+    let mib = |b: usize| b >> 20;
+    debug!(
+        population_table_mib = mib(population.table.heap_bytes()),
+        registry_tables_mib = mib(registries.iter().map(|r| r.table.heap_bytes()).sum()),
+        population_records_mib = mib(pop_records.0.heap_bytes()),
+        registry_records_mib = mib(reg_records.iter().map(|r| r.0.heap_bytes()).sum()),
+        distinct_population_names = pop_records.0.distinct_names(),
+        index_mib = mib(index.heap_bytes()),
+        "memory held"
+    );
     let mut outcomes: Vec<LinkOutcome> = Vec::with_capacity(registries.len());
     let mut models = BTreeMap::new();
     let mut fit_ms = 0u64;
@@ -276,7 +288,7 @@ pub fn run(
         profiles,
     };
     write_json(&dir.join("model.json"), &model_file)?;
-    let nearest = nearest_rejected(pop_table.len(), &registries, &outcomes);
+    let nearest = NearestRejected::new(pop_table.len(), &registries, &outcomes);
     // The linkage tables and the coverage tables are independent: write them side
     // by side on the run's pool.
     let (linkage_written, coverage_written) = pool.install(|| {
@@ -582,51 +594,55 @@ fn write_links(
     outcomes: &[LinkOutcome],
     cfg: &LinkConfig,
 ) -> Result<(), EngineError> {
-    let rows: Vec<(&Table, &toklon_link::Link)> = registries
+    let all: Vec<(&Table, &toklon_link::Link)> = registries
         .iter()
         .zip(outcomes)
         .flat_map(|(r, o)| o.links.iter().map(move |l| (&r.table, l)))
         .collect();
-    let mut t = OutTable::new("links")
-        .with(OutColumn::str(
-            "population_record_id",
-            rows.iter()
-                .map(|(_, l)| Some(pop.id(l.population_row as usize))),
-        ))
-        .with(OutColumn::str(
-            "registry",
-            rows.iter().map(|(r, _)| Some(r.source.as_str())),
-        ))
-        .with(OutColumn::str(
-            "registry_record_id",
-            rows.iter()
-                .map(|(r, l)| Some(r.id(l.registry_row as usize))),
-        ))
-        .with(OutColumn::f64(
-            "match_weight",
-            rows.iter().map(|(_, l)| Some(l.weight)),
-        ))
-        .with(OutColumn::f64(
-            "match_probability",
-            rows.iter().map(|(_, l)| Some(l.probability)),
-        ))
-        .with(OutColumn::str(
-            "method",
-            rows.iter().map(|(_, l)| Some(l.method.code())),
-        ));
-    for (k, spec) in cfg.comparisons.iter().enumerate() {
-        let names = spec.field.level_names();
-        t.push(OutColumn::str(
-            &format!("level_{}", spec.field.name()),
-            rows.iter().map(|(_, l)| {
-                l.levels
-                    .as_slice()
-                    .get(k)
-                    .and_then(|&lv| names.get(lv as usize).copied())
-            }),
-        ));
-    }
-    t.write_parquet(&dir.join("links.parquet"))?;
+    let build = |r: std::ops::Range<usize>| {
+        let rows = &all[r];
+        let mut t = OutTable::new("links")
+            .with(OutColumn::str(
+                "population_record_id",
+                rows.iter()
+                    .map(|(_, l)| Some(pop.id(l.population_row as usize))),
+            ))
+            .with(OutColumn::str(
+                "registry",
+                rows.iter().map(|(r, _)| Some(r.source.as_str())),
+            ))
+            .with(OutColumn::str(
+                "registry_record_id",
+                rows.iter()
+                    .map(|(r, l)| Some(r.id(l.registry_row as usize))),
+            ))
+            .with(OutColumn::f64(
+                "match_weight",
+                rows.iter().map(|(_, l)| Some(l.weight)),
+            ))
+            .with(OutColumn::f64(
+                "match_probability",
+                rows.iter().map(|(_, l)| Some(l.probability)),
+            ))
+            .with(OutColumn::str(
+                "method",
+                rows.iter().map(|(_, l)| Some(l.method.code())),
+            ));
+        for (k, spec) in cfg.comparisons.iter().enumerate() {
+            let names = spec.field.level_names();
+            t.push(OutColumn::str(
+                &format!("level_{}", spec.field.name()),
+                rows.iter().map(|(_, l)| {
+                    l.levels
+                        .as_slice()
+                        .get(k)
+                        .and_then(|&lv| names.get(lv as usize).copied())
+                }),
+            ));
+        }
+        t
+    };
+    write_parquet_batches(&dir.join("links.parquet"), all.len(), build)?;
     Ok(())
 }
 
@@ -636,66 +652,39 @@ fn write_unlinked(
     registries: &[Read],
     outcomes: &[LinkOutcome],
 ) -> Result<(), EngineError> {
-    let rows: Vec<(&Table, &toklon_link::Unlinked)> = registries
+    let all: Vec<(&Table, &toklon_link::Unlinked)> = registries
         .iter()
         .zip(outcomes)
         .flat_map(|(r, o)| o.unlinked.iter().map(move |u| (&r.table, u)))
         .collect();
-    OutTable::new("unlinked_registry")
-        .with(OutColumn::str(
-            "registry",
-            rows.iter().map(|(r, _)| Some(r.source.as_str())),
-        ))
-        .with(OutColumn::str(
-            "registry_record_id",
-            rows.iter()
-                .map(|(r, u)| Some(r.id(u.registry_row as usize))),
-        ))
-        .with(OutColumn::str(
-            "reason",
-            rows.iter().map(|(_, u)| Some(u.reason.code())),
-        ))
-        .with(OutColumn::str(
-            "nearest_population_record_id",
-            rows.iter()
-                .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p as usize))),
-        ))
-        .with(OutColumn::f64(
-            "nearest_match_weight",
-            rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
-        ))
-        .write_parquet(&dir.join("unlinked_registry.parquet"))?;
+    let build = |r: std::ops::Range<usize>| {
+        let rows = &all[r];
+        OutTable::new("unlinked_registry")
+            .with(OutColumn::str(
+                "registry",
+                rows.iter().map(|(r, _)| Some(r.source.as_str())),
+            ))
+            .with(OutColumn::str(
+                "registry_record_id",
+                rows.iter()
+                    .map(|(r, u)| Some(r.id(u.registry_row as usize))),
+            ))
+            .with(OutColumn::str(
+                "reason",
+                rows.iter().map(|(_, u)| Some(u.reason.code())),
+            ))
+            .with(OutColumn::str(
+                "nearest_population_record_id",
+                rows.iter()
+                    .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p as usize))),
+            ))
+            .with(OutColumn::f64(
+                "nearest_match_weight",
+                rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
+            ))
+    };
+    write_parquet_batches(&dir.join("unlinked_registry.parquet"), all.len(), build)?;
     Ok(())
-}
-
-/// For each population row, the best rejected candidate pointing at it (a registry
-/// record that stayed unlinked with this row as its nearest candidate): a lead for
-/// provincial teams reviewing near misses.
-fn nearest_rejected(
-    n: usize,
-    registries: &[Read],
-    outcomes: &[LinkOutcome],
-) -> Vec<Option<(String, String, f64)>> {
-    let mut best: Vec<Option<(usize, u32, f64)>> = vec![None; n];
-    for (k, o) in outcomes.iter().enumerate() {
-        for u in &o.unlinked {
-            let Some((p, w)) = u.nearest else { continue };
-            let Some(slot) = best.get_mut(p as usize) else {
-                continue;
-            };
-            if slot.is_none_or(|(_, _, bw)| w > bw) {
-                *slot = Some((k, u.registry_row, w));
-            }
-        }
-    }
-    best.into_iter()
-        .map(|b| {
-            b.map(|(k, r, w)| {
-                let t = &registries[k].table;
-                (t.source.clone(), t.id(r as usize).to_string(), w)
-            })
-        })
-        .collect()
 }
 
 /// Drift tolerances of a reused model. A share of rows without ID that moved by

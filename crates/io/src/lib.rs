@@ -29,4 +29,4 @@ pub use error::IoError;
 pub use read::{Read, read_columns, read_source};
 pub use reject::{Reject, RejectReason};
 pub use source::{SourceKind, SourceSpec};
-pub use write::{OutColumn, OutTable};
+pub use write::{BATCH_ROWS, OutColumn, OutTable, write_csv_batches, write_parquet_batches};

@@ -1,5 +1,6 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -161,7 +162,27 @@ impl OutTable {
         self.len() == 0
     }
 
-    fn batch(&self) -> Result<RecordBatch, IoError> {
+    /// Rows `range` of every column (no copy); the columns must be of equal length
+    /// ([`OutTable::check_lengths`]).
+    fn slice(&self, range: Range<usize>) -> OutTable {
+        let len = self.len();
+        let start = range.start.min(len);
+        let count = range.end.min(len).saturating_sub(start);
+        OutTable {
+            name: self.name.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| OutColumn {
+                    name: c.name.clone(),
+                    array: c.array.slice(start, count),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every column as long as the first.
+    fn check_lengths(&self) -> Result<(), IoError> {
         let expected = self.len();
         for c in &self.columns {
             if c.len() != expected {
@@ -173,6 +194,11 @@ impl OutTable {
                 });
             }
         }
+        Ok(())
+    }
+
+    fn batch(&self) -> Result<RecordBatch, IoError> {
+        self.check_lengths()?;
         let fields: Vec<Field> = self
             .columns
             .iter()
@@ -189,56 +215,118 @@ impl OutTable {
 
     /// Writes the table as one Parquet file (zstd), closing it properly.
     pub fn write_parquet(&self, path: &Path) -> Result<(), IoError> {
-        let batch = self.batch()?;
-        let file = File::create(path).map_err(|source| IoError::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_created_by("toklon".to_string())
-            .build();
-        let wrap = |source| IoError::WriteParquet {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(wrap)?;
-        w.write(&batch).map_err(wrap)?;
-        w.close().map_err(wrap)?;
-        Ok(())
+        self.check_lengths()?;
+        write_parquet_batches(path, self.len(), |r| self.slice(r))
     }
 
     /// Writes the table as CSV with a UTF-8 BOM (so spreadsheets read Thai text as
     /// UTF-8). `header` may rename columns (e.g. Thai headers for provincial teams).
     pub fn write_csv(&self, path: &Path, header: &dyn Fn(&str) -> String) -> Result<(), IoError> {
-        let werr = |source| IoError::Write {
-            path: path.to_path_buf(),
-            source,
+        self.check_lengths()?;
+        write_csv_batches(path, self.len(), header, |r| self.slice(r))
+    }
+}
+
+/// Rows per batch of [`write_parquet_batches`] and [`write_csv_batches`]: a write
+/// holds the built values of one batch at a time, so its memory stays flat
+/// whatever the table's length.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+/// Rows per Parquet row group: bounds what the writer buffers (encoded) before it
+/// flushes, and lets readers split a large file.
+const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// The row ranges of a table of `rows` rows, in batches; one empty range for an
+/// empty table (so its file still gets a header).
+fn batches(rows: usize) -> impl Iterator<Item = Range<usize>> {
+    let count = rows.div_ceil(BATCH_ROWS).max(1);
+    (0..count).map(move |b| b * BATCH_ROWS..((b + 1) * BATCH_ROWS).min(rows))
+}
+
+/// Writes a table of `rows` rows as one Parquet file (zstd), building it
+/// [`BATCH_ROWS`] rows at a time: `build(range)` returns those rows, always with
+/// the same columns.
+pub fn write_parquet_batches<F>(path: &Path, rows: usize, mut build: F) -> Result<(), IoError>
+where
+    F: FnMut(Range<usize>) -> OutTable,
+{
+    let wrap = |source| IoError::WriteParquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut writer: Option<ArrowWriter<File>> = None;
+    for range in batches(rows) {
+        let batch = build(range).batch()?;
+        let w = match &mut writer {
+            Some(w) => w,
+            None => {
+                let file = File::create(path).map_err(|source| IoError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .set_created_by("toklon".to_string())
+                    .build();
+                writer
+                    .insert(ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(wrap)?)
+            }
         };
-        let file = File::create(path).map_err(werr)?;
-        let mut buf = BufWriter::new(file);
-        buf.write_all("\u{feff}".as_bytes()).map_err(werr)?;
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(buf);
-        let csv_err = |e: csv::Error| IoError::Write {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        w.write_record(self.columns.iter().map(|c| header(&c.name)))
-            .map_err(csv_err)?;
-        let mut cells: Vec<String> = vec![String::new(); self.columns.len()];
-        for row in 0..self.len() {
-            for (c, cell) in self.columns.iter().zip(cells.iter_mut()) {
+        w.write(&batch).map_err(wrap)?;
+    }
+    if let Some(w) = writer {
+        w.close().map_err(wrap)?;
+    }
+    Ok(())
+}
+
+/// Writes a table of `rows` rows as CSV with a UTF-8 BOM, building it
+/// [`BATCH_ROWS`] rows at a time (see [`write_parquet_batches`]). `header` may
+/// rename columns (e.g. Thai headers for provincial teams).
+pub fn write_csv_batches<F>(
+    path: &Path,
+    rows: usize,
+    header: &dyn Fn(&str) -> String,
+    mut build: F,
+) -> Result<(), IoError>
+where
+    F: FnMut(Range<usize>) -> OutTable,
+{
+    let werr = |source| IoError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let csv_err = |e: csv::Error| IoError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let file = File::create(path).map_err(werr)?;
+    let mut buf = BufWriter::with_capacity(1 << 16, file);
+    buf.write_all("\u{feff}".as_bytes()).map_err(werr)?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buf);
+    let mut cells: Vec<String> = Vec::new();
+    for (b, range) in batches(rows).enumerate() {
+        let table = build(range);
+        table.check_lengths()?;
+        if b == 0 {
+            w.write_record(table.columns.iter().map(|c| header(&c.name)))
+                .map_err(csv_err)?;
+        }
+        cells.resize(table.columns.len(), String::new());
+        for row in 0..table.len() {
+            for (c, cell) in table.columns.iter().zip(cells.iter_mut()) {
                 c.csv_value(row, cell);
             }
             w.write_record(&cells).map_err(csv_err)?;
         }
-        let buf = w.into_inner().map_err(|e| werr(e.into_error()))?;
-        buf.into_inner()
-            .map_err(|e| werr(e.into_error()))?
-            .sync_all()
-            .map_err(werr)?;
-        Ok(())
     }
+    let buf = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    buf.into_inner()
+        .map_err(|e| werr(e.into_error()))?
+        .sync_all()
+        .map_err(werr)?;
+    Ok(())
 }

@@ -123,12 +123,12 @@ fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
             IdKind::Thai | IdKind::ThaiBadCheck => r.k[i].id_num / 10_000 + (1 << 62),
             _ => 0,
         },
-        KeyPart::FirstName => r.k[i].first_hash,
-        KeyPart::LastName => r.k[i].last_hash,
-        KeyPart::FirstPhonetic => r.k[i].first_phon,
-        KeyPart::LastPhonetic => r.k[i].last_phon,
-        KeyPart::FirstSkeleton => r.k[i].first_skel,
-        KeyPart::LastSkeleton => r.k[i].last_skel,
+        KeyPart::FirstName => r.first_keys(i).hash,
+        KeyPart::LastName => r.last_keys(i).hash,
+        KeyPart::FirstPhonetic => r.first_keys(i).phon,
+        KeyPart::LastPhonetic => r.last_keys(i).phon,
+        KeyPart::FirstSkeleton => r.first_keys(i).skel,
+        KeyPart::LastSkeleton => r.last_keys(i).skel,
         KeyPart::BirthYear => date().map_or(0, |d| u64::from(d.year as u32) | (1 << 40)),
         KeyPart::BirthDate => match date() {
             Some(d) if d.month.is_some() && d.day.is_some() => u64::from(r.k[i].birth),
@@ -333,7 +333,7 @@ impl BlockIndex {
     pub fn heap_bytes(&self) -> usize {
         self.rules
             .iter()
-            .map(|r| r.blocks.capacity() * 24 + r.rows.capacity() * 4)
+            .map(|r| r.blocks.capacity() * 8 / 7 * 17 + r.rows.capacity() * 4)
             .sum()
     }
 

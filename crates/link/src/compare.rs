@@ -6,7 +6,7 @@ use toklon_thai::date::{BirthDate, DateMatch, compare_dates};
 use toklon_thai::id::{IdMatch, NationalId, compare_ids};
 use toklon_thai::similarity::{JW_CLOSE, JW_SIMILAR};
 
-use crate::prepare::{IdKind, Records};
+use crate::prepare::{IdKind, NameKeys, Records};
 use crate::similarity::{jaro_winkler, typo_class};
 
 /// Level 0 of every field: either side unknown. It carries no evidence (its
@@ -197,18 +197,10 @@ pub(crate) fn compare_field(
         Field::NationalId => id_level(a, i, b, j),
         Field::FirstName => name_level(
             th,
-            (a.first.get(i), b.first.get(j)),
-            (a.k[i].first_hash, b.k[j].first_hash),
-            (a.k[i].first_phon, b.k[j].first_phon),
-            (a.k[i].first_skel, b.k[j].first_skel),
+            (a.first(i), b.first(j)),
+            (a.first_keys(i), b.first_keys(j)),
         ),
-        Field::LastName => name_level(
-            th,
-            (a.last.get(i), b.last.get(j)),
-            (a.k[i].last_hash, b.k[j].last_hash),
-            (a.k[i].last_phon, b.k[j].last_phon),
-            (a.k[i].last_skel, b.k[j].last_skel),
-        ),
+        Field::LastName => name_level(th, (a.last(i), b.last(j)), (a.last_keys(i), b.last_keys(j))),
         Field::BirthDate => date_level(a.k[i].birth, b.k[j].birth),
         Field::Sex => match (a.k[i].sex, b.k[j].sex) {
             (0, _) | (_, 0) => NULL_LEVEL,
@@ -252,10 +244,9 @@ fn id_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
 fn name_level(
     th: &NameThresholds,
     (a, b): (&[char], &[char]),
-    (ha, hb): (u64, u64),
-    (pa, pb): (u64, u64),
-    (sa, sb): (u64, u64),
+    (ka, kb): (NameKeys, NameKeys),
 ) -> u8 {
+    let (ha, hb, pa, pb, sa, sb) = (ka.hash, kb.hash, ka.phon, kb.phon, ka.skel, kb.skel);
     if ha == 0 || hb == 0 {
         return NULL_LEVEL;
     }

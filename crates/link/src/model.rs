@@ -17,7 +17,7 @@ use crate::block::{BlockIndex, BlockStats};
 use crate::compare::{Field, Levels, NULL_LEVEL, compare_pair};
 use crate::config::LinkConfig;
 use crate::error::LinkError;
-use crate::prepare::{Key, Records};
+use crate::prepare::Records;
 
 /// Floor for `m` and `u` inside a logarithm (a level never seen must not give an
 /// infinite weight).
@@ -171,8 +171,8 @@ impl PopulationIndex {
         cfg.validate()?;
         Ok(PopulationIndex {
             blocks: BlockIndex::build(pop, &cfg.blocking, cfg.max_block_size),
-            tf_first: frequencies(pop, |k| k.first_hash),
-            tf_last: frequencies(pop, |k| k.last_hash),
+            tf_first: frequencies(pop, |r, i| r.first_keys(i).hash),
+            tf_last: frequencies(pop, |r, i| r.last_keys(i).hash),
         })
     }
 
@@ -192,8 +192,11 @@ impl PopulationIndex {
 }
 
 /// For each row, the share of known values equal to its own (0 when unknown).
-fn frequencies(pop: &Records, key: fn(&Key) -> u64) -> Vec<f32> {
-    let hashes: Vec<u64> = pop.k.par_iter().map(key).collect();
+fn frequencies(pop: &Records, key: fn(&Records, usize) -> u64) -> Vec<f32> {
+    let hashes: Vec<u64> = (0..pop.len())
+        .into_par_iter()
+        .map(|i| key(pop, i))
+        .collect();
     let mut sorted: Vec<u64> = hashes.par_iter().copied().filter(|&h| h != 0).collect();
     sorted.par_sort_unstable();
     let known = sorted.len().max(1) as f64;
@@ -692,6 +695,7 @@ pub fn fit_model(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prepare::Key;
     use proptest::prelude::*;
 
     fn levels(v: &[u8]) -> u64 {
@@ -734,11 +738,11 @@ mod tests {
         let mut pop = Records::default();
         for h in [5, 5, 0, 7] {
             pop.k.push(Key {
-                first_hash: h,
+                first: h,
                 ..Key::default()
             });
         }
-        let f = frequencies(&pop, |k| k.first_hash);
+        let f = frequencies(&pop, |r, i| u64::from(r.k[i].first));
         assert_eq!(f, vec![2.0 / 3.0, 2.0 / 3.0, 0.0, 1.0 / 3.0]);
     }
 

@@ -2,7 +2,7 @@
 //! field a comparison or a blocking key needs, so the pair loop touches only
 //! integers and borrowed char slices.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,8 +11,8 @@ use toklon_thai::id::{IdValue, NationalId, parse_id};
 use toklon_thai::phonetic::lk82;
 use toklon_thai::romanize::skeleton;
 use toklon_thai::title::{Sex, parse_sex, split_name};
-use toklon_types::{Table, columns as col};
-use xxhash_rust::xxh3::xxh3_64;
+use toklon_types::{StrColumn, Table, columns as col};
+use xxhash_rust::xxh3::{Xxh3Builder, xxh3_64};
 
 /// Rows standardized per rayon task; large enough to amortize task overhead.
 const CHUNK: usize = 8192;
@@ -143,13 +143,11 @@ impl CharCol {
 pub(crate) struct Key {
     /// Thai IDs as their 13-digit number; other IDs as xxh3 of their text.
     pub(crate) id_num: u64,
-    pub(crate) first_hash: u64,
-    pub(crate) last_hash: u64,
-    pub(crate) first_phon: u64,
-    pub(crate) last_phon: u64,
-    pub(crate) first_skel: u64,
-    pub(crate) last_skel: u64,
     pub(crate) subdistrict: u64,
+    /// Canonical first and last name: entries of the source's [`NameDict`]
+    /// (0 = empty or unknown).
+    pub(crate) first: u32,
+    pub(crate) last: u32,
     pub(crate) district: u32,
     pub(crate) province: u32,
     /// `BirthDate::pack` (0 = unknown).
@@ -162,15 +160,91 @@ pub(crate) struct Key {
     pub(crate) sex: u8,
 }
 
+/// Exact hash, phonetic key and skeleton hash of one canonical name (0 = unknown).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NameKeys {
+    pub(crate) hash: u64,
+    pub(crate) phon: u64,
+    pub(crate) skel: u64,
+}
+
+/// The distinct canonical names of one source, first and last names together,
+/// each stored and standardized once. Names repeat heavily (a national base has
+/// tens of millions of rows but a few hundred thousand distinct names), so rows
+/// hold a `u32` and the phonetic and skeleton work is done per distinct name.
+/// Entry 0 is the empty name.
+#[derive(Clone, Debug)]
+pub(crate) struct NameDict {
+    chars: CharCol,
+    keys: Vec<NameKeys>,
+}
+
+impl Default for NameDict {
+    fn default() -> Self {
+        let mut chars = CharCol::default();
+        chars.push("");
+        NameDict {
+            chars,
+            keys: vec![NameKeys::default()],
+        }
+    }
+}
+
+impl NameDict {
+    /// Builds the dictionary of `names` (in order, duplicates allowed): returns it
+    /// and each name's entry.
+    fn build(names: &[&str]) -> (NameDict, Vec<u32>) {
+        let mut dict = NameDict::default();
+        let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
+        seen.insert("", 0);
+        let mut distinct: Vec<&str> = Vec::new();
+        let ids = names
+            .iter()
+            .map(|&name| {
+                *seen.entry(name).or_insert_with(|| {
+                    dict.chars.push(name);
+                    distinct.push(name);
+                    u32::try_from(distinct.len()).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        dict.keys.extend(
+            distinct
+                .par_iter()
+                .map(|name| name_keys(name))
+                .collect::<Vec<_>>(),
+        );
+        (dict, ids)
+    }
+
+    /// Number of distinct names (with the empty one).
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    #[inline]
+    pub(crate) fn chars(&self, id: u32) -> &[char] {
+        self.chars.get(id as usize)
+    }
+
+    #[inline]
+    pub(crate) fn keys(&self, id: u32) -> NameKeys {
+        self.keys.get(id as usize).copied().unwrap_or_default()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.chars.heap_bytes() + self.keys.capacity() * std::mem::size_of::<NameKeys>()
+    }
+}
+
 /// A source standardized for linkage (row `i` is row `i` of the [`Table`]):
-/// fixed-size keys per row, and names and non-Thai IDs as char buffers.
+/// fixed-size keys per row, names in a dictionary, and non-Thai IDs as chars.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
     pub(crate) k: Vec<Key>,
     /// Text of `Other` IDs (empty for the rest).
     pub(crate) id_text: CharCol,
-    pub(crate) first: CharCol,
-    pub(crate) last: CharCol,
+    pub(crate) names: NameDict,
 }
 
 /// Hash of a text value, never 0 (0 means unknown).
@@ -186,25 +260,76 @@ pub(crate) fn text_hash(tag: u8, s: &str) -> u64 {
 impl Records {
     /// Standardizes every row of `table` in parallel (on the caller's rayon pool).
     /// Returns the records and the count of unusable field values.
+    ///
+    /// Name fields are split and canonicalized once per distinct raw value, and
+    /// keyed once per distinct canonical name; the rest is per row.
     pub fn from_table(table: &Table, opts: &PrepareOptions) -> (Records, FieldProblems) {
         let n = table.len();
-        let chunks: Vec<(Records, Counts)> = (0..n.div_ceil(CHUNK))
+        let cols = Columns::of(table);
+        let ((first, last), prefix) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        Distinct::of(cols.first, n, |v| {
+                            let p = split_name(None, Some(v), None);
+                            (p.title.is_some(), p.title_sex, p.first)
+                        })
+                    },
+                    || Distinct::of(cols.last, n, |v| split_name(None, None, Some(v)).last),
+                )
+            },
+            || {
+                Distinct::of(cols.prefix, n, |v| {
+                    split_name(Some(v), None, None).title_sex
+                })
+            },
+        );
+        let canonical: Vec<&str> = first
+            .values
+            .iter()
+            .map(|(_, _, f)| f.as_str())
+            .chain(last.values.iter().map(String::as_str))
+            .collect();
+        let (names, name_ids) = NameDict::build(&canonical);
+        let (first_name, last_name) = name_ids.split_at(first.values.len());
+        let names_of = Names {
+            first: &first,
+            last: &last,
+            prefix: &prefix,
+            first_name,
+            last_name,
+        };
+
+        let chunks: Vec<(Vec<Key>, CharCol, Counts)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let start = c * CHUNK;
                 let end = (start + CHUNK).min(n);
-                let mut r = Records::default();
+                let mut keys = Vec::with_capacity(end - start);
+                let mut id_text = CharCol::default();
                 let mut counts = [0u64; PROBLEMS.len()];
                 for i in start..end {
-                    r.push_row(table, i, opts, &mut counts);
+                    keys.push(row_key(
+                        &cols,
+                        &names_of,
+                        i,
+                        opts,
+                        &mut id_text,
+                        &mut counts,
+                    ));
                 }
-                (r, counts)
+                (keys, id_text, counts)
             })
             .collect();
-        let mut out = Records::default();
+        let mut out = Records {
+            k: Vec::with_capacity(n),
+            id_text: CharCol::default(),
+            names,
+        };
         let mut total = [0u64; PROBLEMS.len()];
-        for (r, counts) in &chunks {
-            out.append(r);
+        for (keys, id_text, counts) in &chunks {
+            out.k.extend_from_slice(keys);
+            out.id_text.append(id_text);
             for (t, c) in total.iter_mut().zip(counts) {
                 *t += c;
             }
@@ -236,8 +361,34 @@ impl Records {
     pub fn heap_bytes(&self) -> usize {
         self.k.capacity() * std::mem::size_of::<Key>()
             + self.id_text.heap_bytes()
-            + self.first.heap_bytes()
-            + self.last.heap_bytes()
+            + self.names.heap_bytes()
+    }
+
+    /// Number of distinct canonical names (first and last), for reports.
+    pub fn distinct_names(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Canonical first name of row `i`, as chars.
+    #[inline]
+    pub(crate) fn first(&self, i: usize) -> &[char] {
+        self.names.chars(self.k[i].first)
+    }
+
+    /// Canonical last name of row `i`, as chars.
+    #[inline]
+    pub(crate) fn last(&self, i: usize) -> &[char] {
+        self.names.chars(self.k[i].last)
+    }
+
+    #[inline]
+    pub(crate) fn first_keys(&self, i: usize) -> NameKeys {
+        self.names.keys(self.k[i].first)
+    }
+
+    #[inline]
+    pub(crate) fn last_keys(&self, i: usize) -> NameKeys {
+        self.names.keys(self.k[i].last)
     }
 
     /// The kind of identifier of row `i`.
@@ -259,8 +410,8 @@ impl Records {
             return (String::new(), String::new());
         }
         (
-            self.first.get(i).iter().collect(),
-            self.last.get(i).iter().collect(),
+            self.first(i).iter().collect(),
+            self.last(i).iter().collect(),
         )
     }
 
@@ -277,125 +428,210 @@ impl Records {
             _ => None,
         }
     }
+}
 
-    fn append(&mut self, o: &Records) {
-        self.k.extend_from_slice(&o.k);
-        self.id_text.append(&o.id_text);
-        self.first.append(&o.first);
-        self.last.append(&o.last);
+/// The columns standardization reads, looked up once per table.
+struct Columns<'a> {
+    id: Option<&'a StrColumn>,
+    prefix: Option<&'a StrColumn>,
+    first: Option<&'a StrColumn>,
+    last: Option<&'a StrColumn>,
+    sex: Option<&'a StrColumn>,
+    birth: Option<&'a StrColumn>,
+    subdistrict: Option<&'a StrColumn>,
+    village: Option<&'a StrColumn>,
+    house: Option<&'a StrColumn>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(t: &'a Table) -> Self {
+        Columns {
+            id: t.column(col::NATIONAL_ID),
+            prefix: t.column(col::PREFIX),
+            first: t.column(col::FIRST_NAME),
+            last: t.column(col::LAST_NAME),
+            sex: t.column(col::SEX),
+            birth: t.column(col::BIRTH_DATE),
+            subdistrict: t.column(col::SUBDISTRICT_CODE),
+            village: t.column(col::VILLAGE_NO),
+            house: t.column(col::HOUSE_NO),
+        }
+    }
+}
+
+/// Value of row `i` (trimmed; empty is unknown).
+#[inline]
+fn value(c: Option<&StrColumn>, i: usize) -> Option<&str> {
+    c.and_then(|c| c.get_nonempty(i))
+}
+
+/// The distinct values of one column, each transformed once.
+struct Distinct<T> {
+    /// Per row: index into `values`, or `NONE` when the row has no value.
+    of_row: Vec<u32>,
+    values: Vec<T>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl<T: Send> Distinct<T> {
+    fn of(c: Option<&StrColumn>, n: usize, f: impl Fn(&str) -> T + Sync) -> Distinct<T> {
+        let Some(c) = c else {
+            return Distinct {
+                of_row: vec![NONE; n],
+                values: Vec::new(),
+            };
+        };
+        let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
+        let mut raw: Vec<&str> = Vec::new();
+        let of_row = (0..n)
+            .map(|i| match c.get_nonempty(i) {
+                None => NONE,
+                Some(v) => *seen.entry(v).or_insert_with(|| {
+                    raw.push(v);
+                    // Distinct values never outnumber rows, which a u32 counts.
+                    u32::try_from(raw.len() - 1).unwrap_or(NONE)
+                }),
+            })
+            .collect();
+        let values = raw.par_iter().map(|v| f(v)).collect();
+        Distinct { of_row, values }
     }
 
-    fn push_row(&mut self, t: &Table, i: usize, opts: &PrepareOptions, counts: &mut Counts) {
-        let bump = |counts: &mut Counts, p: Problem| counts[p as usize] += 1;
-        let mut k = Key::default();
+    #[inline]
+    fn get(&self, i: usize) -> Option<(usize, &T)> {
+        let k = *self.of_row.get(i)?;
+        (k != NONE).then(|| (k as usize, &self.values[k as usize]))
+    }
+}
 
-        // Identifier.
-        let (kind, num) = match t.value(col::NATIONAL_ID, i).and_then(parse_id) {
-            None => {
-                self.id_text.push("");
-                (IdKind::None, 0)
-            }
-            Some(IdValue::Thai(id)) => {
-                self.id_text.push("");
-                if id.check_digit_ok() {
-                    (IdKind::Thai, id.as_u64())
-                } else {
-                    bump(counts, Problem::IdCheckDigit);
-                    (IdKind::ThaiBadCheck, id.as_u64())
-                }
-            }
-            Some(IdValue::Other(s)) => {
-                bump(counts, Problem::IdNotThai);
-                self.id_text.push(&s);
-                (IdKind::Other, text_hash(0, &s))
-            }
-        };
-        k.id_kind = kind;
-        k.id_num = num;
+/// The name columns of a table, split once per distinct value.
+struct Names<'a> {
+    /// (had a title, the sex the title implies, canonical first name).
+    first: &'a Distinct<(bool, Option<Sex>, String)>,
+    last: &'a Distinct<String>,
+    prefix: &'a Distinct<Option<Sex>>,
+    /// Dictionary entry of each distinct first and last value.
+    first_name: &'a [u32],
+    last_name: &'a [u32],
+}
 
-        // Names: the title comes off (from the prefix column or glued to the first
-        // name) and tells the sex when the sex column is missing.
-        let raw_first = t.value(col::FIRST_NAME, i);
-        let raw_last = t.value(col::LAST_NAME, i);
-        let parts = split_name(t.value(col::PREFIX, i), raw_first, raw_last);
-        if raw_first.is_some() && parts.first.is_empty() {
+/// Standardizes row `i`; an `Other` ID's text goes to `id_text`.
+fn row_key(
+    cols: &Columns,
+    names: &Names,
+    i: usize,
+    opts: &PrepareOptions,
+    id_text: &mut CharCol,
+    counts: &mut Counts,
+) -> Key {
+    let bump = |counts: &mut Counts, p: Problem| counts[p as usize] += 1;
+    let mut k = Key::default();
+
+    // Identifier.
+    let (kind, num) = match value(cols.id, i).and_then(parse_id) {
+        None => {
+            id_text.push("");
+            (IdKind::None, 0)
+        }
+        Some(IdValue::Thai(id)) => {
+            id_text.push("");
+            if id.check_digit_ok() {
+                (IdKind::Thai, id.as_u64())
+            } else {
+                bump(counts, Problem::IdCheckDigit);
+                (IdKind::ThaiBadCheck, id.as_u64())
+            }
+        }
+        Some(IdValue::Other(s)) => {
+            bump(counts, Problem::IdNotThai);
+            id_text.push(&s);
+            (IdKind::Other, text_hash(0, &s))
+        }
+    };
+    k.id_kind = kind;
+    k.id_num = num;
+
+    // Names: the title comes off (from the prefix column or glued to the first
+    // name) and tells the sex when the sex column is missing; a title glued to the
+    // first name wins over the prefix column.
+    let mut title_sex = names.prefix.get(i).and_then(|(_, s)| *s);
+    if let Some((d, (titled, sex, canonical))) = names.first.get(i) {
+        if *titled && sex.is_some() {
+            title_sex = *sex;
+        }
+        if canonical.is_empty() {
             bump(counts, Problem::FirstTitleOnly);
         }
-        if raw_last.is_some() && parts.last.is_empty() {
+        k.first = names.first_name[d];
+    }
+    if let Some((d, canonical)) = names.last.get(i) {
+        if canonical.is_empty() {
             bump(counts, Problem::LastEmpty);
         }
-        (k.first_hash, k.first_phon, k.first_skel) = name_keys(&parts.first);
-        (k.last_hash, k.last_phon, k.last_skel) = name_keys(&parts.last);
-        self.first.push(&parts.first);
-        self.last.push(&parts.last);
-
-        // Birth date.
-        let birth = match t.value(col::BIRTH_DATE, i) {
-            None => 0,
-            Some(s) => match opts
-                .today
-                .map_or_else(|| parse_date(s), |d| parse_date_with_today(s, d))
-            {
-                Ok(d) => d.pack(),
-                Err(_) => {
-                    bump(counts, Problem::DateUnparseable);
-                    0
-                }
-            },
-        };
-        k.birth = birth;
-
-        // Sex: the column wins; the title fills in when the column says nothing.
-        let sex_code = |s: Sex| match s {
-            Sex::Male => 1u8,
-            Sex::Female => 2u8,
-        };
-        let sex = match t.value(col::SEX, i) {
-            Some(s) => match parse_sex(s) {
-                Some(x) => sex_code(x),
-                None => {
-                    bump(counts, Problem::SexUnknown);
-                    parts.title_sex.map(sex_code).unwrap_or(0)
-                }
-            },
-            None => parts.title_sex.map(sex_code).unwrap_or(0),
-        };
-        k.sex = sex;
-
-        // Geography: a 6-digit tambon code nests district (4) and province (2);
-        // anything else is an opaque code compared for equality only.
-        let (sd, d, p) = match t.value(col::SUBDISTRICT_CODE, i) {
-            None => (0, 0, 0),
-            Some(s) => match six_digits(s) {
-                Some(code) => (u64::from(code) + 1, code / 100 + 1, code / 10_000 + 1),
-                None => {
-                    bump(counts, Problem::SubdistrictNot6Digits);
-                    (text_hash(1, s) | (1 << 63), 0, 0)
-                }
-            },
-        };
-        k.subdistrict = sd;
-        k.district = d;
-        k.province = p;
-
-        let village = match t.value(col::VILLAGE_NO, i) {
-            None => u32::MAX,
-            Some(s) => parse_village(s).unwrap_or_else(|| {
-                bump(counts, Problem::VillageNotNumber);
-                u32::MAX
-            }),
-        };
-        k.village = village;
-
-        k.house = t.value(col::HOUSE_NO, i).map(house_key).unwrap_or(0);
-        self.k.push(k);
+        k.last = names.last_name[d];
     }
+
+    // Birth date.
+    k.birth = match value(cols.birth, i) {
+        None => 0,
+        Some(s) => match opts
+            .today
+            .map_or_else(|| parse_date(s), |d| parse_date_with_today(s, d))
+        {
+            Ok(d) => d.pack(),
+            Err(_) => {
+                bump(counts, Problem::DateUnparseable);
+                0
+            }
+        },
+    };
+
+    // Sex: the column wins; the title fills in when the column says nothing.
+    let sex_code = |s: Sex| match s {
+        Sex::Male => 1u8,
+        Sex::Female => 2u8,
+    };
+    k.sex = match value(cols.sex, i) {
+        Some(s) => match parse_sex(s) {
+            Some(x) => sex_code(x),
+            None => {
+                bump(counts, Problem::SexUnknown);
+                title_sex.map(sex_code).unwrap_or(0)
+            }
+        },
+        None => title_sex.map(sex_code).unwrap_or(0),
+    };
+
+    // Geography: a 6-digit tambon code nests district (4) and province (2);
+    // anything else is an opaque code compared for equality only.
+    (k.subdistrict, k.district, k.province) = match value(cols.subdistrict, i) {
+        None => (0, 0, 0),
+        Some(s) => match six_digits(s) {
+            Some(code) => (u64::from(code) + 1, code / 100 + 1, code / 10_000 + 1),
+            None => {
+                bump(counts, Problem::SubdistrictNot6Digits);
+                (text_hash(1, s) | (1 << 63), 0, 0)
+            }
+        },
+    };
+
+    k.village = match value(cols.village, i) {
+        None => u32::MAX,
+        Some(s) => parse_village(s).unwrap_or_else(|| {
+            bump(counts, Problem::VillageNotNumber);
+            u32::MAX
+        }),
+    };
+
+    k.house = value(cols.house, i).map(house_key).unwrap_or(0);
+    k
 }
 
 /// Exact hash, phonetic key and skeleton hash of a canonical name. LK82 codes Thai
 /// only; a Latin name gets its consonant skeleton as its phonetic key so that
 /// phonetic blocking rules also serve English data.
-fn name_keys(name: &str) -> (u64, u64, u64) {
+fn name_keys(name: &str) -> NameKeys {
     let skel = skeleton(name);
     let code = lk82(name);
     let phon = if code.is_empty() {
@@ -403,7 +639,11 @@ fn name_keys(name: &str) -> (u64, u64, u64) {
     } else {
         text_hash(2, &code)
     };
-    (text_hash(4, name), phon, text_hash(5, &skel))
+    NameKeys {
+        hash: text_hash(4, name),
+        phon,
+        skel: text_hash(5, &skel),
+    }
 }
 
 /// A 6-digit code (ASCII or Thai digits, surrounding space ignored).
@@ -476,7 +716,6 @@ fn house_key(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use toklon_types::StrColumn;
 
     pub(crate) fn table(rows: &[[Option<&str>; 9]]) -> Table {
         let names = [

@@ -100,6 +100,17 @@ impl Table {
         self.columns.get(name).and_then(|c| c.get_nonempty(i))
     }
 
+    /// Bytes held (row numbers, ids and columns), for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.rows.capacity() * 4
+            + self.ids.heap_bytes()
+            + self
+                .columns
+                .values()
+                .map(StrColumn::heap_bytes)
+                .sum::<usize>()
+    }
+
     /// The record id of row `i` (`""` out of range).
     #[inline]
     pub fn id(&self, i: usize) -> &str {

@@ -1,0 +1,53 @@
+//! Batched writes: a table longer than one batch comes back whole and in order.
+
+use toklon_io::{BATCH_ROWS, OutColumn, OutTable, read_columns, write_parquet_batches};
+
+#[test]
+fn batched_parquet_and_csv_keep_every_row_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = BATCH_ROWS * 2 + 17;
+    let build = |r: std::ops::Range<usize>| {
+        let names: Vec<String> = r.clone().map(|i| format!("r{i}")).collect();
+        OutTable::new("t")
+            .with(OutColumn::str("id", names.iter().map(|s| Some(s.as_str()))))
+            .with(OutColumn::u32("n", r.map(|i| Some(i as u32))))
+    };
+    let path = dir.path().join("t.parquet");
+    write_parquet_batches(&path, rows, build).unwrap();
+    let cols = read_columns(&path, &["id", "n"]).unwrap();
+    assert_eq!(cols[0].len(), rows);
+    for i in [0, BATCH_ROWS - 1, BATCH_ROWS, rows - 1] {
+        assert_eq!(cols[0].get(i), Some(format!("r{i}").as_str()));
+        assert_eq!(cols[1].get(i), Some(i.to_string().as_str()));
+    }
+
+    // One whole table written through the batched CSV path.
+    let whole = build(0..rows);
+    let csv = dir.path().join("t.csv");
+    whole.write_csv(&csv, &|h| h.to_uppercase()).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), rows + 1);
+    assert_eq!(lines[0], "\u{feff}ID,N");
+    assert_eq!(lines[BATCH_ROWS + 1], format!("r{BATCH_ROWS},{BATCH_ROWS}"));
+    assert_eq!(lines[rows], format!("r{},{}", rows - 1, rows - 1));
+}
+
+#[test]
+fn empty_and_ragged_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = OutTable::new("e").with(OutColumn::str("id", std::iter::empty()));
+    let path = dir.path().join("e.parquet");
+    empty.write_parquet(&path).unwrap();
+    assert_eq!(read_columns(&path, &["id"]).unwrap()[0].len(), 0);
+
+    let ragged = OutTable::new("r")
+        .with(OutColumn::u32("a", [Some(1), Some(2)]))
+        .with(OutColumn::u32("b", [Some(1)]));
+    assert!(ragged.write_parquet(&dir.path().join("r.parquet")).is_err());
+    assert!(
+        ragged
+            .write_csv(&dir.path().join("r.csv"), &|h| h.into())
+            .is_err()
+    );
+}
