@@ -11,8 +11,8 @@ use toklon_io::{
     OutColumn, OutTable, Read, Reject, SourceSpec, read_source, write_parquet_batches,
 };
 use toklon_link::{
-    Field, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex, PrepareOptions,
-    Records, fit_model, score,
+    Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex,
+    PrepareOptions, Records, STANDARDIZED_COLUMNS, fit_model, score,
 };
 use toklon_types::{Table, columns as col};
 use tracing::{debug, info};
@@ -112,7 +112,7 @@ pub fn run(
         .as_ref()
         .map(|h| read_logged(h, progress))
         .transpose()?;
-    let registries: Vec<Read> = pool.install(|| {
+    let mut registries: Vec<Read> = pool.install(|| {
         job.registries
             .par_iter()
             .map(|spec| read_logged(spec, progress))
@@ -140,6 +140,13 @@ pub fn run(
         (pop, regs)
     });
     progress.finish();
+    // The registries' identifying columns now live in their records; their tables
+    // keep what coverage and the outputs read.
+    for r in &mut registries {
+        r.table
+            .columns
+            .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
+    }
     timer.lap("standardize");
 
     // Link each registry to the base.
@@ -222,6 +229,14 @@ pub fn run(
         progress,
     )?;
     timer.lap("dedupe");
+    // Linking is done: keep what the summary needs of the registries' records and
+    // free them and the index before coverage and the writes.
+    let reg_profiles: Vec<DataProfile> = reg_records
+        .iter()
+        .map(|(r, _)| DataProfile::of(r))
+        .collect();
+    let reg_problems: Vec<FieldProblems> = reg_records.into_iter().map(|(_, p)| p).collect();
+    drop(index);
 
     // Coverage of the nine protections.
     progress.start("coverage", None);
@@ -271,13 +286,13 @@ pub fn run(
     // A reused model keeps the profile of the data it was fitted on.
     let profiles: BTreeMap<String, DataProfile> = registries
         .iter()
-        .zip(&reg_records)
-        .map(|(read, (records, _))| {
+        .zip(&reg_profiles)
+        .map(|(read, now)| {
             let name = &read.table.source;
             let fitted_on = reused
                 .as_ref()
                 .and_then(|f| f.profiles.get(name).cloned())
-                .unwrap_or_else(|| DataProfile::of(records));
+                .unwrap_or_else(|| now.clone());
             (name.clone(), fitted_on)
         })
         .collect();
@@ -332,11 +347,12 @@ pub fn run(
     }
     let mut linkage = serde_json::Map::new();
     let mut warnings = Vec::new();
-    for (((spec, read), (records, problems)), outcome) in job
+    for ((((spec, read), problems), now), outcome) in job
         .registries
         .iter()
         .zip(&registries)
-        .zip(&reg_records)
+        .zip(&reg_problems)
+        .zip(&reg_profiles)
         .zip(&outcomes)
     {
         let mut c = counts(spec, read, Some(&problems.0));
@@ -382,13 +398,7 @@ pub fn run(
             let model = model_file.registries.get(&spec.name);
             let profile = file.profiles.get(&spec.name);
             if let Some(model) = model {
-                warnings.extend(drift_warnings(
-                    &spec.name,
-                    model,
-                    profile,
-                    &DataProfile::of(records),
-                    outcome,
-                ));
+                warnings.extend(drift_warnings(&spec.name, model, profile, now, outcome));
             }
         }
         sources.insert(spec.name.clone(), c);

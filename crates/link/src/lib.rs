@@ -81,7 +81,7 @@ pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, 
 pub use model::{
     FieldParams, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model, probability,
 };
-pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records};
+pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 
 /// A progress hook: called with the number of registry rows just finished.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);

@@ -171,8 +171,8 @@ impl PopulationIndex {
         cfg.validate()?;
         Ok(PopulationIndex {
             blocks: BlockIndex::build(pop, &cfg.blocking, cfg.max_block_size),
-            tf_first: frequencies(pop, |r, i| r.first_keys(i).hash),
-            tf_last: frequencies(pop, |r, i| r.last_keys(i).hash),
+            tf_first: frequencies(pop, |r, i| r.k[i].first),
+            tf_last: frequencies(pop, |r, i| r.k[i].last),
         })
     }
 
@@ -192,23 +192,25 @@ impl PopulationIndex {
 }
 
 /// For each row, the share of known values equal to its own (0 when unknown).
-fn frequencies(pop: &Records, key: fn(&Records, usize) -> u64) -> Vec<f32> {
-    let hashes: Vec<u64> = (0..pop.len())
+fn frequencies(pop: &Records, name: fn(&Records, usize) -> u32) -> Vec<f32> {
+    // Counted per dictionary entry: one pass, no search per row.
+    let mut counts = vec![0u32; pop.distinct_names()];
+    for i in 0..pop.len() {
+        if let Some(c) = counts.get_mut(name(pop, i) as usize) {
+            *c += 1;
+        }
+    }
+    // Entry 0 is the empty name: unknown, not a frequency.
+    if let Some(c) = counts.first_mut() {
+        *c = 0;
+    }
+    let known = counts.iter().map(|&c| u64::from(c)).sum::<u64>().max(1) as f64;
+    (0..pop.len())
         .into_par_iter()
-        .map(|i| key(pop, i))
-        .collect();
-    let mut sorted: Vec<u64> = hashes.par_iter().copied().filter(|&h| h != 0).collect();
-    sorted.par_sort_unstable();
-    let known = sorted.len().max(1) as f64;
-    hashes
-        .par_iter()
-        .map(|&h| {
-            if h == 0 {
-                return 0.0;
-            }
-            let lo = sorted.partition_point(|&x| x < h);
-            let hi = lo + sorted[lo..].partition_point(|&x| x == h);
-            ((hi - lo) as f64 / known) as f32
+        .map(|i| {
+            counts
+                .get(name(pop, i) as usize)
+                .map_or(0.0, |&c| (f64::from(c) / known) as f32)
         })
         .collect()
 }
@@ -742,7 +744,8 @@ mod tests {
                 ..Key::default()
             });
         }
-        let f = frequencies(&pop, |r, i| u64::from(r.k[i].first));
+        pop.names = crate::prepare::NameDict::build(&["", "a", "b", "c", "d", "e", "f", "g"]).0;
+        let f = frequencies(&pop, |r, i| r.k[i].first);
         assert_eq!(f, vec![2.0 / 3.0, 2.0 / 3.0, 0.0, 1.0 / 3.0]);
     }
 

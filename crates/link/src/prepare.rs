@@ -193,7 +193,7 @@ impl Default for NameDict {
 impl NameDict {
     /// Builds the dictionary of `names` (in order, duplicates allowed): returns it
     /// and each name's entry.
-    fn build(names: &[&str]) -> (NameDict, Vec<u32>) {
+    pub(crate) fn build(names: &[&str]) -> (NameDict, Vec<u32>) {
         let mut dict = NameDict::default();
         let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
         seen.insert("", 0);
@@ -429,6 +429,20 @@ impl Records {
         }
     }
 }
+
+/// The columns [`Records::from_table`] reads: once a source is standardized, its
+/// table no longer needs them for linkage.
+pub const STANDARDIZED_COLUMNS: [&str; 9] = [
+    col::NATIONAL_ID,
+    col::PREFIX,
+    col::FIRST_NAME,
+    col::LAST_NAME,
+    col::SEX,
+    col::BIRTH_DATE,
+    col::SUBDISTRICT_CODE,
+    col::VILLAGE_NO,
+    col::HOUSE_NO,
+];
 
 /// The columns standardization reads, looked up once per table.
 struct Columns<'a> {

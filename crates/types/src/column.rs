@@ -1,13 +1,73 @@
-/// A nullable column of strings: one UTF-8 buffer, `u32` end offsets and a validity
-/// bitmap. Half the offset memory of `Vec<usize>` and no per-value allocation, which
-/// matters at tens of millions of rows (66 M people × a dozen columns).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A nullable column of strings, in one of two layouts chosen while it is built:
+///
+/// - **dictionary**: the distinct values once, and a `u32` code per row. Most
+///   columns of a population base repeat (titles, sexes, names, dates, tambon
+///   codes, flags), and a code is smaller than the text and its offset;
+/// - **plain**: every value in one UTF-8 buffer with `u32` end offsets, for
+///   columns of mostly distinct values (record IDs, national IDs).
+///
+/// Either way there is no per-value allocation and a validity bitmap or a null
+/// code marks missing values. This matters at tens of millions of rows (66 M
+/// people × a dozen columns).
+#[derive(Clone, Debug, Default)]
 pub struct StrColumn {
+    /// Every value (plain) or the distinct values (dictionary).
+    values: Plain,
+    /// Dictionary layout: per row, the index of its value in `values`, or
+    /// [`NULL_CODE`]. `None` in the plain layout.
+    codes: Option<Vec<u32>>,
+}
+
+const NULL_CODE: u32 = u32::MAX;
+
+/// Values in one buffer: `ends[i]` is the end of value `i` in `data` (value `i`
+/// starts at `ends[i-1]`) and bit `i` of `valid` is set when it is present.
+#[derive(Clone, Debug, Default)]
+struct Plain {
     data: String,
-    /// `ends[i]` is the end of value `i` in `data`; value `i` starts at `ends[i-1]`.
     ends: Vec<u32>,
-    /// Bit `i` set when value `i` is present.
     valid: Vec<u64>,
+}
+
+impl Plain {
+    #[inline]
+    fn get(&self, i: usize) -> Option<&str> {
+        if i >= self.ends.len() || self.valid[i / 64] & (1 << (i % 64)) == 0 {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.data.get(start..self.ends[i] as usize)
+    }
+
+    fn push(&mut self, value: Option<&str>) -> Result<(), ColumnError> {
+        let i = self.ends.len();
+        if i % 64 == 0 {
+            self.valid.push(0);
+        }
+        if let Some(v) = value {
+            self.data.push_str(v);
+            self.valid[i / 64] |= 1 << (i % 64);
+        }
+        let end = u32::try_from(self.data.len()).map_err(|_| ColumnError { row: i })?;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.data.capacity() + self.ends.capacity() * 4 + self.valid.capacity() * 8
+    }
+
+    fn shrink(&mut self) {
+        self.data.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.valid.shrink_to_fit();
+    }
 }
 
 /// A column outgrew its 4 GiB buffer.
@@ -21,9 +81,12 @@ impl StrColumn {
     /// A column of `len` nulls.
     pub fn nulls(len: usize) -> StrColumn {
         StrColumn {
-            data: String::new(),
-            ends: vec![0; len],
-            valid: vec![0; len.div_ceil(64)],
+            values: Plain {
+                data: String::new(),
+                ends: vec![0; len],
+                valid: vec![0; len.div_ceil(64)],
+            },
+            codes: None,
         }
     }
 
@@ -41,22 +104,27 @@ impl StrColumn {
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.ends.len()
+        match &self.codes {
+            Some(codes) => codes.len(),
+            None => self.values.ends.len(),
+        }
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// Value `i`, or `None` when null or out of range.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
-        if i >= self.ends.len() || self.valid[i / 64] & (1 << (i % 64)) == 0 {
-            return None;
+        match &self.codes {
+            Some(codes) => match *codes.get(i)? {
+                NULL_CODE => None,
+                k => self.values.get(k as usize),
+            },
+            None => self.values.get(i),
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.data.get(start..self.ends[i] as usize)
     }
 
     /// Value `i` trimmed, with empty strings read as null.
@@ -69,14 +137,19 @@ impl StrColumn {
         (0..self.len()).map(move |i| self.get(i))
     }
 
-    /// Bytes held (text, offsets and bitmap), for memory reports.
+    /// Number of distinct values when the column is dictionary-encoded.
+    pub fn distinct(&self) -> Option<usize> {
+        self.codes.as_ref().map(|_| self.values.ends.len())
+    }
+
+    /// Bytes held (text, offsets, bitmap and codes), for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.data.capacity() + self.ends.capacity() * 4 + self.valid.capacity() * 8
+        self.values.heap_bytes() + self.codes.as_ref().map_or(0, |c| c.capacity() * 4)
     }
 
     /// A new column with the rows at `keep`, in that order.
     pub fn take(&self, keep: &[usize]) -> StrColumn {
-        let mut b = StrColumnBuilder::with_capacity(keep.len(), 0);
+        let mut b = StrColumnBuilder::default();
         for &i in keep {
             // Lengths only shrink, so this cannot overflow.
             let _ = b.push(self.get(i));
@@ -85,43 +158,138 @@ impl StrColumn {
     }
 }
 
-/// Appends values to a [`StrColumn`].
-#[derive(Debug, Default)]
+/// Two columns are equal when they hold the same values, whatever their layout.
+impl PartialEq for StrColumn {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for StrColumn {}
+
+/// xxh3 outputs are uniform already: the map uses them as they are.
+#[derive(Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Rows after which a builder first checks whether its column repeats enough
+/// for a dictionary, and the interval of later checks.
+const FIRST_CHECK: usize = 1024;
+const CHECK_EVERY: usize = 16 * 1024;
+
+/// Appends values to a [`StrColumn`]. It starts in the dictionary layout and turns
+/// plain for good once more than half of the rows so far are distinct values.
+#[derive(Debug)]
 pub struct StrColumnBuilder {
     col: StrColumn,
+    /// Hash of each distinct value → its code; `None` once plain.
+    seen: Option<HashMap<u64, u32, BuildHasherDefault<PassThrough>>>,
+}
+
+impl Default for StrColumnBuilder {
+    fn default() -> Self {
+        StrColumnBuilder {
+            col: StrColumn {
+                values: Plain::default(),
+                codes: Some(Vec::new()),
+            },
+            seen: Some(HashMap::default()),
+        }
+    }
 }
 
 impl StrColumnBuilder {
+    /// A builder expecting about `rows` rows; `bytes` is a hint for the text of
+    /// a plain column.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
-        StrColumnBuilder {
-            col: StrColumn {
-                data: String::with_capacity(bytes),
-                ends: Vec::with_capacity(rows),
-                valid: Vec::with_capacity(rows.div_ceil(64)),
-            },
+        let mut b = StrColumnBuilder::default();
+        if let Some(codes) = &mut b.col.codes {
+            codes.reserve(rows);
         }
+        b.col.values.data.reserve(bytes.min(1 << 16));
+        b
     }
 
     pub fn push(&mut self, value: Option<&str>) -> Result<(), ColumnError> {
-        let i = self.col.ends.len();
-        if i % 64 == 0 {
-            self.col.valid.push(0);
+        let (Some(seen), Some(codes)) = (&mut self.seen, &mut self.col.codes) else {
+            return self.col.values.push(value);
+        };
+        let row = codes.len();
+        let code = match value {
+            None => NULL_CODE,
+            Some(v) => match seen.entry(xxh3_64(v.as_bytes())) {
+                Entry::Occupied(e) => {
+                    let k = *e.get();
+                    if self.col.values.get(k as usize) != Some(v) {
+                        // Two values with one 64-bit hash: never in practice, and
+                        // the plain layout needs no hash.
+                        self.make_plain()?;
+                        return self.col.values.push(value);
+                    }
+                    k
+                }
+                Entry::Vacant(e) => {
+                    let k = u32::try_from(self.col.values.ends.len())
+                        .ok()
+                        .filter(|&k| k != NULL_CODE)
+                        .ok_or(ColumnError { row })?;
+                    self.col.values.push(Some(v))?;
+                    e.insert(k);
+                    k
+                }
+            },
+        };
+        codes.push(code);
+        let rows = row + 1;
+        if (rows == FIRST_CHECK || rows % CHECK_EVERY == 0) && self.col.values.ends.len() * 2 > rows
+        {
+            self.make_plain()?;
         }
-        if let Some(v) = value {
-            self.col.data.push_str(v);
-            self.col.valid[i / 64] |= 1 << (i % 64);
+        Ok(())
+    }
+
+    /// Turns the column plain: every row's value written out in order.
+    fn make_plain(&mut self) -> Result<(), ColumnError> {
+        self.seen = None;
+        let Some(codes) = self.col.codes.take() else {
+            return Ok(());
+        };
+        let dict = std::mem::take(&mut self.col.values);
+        let mut plain = Plain {
+            data: String::with_capacity(dict.data.len()),
+            ends: Vec::with_capacity(codes.capacity()),
+            valid: Vec::with_capacity(codes.capacity().div_ceil(64)),
+        };
+        for &k in &codes {
+            plain.push(if k == NULL_CODE {
+                None
+            } else {
+                dict.get(k as usize)
+            })?;
         }
-        let end = u32::try_from(self.col.data.len()).map_err(|_| ColumnError { row: i })?;
-        self.col.ends.push(end);
+        self.col.values = plain;
         Ok(())
     }
 
     pub fn len(&self) -> usize {
-        self.col.ends.len()
+        self.col.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.col.ends.is_empty()
+        self.col.is_empty()
     }
 
     /// A value already pushed.
@@ -130,7 +298,10 @@ impl StrColumnBuilder {
     }
 
     pub fn finish(mut self) -> StrColumn {
-        self.col.data.shrink_to_fit();
+        self.col.values.shrink();
+        if let Some(codes) = &mut self.col.codes {
+            codes.shrink_to_fit();
+        }
         self.col
     }
 }
@@ -166,5 +337,41 @@ mod tests {
             assert_eq!(c.get(i), v.as_deref());
         }
         assert_eq!(StrColumn::nulls(70).get(69), None);
+    }
+
+    #[test]
+    fn layouts_follow_repetition_and_read_the_same() {
+        let rows = 3 * CHECK_EVERY + 5;
+        let repeated: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 7 != 0).then(|| format!("ค่า{}", i % 50)))
+            .collect();
+        let unique: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 7 != 0).then(|| format!("id{i}")))
+            .collect();
+        // Repeats for a while, then turns unique: it starts as a dictionary and
+        // must turn plain without losing a row.
+        let mixed: Vec<Option<String>> = (0..rows)
+            .map(|i| {
+                Some(if i < CHECK_EVERY {
+                    "x".to_string()
+                } else {
+                    format!("u{i}")
+                })
+            })
+            .collect();
+        for (vals, dictionary) in [(&repeated, true), (&unique, false), (&mixed, false)] {
+            let c = StrColumn::from_options(vals.iter().map(|v| v.as_deref())).unwrap();
+            assert_eq!(c.distinct().is_some(), dictionary);
+            assert_eq!(c.len(), rows);
+            for (i, v) in vals.iter().enumerate() {
+                assert_eq!(c.get(i), v.as_deref(), "row {i}");
+            }
+            let plain = StrColumn::nulls(0);
+            assert_ne!(c, plain);
+            assert_eq!(c.take(&[1, 0]).get(0), vals[1].as_deref());
+        }
+        let dict = StrColumn::from_options(repeated.iter().map(|v| v.as_deref())).unwrap();
+        assert_eq!(dict.distinct(), Some(50));
+        assert!(dict.heap_bytes() < rows * 5);
     }
 }
