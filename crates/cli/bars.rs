@@ -31,26 +31,19 @@ impl Bars {
 
 impl Progress for Bars {
     fn start(&self, phase: &str, total: Option<u64>) {
-        if !self.enabled {
-            return;
-        }
-        let bar = match total {
-            Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template(
-                    "{msg:>16} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            ),
-            None => ProgressBar::new_spinner(),
-        };
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_message(phase.to_string());
-        if let Ok(mut guard) = self.current.lock()
-            && let Some(old) = guard.replace(bar)
-        {
-            old.finish_and_clear();
-        }
+        self.begin(
+            phase,
+            total,
+            "{msg:>16} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}",
+        );
+    }
+
+    fn start_bytes(&self, phase: &str, total: u64) {
+        self.begin(
+            phase,
+            Some(total),
+            "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        );
     }
 
     fn advance(&self, n: u64) {
@@ -62,6 +55,32 @@ impl Progress for Bars {
             && let Some(bar) = guard.take()
         {
             bar.finish_and_clear();
+        }
+    }
+}
+
+impl Bars {
+    fn begin(&self, phase: &str, total: Option<u64>, template: &str) {
+        if !self.enabled {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::new(n).with_style(
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{msg:>16} {spinner} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(phase.to_string());
+        if let Ok(mut guard) = self.current.lock()
+            && let Some(old) = guard.replace(bar)
+        {
+            old.finish_and_clear();
         }
     }
 }

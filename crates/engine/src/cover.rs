@@ -273,7 +273,8 @@ impl<'a> NearestRejected<'a> {
 }
 
 /// Writes coverage, fall_through, households, overlaps, the per-province CSV lists
-/// and the report.
+/// and the report, calling `advance` with the rows of each batch written (see
+/// [`write_rows`]).
 #[allow(clippy::too_many_arguments)]
 pub fn write_coverage(
     dir: &Path,
@@ -284,10 +285,14 @@ pub fn write_coverage(
     result: &CoverageResult,
     nearest: &NearestRejected,
     opts: &ListOptions,
+    advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
     let cov = &result.coverage;
     let n = pop.len();
-    let sub = |i: usize| pop.value(col::SUBDISTRICT_CODE, i);
+    // Columns looked up once, not per cell.
+    let column = |c: &str| pop.column(c);
+    let sub_col = column(col::SUBDISTRICT_CODE);
+    let sub = |i: usize| sub_col.and_then(|c| c.get_nonempty(i));
     let direct = |i: usize| catalog.codes(cov.rows[i].direct);
     let via = |i: usize| catalog.codes(cov.rows[i].via_household);
     let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize].as_str());
@@ -351,7 +356,10 @@ pub fn write_coverage(
         ));
         t
     };
-    write_parquet_batches(&dir.join("coverage.parquet"), n, coverage)?;
+    write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
+        advance(r.len() as u64);
+        coverage(r)
+    })?;
 
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
@@ -359,15 +367,18 @@ pub fn write_coverage(
         let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
         let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
         let names = |c: &'static str| {
+            let values = column(c);
             rows.iter()
-                .map(move |&i| pop.value(c, i))
+                .map(move |&i| values.and_then(|v| v.get_nonempty(i)))
                 .collect::<Vec<_>>()
         };
-        let ids: Vec<Option<String>> = rows
+        let id_col = column(col::NATIONAL_ID);
+        let ids: Vec<Option<std::borrow::Cow<str>>> = rows
             .iter()
             .map(|&i| {
-                pop.value(col::NATIONAL_ID, i)
-                    .map(|v| if masked { mask(v) } else { v.to_string() })
+                id_col
+                    .and_then(|c| c.get_nonempty(i))
+                    .map(|v| if masked { mask(v).into() } else { v.into() })
             })
             .collect();
         let mut t = OutTable::new("fall_through")
@@ -451,6 +462,7 @@ pub fn write_coverage(
     };
     let everyone: Vec<usize> = (0..ft_all.len()).collect();
     write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
+        advance(r.len() as u64);
         people(false, &everyone[r])
     })?;
 
@@ -514,6 +526,7 @@ pub fn write_coverage(
     };
     let all: Vec<usize> = (0..hs.len()).collect();
     write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
+        advance(r.len() as u64);
         households(&all[r])
     })?;
 
@@ -577,7 +590,10 @@ pub fn write_coverage(
         .par_iter()
         .try_for_each(|(code, ks)| -> Result<(), EngineError> {
             let path = pdir.join(format!("{code}_people.csv"));
-            write_csv_batches(&path, ks.len(), &header, |r| people(opts.mask_ids, &ks[r]))?;
+            write_csv_batches(&path, ks.len(), &header, |r| {
+                advance(r.len() as u64);
+                people(opts.mask_ids, &ks[r])
+            })?;
             Ok(())
         })?;
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
@@ -593,7 +609,10 @@ pub fn write_coverage(
         .par_iter()
         .try_for_each(|(code, ks)| -> Result<(), EngineError> {
             let path = pdir.join(format!("{code}_households.csv"));
-            write_csv_batches(&path, ks.len(), &header, |r| households(&ks[r]))?;
+            write_csv_batches(&path, ks.len(), &header, |r| {
+                advance(r.len() as u64);
+                households(&ks[r])
+            })?;
             Ok(())
         })?;
 
@@ -610,6 +629,18 @@ pub fn write_coverage(
     let path = dir.join("report.html");
     std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
     Ok(())
+}
+
+/// Rows [`write_coverage`] writes: coverage, fall-through (Parquet and CSV) and
+/// households (Parquet, and CSV for those with uncovered members).
+pub fn write_rows(result: &CoverageResult) -> u64 {
+    let cov = &result.coverage;
+    let listed = cov
+        .households
+        .iter()
+        .filter(|h| h.uncovered_members > 0)
+        .count();
+    (cov.rows.len() + 2 * cov.fall_through.len() + cov.households.len() + listed) as u64
 }
 
 /// Thai column headers for provincial teams (`--thai-headers`).

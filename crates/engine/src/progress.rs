@@ -3,6 +3,10 @@
 pub trait Progress: Sync {
     /// A phase begins; `total` units of work when known.
     fn start(&self, phase: &str, total: Option<u64>);
+    /// A phase measured in bytes begins (`total` bytes); shown as sizes.
+    fn start_bytes(&self, phase: &str, total: u64) {
+        self.start(phase, Some(total));
+    }
     /// `n` more units done in the current phase.
     fn advance(&self, n: u64);
     /// The current phase is done.

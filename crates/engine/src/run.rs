@@ -8,7 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use toklon_coverage::{Day, Indicators, Inputs};
 use toklon_io::{
-    OutColumn, OutTable, Read, Reject, SourceSpec, read_source, write_parquet_batches,
+    OutColumn, OutTable, Read, Reject, SourceSpec, read_source_with, write_parquet_batches,
 };
 use toklon_link::{
     Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex,
@@ -105,7 +105,12 @@ pub fn run(
     let mut timer = Timer::start();
 
     // Read every source; the registries in parallel.
-    progress.start("read", Some(2 + job.registries.len() as u64));
+    let bytes: u64 = std::iter::once(&job.population)
+        .chain(&job.households)
+        .chain(&job.registries)
+        .map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len()))
+        .sum();
+    progress.start_bytes("read", bytes);
     let population = read_logged(&job.population, progress)?;
     let households = job
         .households
@@ -125,15 +130,16 @@ pub fn run(
     let prep = PrepareOptions {
         today: Some(opts.as_of),
     };
-    progress.start("standardize", Some(1 + registries.len() as u64));
+    let rows = population.table.len() + registries.iter().map(|r| r.table.len()).sum::<usize>();
+    progress.start("standardize", Some(rows as u64));
     let (pop_records, reg_records) = pool.install(|| {
         let pop = Records::from_table(&population.table, &prep);
-        progress.advance(1);
+        progress.advance(population.table.len() as u64);
         let regs: Vec<_> = registries
             .par_iter()
             .map(|r| {
                 let out = Records::from_table(&r.table, &prep);
-                progress.advance(1);
+                progress.advance(r.table.len() as u64);
                 out
             })
             .collect();
@@ -150,7 +156,9 @@ pub fn run(
     timer.lap("standardize");
 
     // Link each registry to the base.
+    progress.start("block index", None);
     let index = pool.install(|| PopulationIndex::build(&pop_records.0, &link_cfg))?;
+    progress.finish();
     timer.lap("block_index");
     let mib = |b: usize| b >> 20;
     debug!(
@@ -274,7 +282,15 @@ pub fn run(
     timer.lap("coverage");
 
     // Write.
-    progress.start("write", None);
+    let link_rows: usize = outcomes
+        .iter()
+        .map(|o| o.links.len() + o.unlinked.len())
+        .sum();
+    progress.start(
+        "write",
+        Some(link_rows as u64 + crate::cover::write_rows(&result)),
+    );
+    let advance = |n: u64| progress.advance(n);
     let dir = staging.dir();
     let mut rejects: Vec<&Reject> = population.rejects.iter().collect();
     if let Some(h) = &households {
@@ -310,8 +326,15 @@ pub fn run(
         rayon::join(
             || -> Result<(), EngineError> {
                 write_rejects(dir, &rejects)?;
-                write_links(dir, &population.table, &registries, &outcomes, &link_cfg)?;
-                write_unlinked(dir, &population.table, &registries, &outcomes)?;
+                write_links(
+                    dir,
+                    &population.table,
+                    &registries,
+                    &outcomes,
+                    &link_cfg,
+                    &advance,
+                )?;
+                write_unlinked(dir, &population.table, &registries, &outcomes, &advance)?;
                 write_duplicates(dir, pop_table, &deduped, &link_cfg)
             },
             || {
@@ -327,6 +350,7 @@ pub fn run(
                         thai_headers: opts.thai_headers,
                         mask_ids: opts.mask_ids,
                     },
+                    &advance,
                 )
             },
         )
@@ -528,7 +552,7 @@ fn load_models(path: &Path) -> Result<ModelFile, EngineError> {
 }
 
 fn read_logged(spec: &SourceSpec, progress: &dyn Progress) -> Result<Read, EngineError> {
-    let read = read_source(spec)?;
+    let read = read_source_with(spec, &|n| progress.advance(n))?;
     info!(
         source = spec.name.as_str(),
         file = %spec.path.display(),
@@ -536,7 +560,6 @@ fn read_logged(spec: &SourceSpec, progress: &dyn Progress) -> Result<Read, Engin
         rejected = read.rejects.len(),
         "read"
     );
-    progress.advance(1);
     Ok(read)
 }
 
@@ -603,6 +626,7 @@ fn write_links(
     registries: &[Read],
     outcomes: &[LinkOutcome],
     cfg: &LinkConfig,
+    advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
     let all: Vec<(&Table, &toklon_link::Link)> = registries
         .iter()
@@ -610,6 +634,7 @@ fn write_links(
         .flat_map(|(r, o)| o.links.iter().map(move |l| (&r.table, l)))
         .collect();
     let build = |r: std::ops::Range<usize>| {
+        advance(r.len() as u64);
         let rows = &all[r];
         let mut t = OutTable::new("links")
             .with(OutColumn::str(
@@ -661,6 +686,7 @@ fn write_unlinked(
     pop: &Table,
     registries: &[Read],
     outcomes: &[LinkOutcome],
+    advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
     let all: Vec<(&Table, &toklon_link::Unlinked)> = registries
         .iter()
@@ -668,6 +694,7 @@ fn write_unlinked(
         .flat_map(|(r, o)| o.unlinked.iter().map(move |u| (&r.table, u)))
         .collect();
     let build = |r: std::ops::Range<usize>| {
+        advance(r.len() as u64);
         let rows = &all[r];
         OutTable::new("unlinked_registry")
             .with(OutColumn::str(

@@ -26,7 +26,7 @@ mod source;
 mod write;
 
 pub use error::IoError;
-pub use read::{Read, read_columns, read_source};
+pub use read::{Read, read_columns, read_source, read_source_with};
 pub use reject::{Reject, RejectReason};
 pub use source::{SourceKind, SourceSpec};
 pub use write::{BATCH_ROWS, OutColumn, OutTable, write_csv_batches, write_parquet_batches};

@@ -25,6 +25,13 @@ pub struct Read {
 
 /// Reads a contract source (CSV or Parquet, by extension).
 pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
+    read_source_with(spec, &|_| {})
+}
+
+/// [`read_source`], reporting progress: `progress(n)` is called as the reader
+/// gets through `n` more bytes of the file (for Parquet, estimated from the rows
+/// read); the calls add up to the file's size.
+pub fn read_source_with(spec: &SourceSpec, progress: &dyn Fn(u64)) -> Result<Read, IoError> {
     let meta = std::fs::metadata(&spec.path).map_err(|source| IoError::Open {
         path: spec.path.clone(),
         source,
@@ -45,12 +52,46 @@ pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("csv") => read_csv(spec, b','),
-        Some("tsv") => read_csv(spec, b'\t'),
-        Some("parquet" | "pq") => read_parquet(spec),
+        Some("csv") => read_csv(spec, b',', &Reported::new(meta.len(), progress)),
+        Some("tsv") => read_csv(spec, b'\t', &Reported::new(meta.len(), progress)),
+        Some("parquet" | "pq") => read_parquet(spec, &Reported::new(meta.len(), progress)),
         _ => Err(IoError::UnknownFormat {
             path: spec.path.clone(),
         }),
+    }
+}
+
+/// Progress of one file in bytes: reports what moved since the last report, and
+/// the rest at the end.
+struct Reported<'a> {
+    size: u64,
+    done: std::cell::Cell<u64>,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<'a> Reported<'a> {
+    fn new(size: u64, progress: &'a dyn Fn(u64)) -> Self {
+        Reported {
+            size,
+            done: std::cell::Cell::new(0),
+            progress,
+        }
+    }
+
+    /// The reader is `at` bytes into the file.
+    fn at(&self, at: u64) {
+        let at = at.min(self.size);
+        let done = self.done.get();
+        if at > done {
+            (self.progress)(at - done);
+            self.done.set(at);
+        }
+    }
+}
+
+impl Drop for Reported<'_> {
+    fn drop(&mut self) {
+        self.at(self.size);
     }
 }
 
@@ -240,7 +281,7 @@ impl<'s> Collector<'s> {
     }
 }
 
-fn read_csv(spec: &SourceSpec, delimiter: u8) -> Result<Read, IoError> {
+fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Read, IoError> {
     let path = &spec.path;
     let file = File::open(path).map_err(|source| IoError::Open {
         path: path.clone(),
@@ -293,6 +334,9 @@ fn read_csv(spec: &SourceSpec, delimiter: u8) -> Result<Read, IoError> {
         }
         row += 1;
         c.rows_read += 1;
+        if row % 65_536 == 0 {
+            reported.at(rdr.position().byte());
+        }
         if record.len() != header.len() {
             let id = layout.slots[0]
                 .and_then(|i| record.get(i))
@@ -355,7 +399,7 @@ fn csv_fatal(path: &Path, row: u64, e: csv::Error) -> IoError {
     }
 }
 
-fn read_parquet(spec: &SourceSpec) -> Result<Read, IoError> {
+fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError> {
     let path = &spec.path;
     let file = File::open(path).map_err(|source| IoError::Open {
         path: path.clone(),
@@ -372,6 +416,7 @@ fn read_parquet(spec: &SourceSpec) -> Result<Read, IoError> {
         .iter()
         .map(|f| f.name().clone())
         .collect();
+    let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let layout = Layout::resolve(spec, &header)?;
     let mut roots: Vec<usize> = layout.slots.iter().flatten().copied().collect();
     roots.sort_unstable();
@@ -419,6 +464,9 @@ fn read_parquet(spec: &SourceSpec) -> Result<Read, IoError> {
                     .map(|t| t.as_ref().and_then(|a| (!a.is_null(r)).then(|| a.value(r)))),
             );
             c.push(row, &values)?;
+        }
+        if let Some(at) = reported.size.saturating_mul(row).checked_div(total_rows) {
+            reported.at(at);
         }
     }
     Ok(c.finish(&layout))

@@ -12,7 +12,7 @@ use arrow_array::{
 use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::IoError;
 
@@ -83,37 +83,77 @@ impl OutColumn {
         self.array.is_empty()
     }
 
+    /// The column's array by type, resolved once per batch rather than per cell.
+    fn typed(&self) -> Typed<'_> {
+        let any = self.array.as_any();
+        if let Some(a) = any.downcast_ref::<StringArray>() {
+            Typed::Str(a)
+        } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+            Typed::F64(a)
+        } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
+            Typed::U32(a)
+        } else if let Some(a) = any.downcast_ref::<UInt64Array>() {
+            Typed::U64(a)
+        } else if let Some(a) = any.downcast_ref::<Int32Array>() {
+            Typed::I32(a)
+        } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+            Typed::Bool(a)
+        } else if let Some(a) = any.downcast_ref::<ListArray>() {
+            Typed::List(a)
+        } else {
+            Typed::Other
+        }
+    }
+}
+
+/// An output column's array by type, for CSV.
+enum Typed<'a> {
+    Str(&'a StringArray),
+    F64(&'a Float64Array),
+    U32(&'a UInt32Array),
+    U64(&'a UInt64Array),
+    I32(&'a Int32Array),
+    Bool(&'a BooleanArray),
+    List(&'a ListArray),
+    Other,
+}
+
+impl Typed<'_> {
     /// The value at `row` as CSV text (lists joined with `; `, nulls empty).
     fn csv_value(&self, row: usize, out: &mut String) {
+        use std::fmt::Write as _;
         out.clear();
-        let a = self.array.as_ref();
-        if a.is_null(row) {
-            return;
-        }
-        let any = a.as_any();
-        if let Some(s) = any.downcast_ref::<StringArray>() {
-            out.push_str(s.value(row));
-        } else if let Some(v) = any.downcast_ref::<Float64Array>() {
-            out.push_str(&format_f64(v.value(row)));
-        } else if let Some(v) = any.downcast_ref::<UInt32Array>() {
-            out.push_str(&v.value(row).to_string());
-        } else if let Some(v) = any.downcast_ref::<UInt64Array>() {
-            out.push_str(&v.value(row).to_string());
-        } else if let Some(v) = any.downcast_ref::<Int32Array>() {
-            out.push_str(&v.value(row).to_string());
-        } else if let Some(v) = any.downcast_ref::<BooleanArray>() {
-            out.push_str(if v.value(row) { "true" } else { "false" });
-        } else if let Some(l) = any.downcast_ref::<ListArray>() {
-            let inner = l.value(row);
-            if let Some(s) = inner.as_any().downcast_ref::<StringArray>() {
-                for (k, v) in s.iter().enumerate() {
-                    if k > 0 {
-                        out.push_str("; ");
-                    }
-                    out.push_str(v.unwrap_or(""));
-                }
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Typed::Str(a) if a.is_valid(row) => {
+                out.push_str(a.value(row));
+                Ok(())
             }
-        }
+            Typed::F64(a) if a.is_valid(row) => {
+                out.push_str(&format_f64(a.value(row)));
+                Ok(())
+            }
+            Typed::U32(a) if a.is_valid(row) => write!(out, "{}", a.value(row)),
+            Typed::U64(a) if a.is_valid(row) => write!(out, "{}", a.value(row)),
+            Typed::I32(a) if a.is_valid(row) => write!(out, "{}", a.value(row)),
+            Typed::Bool(a) if a.is_valid(row) => {
+                out.push_str(if a.value(row) { "true" } else { "false" });
+                Ok(())
+            }
+            Typed::List(l) if l.is_valid(row) => {
+                let inner = l.value(row);
+                if let Some(s) = inner.as_any().downcast_ref::<StringArray>() {
+                    for (k, v) in s.iter().enumerate() {
+                        if k > 0 {
+                            out.push_str("; ");
+                        }
+                        out.push_str(v.unwrap_or(""));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
     }
 }
 
@@ -267,6 +307,7 @@ where
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .set_statistics_enabled(EnabledStatistics::Chunk)
                     .set_created_by("toklon".to_string())
                     .build();
                 writer
@@ -316,8 +357,9 @@ where
                 .map_err(csv_err)?;
         }
         cells.resize(table.columns.len(), String::new());
+        let typed: Vec<Typed> = table.columns.iter().map(OutColumn::typed).collect();
         for row in 0..table.len() {
-            for (c, cell) in table.columns.iter().zip(cells.iter_mut()) {
+            for (c, cell) in typed.iter().zip(cells.iter_mut()) {
                 c.csv_value(row, cell);
             }
             w.write_record(&cells).map_err(csv_err)?;

@@ -162,3 +162,38 @@ fn csv_output_has_bom_and_lists() {
         "NAME,MISSING,W\r\nสมชาย,sickness; old_age,1.5\r\n\"a,b\",,\r\n"
     );
 }
+
+#[test]
+fn progress_adds_up_to_the_file_size() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 200_000;
+    let ids: Vec<String> = (0..rows).map(|i| format!("p{i}")).collect();
+    let table = OutTable::new("population")
+        .with(OutColumn::str(
+            "record_id",
+            ids.iter().map(|s| Some(s.as_str())),
+        ))
+        .with(OutColumn::str(
+            "first_name",
+            (0..rows).map(|_| Some("สมชาย")),
+        ));
+    let parquet = dir.path().join("population.parquet");
+    table.write_parquet(&parquet).unwrap();
+    let csv = dir.path().join("population.csv");
+    table.write_csv(&csv, &|h| h.to_string()).unwrap();
+    for path in [parquet, csv] {
+        let seen = AtomicU64::new(0);
+        let calls = AtomicU64::new(0);
+        let spec = SourceSpec::new("population", &path, SourceKind::Population);
+        let read = toklon_io::read_source_with(&spec, &|n| {
+            seen.fetch_add(n, Ordering::Relaxed);
+            calls.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(read.table.len(), rows);
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(seen.load(Ordering::Relaxed), size, "{}", path.display());
+        assert!(calls.load(Ordering::Relaxed) > 1, "{}", path.display());
+    }
+}
