@@ -59,18 +59,19 @@ fn flag(s: Option<&str>) -> bool {
 
 /// Households as the coverage crate indexes them: the households file's rows first
 /// (in file order), then household ids that only the population names.
-pub struct HouseholdIndex {
-    pub ids: Vec<String>,
+/// Text is borrowed from the input tables, not copied.
+pub struct HouseholdIndex<'a> {
+    pub ids: Vec<&'a str>,
     pub facts: Vec<HouseholdFacts>,
     /// The subdistrict code of each household (from its file, else its first member).
-    pub subdistrict: Vec<Option<String>>,
+    pub subdistrict: Vec<Option<&'a str>>,
     /// House and village, for the lists.
-    pub house_no: Vec<Option<String>>,
-    pub village_no: Vec<Option<String>>,
+    pub house_no: Vec<Option<&'a str>>,
+    pub village_no: Vec<Option<&'a str>>,
     pub of_row: Vec<Option<u32>>,
 }
 
-pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdIndex {
+pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> HouseholdIndex<'a> {
     let mut ix = HouseholdIndex {
         ids: Vec::new(),
         facts: Vec::new(),
@@ -79,26 +80,23 @@ pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdInde
         village_no: Vec::new(),
         of_row: Vec::with_capacity(pop.len()),
     };
-    let mut by_id: HashMap<String, u32> = HashMap::new();
+    let mut by_id: HashMap<&str, u32> = HashMap::new();
     if let Some(h) = households {
         for i in 0..h.len() {
-            let id = h.id(i).to_string();
-            if by_id.contains_key(&id) {
+            let id = h.id(i);
+            if by_id.contains_key(id) {
                 continue;
             }
-            by_id.insert(id.clone(), ix.ids.len() as u32);
+            by_id.insert(id, ix.ids.len() as u32);
             ix.ids.push(id);
             let mut deprived = [false; 5];
             for (d, name) in deprived.iter_mut().zip(HouseholdFacts::FLAGS) {
                 *d = flag(h.value(name, i));
             }
             ix.facts.push(HouseholdFacts { deprived });
-            ix.subdistrict
-                .push(h.value(col::SUBDISTRICT_CODE, i).map(str::to_string));
-            ix.house_no
-                .push(h.value(col::HOUSE_NO, i).map(str::to_string));
-            ix.village_no
-                .push(h.value(col::VILLAGE_NO, i).map(str::to_string));
+            ix.subdistrict.push(h.value(col::SUBDISTRICT_CODE, i));
+            ix.house_no.push(h.value(col::HOUSE_NO, i));
+            ix.village_no.push(h.value(col::VILLAGE_NO, i));
         }
     }
     for i in 0..pop.len() {
@@ -110,8 +108,8 @@ pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdInde
             Some(&k) => k,
             None => {
                 let k = ix.ids.len() as u32;
-                by_id.insert(id.to_string(), k);
-                ix.ids.push(id.to_string());
+                by_id.insert(id, k);
+                ix.ids.push(id);
                 ix.facts.push(HouseholdFacts::default());
                 ix.subdistrict.push(None);
                 ix.house_no.push(None);
@@ -121,9 +119,9 @@ pub fn household_index(pop: &Table, households: Option<&Table>) -> HouseholdInde
         };
         let k_us = k as usize;
         if ix.subdistrict[k_us].is_none() {
-            ix.subdistrict[k_us] = pop.value(col::SUBDISTRICT_CODE, i).map(str::to_string);
-            ix.house_no[k_us] = pop.value(col::HOUSE_NO, i).map(str::to_string);
-            ix.village_no[k_us] = pop.value(col::VILLAGE_NO, i).map(str::to_string);
+            ix.subdistrict[k_us] = pop.value(col::SUBDISTRICT_CODE, i);
+            ix.house_no[k_us] = pop.value(col::HOUSE_NO, i);
+            ix.village_no[k_us] = pop.value(col::VILLAGE_NO, i);
         }
         ix.of_row.push(Some(k));
     }
@@ -295,7 +293,7 @@ pub fn write_coverage(
     let sub = |i: usize| sub_col.and_then(|c| c.get_nonempty(i));
     let direct = |i: usize| catalog.codes(cov.rows[i].direct);
     let via = |i: usize| catalog.codes(cov.rows[i].via_household);
-    let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize].as_str());
+    let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize]);
 
     // coverage: one row per population record, built a batch at a time.
     let coverage = |r: Range<usize>| {
@@ -468,13 +466,12 @@ pub fn write_coverage(
 
     // households: one row per household.
     let hs = &cov.households;
-    let hsub = |k: usize| hh.subdistrict[k].as_deref();
+    let hsub = |k: usize| hh.subdistrict[k];
     let households = |ids: &[usize]| {
         let mut t = OutTable::new("households")
             .with(OutColumn::str(
                 "household_id",
-                ids.iter()
-                    .map(|&k| Some(hh.ids[hs[k].household as usize].as_str())),
+                ids.iter().map(|&k| Some(hh.ids[hs[k].household as usize])),
             ))
             .with(OutColumn::str(
                 "province_code",
@@ -492,13 +489,11 @@ pub fn write_coverage(
             ))
             .with(OutColumn::str(
                 "village_no",
-                ids.iter()
-                    .map(|&k| hh.village_no[hs[k].household as usize].as_deref()),
+                ids.iter().map(|&k| hh.village_no[hs[k].household as usize]),
             ))
             .with(OutColumn::str(
                 "house_no",
-                ids.iter()
-                    .map(|&k| hh.house_no[hs[k].household as usize].as_deref()),
+                ids.iter().map(|&k| hh.house_no[hs[k].household as usize]),
             ))
             .with(OutColumn::u32(
                 "members",
@@ -617,9 +612,8 @@ pub fn write_coverage(
         })?;
 
     // The report.
-    let hh_ids: Vec<&str> = hh.ids.iter().map(String::as_str).collect();
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
-    let top = toklon_coverage::report::top_households(cov, &hh_ids, &hh_prov, 10).map_err(|e| {
+    let top = toklon_coverage::report::top_households(cov, &hh.ids, &hh_prov, 10).map_err(|e| {
         EngineError::Output {
             path: dir.to_path_buf(),
             message: format!("report: {e}"),

@@ -135,10 +135,15 @@ pub fn run(
     let (pop_records, reg_records) = pool.install(|| {
         let pop = Records::from_table(&population.table, &prep);
         progress.advance(population.table.len() as u64);
+        // A registry's identifying columns live in its records once standardized:
+        // its table keeps what coverage and the outputs read.
         let regs: Vec<_> = registries
-            .par_iter()
+            .par_iter_mut()
             .map(|r| {
                 let out = Records::from_table(&r.table, &prep);
+                r.table
+                    .columns
+                    .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
                 progress.advance(r.table.len() as u64);
                 out
             })
@@ -146,13 +151,6 @@ pub fn run(
         (pop, regs)
     });
     progress.finish();
-    // The registries' identifying columns now live in their records; their tables
-    // keep what coverage and the outputs read.
-    for r in &mut registries {
-        r.table
-            .columns
-            .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
-    }
     timer.lap("standardize");
 
     // Link each registry to the base.
@@ -274,6 +272,8 @@ pub fn run(
         .map(|i| province_of(pop_table.value(col::SUBDISTRICT_CODE, i)))
         .collect();
     let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
+    // Per-row inputs of the computation only: free them before the writes.
+    drop((provinces, enrol));
     let result = CoverageResult {
         coverage,
         indicators,

@@ -143,14 +143,14 @@ fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
             _ => 0,
         },
         KeyPart::Sex => u64::from(r.k[i].sex),
-        KeyPart::Subdistrict => r.k[i].subdistrict,
-        KeyPart::District => u64::from(r.k[i].district),
-        KeyPart::Province => u64::from(r.k[i].province),
+        KeyPart::Subdistrict => u64::from(r.k[i].subdistrict),
+        KeyPart::District => u64::from(r.k[i].district()),
+        KeyPart::Province => u64::from(r.k[i].province()),
         KeyPart::Village => match r.k[i].village {
             u32::MAX => 0,
             v => u64::from(v) + 1,
         },
-        KeyPart::HouseNo => r.k[i].house,
+        KeyPart::HouseNo => u64::from(r.k[i].house),
     };
     (v != 0).then_some(v)
 }

@@ -291,11 +291,11 @@ fn geo_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
         let (va, vb) = (a.k[i].village, b.k[j].village);
         return if va != u32::MAX && va == vb { 1 } else { 2 };
     }
-    let (da, db) = (a.k[i].district, b.k[j].district);
+    let (da, db) = (a.k[i].district(), b.k[j].district());
     if da != 0 && da == db {
         return 3;
     }
-    let (pa, pb) = (a.k[i].province, b.k[j].province);
+    let (pa, pb) = (a.k[i].province(), b.k[j].province());
     if pa != 0 && pa == pb { 4 } else { 5 }
 }
 

@@ -143,21 +143,47 @@ impl CharCol {
 pub(crate) struct Key {
     /// Thai IDs as their 13-digit number; other IDs as xxh3 of their text.
     pub(crate) id_num: u64,
-    pub(crate) subdistrict: u64,
+    /// A 6-digit tambon code + 1; an opaque code as a hash with the top bit set;
+    /// 0 = unknown.
+    pub(crate) subdistrict: u32,
     /// Canonical first and last name: entries of the source's [`NameDict`]
     /// (0 = empty or unknown).
     pub(crate) first: u32,
     pub(crate) last: u32,
-    pub(crate) district: u32,
-    pub(crate) province: u32,
     /// `BirthDate::pack` (0 = unknown).
     pub(crate) birth: u32,
     /// หมู่ที่; `u32::MAX` = unknown.
     pub(crate) village: u32,
-    pub(crate) house: u64,
+    /// House number key (0 = unknown).
+    pub(crate) house: u32,
     pub(crate) id_kind: IdKind,
     /// 0 unknown, 1 male, 2 female.
     pub(crate) sex: u8,
+}
+
+/// Opaque (not 6-digit) subdistrict codes have this bit set.
+const OPAQUE: u32 = 1 << 31;
+
+impl Key {
+    /// The district (amphoe) of a 6-digit tambon code, + 1; 0 = unknown.
+    #[inline]
+    pub(crate) fn district(&self) -> u32 {
+        match self.subdistrict {
+            0 => 0,
+            s if s & OPAQUE != 0 => 0,
+            s => (s - 1) / 100 + 1,
+        }
+    }
+
+    /// The province of a 6-digit tambon code, + 1; 0 = unknown.
+    #[inline]
+    pub(crate) fn province(&self) -> u32 {
+        match self.subdistrict {
+            0 => 0,
+            s if s & OPAQUE != 0 => 0,
+            s => (s - 1) / 10_000 + 1,
+        }
+    }
 }
 
 /// Exact hash, phonetic key and skeleton hash of one canonical name (0 = unknown).
@@ -300,35 +326,35 @@ impl Records {
             last_name,
         };
 
-        let chunks: Vec<(Vec<Key>, CharCol, Counts)> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
+        // Keys are written in place: no per-chunk copies to stitch together.
+        let mut keys = vec![Key::default(); n];
+        let chunks: Vec<(CharCol, Counts)> = keys
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, slots)| {
                 let start = c * CHUNK;
-                let end = (start + CHUNK).min(n);
-                let mut keys = Vec::with_capacity(end - start);
                 let mut id_text = CharCol::default();
                 let mut counts = [0u64; PROBLEMS.len()];
-                for i in start..end {
-                    keys.push(row_key(
+                for (off, slot) in slots.iter_mut().enumerate() {
+                    *slot = row_key(
                         &cols,
                         &names_of,
-                        i,
+                        start + off,
                         opts,
                         &mut id_text,
                         &mut counts,
-                    ));
+                    );
                 }
-                (keys, id_text, counts)
+                (id_text, counts)
             })
             .collect();
         let mut out = Records {
-            k: Vec::with_capacity(n),
+            k: keys,
             id_text: CharCol::default(),
             names,
         };
         let mut total = [0u64; PROBLEMS.len()];
-        for (keys, id_text, counts) in &chunks {
-            out.k.extend_from_slice(keys);
+        for (id_text, counts) in &chunks {
             out.id_text.append(id_text);
             for (t, c) in total.iter_mut().zip(counts) {
                 *t += c;
@@ -619,13 +645,13 @@ fn row_key(
 
     // Geography: a 6-digit tambon code nests district (4) and province (2);
     // anything else is an opaque code compared for equality only.
-    (k.subdistrict, k.district, k.province) = match value(cols.subdistrict, i) {
-        None => (0, 0, 0),
+    k.subdistrict = match value(cols.subdistrict, i) {
+        None => 0,
         Some(s) => match six_digits(s) {
-            Some(code) => (u64::from(code) + 1, code / 100 + 1, code / 10_000 + 1),
+            Some(code) => code + 1,
             None => {
                 bump(counts, Problem::SubdistrictNot6Digits);
-                (text_hash(1, s) | (1 << 63), 0, 0)
+                text_hash(1, s) as u32 | OPAQUE
             }
         },
     };
@@ -701,8 +727,9 @@ fn parse_village(s: &str) -> Option<u32> {
 }
 
 /// House number key: the leading `123/45` part with spaces dropped and Thai digits
-/// made ASCII, so `12/3`, `12 / 3` and `๑๒/๓ ม.4` agree.
-fn house_key(s: &str) -> u64 {
+/// made ASCII, so `12/3`, `12 / 3` and `๑๒/๓ ม.4` agree. 32 bits: it is compared
+/// only between records already close in place.
+fn house_key(s: &str) -> u32 {
     let mut buf = [0u8; 32];
     let mut n = 0;
     for c in s.chars() {
@@ -722,9 +749,9 @@ fn house_key(s: &str) -> u64 {
         n += 1;
     }
     if n == 0 {
-        return text_hash(6, s.trim());
+        return (text_hash(6, s.trim()) as u32).max(u32::from(!s.trim().is_empty()));
     }
-    (xxh3_64(&buf[..n]) ^ 6).max(1)
+    ((xxh3_64(&buf[..n]) ^ 6) as u32).max(1)
 }
 
 #[cfg(test)]
@@ -811,9 +838,11 @@ mod tests {
         assert_eq!(r.sex(2), Some(Sex::Female));
         assert_eq!(r.birth_date(0).map(|d| d.year), Some(1987));
         assert_eq!(r.birth_date(1), None);
-        assert_eq!(r.k[0].district, 1001 + 1);
-        assert_eq!(r.k[0].province, 10 + 1);
-        assert_eq!(r.k[1].district, 0);
+        assert_eq!(r.k[0].district(), 1001 + 1);
+        assert_eq!(r.k[0].province(), 10 + 1);
+        assert_eq!(r.k[1].district(), 0);
+        assert_eq!(r.k[1].province(), 0);
+        assert_ne!(r.k[1].subdistrict, 0);
         assert_eq!(r.k[0].village, 4);
         assert_eq!(r.k[2].village, 4);
         assert_eq!(r.k[0].house, r.k[1].house);
@@ -826,6 +855,12 @@ mod tests {
         assert_eq!(p.get("village_no", "not_a_number"), 1);
         assert_eq!(p.total(), 7);
         assert!(serde_json::to_string(&p).unwrap().contains("title_only"));
+    }
+
+    #[test]
+    fn keys_stay_compact() {
+        // Every row of a national base holds one: 40 bytes is 2.6 GB at 66M rows.
+        assert!(std::mem::size_of::<Key>() <= 40);
     }
 
     #[test]
