@@ -418,6 +418,17 @@ pub fn run(
                 "links_by_method": methods,
             }),
         );
+        let unfitted = model_file
+            .registries
+            .get(&spec.name)
+            .is_some_and(|m| m.fit.is_none());
+        if reused.is_none() && unfitted {
+            warnings.push(format!(
+                "registry `{}`: the base and the registry are too small to fit a model \
+                 (fewer than 1,000 record pairs); the built-in starting model was used",
+                spec.name
+            ));
+        }
         if let Some(file) = reused.as_ref() {
             let model = model_file.registries.get(&spec.name);
             let profile = file.profiles.get(&spec.name);

@@ -378,6 +378,18 @@ mod tests {
     }
 
     #[test]
+    fn too_small_to_fit_keeps_the_starting_model() {
+        // A few rows against a few rows: too few random pairs for `u`.
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+        let fitted = crate::fit_model(&pop, &idx, &reg, &cfg, &|_| {}).unwrap();
+        assert_eq!(fitted, Model::untrained(&cfg));
+        let out = score(&pop, &idx, &reg, &cfg, &fitted, &|_| {}).unwrap();
+        assert!(out.links.iter().any(|l| l.method == Method::IdExact));
+    }
+
+    #[test]
     fn decisions_on_hand_built_cases() {
         let (pop, reg) = setup();
         let cfg = LinkConfig::default();
@@ -455,12 +467,9 @@ mod tests {
             );
             assert!((a.weight - b.weight).abs() < 1e-6);
         }
-        let fit = model.fit.unwrap();
-        for s in &fit.sessions {
-            for w in s.log_likelihood.windows(2) {
-                assert!(w[1] >= w[0] - 1e-9 * w[0].abs());
-            }
-        }
+        // This base is too small to fit (the starting model is used); EM itself
+        // is tested in `model` and on generated data in tests/synthetic.rs.
+        assert_eq!(model, Model::untrained(&cfg));
     }
 
     #[test]

@@ -32,6 +32,10 @@ const INITIAL_LAMBDA: f64 = 1e-3;
 const SESSION_LAMBDA: f64 = 0.3;
 /// A session with fewer pairs teaches nothing reliable; its `m` is not used.
 const MIN_SESSION_PAIRS: u64 = 50;
+/// Fewer distinct random pairs than this (a base and registry too small to
+/// sample from) and the fit keeps the starting model: `u` from a handful of
+/// pairs gives an exact ID a weight of a few bits and the prior collapses.
+const MIN_U_PAIRS: u64 = 1_000;
 
 /// `m` and `u` of one field, indexed by level (index 0, the null level, is 1.0 in
 /// both: a missing value is no evidence either way).
@@ -574,6 +578,12 @@ pub fn fit_model(
     cfg.validate()?;
     let nf = cfg.comparisons.len();
     let (u, u_pairs) = estimate_u(pop, reg, cfg);
+    if u_pairs < MIN_U_PAIRS {
+        // Too few people to estimate chance agreement (a demo, a test, a tiny
+        // pilot): the starting model, made for a national base, links exact IDs
+        // and strong name-and-date agreements where a fit would collapse.
+        return Ok(Model::untrained(cfg));
+    }
     let rows = fit_rows(reg, cfg);
     let initial: Vec<Vec<f64>> = cfg
         .comparisons
