@@ -86,4 +86,5 @@ done
   echo "registries); precision/recall/F1 are \`toklon eval\` overall."
 } >>"$table"
 python3 "$here/report.py" splice "$results" e2e "$table"
+python3 "$here/report.py" plot "$data/runs" "$here/growth.svg"
 echo "e2e: results in $results" >&2

@@ -5,6 +5,8 @@
     report.py e2e SIZE RUNDIR...            -> one markdown row per size (medians over runs)
     report.py e2e-header                    -> the header of that table
     report.py splice RESULTS NAME FILE      -> replace the section NAME of RESULTS by FILE
+    report.py plot RUNS_DIR OUT.svg          -> wall time and peak RSS against people, for
+                                               toklon (e2e runs: median) and Splink
 
 A run directory RUNDIR holds `time.txt` (the output of /usr/bin/time -v), `out/`
 (toklon's outputs, with summary.json) and `eval.json` (`toklon eval --json`).
@@ -116,6 +118,89 @@ def splice(results: str, name: str, body_file: str) -> None:
         fh.write(text)
 
 
+def collect(runs_dir: str) -> dict[str, dict[int, list[tuple[float, int]]]]:
+    """(wall s, peak RSS KiB) per tool and size from the run folders of e2e.sh
+    (toklon-p<N>-r<k>) and splink.sh (cmp-splink-p<N>)."""
+    found: dict[str, dict[int, list[tuple[float, int]]]] = {"toklon": {}, "Splink": {}}
+    for name in sorted(os.listdir(runs_dir)):
+        m = re.fullmatch(r"toklon-p(\d+)-r\d+", name) or re.fullmatch(r"cmp-splink-p(\d+)", name)
+        path = os.path.join(runs_dir, name, "time.txt")
+        if not m or not os.path.exists(path):
+            continue
+        tool = "Splink" if name.startswith("cmp-splink") else "toklon"
+        wall, rss = parse_time(path)
+        if wall > 0:
+            found[tool].setdefault(int(m.group(1)), []).append((wall, rss))
+    return found
+
+
+def plot(runs_dir: str, out: str) -> None:
+    """Two log-log panels, wall time and peak RSS against people; a dashed line
+    marks linear growth from the smallest toklon size."""
+    import math
+
+    data = collect(runs_dir)
+    colors = {"toklon": "#1f6feb", "Splink": "#d1242f"}
+    series = {
+        tool: sorted((n, statistics.median(w for w, _ in v), statistics.median(r for _, r in v) / 1024)
+                     for n, v in sizes.items())
+        for tool, sizes in data.items() if sizes
+    }
+    w, h, pad = 360, 260, 52
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w + 40}" height="{h + 70}" '
+             'font-family="sans-serif" font-size="11">',
+             '<rect width="100%" height="100%" fill="white"/>']
+    for k, (label, idx, unit) in enumerate([("wall time", 1, "s"), ("peak RSS", 2, "MiB")]):
+        x0 = 20 + k * (w + 20)
+        points = [(t[0], t[idx]) for pts in series.values() for t in pts]
+        if not points:
+            continue
+        xs = [math.log10(n) for n, _ in points]
+        ys = [math.log10(max(v, 1e-3)) for _, v in points]
+        xlo, xhi = math.floor(min(xs)), math.ceil(max(xs))
+        ylo, yhi = math.floor(min(ys)), math.ceil(max(ys))
+        xhi, yhi = max(xhi, xlo + 1), max(yhi, ylo + 1)
+
+        def sx(v: float) -> float:
+            return x0 + pad + (math.log10(v) - xlo) / (xhi - xlo) * (w - pad - 40)
+
+        def sy(v: float) -> float:
+            return 20 + h - pad + 10 - (math.log10(max(v, 1e-3)) - ylo) / (yhi - ylo) * (h - pad - 10)
+
+        parts.append(f'<text x="{x0 + w / 2}" y="14" text-anchor="middle" font-weight="bold">'
+                     f'{label} ({unit}) against people, log-log</text>')
+        for e in range(xlo, xhi + 1):
+            x = sx(10 ** e)
+            parts.append(f'<line x1="{x}" y1="30" x2="{x}" y2="{sy(10 ** ylo)}" stroke="#ddd"/>')
+            parts.append(f'<text x="{x}" y="{sy(10 ** ylo) + 14}" text-anchor="middle">1e{e}</text>')
+        for e in range(ylo, yhi + 1):
+            y = sy(10 ** e)
+            parts.append(f'<line x1="{sx(10 ** xlo)}" y1="{y}" x2="{sx(10 ** xhi)}" y2="{y}" stroke="#ddd"/>')
+            parts.append(f'<text x="{sx(10 ** xlo) - 4}" y="{y + 4}" text-anchor="end">{10 ** e:g}</text>')
+        for tool, pts in series.items():
+            coords = [(sx(t[0]), sy(t[idx])) for t in pts]
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colors[tool]}" stroke-width="2"/>')
+            for (x, y), t in zip(coords, pts):
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colors[tool]}"/>')
+                parts.append(f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" fill="{colors[tool]}">'
+                             f'{t[idx]:.0f}</text>')
+        if "toklon" in series:
+            first = series["toklon"][0]
+            n0, v0, n1 = first[0], first[idx], 10 ** xhi
+            parts.append(f'<line x1="{sx(n0):.1f}" y1="{sy(v0):.1f}" x2="{sx(n1):.1f}" '
+                         f'y2="{sy(v0 * n1 / n0):.1f}" stroke="#888" stroke-dasharray="4 3"/>')
+    legend_y = h + 45
+    for k, tool in enumerate(series):
+        parts.append(f'<rect x="{30 + 110 * k}" y="{legend_y - 9}" width="12" height="4" fill="{colors[tool]}"/>')
+        parts.append(f'<text x="{46 + 110 * k}" y="{legend_y - 4}">{tool}</text>')
+    parts.append(f'<text x="{30 + 110 * len(series)}" y="{legend_y - 4}" fill="#666">'
+                 '- - linear growth from the smallest toklon size</text>')
+    parts.append("</svg>")
+    with open(out, "w") as fh:
+        fh.write("\n".join(parts) + "\n")
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[1]
     if cmd == "machine":
@@ -129,6 +214,8 @@ def main(argv: list[str]) -> int:
         print(e2e_row(argv[2], argv[3:]))
     elif cmd == "splice":
         splice(argv[2], argv[3], argv[4])
+    elif cmd == "plot":
+        plot(argv[2], argv[3])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -123,4 +123,5 @@ done
   printf '%s' "$ratios"
 } >>"$table"
 python3 "$here/report.py" splice "$results" splink "$table"
+python3 "$here/report.py" plot "$data/runs" "$here/growth.svg"
 echo "splink.sh: results in $results" >&2

@@ -4,7 +4,7 @@
 //! the same true entity (any row of a person duplicated in the base counts). Recall
 //! is over registry records whose person is in the base.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use toklon_thai::id::{IdValue, parse_id};
@@ -66,23 +66,26 @@ pub fn evaluate(
     hard: &BTreeSet<(String, String)>,
 ) -> EvalReport {
     let mut entity: HashMap<(&str, &str), &str> = HashMap::with_capacity(truth.len());
-    let mut in_base: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut in_base: HashSet<&str> = HashSet::default();
     for &(source, record, ent) in truth {
         entity.insert((source, record), ent);
         if source == POPULATION {
             in_base.insert(ent);
         }
     }
+    // Borrowed keys: the lookups below allocate nothing (10M-people runs make
+    // tens of millions of them).
+    let hard: HashSet<(&str, &str)> = hard.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let mut report = EvalReport::default();
     // Registry records correctly linked (a record linked twice counts once).
-    let mut correct: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut correct: HashSet<(&str, &str)> = HashSet::with_capacity(links.len());
     for &(reg, rid, pid) in links {
         let truth_reg = entity.get(&(reg, rid));
         if truth_reg.is_none() {
             report.links_without_truth += 1;
         }
         let right = truth_reg.is_some() && truth_reg == entity.get(&(POPULATION, pid));
-        let is_hard = hard.contains(&(reg.to_owned(), rid.to_owned()));
+        let is_hard = hard.contains(&(reg, rid));
         let first = !right || correct.insert((reg, rid));
         for m in slices(&mut report, reg, is_hard) {
             if right {
@@ -98,7 +101,7 @@ pub fn evaluate(
         if source == POPULATION || !in_base.contains(ent) || correct.contains(&(source, record)) {
             continue;
         }
-        let is_hard = hard.contains(&(source.to_owned(), record.to_owned()));
+        let is_hard = hard.contains(&(source, record));
         for m in slices(&mut report, source, is_hard) {
             m.false_negatives += 1;
         }
@@ -138,7 +141,7 @@ pub fn id_missing_or_wrong(
     for &(s, r, e) in truth {
         entity.insert((s, r), e);
     }
-    let mut ids_of: HashMap<&str, Vec<IdValue>> = HashMap::new();
+    let mut ids_of: HashMap<&str, Vec<IdValue>> = HashMap::default();
     for &(rid, raw) in population {
         if let (Some(e), Some(id)) = (entity.get(&(POPULATION, rid)), raw.and_then(parse_id)) {
             ids_of.entry(e).or_default().push(id);
