@@ -250,7 +250,12 @@ impl NameDict {
 
     #[inline]
     pub(crate) fn chars(&self, id: u32) -> &[char] {
-        self.chars.get(id as usize)
+        // Entries past the end (only past u32::MAX distinct names) read as empty.
+        if (id as usize) < self.keys.len() {
+            self.chars.get(id as usize)
+        } else {
+            &[]
+        }
     }
 
     #[inline]
@@ -758,18 +763,9 @@ fn house_key(s: &str) -> u32 {
 mod tests {
     use super::*;
 
+    /// Rows give the standardized columns in [`STANDARDIZED_COLUMNS`] order.
     pub(crate) fn table(rows: &[[Option<&str>; 9]]) -> Table {
-        let names = [
-            col::NATIONAL_ID,
-            col::PREFIX,
-            col::FIRST_NAME,
-            col::LAST_NAME,
-            col::SEX,
-            col::BIRTH_DATE,
-            col::SUBDISTRICT_CODE,
-            col::VILLAGE_NO,
-            col::HOUSE_NO,
-        ];
+        let names = STANDARDIZED_COLUMNS;
         let mut t = Table {
             source: "t".into(),
             rows: (1..=rows.len() as u32).collect(),
