@@ -354,10 +354,12 @@ pub fn write_coverage(
         ));
         t
     };
-    write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
-        advance(r.len() as u64);
-        coverage(r)
-    })?;
+    let write_coverage_table = || {
+        write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
+            advance(r.len() as u64);
+            coverage(r)
+        })
+    };
 
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
@@ -459,10 +461,12 @@ pub fn write_coverage(
         t
     };
     let everyone: Vec<usize> = (0..ft_all.len()).collect();
-    write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
-        advance(r.len() as u64);
-        people(false, &everyone[r])
-    })?;
+    let write_fall_through = || {
+        write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
+            advance(r.len() as u64);
+            people(false, &everyone[r])
+        })
+    };
 
     // households: one row per household.
     let hs = &cov.households;
@@ -520,10 +524,12 @@ pub fn write_coverage(
         t
     };
     let all: Vec<usize> = (0..hs.len()).collect();
-    write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
-        advance(r.len() as u64);
-        households(&all[r])
-    })?;
+    let write_households = || {
+        write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
+            advance(r.len() as u64);
+            households(&all[r])
+        })
+    };
 
     // overlaps.
     let ov = &cov.overlaps;
@@ -537,28 +543,30 @@ pub fn write_coverage(
                 .collect()
         })
         .collect();
-    OutTable::new("overlaps")
-        .with(OutColumn::str(
-            "record_id",
-            ov.iter().map(|o| Some(pop.id(o.row as usize))),
-        ))
-        .with(OutColumn::str(
-            "person_id",
-            ov.iter().map(|o| Some(pop.id(o.person as usize))),
-        ))
-        .with(OutColumn::str(
-            "province_code",
-            ov.iter().map(|o| province_of(sub(o.row as usize))),
-        ))
-        .with(OutColumn::str_list(
-            "schemes",
-            ov_codes.iter().map(|v| v.iter().copied()),
-        ))
-        .with(OutColumn::str_list(
-            "exclusions",
-            ov_rules.iter().map(|v| v.iter().copied()),
-        ))
-        .write_parquet(&dir.join("overlaps.parquet"))?;
+    let write_overlaps = || {
+        OutTable::new("overlaps")
+            .with(OutColumn::str(
+                "record_id",
+                ov.iter().map(|o| Some(pop.id(o.row as usize))),
+            ))
+            .with(OutColumn::str(
+                "person_id",
+                ov.iter().map(|o| Some(pop.id(o.person as usize))),
+            ))
+            .with(OutColumn::str(
+                "province_code",
+                ov.iter().map(|o| province_of(sub(o.row as usize))),
+            ))
+            .with(OutColumn::str_list(
+                "schemes",
+                ov_codes.iter().map(|v| v.iter().copied()),
+            ))
+            .with(OutColumn::str_list(
+                "exclusions",
+                ov_rules.iter().map(|v| v.iter().copied()),
+            ))
+            .write_parquet(&dir.join("overlaps.parquet"))
+    };
 
     // Per-province CSV lists, for spreadsheets.
     let pdir = dir.join("provinces");
@@ -580,17 +588,6 @@ pub fn write_coverage(
             .or_default()
             .push(k);
     }
-    // Provinces are independent files: write them on all threads.
-    by_province
-        .par_iter()
-        .try_for_each(|(code, ks)| -> Result<(), EngineError> {
-            let path = pdir.join(format!("{code}_people.csv"));
-            write_csv_batches(&path, ks.len(), &header, |r| {
-                advance(r.len() as u64);
-                people(opts.mask_ids, &ks[r])
-            })?;
-            Ok(())
-        })?;
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
         if h.uncovered_members > 0 {
@@ -600,16 +597,51 @@ pub fn write_coverage(
                 .push(k);
         }
     }
-    hh_by_province
-        .par_iter()
-        .try_for_each(|(code, ks)| -> Result<(), EngineError> {
-            let path = pdir.join(format!("{code}_households.csv"));
-            write_csv_batches(&path, ks.len(), &header, |r| {
-                advance(r.len() as u64);
-                households(&ks[r])
-            })?;
-            Ok(())
-        })?;
+    let write_people_csv = |code: &str, ks: &[usize]| {
+        let path = pdir.join(format!("{code}_people.csv"));
+        write_csv_batches(&path, ks.len(), &header, |r| {
+            advance(r.len() as u64);
+            people(opts.mask_ids, &ks[r])
+        })
+    };
+    let write_households_csv = |code: &str, ks: &[usize]| {
+        let path = pdir.join(format!("{code}_households.csv"));
+        write_csv_batches(&path, ks.len(), &header, |r| {
+            advance(r.len() as u64);
+            households(&ks[r])
+        })
+    };
+
+    // Every file is independent: write them all on the pool, the largest first
+    // so that the threads finish together.
+    enum File<'k> {
+        Coverage,
+        FallThrough,
+        Households,
+        Overlaps,
+        People(&'k str, &'k [usize]),
+        HouseholdList(&'k str, &'k [usize]),
+    }
+    let mut files = vec![
+        File::FallThrough,
+        File::Coverage,
+        File::Households,
+        File::Overlaps,
+    ];
+    files.extend(by_province.iter().map(|(c, ks)| File::People(c, ks)));
+    files.extend(
+        hh_by_province
+            .iter()
+            .map(|(c, ks)| File::HouseholdList(c, ks)),
+    );
+    files.par_iter().with_max_len(1).try_for_each(|f| match f {
+        File::Coverage => write_coverage_table(),
+        File::FallThrough => write_fall_through(),
+        File::Households => write_households(),
+        File::Overlaps => write_overlaps(),
+        File::People(code, ks) => write_people_csv(code, ks),
+        File::HouseholdList(code, ks) => write_households_csv(code, ks),
+    })?;
 
     // The report.
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();

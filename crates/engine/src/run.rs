@@ -104,25 +104,37 @@ pub fn run(
     let staging = Staging::new(&opts.out)?;
     let mut timer = Timer::start();
 
-    // Read every source; the registries in parallel.
+    // Read every source in parallel.
     let bytes: u64 = std::iter::once(&job.population)
         .chain(&job.households)
         .chain(&job.registries)
         .map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len()))
         .sum();
     progress.start_bytes("read", bytes);
-    let population = read_logged(&job.population, progress)?;
-    let households = job
-        .households
-        .as_ref()
-        .map(|h| read_logged(h, progress))
-        .transpose()?;
-    let mut registries: Vec<Read> = pool.install(|| {
-        job.registries
-            .par_iter()
-            .map(|spec| read_logged(spec, progress))
-            .collect::<Result<_, _>>()
-    })?;
+    // The base (the largest file) is read beside the registries, not before them.
+    // Errors are reported in a fixed order: base, households, registries.
+    let ((population, households), registries) = pool.install(|| {
+        rayon::join(
+            || {
+                let population = read_logged(&job.population, progress);
+                let households = job
+                    .households
+                    .as_ref()
+                    .map(|h| read_logged(h, progress))
+                    .transpose();
+                (population, households)
+            },
+            || {
+                job.registries
+                    .par_iter()
+                    .map(|spec| read_logged(spec, progress))
+                    .collect::<Result<Vec<Read>, _>>()
+            },
+        )
+    });
+    let population = population?;
+    let households = households?;
+    let mut registries = registries?;
     progress.finish();
     timer.lap("read");
 
