@@ -184,7 +184,7 @@ def plot(runs_dir: str, out: str) -> None:
             for (x, y), t in zip(coords, pts):
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colors[tool]}"/>')
                 parts.append(f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" fill="{colors[tool]}">'
-                             f'{t[idx]:.0f}</text>')
+                             f'{t[idx]:.{1 if t[idx] < 10 else 0}f}</text>')
         if "toklon" in series:
             first = series["toklon"][0]
             n0, v0, n1 = first[0], first[idx], 10 ** xhi
