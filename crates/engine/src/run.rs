@@ -643,6 +643,20 @@ fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The rows `pick` takes from each registry's outcome, each with its registry's
+/// table, registry by registry.
+fn with_registry<'a, T>(
+    registries: &'a [Read],
+    outcomes: &'a [LinkOutcome],
+    pick: impl Fn(&'a LinkOutcome) -> &'a [T],
+) -> Vec<(&'a Table, &'a T)> {
+    registries
+        .iter()
+        .zip(outcomes)
+        .flat_map(|(r, o)| pick(o).iter().map(move |x| (&r.table, x)))
+        .collect()
+}
+
 fn write_links(
     dir: &Path,
     pop: &Table,
@@ -651,11 +665,7 @@ fn write_links(
     cfg: &LinkConfig,
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
-    let all: Vec<(&Table, &toklon_link::Link)> = registries
-        .iter()
-        .zip(outcomes)
-        .flat_map(|(r, o)| o.links.iter().map(move |l| (&r.table, l)))
-        .collect();
+    let all = with_registry(registries, outcomes, |o| &o.links);
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all[r];
@@ -711,11 +721,7 @@ fn write_unlinked(
     outcomes: &[LinkOutcome],
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
-    let all: Vec<(&Table, &toklon_link::Unlinked)> = registries
-        .iter()
-        .zip(outcomes)
-        .flat_map(|(r, o)| o.unlinked.iter().map(move |u| (&r.table, u)))
-        .collect();
+    let all = with_registry(registries, outcomes, |o| &o.unlinked);
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all[r];

@@ -165,24 +165,22 @@ pub(crate) struct Key {
 const OPAQUE: u32 = 1 << 31;
 
 impl Key {
+    /// The 6-digit tambon code, when the row has one.
+    #[inline]
+    fn tambon(&self) -> Option<u32> {
+        (self.subdistrict != 0 && self.subdistrict & OPAQUE == 0).then(|| self.subdistrict - 1)
+    }
+
     /// The district (amphoe) of a 6-digit tambon code, + 1; 0 = unknown.
     #[inline]
     pub(crate) fn district(&self) -> u32 {
-        match self.subdistrict {
-            0 => 0,
-            s if s & OPAQUE != 0 => 0,
-            s => (s - 1) / 100 + 1,
-        }
+        self.tambon().map_or(0, |t| t / 100 + 1)
     }
 
     /// The province of a 6-digit tambon code, + 1; 0 = unknown.
     #[inline]
     pub(crate) fn province(&self) -> u32 {
-        match self.subdistrict {
-            0 => 0,
-            s if s & OPAQUE != 0 => 0,
-            s => (s - 1) / 10_000 + 1,
-        }
+        self.tambon().map_or(0, |t| t / 10_000 + 1)
     }
 }
 
@@ -220,27 +218,16 @@ impl NameDict {
     /// Builds the dictionary of `names` (in order, duplicates allowed): returns it
     /// and each name's entry.
     pub(crate) fn build(names: &[&str]) -> (NameDict, Vec<u32>) {
-        let mut dict = NameDict::default();
-        let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
-        seen.insert("", 0);
-        let mut distinct: Vec<&str> = Vec::new();
-        let ids = names
-            .iter()
-            .map(|&name| {
-                *seen.entry(name).or_insert_with(|| {
-                    dict.chars.push(name);
-                    distinct.push(name);
-                    u32::try_from(distinct.len()).unwrap_or(u32::MAX)
-                })
-            })
-            .collect();
-        dict.keys.extend(
-            distinct
-                .par_iter()
-                .map(|name| name_keys(name))
-                .collect::<Vec<_>>(),
-        );
-        (dict, ids)
+        // The empty name first, so that it is entry 0.
+        let (mut ids, distinct) =
+            intern(std::iter::once("").chain(names.iter().copied()).map(Some));
+        ids.remove(0);
+        let mut chars = CharCol::default();
+        for name in &distinct {
+            chars.push(name);
+        }
+        let keys = distinct.par_iter().map(|name| name_keys(name)).collect();
+        (NameDict { chars, keys }, ids)
     }
 
     /// Number of distinct names (with the empty one).
@@ -527,18 +514,7 @@ impl<T: Send> Distinct<T> {
                 values: Vec::new(),
             };
         };
-        let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
-        let mut raw: Vec<&str> = Vec::new();
-        let of_row = (0..n)
-            .map(|i| match c.get_nonempty(i) {
-                None => NONE,
-                Some(v) => *seen.entry(v).or_insert_with(|| {
-                    raw.push(v);
-                    // Distinct values never outnumber rows, which a u32 counts.
-                    u32::try_from(raw.len() - 1).unwrap_or(NONE)
-                }),
-            })
-            .collect();
+        let (of_row, raw) = intern((0..n).map(|i| c.get_nonempty(i)));
         let values = raw.par_iter().map(|v| f(v)).collect();
         Distinct { of_row, values }
     }
@@ -548,6 +524,25 @@ impl<T: Send> Distinct<T> {
         let k = *self.of_row.get(i)?;
         (k != NONE).then(|| (k as usize, &self.values[k as usize]))
     }
+}
+
+/// Each value's index among the distinct values (in order of first appearance;
+/// [`NONE`] for a missing value), and the distinct values.
+fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> (Vec<u32>, Vec<&'a str>) {
+    let mut seen: HashMap<&str, u32, Xxh3Builder> = HashMap::with_hasher(Xxh3Builder::new());
+    let mut distinct: Vec<&str> = Vec::new();
+    let ids = values
+        .map(|v| match v {
+            None => NONE,
+            Some(v) => *seen.entry(v).or_insert_with(|| {
+                distinct.push(v);
+                // Past u32::MAX distinct values (never: rows are counted in u32)
+                // a value reads as missing.
+                u32::try_from(distinct.len() - 1).unwrap_or(NONE)
+            }),
+        })
+        .collect();
+    (ids, distinct)
 }
 
 /// The name columns of a table, split once per distinct value.
