@@ -2,9 +2,10 @@
 //!
 //! Each rule's key is xxh3 over the little-endian bytes of its typed parts (never a
 //! formatted string). The base is indexed once per rule: rows sorted by
-//! `(key, row)` and a key → block map, so a lookup is one probe and a borrowed
-//! slice of rows. Sorting (not hash-map order) fixes the order of rows in a block,
-//! so results do not depend on thread count or hash seeds.
+//! `(key, row)` under a directory on the key's top bits, so a lookup is one probe
+//! and a borrowed run of rows. Sorting (not hash-map order) fixes the order of rows
+//! in a block, so results do not depend on thread count or hash seeds. Blocks that
+//! grow crowded with the base are split on more parts ([`Split`]).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,24 @@ pub enum KeyPart {
 pub struct BlockingRule {
     pub name: String,
     pub parts: Vec<KeyPart>,
+    /// How the rule's crowded blocks are split (none: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<Split>,
+}
+
+/// Splitting crowded blocks: a base block of more than `over` rows is replaced
+/// by its sub-blocks on the `by` parts, so a registry row meets only the rows
+/// that also agree on those. Blocks grow with the base (more people share a
+/// surname in a tambon, a first name on a date); splitting only the blocks
+/// that grew keeps the candidates per registry row about flat, and leaves the
+/// small blocks, and the recall they give, untouched. Base rows of a split
+/// block lacking a `by` part leave the rule, as do registry rows lacking one
+/// whose block was split (the other rules still see them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    pub over: usize,
+    pub by: Vec<KeyPart>,
 }
 
 impl KeyPart {
@@ -84,26 +103,45 @@ impl BlockingRule {
     /// alone proposed 6.5 pairs per registry row against 3 at 1M.
     pub fn defaults() -> Vec<BlockingRule> {
         use KeyPart::*;
-        let r = |name: &str, parts: &[KeyPart]| BlockingRule {
+        let r = |name: &str, parts: &[KeyPart], split: Option<(usize, &[KeyPart])>| BlockingRule {
             name: name.to_owned(),
             parts: parts.to_vec(),
+            split: split.map(|(over, by)| Split {
+                over,
+                by: by.to_vec(),
+            }),
         };
         vec![
-            r("national_id", &[NationalId]),
-            r("last_phonetic_birth_date", &[LastPhonetic, BirthDate]),
-            r("birth_date_first_phonetic", &[BirthDate, FirstPhonetic]),
+            r("national_id", &[NationalId], None),
+            r(
+                "last_phonetic_birth_date",
+                &[LastPhonetic, BirthDate],
+                Some((1, &[Province])),
+            ),
+            r(
+                "birth_date_first_phonetic",
+                &[BirthDate, FirstPhonetic],
+                Some((1, &[Province])),
+            ),
             r(
                 "first_last_phonetic_district",
                 &[FirstPhonetic, LastPhonetic, District],
+                None,
             ),
-            r("subdistrict_last_skeleton", &[Subdistrict, LastSkeleton]),
+            r(
+                "subdistrict_last_skeleton",
+                &[Subdistrict, LastSkeleton],
+                Some((3, &[Village])),
+            ),
             r(
                 "first_last_skeleton_birth_year",
                 &[FirstSkeleton, LastSkeleton, BirthYear],
+                Some((1, &[Province])),
             ),
             r(
                 "first_phonetic_birth_year_district",
                 &[FirstPhonetic, BirthYear, District],
+                Some((1, &[Subdistrict])),
             ),
         ]
     }
@@ -166,35 +204,144 @@ pub(crate) fn rule_key(parts: &[KeyPart], r: &Records, i: usize) -> Option<u64> 
     Some(xxh3_64(&buf[..8 * n]))
 }
 
+/// The key of row `i`'s sub-block within the split block `key`: xxh3 over the
+/// block key and the `by` parts' bytes.
+#[inline]
+fn sub_key(key: u64, by: &[KeyPart], r: &Records, i: usize) -> Option<u64> {
+    let mut buf = [0u8; 8 * (MAX_KEY_PARTS + 1)];
+    buf[..8].copy_from_slice(&key.to_le_bytes());
+    let n = by.len().min(MAX_KEY_PARTS);
+    for (k, &p) in by[..n].iter().enumerate() {
+        buf[8 * k + 8..8 * k + 16].copy_from_slice(&part_value(p, r, i)?.to_le_bytes());
+    }
+    Some(xxh3_64(&buf[..8 * n + 8]))
+}
+
+/// The row a split block leaves in the index under its own key, alone: "look
+/// again with the sub-block key". Base rows are numbered below it.
+const SPLIT_MARK: u32 = u32::MAX;
+
+/// Replaces, in `pairs` sorted by (key, row), every block of more than
+/// `split.over` rows by a mark and its rows under their sub-block keys (rows
+/// lacking a `by` part are left out); `pairs` stays sorted. Returns the number
+/// of blocks split.
+fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u64 {
+    let mut kept = Vec::with_capacity(pairs.len());
+    let mut subs = Vec::new();
+    let mut blocks = 0;
+    let mut start = 0;
+    while start < pairs.len() {
+        let key = pairs[start].0;
+        let len = pairs[start..].partition_point(|&(k, _)| k == key);
+        let block = &pairs[start..start + len];
+        if len > split.over {
+            blocks += 1;
+            kept.push((key, SPLIT_MARK));
+            subs.extend(block.iter().filter_map(|&(_, row)| {
+                sub_key(key, &split.by, pop, row as usize).map(|k| (k, row))
+            }));
+        } else {
+            kept.extend_from_slice(block);
+        }
+        start += len;
+    }
+    if blocks == 0 {
+        return 0;
+    }
+    // Both runs are sorted (sub-blocks once sorted on their own): merge them.
+    subs.par_sort_unstable();
+    pairs.clear();
+    let (mut a, mut b) = (kept.iter().peekable(), subs.iter().peekable());
+    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+        if x <= y {
+            pairs.push(x);
+            a.next();
+        } else {
+            pairs.push(y);
+            b.next();
+        }
+    }
+    pairs.extend(a);
+    pairs.extend(b);
+    blocks
+}
+
+/// Rows per directory slot, on average (a power of two).
+const ROWS_PER_SLOT: usize = 8;
+
 /// One rule's index: the base rows sorted by key, found through a directory on
-/// the key's top bits. Keys are xxh3 outputs, so the top bits are uniform and a
-/// directory with about one slot per key leaves a lookup one or two cache lines
-/// to scan. Only the 32 key bits below the directory's are stored: with those
-/// they make 36+ bits (50+ from a million rows), and a rare false hit only adds a candidate pair,
-/// which is scored like any other. 4 + 4 bytes per row and ~4–8 bytes per
-/// directory slot, against ~30 for a hash map of blocks.
+/// the key's top bits. Keys are xxh3 outputs, so the top bits are uniform, and
+/// with ~8 rows a slot a lookup reads one directory entry (the directory, ~0.5
+/// byte a row, mostly stays in cache) and one or two cache lines of entries.
+/// An entry packs the 32 key bits below the directory's with the row, so it
+/// sorts as the (key, row) pair and a block is a run of entries. Stored and
+/// directory bits make 36+ key bits (53+ from a million rows); a rare false hit
+/// only adds a candidate pair, which is scored like any other. ~8.5 bytes a
+/// row, against ~30 for a hash map of blocks.
 #[derive(Clone, Debug)]
 struct RuleIndex {
     name: String,
     parts: Vec<KeyPart>,
+    split: Option<Split>,
     /// Number of top key bits the directory is indexed by.
     bits: u32,
-    /// Slot `h` → first position of keys whose top bits are `h`; one extra slot
-    /// at the end holds the total.
+    /// Slot `h` → first position of entries whose key's top bits are `h`; one
+    /// extra slot at the end holds the total.
     dir: Vec<u32>,
-    /// Low 32 bits of each key, ascending within a slot.
-    keys: Vec<u32>,
-    /// Population rows in key order, ascending within a block.
-    rows: Vec<u32>,
+    /// `stored key bits << 32 | row`, ascending.
+    entries: Vec<u64>,
     oversized_blocks: u64,
+    split_blocks: u64,
+}
+
+/// The population rows of one block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block<'a>(&'a [u64]);
+
+impl<'a> Block<'a> {
+    const EMPTY: Block<'static> = Block(&[]);
+
+    pub(crate) fn len(self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Rows, ascending.
+    pub(crate) fn rows(self) -> impl Iterator<Item = u32> + 'a {
+        self.0.iter().map(|&e| e as u32)
+    }
+
+    fn is_split_mark(self) -> bool {
+        matches!(self.0, [e] if *e as u32 == SPLIT_MARK)
+    }
 }
 
 impl RuleIndex {
-    fn new(name: String, parts: Vec<KeyPart>, mut pairs: Vec<(u64, u32)>, max: usize) -> Self {
+    /// Indexes the rows of `pop` under `rule`, splitting its crowded blocks.
+    fn build(rule: &BlockingRule, pop: &Records, max: usize) -> Self {
+        let mut pairs: Vec<(u64, u32)> = (0..pop.len())
+            .into_par_iter()
+            .filter_map(|i| rule_key(&rule.parts, pop, i).map(|k| (k, i as u32)))
+            .collect();
         // (key, row) pairs are unique, so an unstable sort is deterministic.
         pairs.par_sort_unstable();
-        // About one slot per key, at least 2^4 and at most 2^30 (rows are u32).
-        let bits = (usize::BITS - pairs.len().leading_zeros()).clamp(4, 30);
+        let split_blocks = match &rule.split {
+            Some(split) => split_blocks(&mut pairs, split, pop),
+            None => 0,
+        };
+        let mut index = RuleIndex::from_sorted(rule.name.clone(), rule.parts.clone(), pairs, max);
+        index.split = rule.split.clone();
+        index.split_blocks = split_blocks;
+        index
+    }
+
+    /// The index of `pairs`, sorted by (key, row).
+    fn from_sorted(name: String, parts: Vec<KeyPart>, pairs: Vec<(u64, u32)>, max: usize) -> Self {
+        // About ROWS_PER_SLOT rows a slot, at least 2^4 slots and at most 2^30.
+        let bits = (usize::BITS - (pairs.len() / ROWS_PER_SLOT).leading_zeros()).clamp(4, 30);
         let slots = 1usize << bits;
         let mut dir = Vec::with_capacity(slots + 1);
         let mut at = 0usize;
@@ -218,32 +365,55 @@ impl RuleIndex {
         RuleIndex {
             name,
             parts,
+            split: None,
             bits,
             dir,
-            keys: pairs.iter().map(|&(k, _)| stored(k, bits)).collect(),
-            rows: pairs.into_iter().map(|(_, r)| r).collect(),
+            entries: pairs
+                .into_iter()
+                .map(|(k, r)| u64::from(stored(k, bits)) << 32 | u64::from(r))
+                .collect(),
             oversized_blocks: oversized,
+            split_blocks: 0,
+        }
+    }
+
+    /// Population rows sharing registry row `j`'s block (its sub-block when the
+    /// block was split).
+    #[inline]
+    fn find(&self, reg: &Records, j: usize) -> Block<'_> {
+        let Some(k) = rule_key(&self.parts, reg, j) else {
+            return Block::EMPTY;
+        };
+        let block = self.lookup(k);
+        if !block.is_split_mark() {
+            return block;
+        }
+        match &self.split {
+            Some(split) => match sub_key(k, &split.by, reg, j) {
+                Some(k) => self.lookup(k),
+                None => Block::EMPTY,
+            },
+            None => Block::EMPTY,
         }
     }
 
     #[inline]
-    fn lookup(&self, k: u64) -> &[u32] {
+    fn lookup(&self, k: u64) -> Block<'_> {
         let h = (k >> (64 - self.bits)) as usize;
         let (Some(&lo), Some(&hi)) = (self.dir.get(h), self.dir.get(h + 1)) else {
-            return &[];
+            return Block::EMPTY;
         };
-        let (lo, hi) = (lo as usize, hi as usize);
-        let (Some(keys), Some(rows)) = (self.keys.get(lo..hi), self.rows.get(lo..hi)) else {
-            return &[];
+        let Some(slot) = self.entries.get(lo as usize..hi as usize) else {
+            return Block::EMPTY;
         };
         let low = stored(k, self.bits);
-        let start = keys.partition_point(|&x| x < low);
-        let len = keys[start..].partition_point(|&x| x == low);
-        &rows[start..start + len]
+        let start = slot.partition_point(|&e| ((e >> 32) as u32) < low);
+        let len = slot[start..].partition_point(|&e| (e >> 32) as u32 == low);
+        Block(&slot[start..start + len])
     }
 
     fn heap_bytes(&self) -> usize {
-        (self.dir.capacity() + self.keys.capacity() + self.rows.capacity()) * 4
+        self.dir.capacity() * 4 + self.entries.capacity() * 8
     }
 }
 
@@ -272,6 +442,9 @@ pub struct RuleStats {
     pub oversized_lookups: u64,
     /// Distinct base blocks over `max_block_size`.
     pub oversized_blocks_in_base: u64,
+    /// Base blocks split into sub-blocks (see [`Split`]).
+    #[serde(default)]
+    pub split_blocks_in_base: u64,
 }
 
 /// Blocking counts of one registry against the base.
@@ -296,6 +469,7 @@ impl BlockStats {
                 .map(|r| RuleStats {
                     name: r.name.clone(),
                     oversized_blocks_in_base: r.oversized_blocks,
+                    split_blocks_in_base: r.split_blocks,
                     ..RuleStats::default()
                 })
                 .collect(),
@@ -338,13 +512,7 @@ impl BlockIndex {
     pub fn build(pop: &Records, rules: &[BlockingRule], max_block_size: usize) -> BlockIndex {
         let rules = rules
             .iter()
-            .map(|rule| {
-                let pairs: Vec<(u64, u32)> = (0..pop.len())
-                    .into_par_iter()
-                    .filter_map(|i| rule_key(&rule.parts, pop, i).map(|k| (k, i as u32)))
-                    .collect();
-                RuleIndex::new(rule.name.clone(), rule.parts.clone(), pairs, max_block_size)
-            })
+            .map(|rule| RuleIndex::build(rule, pop, max_block_size))
             .collect();
         BlockIndex {
             rules,
@@ -363,21 +531,19 @@ impl BlockIndex {
         self.rules.iter().position(|r| r.name == name)
     }
 
-    /// The key parts of rule `r`.
-    pub(crate) fn rule_parts(&self, r: usize) -> &[KeyPart] {
-        &self.rules[r].parts
+    /// The key parts rule `r` may pin: its own and those it splits by.
+    pub(crate) fn rule_parts(&self, r: usize) -> impl Iterator<Item = KeyPart> + '_ {
+        let rule = &self.rules[r];
+        let by = rule.split.as_ref().map_or(&[][..], |s| &s.by[..]);
+        rule.parts.iter().chain(by).copied()
     }
 
     /// Population rows in the block of registry row `j` under rule `r` (empty when
     /// the row has no key or the block is oversized).
-    pub(crate) fn block(&self, r: usize, reg: &Records, j: usize) -> &[u32] {
-        let rule = &self.rules[r];
-        let Some(k) = rule_key(&rule.parts, reg, j) else {
-            return &[];
-        };
-        let block = rule.lookup(k);
+    pub(crate) fn block(&self, r: usize, reg: &Records, j: usize) -> Block<'_> {
+        let block = self.rules[r].find(reg, j);
         if block.len() > self.max_block_size {
-            return &[];
+            return Block::EMPTY;
         }
         block
     }
@@ -387,10 +553,7 @@ impl BlockIndex {
     pub fn candidates(&self, reg: &Records, j: usize, out: &mut Vec<u32>, stats: &mut BlockStats) {
         out.clear();
         for (r, rule) in self.rules.iter().enumerate() {
-            let Some(k) = rule_key(&rule.parts, reg, j) else {
-                continue;
-            };
-            let block = rule.lookup(k);
+            let block = rule.find(reg, j);
             if block.is_empty() {
                 continue;
             }
@@ -399,7 +562,7 @@ impl BlockIndex {
                 continue;
             }
             stats.rules[r].pairs += block.len() as u64;
-            out.extend_from_slice(block);
+            out.extend(block.rows());
         }
         out.sort_unstable();
         out.dedup();
@@ -446,15 +609,88 @@ mod tests {
         for &(k, r) in &pairs {
             expected.entry(k).or_default().push(r);
         }
-        let idx = RuleIndex::new("t".into(), vec![], pairs, 3);
+        pairs.sort_unstable();
+        let idx = RuleIndex::from_sorted("t".into(), vec![], pairs, 3);
         for (k, rows) in &expected {
-            assert_eq!(idx.lookup(*k), rows.as_slice(), "key {k:x}");
+            let found: Vec<u32> = idx.lookup(*k).rows().collect();
+            assert_eq!(&found, rows, "key {k:x}");
         }
         assert!(idx.lookup(0x1234_5678_9abc_def0).is_empty());
         assert_eq!(
             idx.oversized_blocks,
             expected.values().filter(|r| r.len() > 3).count() as u64
         );
+    }
+
+    #[test]
+    fn crowded_blocks_are_split_and_small_ones_kept() {
+        use crate::prepare::PrepareOptions;
+        use crate::testutil::table;
+        // One surname in tambon 300101: four rows (villages 1, 1, 2, unknown),
+        // crowded for `over: 3`; one row in tambon 300102, alone in its block.
+        let person = |village| {
+            [
+                None,
+                Some("สมชาย"),
+                Some("ใจดี"),
+                Some("M"),
+                Some("2500-01-01"),
+                Some("300101"),
+                village,
+            ]
+        };
+        let mut alone = person(Some("9"));
+        alone[5] = Some("300102");
+        let pop = table(
+            "pop",
+            &[
+                person(Some("1")),
+                person(Some("1")),
+                person(Some("2")),
+                person(None),
+                alone,
+            ],
+        );
+        let mut moved = person(Some("7"));
+        moved[5] = Some("300102");
+        let reg = table(
+            "reg",
+            &[person(Some("1")), person(Some("2")), person(None), moved],
+        );
+        let o = PrepareOptions::default();
+        let pop = Records::from_table(&pop, &o).0;
+        let reg = Records::from_table(&reg, &o).0;
+        let rule = BlockingRule {
+            name: "tambon_surname".into(),
+            parts: vec![KeyPart::Subdistrict, KeyPart::LastName],
+            split: Some(Split {
+                over: 3,
+                by: vec![KeyPart::Village],
+            }),
+        };
+        let idx = BlockIndex::build(&pop, std::slice::from_ref(&rule), 500);
+        let block = |j| idx.block(0, &reg, j).rows().collect::<Vec<_>>();
+        assert_eq!(block(0), vec![0, 1], "village 1 meets village 1 only");
+        assert_eq!(block(1), vec![2]);
+        assert!(block(2).is_empty(), "no village: no sub-block to meet");
+        assert_eq!(block(3), vec![4], "a small block is not split");
+        assert_eq!(BlockStats::empty(&idx).rules[0].split_blocks_in_base, 1);
+        let pinned: Vec<KeyPart> = idx.rule_parts(0).collect();
+        assert_eq!(
+            pinned,
+            vec![KeyPart::Subdistrict, KeyPart::LastName, KeyPart::Village]
+        );
+        // Unsplit, the same rule gives the whole block.
+        let whole = BlockIndex::build(
+            &pop,
+            &[BlockingRule {
+                split: None,
+                ..rule
+            }],
+            500,
+        );
+        let rows: Vec<u32> = whole.block(0, &reg, 2).rows().collect();
+        assert_eq!(rows, vec![0, 1, 2, 3]);
     }
 
     #[test]
@@ -468,6 +704,17 @@ mod tests {
         );
         assert!(
             serde_json::from_str::<BlockingRule>(r#"{"name":"x","parts":[],"extra":1}"#).is_err()
+        );
+        let r: BlockingRule = serde_json::from_str(
+            r#"{"name":"x","parts":["birth_date"],"split":{"over":4,"by":["province"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.split,
+            Some(Split {
+                over: 4,
+                by: vec![KeyPart::Province]
+            })
         );
     }
 }

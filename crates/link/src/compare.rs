@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use toklon_thai::date::{BirthDate, DateMatch, compare_dates};
-use toklon_thai::id::{IdMatch, NationalId, compare_ids};
 use toklon_thai::similarity::{JW_CLOSE, JW_SIMILAR};
 
 use crate::prepare::{IdKind, NameKeys, Records};
@@ -215,28 +214,58 @@ fn id_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
     let thai = |k| matches!(k, IdKind::Thai | IdKind::ThaiBadCheck);
     match (a.k[i].id_kind, b.k[j].id_kind) {
         (IdKind::None, _) | (_, IdKind::None) => NULL_LEVEL,
-        (x, y) if thai(x) && thai(y) => {
-            if a.k[i].id_num == b.k[j].id_num {
-                return 1;
-            }
-            match (
-                NationalId::from_u64(a.k[i].id_num),
-                NationalId::from_u64(b.k[j].id_num),
-            ) {
-                (Some(x), Some(y)) => match compare_ids(&x, &y) {
-                    IdMatch::Exact => 1,
-                    IdMatch::Substitution | IdMatch::Transposition => 2,
-                    IdMatch::Different => 3,
-                },
-                _ => 3,
-            }
-        }
+        (x, y) if thai(x) && thai(y) => match digit_typo(a.k[i].id_num, b.k[j].id_num) {
+            0 => 1,
+            1 | 2 => 2,
+            _ => 3,
+        },
         (IdKind::Other, IdKind::Other) => match typo_class(a.id_text.get(i), b.id_text.get(j)) {
             0 => 1,
             1 | 2 => 2,
             _ => 3,
         },
         _ => 3,
+    }
+}
+
+/// How two 13-digit IDs held as numbers differ, as [`typo_class`] on their
+/// digits: 0 equal, 1 one substitution, 2 one adjacent transposition, 3 anything
+/// else. Works digit by digit from the last and stops at the third difference (a
+/// random pair within a few digits), without spelling the digits out.
+#[inline]
+fn digit_typo(mut x: u64, mut y: u64) -> u8 {
+    const MAX: u64 = 9_999_999_999_999;
+    if x > MAX || y > MAX {
+        return 3;
+    }
+    // (position from the last digit, x's digit, y's digit) of each difference.
+    let mut diff = [(0u32, 0u64, 0u64); 2];
+    let mut n = 0;
+    let mut pos = 0;
+    while x != y {
+        let (dx, dy) = (x % 10, y % 10);
+        if dx != dy {
+            if n == 2 {
+                return 3;
+            }
+            diff[n] = (pos, dx, dy);
+            n += 1;
+        }
+        x /= 10;
+        y /= 10;
+        pos += 1;
+    }
+    match n {
+        0 => 0,
+        1 => 1,
+        _ => {
+            let [(p, a0, b0), (q, a1, b1)] = diff;
+            if q == p + 1 && a0 == b1 && a1 == b0 {
+                2
+            } else {
+                3
+            }
+        }
     }
 }
 
@@ -302,6 +331,19 @@ fn geo_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_typos_by_number() {
+        let id = 1_101_700_207_030;
+        assert_eq!(digit_typo(id, id), 0);
+        assert_eq!(digit_typo(id, 1_101_700_207_031), 1);
+        assert_eq!(digit_typo(id, 1_101_700_207_003), 2);
+        assert_eq!(digit_typo(id, 2_101_700_207_030), 1, "first digit");
+        assert_eq!(digit_typo(3_101_700_207_030, 1_301_700_207_030), 2);
+        assert_eq!(digit_typo(id, 1_101_700_203_070), 3, "not adjacent");
+        assert_eq!(digit_typo(id, 9_999_999_999_999), 3);
+        assert_eq!(digit_typo(id, 11_017_002_070_300), 3, "14 digits");
+    }
 
     #[test]
     fn levels_pack_round_trip() {
@@ -387,6 +429,38 @@ mod proptests {
                     }
                 }
             }
+        }
+
+        #[test]
+        fn digit_typo_agrees_with_the_digit_by_digit_rules(
+            x in 0u64..10_000_000_000_000,
+            other in 0u64..10_000_000_000_000,
+            pos in 0usize..13,
+            digit in 0u8..10,
+            edit in 0u8..4,
+        ) {
+            use toklon_thai::id::{IdMatch, NationalId, compare_ids};
+            let a = NationalId::from_u64(x).unwrap();
+            let mut d = *a.digits();
+            match edit {
+                0 => d[pos] = digit,
+                1 if pos < 12 => d.swap(pos, pos + 1),
+                2 => {
+                    d[pos] = digit;
+                    d[(pos + 5) % 13] = (d[(pos + 5) % 13] + 1) % 10;
+                }
+                _ => d = *NationalId::from_u64(other).unwrap().digits(),
+            }
+            let y = d.iter().fold(0u64, |v, &k| v * 10 + u64::from(k));
+            let b = NationalId::from_u64(y).unwrap();
+            let want = match compare_ids(&a, &b) {
+                IdMatch::Exact => 0,
+                IdMatch::Substitution => 1,
+                IdMatch::Transposition => 2,
+                IdMatch::Different => 3,
+            };
+            prop_assert_eq!(digit_typo(x, y), want);
+            prop_assert_eq!(digit_typo(y, x), want);
         }
     }
 }

@@ -105,6 +105,15 @@ impl LinkConfig {
                     max: MAX_KEY_PARTS,
                 });
             }
+            if let Some(split) = &r.split {
+                if split.by.is_empty() || split.by.len() > MAX_KEY_PARTS {
+                    return Err(LinkError::SplitParts {
+                        rule: r.name.clone(),
+                        parts: split.by.len(),
+                        max: MAX_KEY_PARTS,
+                    });
+                }
+            }
         }
         for s in &self.em.sessions {
             if !self.blocking.iter().any(|r| &r.name == s) {
@@ -187,5 +196,10 @@ mod tests {
         let cfg: LinkConfig =
             serde_json::from_str(r#"{"blocking": [{"name": "x", "parts": []}]}"#).unwrap();
         assert!(matches!(cfg.validate(), Err(LinkError::EmptyRule { .. })));
+        let cfg: LinkConfig = serde_json::from_str(
+            r#"{"blocking": [{"name": "x", "parts": ["sex"], "split": {"over": 2, "by": []}}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(cfg.validate(), Err(LinkError::SplitParts { .. })));
     }
 }

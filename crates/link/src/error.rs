@@ -12,6 +12,12 @@ pub enum LinkError {
         parts: usize,
         max: usize,
     },
+    #[error("blocking rule {rule:?} splits by {parts} key parts, 1 to {max} are allowed")]
+    SplitParts {
+        rule: String,
+        parts: usize,
+        max: usize,
+    },
     #[error("EM session {rule:?} names no blocking rule")]
     UnknownSession { rule: String },
     #[error("no blocking rules are configured")]

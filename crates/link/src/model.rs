@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Progress;
-use crate::block::{BlockIndex, BlockStats};
+use crate::block::{BlockIndex, BlockStats, KeyPart};
 use crate::compare::{Field, Levels, NULL_LEVEL, compare_pair};
 use crate::config::LinkConfig;
 use crate::error::LinkError;
@@ -418,7 +418,7 @@ fn session_patterns(
         .map(|chunk| {
             let mut map: HashMap<u64, u64> = HashMap::new();
             for &j in chunk {
-                for &i in idx.blocks.block(r, reg, j) {
+                for i in idx.blocks.block(r, reg, j).rows() {
                     let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
                     *map.entry(lv.pattern()).or_default() += 1;
                 }
@@ -597,7 +597,7 @@ pub fn fit_model(
         let Some(r) = idx.blocks.rule_position(name) else {
             continue;
         };
-        let blocked: Vec<Field> = idx.blocks.rule_parts(r).iter().map(|p| p.field()).collect();
+        let blocked: Vec<Field> = idx.blocks.rule_parts(r).map(KeyPart::field).collect();
         let active: Vec<bool> = cfg
             .comparisons
             .iter()
