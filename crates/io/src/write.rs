@@ -13,6 +13,7 @@ use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::IoError;
 
@@ -283,6 +284,28 @@ fn batches(rows: usize) -> impl Iterator<Item = Range<usize>> {
     (0..count).map(move |b| b * BATCH_ROWS..((b + 1) * BATCH_ROWS).min(rows))
 }
 
+/// Text columns of `batch` whose values are mostly distinct (IDs, names): a
+/// dictionary would not pay for them, and building one only to drop it costs
+/// a hash and a compare per value. Judged on the first batch, so the choice is
+/// the same on every run.
+fn mostly_distinct_text(batch: &RecordBatch) -> Vec<String> {
+    const MIN_ROWS: usize = 1024;
+    let schema = batch.schema();
+    batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .filter_map(|(col, field)| {
+            let text = col.as_any().downcast_ref::<StringArray>()?;
+            if text.len() < MIN_ROWS {
+                return None;
+            }
+            let distinct: std::collections::HashSet<&str> = text.iter().flatten().collect();
+            (distinct.len() * 2 > text.len()).then(|| field.name().clone())
+        })
+        .collect()
+}
+
 /// Writes a table of `rows` rows as one Parquet file (zstd), building it
 /// [`BATCH_ROWS`] rows at a time: `build(range)` returns those rows, always with
 /// the same columns.
@@ -304,12 +327,15 @@ where
                     path: path.to_path_buf(),
                     source,
                 })?;
-                let props = WriterProperties::builder()
+                let mut props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .set_statistics_enabled(EnabledStatistics::Chunk)
-                    .set_created_by("toklon".to_string())
-                    .build();
+                    .set_created_by("toklon".to_string());
+                for name in mostly_distinct_text(&batch) {
+                    props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+                }
+                let props = props.build();
                 writer
                     .insert(ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(wrap)?)
             }
