@@ -482,6 +482,13 @@ fn bad_inputs_fail_clearly_or_reject_rows() {
                         failures.push(format!("{}: stderr lacks `{f}`:\n{}", case.name, r.stderr));
                     }
                 }
+                // Each cause once (a library message may already name its cause).
+                for line in r.stderr.lines().filter(|l| l.contains("toklon: error:")) {
+                    let parts: Vec<&str> = line.split(": ").collect();
+                    if parts.windows(2).any(|w| w[0] == w[1]) {
+                        failures.push(format!("{}: a cause repeats: {line}", case.name));
+                    }
+                }
                 if out.exists() {
                     failures.push(format!(
                         "{}: a failed run created {}",

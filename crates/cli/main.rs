@@ -49,10 +49,24 @@ fn main() -> ExitCode {
         Ok(commands::Status::Success) => ExitCode::SUCCESS,
         Ok(commands::Status::QualityGateFailed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("toklon: error: {e:#}");
+            eprintln!("toklon: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: library errors often
+/// name their cause in their own message already.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`/`-q`.

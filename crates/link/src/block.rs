@@ -232,7 +232,10 @@ fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u6
     let mut start = 0;
     while start < pairs.len() {
         let key = pairs[start].0;
-        let len = pairs[start..].partition_point(|&(k, _)| k == key);
+        let len = pairs[start..]
+            .iter()
+            .take_while(|&&(k, _)| k == key)
+            .count();
         let block = &pairs[start..start + len];
         if len > split.over {
             blocks += 1;
@@ -292,6 +295,25 @@ struct RuleIndex {
     entries: Vec<u64>,
     oversized_blocks: u64,
     split_blocks: u64,
+}
+
+/// Rules probed together by [`BlockIndex::candidates`].
+const PROBE_GROUP: usize = 8;
+
+/// A lookup under way: the key and its directory slot's entries `lo..hi`.
+#[derive(Clone, Copy, Debug)]
+struct Probe {
+    key: u64,
+    lo: u32,
+    hi: u32,
+}
+
+impl Probe {
+    const NONE: Probe = Probe {
+        key: 0,
+        lo: 0,
+        hi: 0,
+    };
 }
 
 /// The population rows of one block.
@@ -356,7 +378,10 @@ impl RuleIndex {
         let mut start = 0;
         while start < pairs.len() {
             let key = pairs[start].0;
-            let len = pairs[start..].partition_point(|&(k, _)| k == key);
+            let len = pairs[start..]
+                .iter()
+                .take_while(|&&(k, _)| k == key)
+                .count();
             if len > max {
                 oversized += 1;
             }
@@ -381,15 +406,46 @@ impl RuleIndex {
     /// block was split).
     #[inline]
     fn find(&self, reg: &Records, j: usize) -> Block<'_> {
-        let Some(k) = rule_key(&self.parts, reg, j) else {
+        match rule_key(&self.parts, reg, j) {
+            Some(k) => self.finish(&self.probe(k), reg, j),
+            None => Block::EMPTY,
+        }
+    }
+
+    /// The key and directory slot of a lookup, read ahead of the block.
+    #[inline]
+    fn probe(&self, k: u64) -> Probe {
+        let h = (k >> (64 - self.bits)) as usize;
+        match (self.dir.get(h), self.dir.get(h + 1)) {
+            (Some(&lo), Some(&hi)) => Probe { key: k, lo, hi },
+            _ => Probe::NONE,
+        }
+    }
+
+    /// The first entry of the probe's slot (0 when none), read only to bring it
+    /// into cache.
+    #[inline]
+    fn first_entry(&self, p: &Probe) -> u64 {
+        if p.lo < p.hi {
+            self.entries.get(p.lo as usize).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
+    /// The block of a probe, as [`RuleIndex::find`] (registry row `j` gives
+    /// the sub-block key when the block was split).
+    #[inline]
+    fn finish(&self, p: &Probe, reg: &Records, j: usize) -> Block<'_> {
+        if p.lo >= p.hi {
             return Block::EMPTY;
-        };
-        let block = self.lookup(k);
+        }
+        let block = self.in_slot(p.key, p.lo, p.hi);
         if !block.is_split_mark() {
             return block;
         }
         match &self.split {
-            Some(split) => match sub_key(k, &split.by, reg, j) {
+            Some(split) => match sub_key(p.key, &split.by, reg, j) {
                 Some(k) => self.lookup(k),
                 None => Block::EMPTY,
             },
@@ -399,10 +455,13 @@ impl RuleIndex {
 
     #[inline]
     fn lookup(&self, k: u64) -> Block<'_> {
-        let h = (k >> (64 - self.bits)) as usize;
-        let (Some(&lo), Some(&hi)) = (self.dir.get(h), self.dir.get(h + 1)) else {
-            return Block::EMPTY;
-        };
+        let p = self.probe(k);
+        self.in_slot(k, p.lo, p.hi)
+    }
+
+    /// Key `k`'s block among the entries `lo..hi` of its directory slot.
+    #[inline]
+    fn in_slot(&self, k: u64, lo: u32, hi: u32) -> Block<'_> {
         let Some(slot) = self.entries.get(lo as usize..hi as usize) else {
             return Block::EMPTY;
         };
@@ -552,17 +611,34 @@ impl BlockIndex {
     /// row `j`, ascending, and counts them in `stats`.
     pub fn candidates(&self, reg: &Records, j: usize, out: &mut Vec<u32>, stats: &mut BlockStats) {
         out.clear();
-        for (r, rule) in self.rules.iter().enumerate() {
-            let block = rule.find(reg, j);
-            if block.is_empty() {
-                continue;
+        // First every rule's key and directory slot, then the blocks: the
+        // directory and entry reads of different rules do not wait on each
+        // other, so their cache misses overlap instead of adding up.
+        for (g, group) in self.rules.chunks(PROBE_GROUP).enumerate() {
+            let mut probes = [Probe::NONE; PROBE_GROUP];
+            for (probe, rule) in probes.iter_mut().zip(group) {
+                if let Some(k) = rule_key(&rule.parts, reg, j) {
+                    *probe = rule.probe(k);
+                }
             }
-            if block.len() > self.max_block_size {
-                stats.rules[r].oversized_lookups += 1;
-                continue;
+            let first = probes
+                .iter()
+                .zip(group)
+                .fold(0u64, |acc, (p, rule)| acc ^ rule.first_entry(p));
+            std::hint::black_box(first);
+            for (k, (rule, probe)) in group.iter().zip(&probes).enumerate() {
+                let r = g * PROBE_GROUP + k;
+                let block = rule.finish(probe, reg, j);
+                if block.is_empty() {
+                    continue;
+                }
+                if block.len() > self.max_block_size {
+                    stats.rules[r].oversized_lookups += 1;
+                    continue;
+                }
+                stats.rules[r].pairs += block.len() as u64;
+                out.extend(block.rows());
             }
-            stats.rules[r].pairs += block.len() as u64;
-            out.extend(block.rows());
         }
         out.sort_unstable();
         out.dedup();
@@ -691,6 +767,67 @@ mod tests {
         );
         let rows: Vec<u32> = whole.block(0, &reg, 2).rows().collect();
         assert_eq!(rows, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn candidates_are_the_union_of_the_rules_blocks() {
+        use crate::prepare::PrepareOptions;
+        use crate::testutil::table;
+        let names = ["สมชาย", "สมหญิง", "Somchai", "วิชัย"];
+        let rows: Vec<_> = (0..40)
+            .map(|i| {
+                [
+                    (i % 5 == 0).then_some("1101700207030"),
+                    Some(names[i % 4]),
+                    Some(if i % 3 == 0 {
+                        "ใจดี"
+                    } else {
+                        "มั่นคง"
+                    }),
+                    Some(if i % 2 == 0 { "M" } else { "F" }),
+                    Some(if i % 7 == 0 {
+                        "2500-01-01"
+                    } else {
+                        "2530-03-15"
+                    }),
+                    Some(["300101", "300102", "100101"][i % 3]),
+                    (i % 4 != 0).then_some(["1", "2"][i % 2]),
+                ]
+            })
+            .collect();
+        let o = PrepareOptions::default();
+        let pop = Records::from_table(&table("pop", &rows[..30]), &o).0;
+        let reg = Records::from_table(&table("reg", &rows[20..]), &o).0;
+        // Ten rules: more than one probe group, some split, one never.
+        let mut rules = BlockingRule::defaults();
+        for (name, part, over) in [
+            ("sex", KeyPart::Sex, Some(4)),
+            ("province", KeyPart::Province, None),
+            ("village", KeyPart::Village, Some(2)),
+        ] {
+            rules.push(BlockingRule {
+                name: name.into(),
+                parts: vec![part],
+                split: over.map(|over| Split {
+                    over,
+                    by: vec![KeyPart::FirstName],
+                }),
+            });
+        }
+        let idx = BlockIndex::build(&pop, &rules, 12);
+        let mut stats = BlockStats::empty(&idx);
+        let mut got = Vec::new();
+        for j in 0..reg.len() {
+            idx.candidates(&reg, j, &mut got, &mut stats);
+            let mut want: Vec<u32> = (0..rules.len())
+                .flat_map(|r| idx.block(r, &reg, j).rows().collect::<Vec<_>>())
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(got, want, "registry row {j}");
+        }
+        assert!(stats.rules.iter().any(|r| r.oversized_lookups > 0));
+        assert!(stats.rules[7..].iter().all(|r| r.pairs > 0));
     }
 
     #[test]
