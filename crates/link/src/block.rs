@@ -393,9 +393,11 @@ impl RuleIndex {
             split: None,
             bits,
             dir,
+            // A fresh vector of exactly the entries: collecting from `pairs`
+            // would reuse its 16-byte slots and hold twice the memory.
             entries: pairs
-                .into_iter()
-                .map(|(k, r)| u64::from(stored(k, bits)) << 32 | u64::from(r))
+                .iter()
+                .map(|&(k, r)| u64::from(stored(k, bits)) << 32 | u64::from(r))
                 .collect(),
             oversized_blocks: oversized,
             split_blocks: 0,
@@ -687,6 +689,8 @@ mod tests {
         }
         pairs.sort_unstable();
         let idx = RuleIndex::from_sorted("t".into(), vec![], pairs, 3);
+        // Exactly one 8-byte entry a row is held, not the sorting pairs' slots.
+        assert_eq!(idx.entries.capacity(), idx.entries.len());
         for (k, rows) in &expected {
             let found: Vec<u32> = idx.lookup(*k).rows().collect();
             assert_eq!(&found, rows, "key {k:x}");
