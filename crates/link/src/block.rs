@@ -229,15 +229,9 @@ fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u6
     let mut kept = Vec::with_capacity(pairs.len());
     let mut subs = Vec::new();
     let mut blocks = 0;
-    let mut start = 0;
-    while start < pairs.len() {
-        let key = pairs[start].0;
-        let len = pairs[start..]
-            .iter()
-            .take_while(|&&(k, _)| k == key)
-            .count();
-        let block = &pairs[start..start + len];
-        if len > split.over {
+    for block in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let key = block[0].0;
+        if block.len() > split.over {
             blocks += 1;
             kept.push((key, SPLIT_MARK));
             subs.extend(block.iter().filter_map(|&(_, row)| {
@@ -246,7 +240,6 @@ fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u6
         } else {
             kept.extend_from_slice(block);
         }
-        start += len;
     }
     if blocks == 0 {
         return 0;
@@ -336,8 +329,18 @@ impl<'a> Block<'a> {
         self.0.iter().map(|&e| e as u32)
     }
 
-    fn is_split_mark(self) -> bool {
-        matches!(self.0, [e] if *e as u32 == SPLIT_MARK)
+    /// Whether the block was split. The mark sorts last in its run; it has the
+    /// run to itself unless another key shares its stored bits (a false hit).
+    fn is_split(self) -> bool {
+        self.0.last().is_some_and(|&e| e as u32 == SPLIT_MARK)
+    }
+
+    /// The block without a split mark a false hit may have brought in.
+    fn unmarked(self) -> Block<'a> {
+        match self.0.split_last() {
+            Some((&e, rest)) if e as u32 == SPLIT_MARK => Block(rest),
+            _ => self,
+        }
     }
 }
 
@@ -374,19 +377,10 @@ impl RuleIndex {
             dir.push(at as u32);
         }
         dir.push(pairs.len() as u32);
-        let mut oversized = 0;
-        let mut start = 0;
-        while start < pairs.len() {
-            let key = pairs[start].0;
-            let len = pairs[start..]
-                .iter()
-                .take_while(|&&(k, _)| k == key)
-                .count();
-            if len > max {
-                oversized += 1;
-            }
-            start += len;
-        }
+        let oversized = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|block| block.len() > max)
+            .count() as u64;
         RuleIndex {
             name,
             parts,
@@ -443,12 +437,12 @@ impl RuleIndex {
             return Block::EMPTY;
         }
         let block = self.in_slot(p.key, p.lo, p.hi);
-        if !block.is_split_mark() {
+        if !block.is_split() {
             return block;
         }
         match &self.split {
             Some(split) => match sub_key(p.key, &split.by, reg, j) {
-                Some(k) => self.lookup(k),
+                Some(k) => self.lookup(k).unmarked(),
                 None => Block::EMPTY,
             },
             None => Block::EMPTY,
@@ -700,6 +694,23 @@ mod tests {
             idx.oversized_blocks,
             expected.values().filter(|r| r.len() > 3).count() as u64
         );
+    }
+
+    #[test]
+    fn a_false_hit_on_a_split_mark_never_yields_the_mark() {
+        // Keys equal on the directory and stored bits (they differ in the
+        // lowest bit, which is not stored) share a run: a block and a mark.
+        let k = 0x9e37_79b9_7f4a_7c15u64;
+        let idx = RuleIndex::from_sorted(
+            "t".into(),
+            vec![],
+            vec![(k, 3), (k, 5), (k ^ 1, SPLIT_MARK)],
+            10,
+        );
+        let block = idx.lookup(k);
+        assert!(block.is_split());
+        assert_eq!(block.unmarked().rows().collect::<Vec<_>>(), vec![3, 5]);
+        assert!(!idx.lookup(k).unmarked().is_split());
     }
 
     #[test]
