@@ -657,6 +657,23 @@ fn with_registry<'a, T>(
         .collect()
 }
 
+/// `t` with the `registry` and `registry_record_id` columns of `rows`.
+fn with_registry_ids<T>(
+    t: OutTable,
+    rows: &[(&Table, &T)],
+    registry_row: impl Fn(&T) -> u32,
+) -> OutTable {
+    t.with(OutColumn::str(
+        "registry",
+        rows.iter().map(|(r, _)| Some(r.source.as_str())),
+    ))
+    .with(OutColumn::str(
+        "registry_record_id",
+        rows.iter()
+            .map(|(r, x)| Some(r.id(registry_row(x) as usize))),
+    ))
+}
+
 fn write_links(
     dir: &Path,
     pop: &Table,
@@ -669,21 +686,12 @@ fn write_links(
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all[r];
-        let mut t = OutTable::new("links")
-            .with(OutColumn::str(
-                "population_record_id",
-                rows.iter()
-                    .map(|(_, l)| Some(pop.id(l.population_row as usize))),
-            ))
-            .with(OutColumn::str(
-                "registry",
-                rows.iter().map(|(r, _)| Some(r.source.as_str())),
-            ))
-            .with(OutColumn::str(
-                "registry_record_id",
-                rows.iter()
-                    .map(|(r, l)| Some(r.id(l.registry_row as usize))),
-            ))
+        let t = OutTable::new("links").with(OutColumn::str(
+            "population_record_id",
+            rows.iter()
+                .map(|(_, l)| Some(pop.id(l.population_row as usize))),
+        ));
+        let mut t = with_registry_ids(t, rows, |l| l.registry_row)
             .with(OutColumn::f64(
                 "match_weight",
                 rows.iter().map(|(_, l)| Some(l.weight)),
@@ -725,16 +733,7 @@ fn write_unlinked(
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all[r];
-        OutTable::new("unlinked_registry")
-            .with(OutColumn::str(
-                "registry",
-                rows.iter().map(|(r, _)| Some(r.source.as_str())),
-            ))
-            .with(OutColumn::str(
-                "registry_record_id",
-                rows.iter()
-                    .map(|(r, u)| Some(r.id(u.registry_row as usize))),
-            ))
+        with_registry_ids(OutTable::new("unlinked_registry"), rows, |u| u.registry_row)
             .with(OutColumn::str(
                 "reason",
                 rows.iter().map(|(_, u)| Some(u.reason.code())),
