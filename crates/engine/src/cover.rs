@@ -15,7 +15,10 @@ use toklon_io::{OutColumn, OutTable, Read, write_csv_batches, write_parquet_batc
 use toklon_link::{LinkOutcome, Records};
 use toklon_thai::date::parse_date;
 use toklon_thai::id::PersonType as IdType;
-use toklon_types::{Employment, Protection, ProtectionSet, Relationship, Table, columns as col};
+use toklon_types::{
+    Employment, Protection, ProtectionSet, Relationship, StrColumn, Table, columns as col,
+};
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::{EngineError, Job};
 
@@ -51,10 +54,26 @@ fn read_text(path: &Path) -> Result<String, EngineError> {
 }
 
 fn flag(s: Option<&str>) -> bool {
-    matches!(
-        s.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
-        Some("true" | "1" | "yes" | "y" | "t" | "ใช่" | "มี")
-    )
+    s.map(str::trim).is_some_and(|v| {
+        ["true", "1", "yes", "y", "t", "ใช่", "มี"]
+            .iter()
+            .any(|t| v.eq_ignore_ascii_case(t))
+    })
+}
+
+/// A column looked up once, read per row (trimmed, empty as null).
+#[derive(Clone, Copy)]
+struct Col<'a>(Option<&'a StrColumn>);
+
+impl<'a> Col<'a> {
+    fn of(table: &'a Table, name: &str) -> Col<'a> {
+        Col(table.column(name))
+    }
+
+    #[inline]
+    fn get(self, i: usize) -> Option<&'a str> {
+        self.0.and_then(|c| c.get_nonempty(i))
+    }
 }
 
 /// Households as the coverage crate indexes them: the households file's rows first
@@ -80,8 +99,15 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
         village_no: Vec::new(),
         of_row: Vec::with_capacity(pop.len()),
     };
-    let mut by_id: HashMap<&str, u32> = HashMap::new();
+    let mut by_id: HashMap<&str, u32, Xxh3DefaultBuilder> = HashMap::default();
     if let Some(h) = households {
+        let flags = HouseholdFacts::FLAGS.map(|name| Col::of(h, name));
+        let (sub, house, village) = (
+            Col::of(h, col::SUBDISTRICT_CODE),
+            Col::of(h, col::HOUSE_NO),
+            Col::of(h, col::VILLAGE_NO),
+        );
+        by_id.reserve(h.len());
         for i in 0..h.len() {
             let id = h.id(i);
             if by_id.contains_key(id) {
@@ -89,18 +115,22 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
             }
             by_id.insert(id, ix.ids.len() as u32);
             ix.ids.push(id);
-            let mut deprived = [false; 5];
-            for (d, name) in deprived.iter_mut().zip(HouseholdFacts::FLAGS) {
-                *d = flag(h.value(name, i));
-            }
-            ix.facts.push(HouseholdFacts { deprived });
-            ix.subdistrict.push(h.value(col::SUBDISTRICT_CODE, i));
-            ix.house_no.push(h.value(col::HOUSE_NO, i));
-            ix.village_no.push(h.value(col::VILLAGE_NO, i));
+            ix.facts.push(HouseholdFacts {
+                deprived: flags.map(|c| flag(c.get(i))),
+            });
+            ix.subdistrict.push(sub.get(i));
+            ix.house_no.push(house.get(i));
+            ix.village_no.push(village.get(i));
         }
     }
+    let (household, sub, house, village) = (
+        Col::of(pop, col::HOUSEHOLD_ID),
+        Col::of(pop, col::SUBDISTRICT_CODE),
+        Col::of(pop, col::HOUSE_NO),
+        Col::of(pop, col::VILLAGE_NO),
+    );
     for i in 0..pop.len() {
-        let Some(id) = pop.value(col::HOUSEHOLD_ID, i) else {
+        let Some(id) = household.get(i) else {
             ix.of_row.push(None);
             continue;
         };
@@ -119,9 +149,9 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
         };
         let k_us = k as usize;
         if ix.subdistrict[k_us].is_none() {
-            ix.subdistrict[k_us] = pop.value(col::SUBDISTRICT_CODE, i);
-            ix.house_no[k_us] = pop.value(col::HOUSE_NO, i);
-            ix.village_no[k_us] = pop.value(col::VILLAGE_NO, i);
+            ix.subdistrict[k_us] = sub.get(i);
+            ix.house_no[k_us] = house.get(i);
+            ix.village_no[k_us] = village.get(i);
         }
         ix.of_row.push(Some(k));
     }
@@ -136,12 +166,17 @@ pub fn person_facts(
     person_of_row: &[u32],
     as_of: (i32, u8, u8),
 ) -> Vec<PersonFacts> {
+    let (relationship, disabled, chronic_ill, employment) = (
+        Col::of(pop, col::RELATIONSHIP),
+        Col::of(pop, col::DISABLED),
+        Col::of(pop, col::CHRONIC_ILL),
+        Col::of(pop, col::EMPLOYMENT),
+    );
     (0..pop.len())
+        .into_par_iter()
         .map(|i| PersonFacts {
             household: hh.of_row[i],
-            relationship: pop
-                .value(col::RELATIONSHIP, i)
-                .and_then(Relationship::parse),
+            relationship: relationship.get(i).and_then(Relationship::parse),
             age: records
                 .birth_date(i)
                 .and_then(|b| toklon_thai::date::age_on(b, as_of)),
@@ -149,9 +184,9 @@ pub fn person_facts(
                 toklon_thai::title::Sex::Male => Sex::Male,
                 toklon_thai::title::Sex::Female => Sex::Female,
             }),
-            disabled: flag(pop.value(col::DISABLED, i)),
-            chronic_ill: flag(pop.value(col::CHRONIC_ILL, i)),
-            employment: pop.value(col::EMPLOYMENT, i).and_then(Employment::parse),
+            disabled: flag(disabled.get(i)),
+            chronic_ill: flag(chronic_ill.get(i)),
+            employment: employment.get(i).and_then(Employment::parse),
             person_type: records.national_id(i).map(|id| match id.person_type() {
                 IdType::Thai => PersonType::Thai,
                 IdType::Alien => PersonType::Alien,
@@ -177,26 +212,29 @@ pub fn enrolments(
     specs: &[toklon_io::SourceSpec],
     outcomes: &[LinkOutcome],
 ) -> Vec<Enrolment> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(outcomes.iter().map(|o| o.links.len()).sum());
     for ((read, spec), outcome) in registries.iter().zip(specs).zip(outcomes) {
         let t = &read.table;
-        for l in &outcome.links {
+        let (scheme, status, from, to) = (
+            Col::of(t, col::SCHEME),
+            Col::of(t, col::STATUS),
+            Col::of(t, col::VALID_FROM),
+            Col::of(t, col::VALID_TO),
+        );
+        let default_scheme = spec.default_scheme.as_deref();
+        out.par_extend(outcome.links.par_iter().map(|l| {
             let r = l.registry_row as usize;
-            let scheme = t
-                .value(col::SCHEME, r)
-                .or(spec.default_scheme.as_deref())
-                .unwrap_or("");
-            let active = !t
-                .value(col::STATUS, r)
-                .is_some_and(|s| s.eq_ignore_ascii_case("ended"));
-            out.push(Enrolment {
+            let code = scheme.get(r).or(default_scheme).unwrap_or("");
+            Enrolment {
                 person_row: l.population_row,
-                scheme: catalog.scheme_ref(scheme.trim()),
-                active,
-                valid_from: day(t.value(col::VALID_FROM, r)),
-                valid_to: day(t.value(col::VALID_TO, r)),
-            });
-        }
+                scheme: catalog.scheme_ref(code),
+                active: !status
+                    .get(r)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("ended")),
+                valid_from: day(from.get(r)),
+                valid_to: day(to.get(r)),
+            }
+        }));
     }
     out
 }
@@ -241,30 +279,46 @@ pub struct ListOptions {
 /// provincial teams reviewing near misses.
 pub struct NearestRejected<'a> {
     registries: &'a [Read],
-    /// (registry, registry row, weight) per population row.
-    best: Vec<Option<(u32, u32, f64)>>,
+    /// Per population row, its slot in `best`, or [`NearestRejected::NONE`]: near
+    /// misses are few, so a row costs 4 bytes rather than a whole slot.
+    slot: Vec<u32>,
+    /// (registry, registry row, weight) per population row that has a near miss.
+    best: Vec<(u32, u32, f64)>,
 }
 
 impl<'a> NearestRejected<'a> {
+    const NONE: u32 = u32::MAX;
+
     pub fn new(n: usize, registries: &'a [Read], outcomes: &[LinkOutcome]) -> Self {
-        let mut best: Vec<Option<(u32, u32, f64)>> = vec![None; n];
+        let mut slot = vec![Self::NONE; n];
+        let mut best: Vec<(u32, u32, f64)> = Vec::new();
         for (k, o) in outcomes.iter().enumerate() {
             for u in &o.unlinked {
                 let Some((p, w)) = u.nearest else { continue };
-                let Some(slot) = best.get_mut(p as usize) else {
+                let Some(s) = slot.get_mut(p as usize) else {
                     continue;
                 };
-                if slot.is_none_or(|(_, _, bw)| w > bw) {
-                    *slot = Some((k as u32, u.registry_row, w));
+                let found = (k as u32, u.registry_row, w);
+                match best.get_mut(*s as usize) {
+                    Some(b) if w > b.2 => *b = found,
+                    Some(_) => {}
+                    None => {
+                        *s = best.len() as u32;
+                        best.push(found);
+                    }
                 }
             }
         }
-        NearestRejected { registries, best }
+        NearestRejected {
+            registries,
+            slot,
+            best,
+        }
     }
 
     /// Registry name, registry record ID and weight of row `i`'s near miss.
     pub fn get(&self, i: usize) -> Option<(&'a str, &'a str, f64)> {
-        let (k, r, w) = (*self.best.get(i)?)?;
+        let &(k, r, w) = self.best.get(*self.slot.get(i)? as usize)?;
         let t = &self.registries.get(k as usize)?.table;
         Some((t.source.as_str(), t.id(r as usize), w))
     }
@@ -707,4 +761,68 @@ fn thai_header(name: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toklon_link::{BlockStats, LinkConfig, Model, UnlinkReason, Unlinked};
+    use toklon_types::StrColumn;
+
+    #[test]
+    fn flags_read_the_contract_spellings() {
+        for yes in ["true", " TRUE ", "1", "Yes", "y", "T", "ใช่", "มี"] {
+            assert!(flag(Some(yes)), "{yes:?}");
+        }
+        for no in ["false", "0", "no", "", "  ", "ไม่", "yess", "2"] {
+            assert!(!flag(Some(no)), "{no:?}");
+        }
+        assert!(!flag(None));
+    }
+
+    fn registry(name: &str, ids: &[&str]) -> Read {
+        Read {
+            table: Table {
+                source: name.into(),
+                rows: (1..=ids.len() as u32).collect(),
+                ids: StrColumn::from_options(ids.iter().map(|s| Some(*s))).unwrap(),
+                columns: Default::default(),
+            },
+            rejects: Vec::new(),
+            rows_read: ids.len() as u64,
+        }
+    }
+
+    fn unlinked(nearest: &[(u32, Option<(u32, f64)>)]) -> LinkOutcome {
+        LinkOutcome {
+            links: Vec::new(),
+            unlinked: nearest
+                .iter()
+                .map(|&(registry_row, nearest)| Unlinked {
+                    registry_row,
+                    reason: UnlinkReason::BelowThreshold,
+                    nearest,
+                })
+                .collect(),
+            stats: BlockStats::default(),
+            model: Model::untrained(&LinkConfig::default()),
+        }
+    }
+
+    #[test]
+    fn nearest_rejected_keeps_the_best_miss_per_row() {
+        let regs = [registry("a", &["a0", "a1"]), registry("b", &["b0"])];
+        let outcomes = [
+            unlinked(&[(0, Some((2, 1.5))), (1, Some((2, 3.0)))]),
+            unlinked(&[(0, Some((2, 2.0))), (0, Some((9, 9.0)))]),
+        ];
+        let n = NearestRejected::new(4, &regs, &outcomes);
+        assert_eq!(n.get(2), Some(("a", "a1", 3.0)));
+        // A row without a near miss, and one beyond the base, have none.
+        assert_eq!(n.get(0), None);
+        assert_eq!(n.get(3), None);
+        assert_eq!(n.get(9), None);
+        let none = NearestRejected::new(4, &regs, &[unlinked(&[(0, None)])]);
+        assert!((0..4).all(|i| none.get(i).is_none()));
+    }
 }

@@ -268,6 +268,9 @@ pub fn run(
         &deduped.person_of_row,
         opts.as_of,
     );
+    // The base's link records are not read again (the summary keeps only their
+    // field problems).
+    drop(pop_records.0);
     let enrol = enrolments(&catalog, &registries, &job.registries, &outcomes);
     let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
     let coverage = toklon_coverage::compute(
@@ -280,8 +283,9 @@ pub fn run(
             reference,
         },
     )?;
+    let subdistricts = pop_table.column(col::SUBDISTRICT_CODE);
     let provinces: Vec<Option<&str>> = (0..pop_table.len())
-        .map(|i| province_of(pop_table.value(col::SUBDISTRICT_CODE, i)))
+        .map(|i| province_of(subdistricts.and_then(|c| c.get_nonempty(i))))
         .collect();
     let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
     // Per-row inputs of the computation only: free them before the writes.
