@@ -147,7 +147,10 @@ struct Collector<'s> {
 }
 
 impl<'s> Collector<'s> {
-    fn new(spec: &'s SourceSpec, layout: &Layout) -> Collector<'s> {
+    /// `rows` is the number of rows the file says it holds (0 when unknown): the
+    /// columns and the duplicate check are sized for them once, rather than
+    /// doubling as they fill and keeping the slack.
+    fn new(spec: &'s SourceSpec, layout: &Layout, rows: usize) -> Collector<'s> {
         let ncols = layout.names.len() - 1;
         let identifier_slots = (spec.kind == SourceKind::Registry).then(|| {
             let pos = |c: &str| layout.names[1..].iter().position(|n| *n == c);
@@ -159,10 +162,12 @@ impl<'s> Collector<'s> {
         });
         Collector {
             spec,
-            rows: Vec::new(),
-            ids: StrColumnBuilder::default(),
-            cols: (0..ncols).map(|_| StrColumnBuilder::default()).collect(),
-            seen: HashMap::new(),
+            rows: Vec::with_capacity(rows),
+            ids: StrColumnBuilder::with_capacity(rows, 0),
+            cols: (0..ncols)
+                .map(|_| StrColumnBuilder::with_capacity(rows, 0))
+                .collect(),
+            seen: HashMap::with_capacity(rows),
             seen_collided: HashMap::new(),
             rejects: Vec::new(),
             rows_read: 0,
@@ -315,7 +320,7 @@ fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Rea
         return Err(IoError::EmptyFile { path: path.clone() });
     }
     let layout = Layout::resolve(spec, &header)?;
-    let mut c = Collector::new(spec, &layout);
+    let mut c = Collector::new(spec, &layout, 0);
     let mut record = csv::ByteRecord::new();
     let mut row: u64 = 0;
     loop {
@@ -430,7 +435,7 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
             path: path.clone(),
             source,
         })?;
-    let mut c = Collector::new(spec, &layout);
+    let mut c = Collector::new(spec, &layout, usize::try_from(total_rows).unwrap_or(0));
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch.map_err(|source| IoError::ParquetData {

@@ -13,18 +13,87 @@ use xxhash_rust::xxh3::xxh3_64;
 ///   columns of mostly distinct values (record IDs, national IDs).
 ///
 /// Either way there is no per-value allocation and a validity bitmap or a null
-/// code marks missing values. This matters at tens of millions of rows (66 M
+/// code marks missing values. A finished dictionary column stores its codes in
+/// the narrowest width that holds them: one byte a row for flags, sexes, titles
+/// and relationships, two for dates, tambons and most names. This matters at tens of millions of rows (66 M
 /// people × a dozen columns).
 #[derive(Clone, Debug, Default)]
 pub struct StrColumn {
     /// Every value (plain) or the distinct values (dictionary).
     values: Plain,
-    /// Dictionary layout: per row, the index of its value in `values`, or
-    /// [`NULL_CODE`]. `None` in the plain layout.
-    codes: Option<Vec<u32>>,
+    /// Dictionary layout: per row, the index of its value in `values`, or the
+    /// width's null code. `None` in the plain layout.
+    codes: Option<Codes>,
 }
 
 const NULL_CODE: u32 = u32::MAX;
+
+/// Dictionary codes, one per row. Builders push `u32`s; [`StrColumnBuilder::finish`]
+/// narrows them. In each width the largest value is the null code.
+#[derive(Clone, Debug)]
+enum Codes {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Codes {
+    /// The code of row `i` ([`NULL_CODE`] for a null), `None` out of range.
+    #[inline]
+    fn get(&self, i: usize) -> Option<u32> {
+        match self {
+            Codes::U8(c) => c
+                .get(i)
+                .map(|&k| if k == u8::MAX { NULL_CODE } else { k.into() }),
+            Codes::U16(c) => c
+                .get(i)
+                .map(|&k| if k == u16::MAX { NULL_CODE } else { k.into() }),
+            Codes::U32(c) => c.get(i).copied(),
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Codes::U8(c) => c.len(),
+            Codes::U16(c) => c.len(),
+            Codes::U32(c) => c.len(),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Codes::U8(c) => c.capacity(),
+            Codes::U16(c) => c.capacity() * 2,
+            Codes::U32(c) => c.capacity() * 4,
+        }
+    }
+
+    /// The same codes in the narrowest width for `distinct` values (codes
+    /// `0..distinct`): the width's null code must stay above every value's code.
+    fn narrow(self, distinct: usize) -> Codes {
+        let Codes::U32(wide) = self else {
+            return self;
+        };
+        if distinct <= usize::from(u8::MAX) {
+            Codes::U8(
+                wide.iter()
+                    .map(|&k| u8::try_from(k).unwrap_or(u8::MAX))
+                    .collect(),
+            )
+        } else if distinct <= usize::from(u16::MAX) {
+            Codes::U16(
+                wide.iter()
+                    .map(|&k| u16::try_from(k).unwrap_or(u16::MAX))
+                    .collect(),
+            )
+        } else {
+            let mut wide = wide;
+            wide.shrink_to_fit();
+            Codes::U32(wide)
+        }
+    }
+}
 
 /// Values in one buffer: `ends[i]` is the end of value `i` in `data` (value `i`
 /// starts at `ends[i-1]`) and bit `i` of `valid` is set when it is present.
@@ -119,7 +188,7 @@ impl StrColumn {
     #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
         match &self.codes {
-            Some(codes) => match *codes.get(i)? {
+            Some(codes) => match codes.get(i)? {
                 NULL_CODE => None,
                 k => self.values.get(k as usize),
             },
@@ -144,7 +213,7 @@ impl StrColumn {
 
     /// Bytes held (text, offsets, bitmap and codes), for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.values.heap_bytes() + self.codes.as_ref().map_or(0, |c| c.capacity() * 4)
+        self.values.heap_bytes() + self.codes.as_ref().map_or(0, Codes::heap_bytes)
     }
 
     /// A new column with the rows at `keep`, in that order.
@@ -204,7 +273,7 @@ impl Default for StrColumnBuilder {
         StrColumnBuilder {
             col: StrColumn {
                 values: Plain::default(),
-                codes: Some(Vec::new()),
+                codes: Some(Codes::U32(Vec::new())),
             },
             seen: Some(HashMap::default()),
         }
@@ -216,7 +285,7 @@ impl StrColumnBuilder {
     /// a plain column.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         let mut b = StrColumnBuilder::default();
-        if let Some(codes) = &mut b.col.codes {
+        if let Some(Codes::U32(codes)) = &mut b.col.codes {
             codes.reserve(rows);
         }
         b.col.values.data.reserve(bytes.min(1 << 16));
@@ -224,7 +293,7 @@ impl StrColumnBuilder {
     }
 
     pub fn push(&mut self, value: Option<&str>) -> Result<(), ColumnError> {
-        let (Some(seen), Some(codes)) = (&mut self.seen, &mut self.col.codes) else {
+        let (Some(seen), Some(Codes::U32(codes))) = (&mut self.seen, &mut self.col.codes) else {
             return self.col.values.push(value);
         };
         let row = codes.len();
@@ -264,7 +333,8 @@ impl StrColumnBuilder {
     /// Turns the column plain: every row's value written out in order.
     fn make_plain(&mut self) -> Result<(), ColumnError> {
         self.seen = None;
-        let Some(codes) = self.col.codes.take() else {
+        // A builder's codes are `u32` until `finish` narrows them.
+        let Some(Codes::U32(codes)) = self.col.codes.take() else {
             return Ok(());
         };
         let dict = std::mem::take(&mut self.col.values);
@@ -279,6 +349,14 @@ impl StrColumnBuilder {
             } else {
                 dict.get(k as usize)
             })?;
+        }
+        // Room for the text of the rows still expected (see `with_capacity`) at
+        // the average length so far, plus an eighth: a doubling buffer would
+        // keep up to half of itself unused.
+        if !codes.is_empty() {
+            let more = codes.capacity() - codes.len();
+            let bytes = more.saturating_mul(plain.data.len()) / codes.len();
+            plain.data.reserve(bytes.saturating_add(bytes / 8));
         }
         self.col.values = plain;
         Ok(())
@@ -299,9 +377,8 @@ impl StrColumnBuilder {
 
     pub fn finish(mut self) -> StrColumn {
         self.col.values.shrink();
-        if let Some(codes) = &mut self.col.codes {
-            codes.shrink_to_fit();
-        }
+        let distinct = self.col.values.ends.len();
+        self.col.codes = self.col.codes.map(|c| c.narrow(distinct));
         self.col
     }
 }
@@ -372,6 +449,34 @@ mod tests {
         }
         let dict = StrColumn::from_options(repeated.iter().map(|v| v.as_deref())).unwrap();
         assert_eq!(dict.distinct(), Some(50));
-        assert!(dict.heap_bytes() < rows * 5);
+        // 50 values: one byte a row for the codes.
+        assert!(dict.heap_bytes() < rows * 2);
+    }
+
+    #[test]
+    fn codes_narrow_at_each_width_edge_and_keep_nulls_apart() {
+        // Around 255 and 65,535 distinct values a code could be taken for the
+        // width's null code.
+        for (distinct, width) in [
+            (1, 1),
+            (255, 1),
+            (256, 2),
+            (65_535, 2),
+            (65_536, 4),
+            (70_000, 4),
+        ] {
+            let rows = distinct * 3;
+            let vals: Vec<Option<String>> = (0..rows)
+                .map(|i| (i % 3 != 2).then(|| format!("v{}", i / 3)))
+                .collect();
+            let c = StrColumn::from_options(vals.iter().map(|v| v.as_deref())).unwrap();
+            assert_eq!(c.distinct(), Some(distinct), "{distinct} values");
+            let codes = c.codes.as_ref().map_or(0, Codes::heap_bytes);
+            assert_eq!(codes, rows * width, "{distinct} values");
+            for (i, v) in vals.iter().enumerate() {
+                assert_eq!(c.get(i), v.as_deref(), "{distinct} values, row {i}");
+            }
+            assert_eq!(c.get(rows), None);
+        }
     }
 }
