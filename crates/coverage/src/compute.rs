@@ -273,53 +273,112 @@ fn poor(households: &[HouseholdFacts], h: Option<u32>) -> HouseholdFacts {
 /// Computes coverage. See the crate docs for the rules; errors only when a
 /// `person` index is out of range.
 pub fn compute(catalog: &Catalog, rules: &Rules, inputs: &Inputs<'_>) -> Result<Coverage, Error> {
-    let persons = inputs.persons;
-    let n = persons.len();
-    for (row, p) in persons.iter().enumerate() {
-        if p.person as usize >= n {
-            return Err(Error::PersonOutOfRange {
-                row,
-                person: p.person,
-                rows: n,
-            });
+    let mut direct = DirectSchemes::new(catalog, inputs.persons, inputs.reference)?;
+    direct.add(inputs.enrolments);
+    Ok(direct.finish(rules, inputs.households))
+}
+
+/// [`compute`] taking its enrolments in parts: each person's direct schemes are
+/// gathered part by part (a registry at a time, say), so that a run never holds
+/// every enrolment at once. The result is the same whatever the parts.
+pub struct DirectSchemes<'a> {
+    catalog: &'a Catalog,
+    persons: &'a [PersonFacts],
+    reference: Day,
+    counts: EnrolmentCounts,
+    unknown: std::collections::BTreeMap<String, u64>,
+    /// Per person (rows of one person share their schemes).
+    person_direct: Vec<SchemeSet>,
+}
+
+impl<'a> DirectSchemes<'a> {
+    /// Errors when a `person` index is out of range.
+    pub fn new(
+        catalog: &'a Catalog,
+        persons: &'a [PersonFacts],
+        reference: Day,
+    ) -> Result<Self, Error> {
+        let n = persons.len();
+        for (row, p) in persons.iter().enumerate() {
+            if p.person as usize >= n {
+                return Err(Error::PersonOutOfRange {
+                    row,
+                    person: p.person,
+                    rows: n,
+                });
+            }
+        }
+        Ok(DirectSchemes {
+            catalog,
+            persons,
+            reference,
+            counts: EnrolmentCounts::default(),
+            unknown: Default::default(),
+            person_direct: vec![SchemeSet::empty(); n],
+        })
+    }
+
+    /// Takes in some enrolments.
+    pub fn add(&mut self, enrolments: &[Enrolment]) {
+        let counts = &mut self.counts;
+        for e in enrolments {
+            counts.total += 1;
+            let Some(p) = self.persons.get(e.person_row as usize) else {
+                counts.bad_row += 1;
+                continue;
+            };
+            let id = match &e.scheme {
+                SchemeRef::Known(id) if self.catalog.scheme(*id).is_some() => *id,
+                SchemeRef::Known(_) => {
+                    counts.unknown_scheme += 1;
+                    continue;
+                }
+                SchemeRef::Unknown(code) => {
+                    counts.unknown_scheme += 1;
+                    match self.unknown.get_mut(&**code) {
+                        Some(c) => *c += 1,
+                        None => {
+                            self.unknown.insert(code.to_string(), 1);
+                        }
+                    }
+                    continue;
+                }
+            };
+            if !e.active {
+                counts.inactive += 1;
+            } else if !e.valid_on(self.reference) {
+                counts.out_of_period += 1;
+            } else {
+                counts.used += 1;
+                self.person_direct[p.person as usize].insert(id);
+            }
         }
     }
 
-    // 1. Direct schemes, per person (rows of one person share their schemes).
-    let mut counts = EnrolmentCounts::default();
-    let mut unknown = std::collections::BTreeMap::<&str, u64>::new();
-    let mut person_direct = vec![SchemeSet::empty(); n];
-    for e in inputs.enrolments {
-        counts.total += 1;
-        let Some(p) = persons.get(e.person_row as usize) else {
-            counts.bad_row += 1;
-            continue;
-        };
-        let id = match &e.scheme {
-            SchemeRef::Known(id) if catalog.scheme(*id).is_some() => *id,
-            SchemeRef::Known(_) => {
-                counts.unknown_scheme += 1;
-                continue;
-            }
-            SchemeRef::Unknown(code) => {
-                counts.unknown_scheme += 1;
-                *unknown.entry(code).or_default() += 1;
-                continue;
-            }
-        };
-        if !e.active {
-            counts.inactive += 1;
-        } else if !e.valid_on(inputs.reference) {
-            counts.out_of_period += 1;
-        } else {
-            counts.used += 1;
-            person_direct[p.person as usize].insert(id);
-        }
+    /// Coverage from the enrolments taken in (steps 2 to 6 of [`compute`]).
+    pub fn finish(self, rules: &Rules, households: &[HouseholdFacts]) -> Coverage {
+        let mut counts = self.counts;
+        counts.unknown_codes = self.unknown.into_iter().collect();
+        finish(
+            self.catalog,
+            rules,
+            self.persons,
+            households,
+            self.person_direct,
+            counts,
+        )
     }
-    counts.unknown_codes = unknown
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+}
+
+fn finish(
+    catalog: &Catalog,
+    rules: &Rules,
+    persons: &[PersonFacts],
+    hh_facts: &[HouseholdFacts],
+    person_direct: Vec<SchemeSet>,
+    counts: EnrolmentCounts,
+) -> Coverage {
+    let n = persons.len();
 
     // 2. Schemes reaching people through their household.
     let extending: SchemeSet = catalog
@@ -384,7 +443,7 @@ pub fn compute(catalog: &Catalog, rules: &Rules, inputs: &Inputs<'_>) -> Result<
     // 3. Per row: covered, eligible, missing, groups, priority.
     let mut rows = Vec::with_capacity(n);
     for p in persons {
-        let hh = poor(inputs.households, p.household);
+        let hh = poor(hh_facts, p.household);
         let pi = p.person as usize;
         let direct = person_direct[pi];
         let covered = catalog.protections(direct).union(person_via_prot[pi]);
@@ -445,7 +504,7 @@ pub fn compute(catalog: &Catalog, rules: &Rules, inputs: &Inputs<'_>) -> Result<
         let mut r = HouseholdRollup {
             household: h,
             members: people.len() as u32,
-            deprived: poor(inputs.households, Some(h)).deprived,
+            deprived: poor(hh_facts, Some(h)).deprived,
             ..HouseholdRollup::default()
         };
         for &pi in &people {
@@ -490,13 +549,13 @@ pub fn compute(catalog: &Catalog, rules: &Rules, inputs: &Inputs<'_>) -> Result<
     }
     overlaps.sort_by_key(|o| o.row);
 
-    Ok(Coverage {
+    Coverage {
         rows,
         fall_through,
         households,
         overlaps,
         enrolments: counts,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -830,6 +889,7 @@ mod tests {
         fn every_row_once_and_missing_within_eligible(
             persons in (1usize..30).prop_flat_map(|n| proptest::collection::vec(arb_person(n), n)),
             enrols in proptest::collection::vec((0u32..32, 0usize..15, any::<bool>()), 0..40),
+            split in 0usize..8,
         ) {
             let c = Catalog::builtin();
             let enrolments: Vec<Enrolment> = enrols
@@ -871,6 +931,12 @@ mod tests {
             let ind = Indicators::compute(&c, &persons, &cov, &[], REF).unwrap();
             prop_assert_eq!(ind.fall_through_persons, cov.fall_through.len() as u64);
             prop_assert!(ind.covered_all_eligible <= ind.persons);
+            // Enrolments taken in parts (a registry at a time) give the same.
+            let mut direct = DirectSchemes::new(&c, &persons, REF).unwrap();
+            for part in enrolments.chunks(split.max(1)) {
+                direct.add(part);
+            }
+            prop_assert_eq!(direct.finish(&Rules::builtin(), &households), cov);
         }
     }
 }

@@ -54,8 +54,8 @@ pub mod report;
 
 pub use catalog::{Catalog, Exclusion, Extension, Relation, Scheme, SchemeId, SchemeSet};
 pub use compute::{
-    Coverage, EnrolmentCounts, FallThrough, Groups, HouseholdRollup, Inputs, Overlap, RowCoverage,
-    compute, priority, protection_weight,
+    Coverage, DirectSchemes, EnrolmentCounts, FallThrough, Groups, HouseholdRollup, Inputs,
+    Overlap, RowCoverage, compute, priority, protection_weight,
 };
 pub use eligibility::{Context, Rule, Rules};
 pub use error::{CatalogError, Error};

@@ -205,24 +205,25 @@ fn day(s: Option<&str>) -> Option<Day> {
     s.and_then(|v| parse_date(v).ok()).map(|d| Day(d.pack()))
 }
 
-/// One enrolment per accepted link.
+/// One enrolment per accepted link of one registry.
 pub fn enrolments(
     catalog: &Catalog,
-    registries: &[Read],
-    specs: &[toklon_io::SourceSpec],
-    outcomes: &[LinkOutcome],
+    registry: &Read,
+    spec: &toklon_io::SourceSpec,
+    outcome: &LinkOutcome,
 ) -> Vec<Enrolment> {
-    let mut out = Vec::with_capacity(outcomes.iter().map(|o| o.links.len()).sum());
-    for ((read, spec), outcome) in registries.iter().zip(specs).zip(outcomes) {
-        let t = &read.table;
-        let (scheme, status, from, to) = (
-            Col::of(t, col::SCHEME),
-            Col::of(t, col::STATUS),
-            Col::of(t, col::VALID_FROM),
-            Col::of(t, col::VALID_TO),
-        );
-        let default_scheme = spec.default_scheme.as_deref();
-        out.par_extend(outcome.links.par_iter().map(|l| {
+    let t = &registry.table;
+    let (scheme, status, from, to) = (
+        Col::of(t, col::SCHEME),
+        Col::of(t, col::STATUS),
+        Col::of(t, col::VALID_FROM),
+        Col::of(t, col::VALID_TO),
+    );
+    let default_scheme = spec.default_scheme.as_deref();
+    outcome
+        .links
+        .par_iter()
+        .map(|l| {
             let r = l.registry_row as usize;
             let code = scheme.get(r).or(default_scheme).unwrap_or("");
             Enrolment {
@@ -234,9 +235,8 @@ pub fn enrolments(
                 valid_from: day(from.get(r)),
                 valid_to: day(to.get(r)),
             }
-        }));
-    }
-    out
+        })
+        .collect()
 }
 
 /// Everything coverage produced, ready to write.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use toklon_coverage::{Day, Indicators, Inputs};
+use toklon_coverage::{Day, DirectSchemes, Indicators};
 use toklon_io::{
     OutColumn, OutTable, Read, Reject, SourceSpec, read_source_with, write_parquet_batches,
 };
@@ -271,25 +271,21 @@ pub fn run(
     // The base's link records are not read again (the summary keeps only their
     // field problems).
     drop(pop_records.0);
-    let enrol = enrolments(&catalog, &registries, &job.registries, &outcomes);
     let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
-    let coverage = toklon_coverage::compute(
-        &catalog,
-        &rules,
-        &Inputs {
-            persons: &persons,
-            households: &hh.facts,
-            enrolments: &enrol,
-            reference,
-        },
-    )?;
+    // A registry's enrolments at a time: tens of millions of them are never held
+    // together.
+    let mut direct = DirectSchemes::new(&catalog, &persons, reference)?;
+    for ((read, spec), outcome) in registries.iter().zip(&job.registries).zip(&outcomes) {
+        pool.install(|| direct.add(&enrolments(&catalog, read, spec, outcome)));
+    }
+    let coverage = direct.finish(&rules, &hh.facts);
     let subdistricts = pop_table.column(col::SUBDISTRICT_CODE);
     let provinces: Vec<Option<&str>> = (0..pop_table.len())
         .map(|i| province_of(subdistricts.and_then(|c| c.get_nonempty(i))))
         .collect();
     let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
     // Per-row inputs of the computation only: free them before the writes.
-    drop((provinces, enrol));
+    drop(provinces);
     let result = CoverageResult {
         coverage,
         indicators,
@@ -702,7 +698,7 @@ fn write_links(
             ))
             .with(OutColumn::f64(
                 "match_probability",
-                rows.iter().map(|(_, l)| Some(l.probability)),
+                rows.iter().map(|(_, l)| Some(l.probability())),
             ))
             .with(OutColumn::str(
                 "method",

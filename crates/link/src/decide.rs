@@ -37,10 +37,17 @@ pub struct Link {
     pub population_row: u32,
     /// Match weight in bits.
     pub weight: f64,
-    pub probability: f64,
     pub method: Method,
     /// Comparison levels, in configured field order.
     pub levels: Levels,
+}
+
+impl Link {
+    /// Match probability, from the weight (not stored: a run holds tens of
+    /// millions of links).
+    pub fn probability(&self) -> f64 {
+        probability(self.weight)
+    }
 }
 
 /// Why a registry record linked to nobody.
@@ -207,7 +214,6 @@ fn decide_row(
         registry_row,
         population_row: b.row,
         weight: b.weight,
-        probability: p,
         method,
         levels: b.levels,
     })
@@ -426,7 +432,7 @@ mod tests {
         assert_eq!(out.stats.rows_without_candidates, 1);
         assert!(out.stats.reduction_ratio > 0.0);
         for l in &out.links {
-            assert!(l.probability >= cfg.threshold);
+            assert!(l.probability() >= cfg.threshold);
             assert_eq!(l.levels.as_slice().len(), cfg.comparisons.len());
         }
         let lv2 = out.links[2].levels;
