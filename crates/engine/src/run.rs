@@ -184,7 +184,12 @@ pub fn run(
     let mut models = BTreeMap::new();
     let mut fit_ms = 0u64;
     let mut score_ms = 0u64;
-    for (read, (records, _)) in registries.iter().zip(&reg_records) {
+    // Each registry's records are freed once it is linked; the summary keeps
+    // their profile and field problems.
+    let mut reg_profiles: Vec<DataProfile> = Vec::with_capacity(registries.len());
+    let mut reg_problems: Vec<FieldProblems> = Vec::with_capacity(registries.len());
+    for (read, (records, problems)) in registries.iter().zip(reg_records) {
+        let records = &records;
         let name = &read.table.source;
         let t = Instant::now();
         let model = match reused.as_ref() {
@@ -227,6 +232,8 @@ pub fn run(
         );
         models.insert(name.clone(), model);
         outcomes.push(outcome);
+        reg_profiles.push(DataProfile::of(records));
+        reg_problems.push(problems);
     }
     timer.record("fit", fit_ms);
     timer.record("score_decide", score_ms);
@@ -247,13 +254,7 @@ pub fn run(
         progress,
     )?;
     timer.lap("dedupe");
-    // Linking is done: keep what the summary needs of the registries' records and
-    // free them and the index before coverage and the writes.
-    let reg_profiles: Vec<DataProfile> = reg_records
-        .iter()
-        .map(|(r, _)| DataProfile::of(r))
-        .collect();
-    let reg_problems: Vec<FieldProblems> = reg_records.into_iter().map(|(_, p)| p).collect();
+    // Linking is done: free the index before coverage and the writes.
     drop(index);
 
     // Coverage of the nine protections.

@@ -100,7 +100,10 @@ impl OutColumn {
         } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
             Typed::Bool(a)
         } else if let Some(a) = any.downcast_ref::<ListArray>() {
-            Typed::List(a)
+            match a.values().as_any().downcast_ref::<StringArray>() {
+                Some(values) => Typed::List(a, values),
+                None => Typed::Other,
+            }
         } else {
             Typed::Other
         }
@@ -115,7 +118,8 @@ enum Typed<'a> {
     U64(&'a UInt64Array),
     I32(&'a Int32Array),
     Bool(&'a BooleanArray),
-    List(&'a ListArray),
+    /// A list of strings and its values.
+    List(&'a ListArray, &'a StringArray),
     Other,
 }
 
@@ -141,14 +145,17 @@ impl Typed<'_> {
                 out.push_str(if a.value(row) { "true" } else { "false" });
                 Ok(())
             }
-            Typed::List(l) if l.is_valid(row) => {
-                let inner = l.value(row);
-                if let Some(s) = inner.as_any().downcast_ref::<StringArray>() {
-                    for (k, v) in s.iter().enumerate() {
-                        if k > 0 {
-                            out.push_str("; ");
-                        }
-                        out.push_str(v.unwrap_or(""));
+            Typed::List(l, values) if l.is_valid(row) => {
+                // Read through the offsets: `ListArray::value` would build an
+                // array per cell.
+                let offsets = l.value_offsets();
+                let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
+                for k in from..to {
+                    if k > from {
+                        out.push_str("; ");
+                    }
+                    if values.is_valid(k) {
+                        out.push_str(values.value(k));
                     }
                 }
                 Ok(())
@@ -332,8 +339,15 @@ where
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .set_statistics_enabled(EnabledStatistics::Chunk)
                     .set_created_by("toklon".to_string());
+                // Nor min/max statistics: over names and IDs they would only
+                // cost a comparison per value.
                 for name in mostly_distinct_text(&batch) {
-                    props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+                    props = props
+                        .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
+                        .set_column_statistics_enabled(
+                            ColumnPath::from(name),
+                            EnabledStatistics::None,
+                        );
                 }
                 let props = props.build();
                 writer

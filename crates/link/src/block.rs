@@ -347,12 +347,19 @@ impl<'a> Block<'a> {
 impl RuleIndex {
     /// Indexes the rows of `pop` under `rule`, splitting its crowded blocks.
     fn build(rule: &BlockingRule, pop: &Records, max: usize) -> Self {
+        // One pair a row, keyless rows marked with row u32::MAX: collecting a
+        // known length fills one exact vector, where filtering would gather
+        // pieces and copy them together (twice the memory, briefly).
+        const NO_KEY: (u64, u32) = (u64::MAX, u32::MAX);
         let mut pairs: Vec<(u64, u32)> = (0..pop.len())
             .into_par_iter()
-            .filter_map(|i| rule_key(&rule.parts, pop, i).map(|k| (k, i as u32)))
+            .map(|i| rule_key(&rule.parts, pop, i).map_or(NO_KEY, |k| (k, i as u32)))
             .collect();
-        // (key, row) pairs are unique, so an unstable sort is deterministic.
+        // (key, row) pairs are unique, so an unstable sort is deterministic. Rows
+        // are below u32::MAX, so the keyless pairs sort last.
         pairs.par_sort_unstable();
+        let keyed = pairs.partition_point(|&p| p != NO_KEY);
+        pairs.truncate(keyed);
         let split_blocks = match &rule.split {
             Some(split) => split_blocks(&mut pairs, split, pop),
             None => 0,
