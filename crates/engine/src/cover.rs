@@ -87,6 +87,8 @@ pub struct HouseholdIndex<'a> {
     /// House and village, for the lists.
     pub house_no: Vec<Option<&'a str>>,
     pub village_no: Vec<Option<&'a str>>,
+    /// Per population row, its household; [`person_facts`] copies it into the
+    /// persons, after which the run frees it.
     pub of_row: Vec<Option<u32>>,
 }
 
@@ -347,7 +349,7 @@ pub fn write_coverage(
     let sub = |i: usize| sub_col.and_then(|c| c.get_nonempty(i));
     let direct = |i: usize| catalog.codes(cov.rows[i].direct);
     let via = |i: usize| catalog.codes(cov.rows[i].via_household);
-    let household_id = |i: usize| hh.of_row[i].map(|k| hh.ids[k as usize]);
+    let household_id = |i: usize| persons[i].household.map(|k| hh.ids[k as usize]);
 
     // coverage: one row per population record, built a batch at a time.
     let coverage = |r: Range<usize>| {

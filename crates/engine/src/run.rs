@@ -145,10 +145,10 @@ pub fn run(
     let rows = population.table.len() + registries.iter().map(|r| r.table.len()).sum::<usize>();
     progress.start("standardize", Some(rows as u64));
     let (pop_records, reg_records) = pool.install(|| {
-        let pop = Records::from_table(&population.table, &prep);
-        progress.advance(population.table.len() as u64);
         // A registry's identifying columns live in its records once standardized:
-        // its table keeps what coverage and the outputs read.
+        // its table keeps what coverage and the outputs read. The registries go
+        // first, so that their raw columns are gone before the base's records
+        // are built.
         let regs: Vec<_> = registries
             .par_iter_mut()
             .map(|r| {
@@ -160,6 +160,8 @@ pub fn run(
                 out
             })
             .collect();
+        let pop = Records::from_table(&population.table, &prep);
+        progress.advance(population.table.len() as u64);
         (pop, regs)
     });
     progress.finish();
@@ -261,7 +263,7 @@ pub fn run(
     progress.start("coverage", None);
     let (catalog, rules) = coverage_setup(job)?;
     let pop_table = &population.table;
-    let hh = household_index(pop_table, households.as_ref().map(|h| &h.table));
+    let mut hh = household_index(pop_table, households.as_ref().map(|h| &h.table));
     let persons = person_facts(
         pop_table,
         &pop_records.0,
@@ -270,8 +272,9 @@ pub fn run(
         opts.as_of,
     );
     // The base's link records are not read again (the summary keeps only their
-    // field problems).
+    // field problems), and the persons carry each row's household.
     drop(pop_records.0);
+    drop(std::mem::take(&mut hh.of_row));
     let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
     // A registry's enrolments at a time: tens of millions of them are never held
     // together.
@@ -644,18 +647,47 @@ fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// The rows `pick` takes from each registry's outcome, each with its registry's
-/// table, registry by registry.
-fn with_registry<'a, T>(
-    registries: &'a [Read],
-    outcomes: &'a [LinkOutcome],
-    pick: impl Fn(&'a LinkOutcome) -> &'a [T],
-) -> Vec<(&'a Table, &'a T)> {
-    registries
-        .iter()
-        .zip(outcomes)
-        .flat_map(|(r, o)| pick(o).iter().map(move |x| (&r.table, x)))
-        .collect()
+/// Every registry's links (or unlinked rows), in registry order, addressed by
+/// one row number without copying them: a table of tens of millions of links
+/// is written a batch at a time.
+struct Chained<'a, T> {
+    /// Per registry: its table, its items and the row number of its first item.
+    parts: Vec<(&'a Table, &'a [T], usize)>,
+    len: usize,
+}
+
+impl<'a, T> Chained<'a, T> {
+    fn new(
+        registries: &'a [Read],
+        outcomes: &'a [LinkOutcome],
+        pick: impl Fn(&'a LinkOutcome) -> &'a [T],
+    ) -> Self {
+        let mut len = 0;
+        let parts = registries
+            .iter()
+            .zip(outcomes)
+            .map(|(r, o)| {
+                let items = pick(o);
+                let first = len;
+                len += items.len();
+                (&r.table, items, first)
+            })
+            .collect();
+        Chained { parts, len }
+    }
+
+    /// The rows of `range`, with their registry's table.
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<(&'a Table, &'a T)> {
+        let mut out = Vec::with_capacity(range.len());
+        for &(table, items, first) in &self.parts {
+            let from = range.start.max(first) - first;
+            let to = range.end.min(first + items.len()).saturating_sub(first);
+            if from < to {
+                out.extend(items[from..to].iter().map(|x| (table, x)));
+            }
+        }
+        out
+    }
 }
 
 /// `t` with the `registry` and `registry_record_id` columns of `rows`.
@@ -683,10 +715,10 @@ fn write_links(
     cfg: &LinkConfig,
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
-    let all = with_registry(registries, outcomes, |o| &o.links);
+    let all = Chained::new(registries, outcomes, |o| &o.links);
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
-        let rows = &all[r];
+        let rows = &all.rows(r)[..];
         let t = OutTable::new("links").with(OutColumn::str(
             "population_record_id",
             rows.iter()
@@ -719,7 +751,7 @@ fn write_links(
         }
         t
     };
-    write_parquet_batches(&dir.join("links.parquet"), all.len(), build)?;
+    write_parquet_batches(&dir.join("links.parquet"), all.len, build)?;
     Ok(())
 }
 
@@ -730,10 +762,10 @@ fn write_unlinked(
     outcomes: &[LinkOutcome],
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<(), EngineError> {
-    let all = with_registry(registries, outcomes, |o| &o.unlinked);
+    let all = Chained::new(registries, outcomes, |o| &o.unlinked);
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
-        let rows = &all[r];
+        let rows = &all.rows(r)[..];
         with_registry_ids(OutTable::new("unlinked_registry"), rows, |u| u.registry_row)
             .with(OutColumn::str(
                 "reason",
@@ -749,7 +781,7 @@ fn write_unlinked(
                 rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
             ))
     };
-    write_parquet_batches(&dir.join("unlinked_registry.parquet"), all.len(), build)?;
+    write_parquet_batches(&dir.join("unlinked_registry.parquet"), all.len, build)?;
     Ok(())
 }
 
@@ -817,4 +849,71 @@ fn drift_warnings(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toklon_link::{BlockStats, UnlinkReason, Unlinked};
+    use toklon_types::StrColumn;
+
+    fn registry(name: &str) -> Read {
+        Read {
+            table: Table {
+                source: name.into(),
+                rows: Vec::new(),
+                ids: StrColumn::nulls(0),
+                columns: Default::default(),
+            },
+            rejects: Vec::new(),
+            rows_read: 0,
+        }
+    }
+
+    fn outcome(rows: std::ops::Range<u32>) -> LinkOutcome {
+        LinkOutcome {
+            links: Vec::new(),
+            unlinked: rows
+                .map(|registry_row| Unlinked {
+                    registry_row,
+                    reason: UnlinkReason::NoCandidate,
+                    nearest: None,
+                })
+                .collect(),
+            stats: BlockStats::default(),
+            model: Model::untrained(&LinkConfig::default()),
+        }
+    }
+
+    #[test]
+    fn chained_rows_cross_registries_in_order() {
+        let regs = [registry("a"), registry("b"), registry("c"), registry("d")];
+        // b has nothing: a's rows run straight into c's.
+        let outcomes = [
+            outcome(0..3),
+            outcome(0..0),
+            outcome(10..12),
+            outcome(20..21),
+        ];
+        let all = Chained::new(&regs, &outcomes, |o| &o.unlinked);
+        assert_eq!(all.len, 6);
+        let expect: Vec<(&str, u32)> = vec![
+            ("a", 0),
+            ("a", 1),
+            ("a", 2),
+            ("c", 10),
+            ("c", 11),
+            ("d", 20),
+        ];
+        for from in 0..=all.len {
+            for to in from..=all.len {
+                let got: Vec<(&str, u32)> = all
+                    .rows(from..to)
+                    .iter()
+                    .map(|(t, u)| (t.source.as_str(), u.registry_row))
+                    .collect();
+                assert_eq!(got, expect[from..to], "{from}..{to}");
+            }
+        }
+    }
 }
