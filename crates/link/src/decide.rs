@@ -115,11 +115,13 @@ pub fn score(
     let parts: Vec<(Vec<Link>, Vec<Unlinked>, BlockStats)> = (0..n.div_ceil(ROW_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut links = Vec::new();
+            let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
+            // Nearly every row links: room for all of them up front, so the
+            // chunks do not double their way up and keep the slack.
+            let mut links = Vec::with_capacity(rows.len());
             let mut unlinked = Vec::new();
             let mut stats = BlockStats::empty(&idx.blocks);
             let mut cand = Vec::new();
-            let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
             let done = rows.len() as u64;
             for j in rows {
                 idx.blocks.candidates(reg, j, &mut cand, &mut stats);
@@ -132,9 +134,12 @@ pub fn score(
             (links, unlinked, stats)
         })
         .collect();
+    let (linked, unlinked) = parts
+        .iter()
+        .fold((0, 0), |(l, u), p| (l + p.0.len(), u + p.1.len()));
     let mut out = LinkOutcome {
-        links: Vec::with_capacity(n),
-        unlinked: Vec::new(),
+        links: Vec::with_capacity(linked),
+        unlinked: Vec::with_capacity(unlinked),
         stats: BlockStats::empty(&idx.blocks),
         model: model.clone(),
     };
