@@ -13,7 +13,11 @@
 #
 # Environment: RUNS (default 3), SEED (42), THREADS (0 = all cores),
 # AS_OF (2025-01-01, fixed so reruns compare), KEEP_DATA=0 to delete data after,
-# NO_BUILD=1 to use the binary already in target/release, TOKLON_BIN=PATH for another.
+# NO_BUILD=1 to use the binary already in target/release, TOKLON_BIN=PATH for another,
+# EVAL_UP_TO (10000000): larger sizes are timed but not scored (`toklon eval` holds
+# the truth in memory, ~0.85 GB a million people), KEEP_OUTPUTS=1 to keep the
+# outputs of sizes from 10M up (by default only their summary.json is kept: a
+# 10M run writes ~3.3 GB).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +25,7 @@ root=$(cd "$here/.." && pwd)
 data="$here/data"
 runs_default=${RUNS:-3}
 seed=${SEED:-42}
+eval_up_to=${EVAL_UP_TO:-10000000}
 threads=${THREADS:-0}
 as_of=${AS_OF:-2025-01-01}
 results="$here/RESULTS.md"
@@ -69,7 +74,12 @@ for n in "${sizes[@]}"; do
     /usr/bin/time -v -o "$rd/time.txt" \
       "$bin" run "$dir" --out "$rd/out" --as-of "$as_of" --threads "$threads" \
       --no-progress -q >"$rd/stdout.txt"
-    "$bin" eval --truth "$dir/truth" "$rd/out" --json "$rd/eval.json" >"$rd/eval.txt"
+    if [ "$n" -le "$eval_up_to" ]; then
+      "$bin" eval --truth "$dir/truth" "$rd/out" --json "$rd/eval.json" >"$rd/eval.txt"
+    fi
+    if [ "$n" -ge 10000000 ] && [ "${KEEP_OUTPUTS:-0}" != 1 ]; then
+      find "$rd/out" -mindepth 1 ! -name summary.json -delete
+    fi
     echo "e2e:   $(python3 "$here/report.py" time "$rd/time.txt" | awk '{printf "%.1f s, %.0f MiB", $1, $2/1024}')" >&2
     rundirs+=("$rd")
   done
@@ -83,7 +93,8 @@ done
   echo "input row read (base, households, registries) over the median wall time; peak"
   echo "RSS is the median of /usr/bin/time's maximum resident set size; pairs per"
   echo "registry row are the distinct candidate pairs scored per registry row (all"
-  echo "registries); precision/recall/F1 are \`toklon eval\` overall."
+  echo "registries); precision/recall/F1 are \`toklon eval\` overall (sizes above"
+  echo "$eval_up_to people are timed, not scored)."
 } >>"$table"
 python3 "$here/report.py" splice "$results" e2e "$table"
 python3 "$here/report.py" plot "$data/runs" "$here/growth.svg"

@@ -97,9 +97,7 @@ def e2e_row(size: str, rundirs: list[str]) -> str:
     cells += [f"{rows / wall:,.0f}" if wall else "-",
               f"{statistics.median(rsss) / 1024:,.0f}",
               f"{pairs / reg_used:.2f}" if reg_used else "-",
-              f"{o.get('precision', float('nan')):.5f}",
-              f"{o.get('recall', float('nan')):.5f}",
-              f"{o.get('f1', float('nan')):.5f}"]
+              *(f"{o[k]:.5f}" if k in o else "not scored" for k in ("precision", "recall", "f1"))]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -11,7 +11,10 @@ use toklon_coverage::{
     Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType, Rules,
     Sex,
 };
-use toklon_io::{OutColumn, OutTable, Read, write_csv_batches, write_parquet_batches};
+use toklon_io::{
+    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, Read, try_write_parquet_batches,
+    write_csv_batches, write_parquet_batches,
+};
 use toklon_link::{LinkOutcome, Records};
 use toklon_thai::date::parse_date;
 use toklon_thai::id::PersonType as IdType;
@@ -517,12 +520,6 @@ pub fn write_coverage(
         t
     };
     let everyone: Vec<usize> = (0..ft_all.len()).collect();
-    let write_fall_through = || {
-        write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
-            advance(r.len() as u64);
-            people(false, &everyone[r])
-        })
-    };
 
     // households: one row per household.
     let hs = &cov.households;
@@ -637,13 +634,6 @@ pub fn write_coverage(
             name.to_string()
         }
     };
-    let mut by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (k, f) in ft_all.iter().enumerate() {
-        by_province
-            .entry(province_of(sub(f.row as usize)).unwrap_or("unknown"))
-            .or_default()
-            .push(k);
-    }
     let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
         if h.uncovered_members > 0 {
@@ -653,12 +643,34 @@ pub fn write_coverage(
                 .push(k);
         }
     }
-    let write_people_csv = |code: &str, ks: &[usize]| {
-        let path = pdir.join(format!("{code}_people.csv"));
-        write_csv_batches(&path, ks.len(), &header, |r| {
-            advance(r.len() as u64);
-            people(opts.mask_ids, &ks[r])
-        })
+    // fall_through.parquet and every province's people list, from one pass:
+    // each batch of people is gathered once (in priority order, so each
+    // province's rows keep that order) and its rows go to their province's file.
+    let write_fall_through = || -> Result<(), IoError> {
+        let mut lists: std::collections::BTreeMap<&str, CsvWriter> = Default::default();
+        let province = |k: usize| province_of(sub(ft_all[k].row as usize)).unwrap_or("unknown");
+        try_write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
+            let ks = &everyone[r];
+            let table = people(false, ks);
+            let masked = opts.mask_ids.then(|| people(true, ks));
+            let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
+            let mut row = 0;
+            for run in ks.chunk_by(|&a, &b| province(a) == province(b)) {
+                let code = province(run[0]);
+                let w = match lists.entry(code) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(CsvWriter::create(&pdir.join(format!("{code}_people.csv")))?)
+                    }
+                };
+                w.write(&batch, row..row + run.len(), &header)?;
+                row += run.len();
+            }
+            // The batch's rows, once for the table and once for the lists.
+            advance(2 * ks.len() as u64);
+            Ok(table)
+        })?;
+        lists.into_values().try_for_each(CsvWriter::finish)
     };
     let write_households_csv = |code: &str, ks: &[usize]| {
         let path = pdir.join(format!("{code}_households.csv"));
@@ -672,19 +684,17 @@ pub fn write_coverage(
     // so that the threads finish together.
     enum File<'k> {
         Coverage,
-        FallThrough,
+        FallThroughAndLists,
         Households,
         Overlaps,
-        People(&'k str, &'k [usize]),
         HouseholdList(&'k str, &'k [usize]),
     }
     let mut files = vec![
-        File::FallThrough,
+        File::FallThroughAndLists,
         File::Coverage,
         File::Households,
         File::Overlaps,
     ];
-    files.extend(by_province.iter().map(|(c, ks)| File::People(c, ks)));
     files.extend(
         hh_by_province
             .iter()
@@ -692,10 +702,9 @@ pub fn write_coverage(
     );
     files.par_iter().with_max_len(1).try_for_each(|f| match f {
         File::Coverage => write_coverage_table(),
-        File::FallThrough => write_fall_through(),
+        File::FallThroughAndLists => write_fall_through(),
         File::Households => write_households(),
         File::Overlaps => write_overlaps(),
-        File::People(code, ks) => write_people_csv(code, ks),
         File::HouseholdList(code, ks) => write_households_csv(code, ks),
     })?;
 

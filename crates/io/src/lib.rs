@@ -29,4 +29,7 @@ pub use error::IoError;
 pub use read::{Read, read_columns, read_source, read_source_with};
 pub use reject::{Reject, RejectReason};
 pub use source::{SourceKind, SourceSpec};
-pub use write::{BATCH_ROWS, OutColumn, OutTable, write_csv_batches, write_parquet_batches};
+pub use write::{
+    BATCH_ROWS, CsvBatch, CsvWriter, OutColumn, OutTable, try_write_parquet_batches,
+    write_csv_batches, write_parquet_batches,
+};

@@ -320,13 +320,22 @@ pub fn write_parquet_batches<F>(path: &Path, rows: usize, mut build: F) -> Resul
 where
     F: FnMut(Range<usize>) -> OutTable,
 {
+    try_write_parquet_batches(path, rows, |r| Ok(build(r)))
+}
+
+/// [`write_parquet_batches`] with a `build` that may fail (when it also writes
+/// its rows elsewhere): its first error stops the write.
+pub fn try_write_parquet_batches<F>(path: &Path, rows: usize, mut build: F) -> Result<(), IoError>
+where
+    F: FnMut(Range<usize>) -> Result<OutTable, IoError>,
+{
     let wrap = |source| IoError::WriteParquet {
         path: path.to_path_buf(),
         source,
     };
     let mut writer: Option<ArrowWriter<File>> = None;
     for range in batches(rows) {
-        let batch = build(range).batch()?;
+        let batch = build(range)?.batch()?;
         let w = match &mut writer {
             Some(w) => w,
             None => {
@@ -374,41 +383,108 @@ pub fn write_csv_batches<F>(
 where
     F: FnMut(Range<usize>) -> OutTable,
 {
-    let werr = |source| IoError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let csv_err = |e: csv::Error| IoError::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let file = File::create(path).map_err(werr)?;
-    let mut buf = BufWriter::with_capacity(1 << 16, file);
-    buf.write_all("\u{feff}".as_bytes()).map_err(werr)?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(buf);
-    let mut cells: Vec<String> = Vec::new();
-    for (b, range) in batches(rows).enumerate() {
+    let mut w = CsvWriter::create(path)?;
+    for range in batches(rows) {
         let table = build(range);
+        let batch = CsvBatch::new(&table)?;
+        w.write(&batch, 0..table.len(), header)?;
+    }
+    w.finish()
+}
+
+/// An output table ready to be written as CSV: its columns resolved by type
+/// once, whichever rows are written and to how many files.
+pub struct CsvBatch<'t> {
+    table: &'t OutTable,
+    typed: Vec<Typed<'t>>,
+}
+
+impl<'t> CsvBatch<'t> {
+    pub fn new(table: &'t OutTable) -> Result<CsvBatch<'t>, IoError> {
         table.check_lengths()?;
-        if b == 0 {
-            w.write_record(table.columns.iter().map(|c| header(&c.name)))
-                .map_err(csv_err)?;
-        }
-        cells.resize(table.columns.len(), String::new());
-        let typed: Vec<Typed> = table.columns.iter().map(OutColumn::typed).collect();
-        for row in 0..table.len() {
-            for (c, cell) in typed.iter().zip(cells.iter_mut()) {
-                c.csv_value(row, cell);
-            }
-            w.write_record(&cells).map_err(csv_err)?;
+        Ok(CsvBatch {
+            table,
+            typed: table.columns.iter().map(OutColumn::typed).collect(),
+        })
+    }
+}
+
+/// A CSV file (UTF-8 BOM, CRLF) written a few rows at a time, from batches of
+/// one table: the header comes from the first batch.
+pub struct CsvWriter {
+    path: std::path::PathBuf,
+    w: csv::Writer<BufWriter<File>>,
+    header_written: bool,
+    cells: Vec<String>,
+}
+
+impl CsvWriter {
+    pub fn create(path: &Path) -> Result<CsvWriter, IoError> {
+        let file = File::create(path).map_err(|source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut buf = BufWriter::with_capacity(1 << 16, file);
+        buf.write_all("\u{feff}".as_bytes())
+            .map_err(|source| IoError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(CsvWriter {
+            path: path.to_path_buf(),
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(buf),
+            header_written: false,
+            cells: Vec::new(),
+        })
+    }
+
+    fn csv_err(&self, e: csv::Error) -> IoError {
+        IoError::Write {
+            path: self.path.clone(),
+            source: std::io::Error::other(e.to_string()),
         }
     }
-    let buf = w.into_inner().map_err(|e| werr(e.into_error()))?;
-    buf.into_inner()
-        .map_err(|e| werr(e.into_error()))?
-        .sync_all()
-        .map_err(werr)?;
-    Ok(())
+
+    /// Writes `rows` of `batch` (the header first, on the first call). `header`
+    /// may rename columns.
+    pub fn write(
+        &mut self,
+        batch: &CsvBatch<'_>,
+        rows: impl IntoIterator<Item = usize>,
+        header: &dyn Fn(&str) -> String,
+    ) -> Result<(), IoError> {
+        if !self.header_written {
+            let names = batch.table.columns.iter().map(|c| header(&c.name));
+            self.w.write_record(names).map_err(|e| self.csv_err(e))?;
+            self.header_written = true;
+        }
+        self.cells.resize(batch.typed.len(), String::new());
+        for row in rows {
+            if row >= batch.table.len() {
+                continue;
+            }
+            for (c, cell) in batch.typed.iter().zip(self.cells.iter_mut()) {
+                c.csv_value(row, cell);
+            }
+            let r = self.w.write_record(&self.cells);
+            r.map_err(|e| self.csv_err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file and syncs it to disk.
+    pub fn finish(self) -> Result<(), IoError> {
+        let path = self.path;
+        let werr = |source| IoError::Write {
+            path: path.clone(),
+            source,
+        };
+        let buf = self.w.into_inner().map_err(|e| werr(e.into_error()))?;
+        buf.into_inner()
+            .map_err(|e| werr(e.into_error()))?
+            .sync_all()
+            .map_err(werr)
+    }
 }

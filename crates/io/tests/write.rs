@@ -51,3 +51,42 @@ fn empty_and_ragged_tables() {
             .is_err()
     );
 }
+
+#[test]
+fn csv_writers_take_rows_of_batches_in_turn() {
+    // Rows of each batch dealt to two files by parity, as the province lists
+    // are: each file gets its header once and its rows in order.
+    let dir = tempfile::tempdir().unwrap();
+    let (even, odd) = (dir.path().join("even.csv"), dir.path().join("odd.csv"));
+    let mut w = [
+        toklon_io::CsvWriter::create(&even).unwrap(),
+        toklon_io::CsvWriter::create(&odd).unwrap(),
+    ];
+    let header = |h: &str| h.to_string();
+    for start in [0u32, 5] {
+        let t = OutTable::new("t")
+            .with(OutColumn::u32("n", (start..start + 5).map(Some)))
+            .with(OutColumn::str_list(
+                "l",
+                (start..start + 5).map(|i| if i % 3 == 0 { vec!["a", "b"] } else { vec![] }),
+            ));
+        let batch = toklon_io::CsvBatch::new(&t).unwrap();
+        for row in 0..5usize {
+            let n = start as usize + row;
+            // A row past the batch is skipped, not an error.
+            w[n % 2].write(&batch, [row, 99], &header).unwrap();
+        }
+    }
+    for x in w {
+        x.finish().unwrap();
+    }
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    assert_eq!(
+        read(&even),
+        "\u{feff}n,l\r\n0,a; b\r\n2,\r\n4,\r\n6,a; b\r\n8,\r\n"
+    );
+    assert_eq!(
+        read(&odd),
+        "\u{feff}n,l\r\n1,\r\n3,a; b\r\n5,\r\n7,\r\n9,a; b\r\n"
+    );
+}
