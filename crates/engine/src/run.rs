@@ -132,7 +132,7 @@ pub fn run(
             },
         )
     });
-    let population = population?;
+    let mut population = population?;
     let households = households?;
     let mut registries = registries?;
     progress.finish();
@@ -164,6 +164,12 @@ pub fn run(
         progress.advance(population.table.len() as u64);
         (pop, regs)
     });
+    // The base keeps its raw columns for the lists, but sex and birth date are
+    // read from its records from here on.
+    population
+        .table
+        .columns
+        .retain(|c, _| ![col::SEX, col::BIRTH_DATE].contains(c));
     progress.finish();
     timer.lap("standardize");
 
