@@ -348,8 +348,10 @@ where
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .set_statistics_enabled(EnabledStatistics::Chunk)
                     .set_created_by("toklon".to_string());
-                // Nor min/max statistics: over names and IDs they would only
-                // cost a comparison per value.
+                // Mostly distinct text (names, IDs) gets neither a dictionary
+                // nor min/max statistics: both cost a hash or a comparison per
+                // value, and the statistics would put personal values in the
+                // file footer.
                 for name in mostly_distinct_text(&batch) {
                     props = props
                         .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
@@ -447,8 +449,8 @@ impl CsvWriter {
         }
     }
 
-    /// Writes `rows` of `batch` (the header first, on the first call). `header`
-    /// may rename columns.
+    /// Writes `rows` of `batch` (the header first, on the first call); rows past
+    /// the batch's end are skipped. `header` may rename columns.
     pub fn write(
         &mut self,
         batch: &CsvBatch<'_>,

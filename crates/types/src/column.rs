@@ -15,8 +15,8 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Either way there is no per-value allocation and a validity bitmap or a null
 /// code marks missing values. A finished dictionary column stores its codes in
 /// the narrowest width that holds them: one byte a row for flags, sexes, titles
-/// and relationships, two for dates, tambons and most names. This matters at tens of millions of rows (66 M
-/// people × a dozen columns).
+/// and relationships, two for dates, tambons and surnames. This matters at tens
+/// of millions of rows (66 M people × a dozen columns).
 #[derive(Clone, Debug, Default)]
 pub struct StrColumn {
     /// Every value (plain) or the distinct values (dictionary).
@@ -255,10 +255,11 @@ impl Hasher for PassThrough {
 }
 
 /// Rows after which a builder first checks whether its column repeats enough
-/// for a dictionary, and the interval of later checks. Not before 64k rows: in a base of a million people the first thousand birth
-/// dates or first names are nearly all distinct, while the column holds only
-/// some 30,000 or 65,000 values; judged too early it would stay plain, at 10 to
-/// 30 bytes a row instead of 2 to 4.
+/// for a dictionary, and the interval of later checks. Not before 64k rows: in
+/// a base of a million people the first thousand birth dates or first names are
+/// nearly all distinct, while the column holds only some 30,000 or 65,000
+/// values; judged that early it would stay plain, at 10 to 30 bytes a row
+/// instead of 2 to 4.
 const FIRST_CHECK: usize = 64 * 1024;
 const CHECK_EVERY: usize = 16 * 1024;
 
