@@ -422,7 +422,8 @@ pub fn write_coverage(
 
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
-    let people = |masked: bool, sel: &[usize]| {
+    let id_col = column(col::NATIONAL_ID);
+    let people = |sel: &[usize]| {
         let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
         let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
         let names = |c: &'static str| {
@@ -431,15 +432,6 @@ pub fn write_coverage(
                 .map(move |&i| values.and_then(|v| v.get_nonempty(i)))
                 .collect::<Vec<_>>()
         };
-        let id_col = column(col::NATIONAL_ID);
-        let ids: Vec<Option<std::borrow::Cow<str>>> = rows
-            .iter()
-            .map(|&i| {
-                id_col
-                    .and_then(|c| c.get_nonempty(i))
-                    .map(|v| if masked { mask(v).into() } else { v.into() })
-            })
-            .collect();
         let mut t = OutTable::new("fall_through")
             .with(OutColumn::str(
                 "record_id",
@@ -473,7 +465,7 @@ pub fn write_coverage(
             .with(OutColumn::str("house_no", names(col::HOUSE_NO)))
             .with(OutColumn::str(
                 "national_id",
-                ids.iter().map(|v| v.as_deref()),
+                rows.iter().map(|&i| id_col.and_then(|c| c.get_nonempty(i))),
             ))
             .with(OutColumn::str("prefix", names(col::PREFIX)))
             .with(OutColumn::str("first_name", names(col::FIRST_NAME)))
@@ -651,8 +643,21 @@ pub fn write_coverage(
         let province = |k: usize| province_of(sub(ft_all[k].row as usize)).unwrap_or("unknown");
         try_write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
             let ks = &everyone[r];
-            let table = people(false, ks);
-            let masked = opts.mask_ids.then(|| people(true, ks));
+            let table = people(ks);
+            // The lists may travel: their IDs masked when asked, the rest shared.
+            let masked = opts.mask_ids.then(|| {
+                let ids: Vec<Option<String>> = ks
+                    .iter()
+                    .map(|&k| {
+                        let row = ft_all[k].row as usize;
+                        id_col.and_then(|c| c.get_nonempty(row)).map(mask)
+                    })
+                    .collect();
+                table.replaced(OutColumn::str(
+                    "national_id",
+                    ids.iter().map(|v| v.as_deref()),
+                ))
+            });
             let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
             let mut row = 0;
             for run in ks.chunk_by(|&a, &b| province(a) == province(b)) {

@@ -201,6 +201,16 @@ impl OutTable {
         &self.columns
     }
 
+    /// A copy with `column` in place of the column of the same name (unchanged
+    /// when there is none); the other columns' arrays are shared, not copied.
+    pub fn replaced(&self, column: OutColumn) -> OutTable {
+        let mut t = self.clone();
+        if let Some(c) = t.columns.iter_mut().find(|c| c.name == column.name) {
+            *c = column;
+        }
+        t
+    }
+
     /// Rows (0 for a table without columns).
     pub fn len(&self) -> usize {
         self.columns.first().map_or(0, OutColumn::len)

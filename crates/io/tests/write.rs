@@ -90,3 +90,30 @@ fn csv_writers_take_rows_of_batches_in_turn() {
         "\u{feff}n,l\r\n1,\r\n3,a; b\r\n5,\r\n7,\r\n9,a; b\r\n"
     );
 }
+
+#[test]
+fn a_replaced_column_keeps_its_place_and_the_rest() {
+    let t = OutTable::new("t")
+        .with(OutColumn::str("id", [Some("1234567890123")]))
+        .with(OutColumn::u32("n", [Some(7)]));
+    let masked = t.replaced(OutColumn::str("id", [Some("*********0123")]));
+    let names: Vec<&str> = masked.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["id", "n"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    t.write_csv(&a, &|h| h.to_string()).unwrap();
+    masked.write_csv(&b, &|h| h.to_string()).unwrap();
+    assert!(
+        std::fs::read_to_string(&a)
+            .unwrap()
+            .contains("1234567890123,7")
+    );
+    assert!(
+        std::fs::read_to_string(&b)
+            .unwrap()
+            .contains("*********0123,7")
+    );
+    // No column of that name: unchanged.
+    let same = t.replaced(OutColumn::str("other", [Some("x")]));
+    assert_eq!(same.columns().len(), 2);
+}
