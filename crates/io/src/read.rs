@@ -410,6 +410,7 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
         path: path.clone(),
         source,
     })?;
+    let file_len = file.metadata().map_or(0, |m| m.len());
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
             path: path.clone(),
@@ -435,7 +436,10 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
             path: path.clone(),
             source,
         })?;
-    let mut c = Collector::new(spec, &layout, usize::try_from(total_rows).unwrap_or(0));
+    // The footer's row count sizes the columns, believed up to one row a byte of
+    // file: a damaged footer must not reserve terabytes.
+    let hint = usize::try_from(total_rows.min(file_len)).unwrap_or(0);
+    let mut c = Collector::new(spec, &layout, hint);
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch.map_err(|source| IoError::ParquetData {
