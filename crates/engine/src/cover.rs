@@ -66,15 +66,15 @@ fn flag(s: Option<&str>) -> bool {
 
 /// A column looked up once, read per row (trimmed, empty as null).
 #[derive(Clone, Copy)]
-struct Col<'a>(Option<&'a StrColumn>);
+pub(crate) struct Col<'a>(Option<&'a StrColumn>);
 
 impl<'a> Col<'a> {
-    fn of(table: &'a Table, name: &str) -> Col<'a> {
+    pub(crate) fn of(table: &'a Table, name: &str) -> Col<'a> {
         Col(table.column(name))
     }
 
     #[inline]
-    fn get(self, i: usize) -> Option<&'a str> {
+    pub(crate) fn get(self, i: usize) -> Option<&'a str> {
         self.0.and_then(|c| c.get_nonempty(i))
     }
 }
@@ -347,9 +347,8 @@ pub fn write_coverage(
     let cov = &result.coverage;
     let n = pop.len();
     // Columns looked up once, not per cell.
-    let column = |c: &str| pop.column(c);
-    let sub_col = column(col::SUBDISTRICT_CODE);
-    let sub = |i: usize| sub_col.and_then(|c| c.get_nonempty(i));
+    let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
+    let sub = |i: usize| sub_col.get(i);
     let direct = |i: usize| catalog.codes(cov.rows[i].direct);
     let via = |i: usize| catalog.codes(cov.rows[i].via_household);
     let household_id = |i: usize| persons[i].household.map(|k| hh.ids[k as usize]);
@@ -422,15 +421,13 @@ pub fn write_coverage(
 
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
-    let id_col = column(col::NATIONAL_ID);
+    let id_col = Col::of(pop, col::NATIONAL_ID);
     let people = |sel: &[usize]| {
         let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
         let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
         let names = |c: &'static str| {
-            let values = column(c);
-            rows.iter()
-                .map(move |&i| values.and_then(|v| v.get_nonempty(i)))
-                .collect::<Vec<_>>()
+            let values = Col::of(pop, c);
+            rows.iter().map(move |&i| values.get(i)).collect::<Vec<_>>()
         };
         let mut t = OutTable::new("fall_through")
             .with(OutColumn::str(
@@ -465,7 +462,7 @@ pub fn write_coverage(
             .with(OutColumn::str("house_no", names(col::HOUSE_NO)))
             .with(OutColumn::str(
                 "national_id",
-                rows.iter().map(|&i| id_col.and_then(|c| c.get_nonempty(i))),
+                rows.iter().map(|&i| id_col.get(i)),
             ))
             .with(OutColumn::str("prefix", names(col::PREFIX)))
             .with(OutColumn::str("first_name", names(col::FIRST_NAME)))
@@ -650,7 +647,7 @@ pub fn write_coverage(
                     .iter()
                     .map(|&k| {
                         let row = ft_all[k].row as usize;
-                        id_col.and_then(|c| c.get_nonempty(row)).map(mask)
+                        id_col.get(row).map(mask)
                     })
                     .collect();
                 table.replaced(OutColumn::str(
@@ -659,9 +656,11 @@ pub fn write_coverage(
                 ))
             });
             let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
+            // Each row's province once; runs of one province go to its file.
+            let codes: Vec<&str> = ks.iter().map(|&k| province(k)).collect();
             let mut row = 0;
-            for run in ks.chunk_by(|&a, &b| province(a) == province(b)) {
-                let code = province(run[0]);
+            for run in codes.chunk_by(|a, b| a == b) {
+                let code = run[0];
                 let w = match lists.entry(code) {
                     std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::btree_map::Entry::Vacant(e) => {

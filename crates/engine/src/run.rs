@@ -18,7 +18,7 @@ use toklon_types::{Table, columns as col};
 use tracing::{debug, info};
 
 use crate::cover::{
-    CoverageResult, ListOptions, NearestRejected, coverage_setup, enrolments, household_index,
+    Col, CoverageResult, ListOptions, NearestRejected, coverage_setup, enrolments, household_index,
     person_facts, province_of, write_coverage,
 };
 use crate::dedupe::{Base, dedupe_base, write_duplicates};
@@ -289,9 +289,9 @@ pub fn run(
         pool.install(|| direct.add(&enrolments(&catalog, read, spec, outcome)));
     }
     let coverage = direct.finish(&rules, &hh.facts);
-    let subdistricts = pop_table.column(col::SUBDISTRICT_CODE);
+    let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
     let provinces: Vec<Option<&str>> = (0..pop_table.len())
-        .map(|i| province_of(subdistricts.and_then(|c| c.get_nonempty(i))))
+        .map(|i| province_of(subdistricts.get(i)))
         .collect();
     let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
     // Per-row inputs of the computation only: free them before the writes.
