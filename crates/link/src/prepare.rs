@@ -318,6 +318,20 @@ impl Records {
             last_name,
         };
 
+        let birth = |s: &str| {
+            opts.today
+                .map_or_else(|| parse_date(s), |d| parse_date_with_today(s, d))
+                .ok()
+                .map(BirthDate::pack)
+        };
+        let parsed = Parsed {
+            birth: PerValue::new(cols.birth, &birth),
+            sex: PerValue::new(cols.sex, &parse_sex),
+            subdistrict: PerValue::new(cols.subdistrict, &subdistrict_key),
+            village: PerValue::new(cols.village, &parse_village),
+            house: PerValue::new(cols.house, &house_key),
+        };
+
         // Keys are written in place: no per-chunk copies to stitch together.
         let mut keys = vec![Key::default(); n];
         let chunks: Vec<(CharCol, Counts)> = keys
@@ -331,8 +345,8 @@ impl Records {
                     *slot = row_key(
                         &cols,
                         &names_of,
+                        &parsed,
                         start + off,
-                        opts,
                         &mut id_text,
                         &mut counts,
                     );
@@ -514,7 +528,7 @@ impl<T: Send> Distinct<T> {
                 values: Vec::new(),
             };
         };
-        let (of_row, raw) = intern((0..n).map(|i| c.get_nonempty(i)));
+        let (of_row, raw) = distinct_values(c, n);
         let values = raw.par_iter().map(|v| f(v)).collect();
         Distinct { of_row, values }
     }
@@ -523,6 +537,56 @@ impl<T: Send> Distinct<T> {
     fn get(&self, i: usize) -> Option<(usize, &T)> {
         let k = *self.of_row.get(i)?;
         (k != NONE).then(|| (k as usize, &self.values[k as usize]))
+    }
+}
+
+/// Each of the `n` rows' index among the column's distinct non-empty (trimmed)
+/// values, [`NONE`] when missing, and those values in order of first appearance.
+/// A dictionary column is interned through its dictionary, a hash per distinct
+/// value instead of one per row (its code order is the order of first rows, so
+/// the result is the same).
+fn distinct_values(c: &StrColumn, n: usize) -> (Vec<u32>, Vec<&str>) {
+    let Some(dict) = c.dictionary() else {
+        return intern((0..n).map(|i| c.get_nonempty(i)));
+    };
+    let (remap, distinct) = intern(dict.map(|v| Some(v.trim()).filter(|v| !v.is_empty())));
+    let of_row = (0..n)
+        .into_par_iter()
+        .with_min_len(CHUNK)
+        .map(|i| c.code(i).map_or(NONE, |k| remap[k as usize]))
+        .collect();
+    (of_row, distinct)
+}
+
+/// A function of one column's (trimmed, non-empty) values, worked out once per
+/// distinct value when the column is dictionary-encoded (dates, sexes, tambons
+/// and villages repeat), else per row.
+struct PerValue<'a, T> {
+    col: Option<&'a StrColumn>,
+    f: &'a (dyn Fn(&str) -> T + Sync),
+    /// Per dictionary code: `None` for an empty value.
+    by_code: Option<Vec<Option<T>>>,
+}
+
+impl<'a, T: Copy + Send> PerValue<'a, T> {
+    fn new(col: Option<&'a StrColumn>, f: &'a (dyn Fn(&str) -> T + Sync)) -> Self {
+        let by_code = col.and_then(StrColumn::dictionary).map(|dict| {
+            let values: Vec<&str> = dict.collect();
+            values
+                .par_iter()
+                .map(|v| Some(v.trim()).filter(|v| !v.is_empty()).map(f))
+                .collect()
+        });
+        PerValue { col, f, by_code }
+    }
+
+    /// The function of row `i`'s value, `None` when the row has none.
+    #[inline]
+    fn get(&self, i: usize) -> Option<T> {
+        match &self.by_code {
+            Some(by_code) => by_code[self.col?.code(i)? as usize],
+            None => value(self.col, i).map(self.f),
+        }
     }
 }
 
@@ -556,12 +620,32 @@ struct Names<'a> {
     last_name: &'a [u32],
 }
 
+/// The other fields' parsers, each run once per distinct value where it can.
+struct Parsed<'a> {
+    /// The packed date, `None` when unparseable.
+    birth: PerValue<'a, Option<u32>>,
+    sex: PerValue<'a, Option<Sex>>,
+    /// The key, and whether the code was not 6 digits.
+    subdistrict: PerValue<'a, (u32, bool)>,
+    village: PerValue<'a, Option<u32>>,
+    house: PerValue<'a, u32>,
+}
+
+/// A tambon code's key: a 6-digit code + 1 (so that 0 is unknown), else an
+/// opaque hash; `true` when it was not 6 digits.
+fn subdistrict_key(s: &str) -> (u32, bool) {
+    match six_digits(s) {
+        Some(code) => (code + 1, false),
+        None => (text_hash(1, s) as u32 | OPAQUE, true),
+    }
+}
+
 /// Standardizes row `i`; an `Other` ID's text goes to `id_text`.
 fn row_key(
     cols: &Columns,
     names: &Names,
+    parsed: &Parsed,
     i: usize,
-    opts: &PrepareOptions,
     id_text: &mut CharCol,
     counts: &mut Counts,
 ) -> Key {
@@ -613,18 +697,13 @@ fn row_key(
     }
 
     // Birth date.
-    k.birth = match value(cols.birth, i) {
+    k.birth = match parsed.birth.get(i) {
         None => 0,
-        Some(s) => match opts
-            .today
-            .map_or_else(|| parse_date(s), |d| parse_date_with_today(s, d))
-        {
-            Ok(d) => d.pack(),
-            Err(_) => {
-                bump(counts, Problem::DateUnparseable);
-                0
-            }
-        },
+        Some(Some(packed)) => packed,
+        Some(None) => {
+            bump(counts, Problem::DateUnparseable);
+            0
+        }
     };
 
     // Sex: the column wins; the title fills in when the column says nothing.
@@ -632,39 +711,37 @@ fn row_key(
         Sex::Male => 1u8,
         Sex::Female => 2u8,
     };
-    k.sex = match value(cols.sex, i) {
-        Some(s) => match parse_sex(s) {
-            Some(x) => sex_code(x),
-            None => {
-                bump(counts, Problem::SexUnknown);
-                title_sex.map(sex_code).unwrap_or(0)
-            }
-        },
+    k.sex = match parsed.sex.get(i) {
+        Some(Some(x)) => sex_code(x),
+        Some(None) => {
+            bump(counts, Problem::SexUnknown);
+            title_sex.map(sex_code).unwrap_or(0)
+        }
         None => title_sex.map(sex_code).unwrap_or(0),
     };
 
     // Geography: a 6-digit tambon code nests district (4) and province (2);
     // anything else is an opaque code compared for equality only.
-    k.subdistrict = match value(cols.subdistrict, i) {
+    k.subdistrict = match parsed.subdistrict.get(i) {
         None => 0,
-        Some(s) => match six_digits(s) {
-            Some(code) => code + 1,
-            None => {
+        Some((key, not_6_digits)) => {
+            if not_6_digits {
                 bump(counts, Problem::SubdistrictNot6Digits);
-                text_hash(1, s) as u32 | OPAQUE
             }
-        },
+            key
+        }
     };
 
-    k.village = match value(cols.village, i) {
+    k.village = match parsed.village.get(i) {
         None => u32::MAX,
-        Some(s) => parse_village(s).unwrap_or_else(|| {
+        Some(Some(v)) => v,
+        Some(None) => {
             bump(counts, Problem::VillageNotNumber);
             u32::MAX
-        }),
+        }
     };
 
-    k.house = value(cols.house, i).map(house_key).unwrap_or(0);
+    k.house = parsed.house.get(i).unwrap_or(0);
     k
 }
 
@@ -777,9 +854,9 @@ mod tests {
         t
     }
 
-    #[test]
-    fn standardizes_fields_and_counts_problems() {
-        let t = table(&[
+    /// Three rows with every kind of problem (see the test below).
+    fn problem_rows() -> [[Option<&'static str>; 9]; 3] {
+        [
             [
                 Some("1-1017-00207-03-0"),
                 None,
@@ -813,7 +890,12 @@ mod tests {
                 Some("04"),
                 None,
             ],
-        ]);
+        ]
+    }
+
+    #[test]
+    fn standardizes_fields_and_counts_problems() {
+        let t = table(&problem_rows());
         let (r, p) = Records::from_table(&t, &PrepareOptions::default());
         assert_eq!(r.len(), 3);
         assert_eq!(r.id_kind(0), IdKind::Thai);
@@ -846,6 +928,33 @@ mod tests {
         assert_eq!(p.get("village_no", "not_a_number"), 1);
         assert_eq!(p.total(), 7);
         assert!(serde_json::to_string(&p).unwrap().contains("title_only"));
+    }
+
+    #[test]
+    fn dictionary_columns_standardize_like_plain_ones() {
+        // Three rows are stored plain (mostly distinct); repeated 40 times, the
+        // same rows are dictionaries, parsed once per distinct value.
+        let rows = problem_rows();
+        let plain = table(&rows);
+        let many: Vec<_> = rows.iter().cycle().take(120).copied().collect();
+        let dict = table(&many);
+        assert!(plain.column(col::BIRTH_DATE).unwrap().distinct().is_none());
+        for c in [col::FIRST_NAME, col::BIRTH_DATE, col::SEX, col::VILLAGE_NO] {
+            assert!(dict.column(c).unwrap().distinct().is_some(), "{c}");
+        }
+        let o = PrepareOptions::default();
+        let (a, pa) = Records::from_table(&plain, &o);
+        let (b, pb) = Records::from_table(&dict, &o);
+        for i in 0..many.len() {
+            assert_eq!(b.k[i], a.k[i % 3], "row {i}");
+            assert_eq!(b.names(i), a.names(i % 3));
+        }
+        for (column, codes) in &pa.0 {
+            for (code, n) in codes {
+                assert_eq!(pb.get(column, code), 40 * n, "{column} {code}");
+            }
+        }
+        assert_eq!(pb.total(), 40 * pa.total());
     }
 
     #[test]

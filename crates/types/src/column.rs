@@ -211,6 +211,24 @@ impl StrColumn {
         self.codes.as_ref().map(|_| self.values.ends.len())
     }
 
+    /// The distinct values of a dictionary-encoded column, in code order (which
+    /// is the order of their first rows); `None` for a plain column. With
+    /// [`StrColumn::code`], work per value can be done once per distinct value.
+    pub fn dictionary(&self) -> Option<impl ExactSizeIterator<Item = &str> + '_> {
+        self.codes.as_ref()?;
+        Some((0..self.values.ends.len()).map(|k| self.values.get(k).unwrap_or_default()))
+    }
+
+    /// The dictionary code of row `i`: `None` for a null, a row out of range, or
+    /// a plain column.
+    #[inline]
+    pub fn code(&self, i: usize) -> Option<u32> {
+        match self.codes.as_ref()?.get(i)? {
+            NULL_CODE => None,
+            k => Some(k),
+        }
+    }
+
     /// Bytes held (text, offsets, bitmap and codes), for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.values.heap_bytes() + self.codes.as_ref().map_or(0, Codes::heap_bytes)
@@ -466,6 +484,18 @@ mod tests {
             for (i, v) in vals.iter().enumerate() {
                 assert_eq!(c.get(i), v.as_deref(), "row {i}");
             }
+            // Through the dictionary, every row reads its own value.
+            match c.dictionary() {
+                Some(d) => {
+                    let d: Vec<&str> = d.collect();
+                    assert_eq!(d.len(), c.distinct().unwrap_or(0));
+                    for (i, v) in vals.iter().enumerate() {
+                        assert_eq!(c.code(i).map(|k| d[k as usize]), v.as_deref());
+                    }
+                }
+                None => assert!((0..rows).all(|i| c.code(i).is_none())),
+            }
+            assert_eq!(c.code(rows), None);
             let plain = StrColumn::nulls(0);
             assert_ne!(c, plain);
             assert_eq!(c.take(&[1, 0]).get(0), vals[1].as_deref());
