@@ -3,10 +3,16 @@ use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use arrow_array::{Array, StringArray};
-use arrow_schema::DataType;
+use std::sync::Arc;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, DictionaryArray, Int32Array, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Encoding;
 use toklon_types::{StrColumnBuilder, Table, columns as col};
 
 use crate::{IoError, Reject, RejectReason, SourceKind, SourceSpec};
@@ -144,6 +150,9 @@ struct Collector<'s> {
     /// Indices (into `cols`) of national_id, first_name, last_name for the
     /// no-identifiers rule; registries only.
     identifier_slots: Option<[Option<usize>; 3]>,
+    /// Per column, one [`StrColumnBuilder::push_memo`] slot per entry of the
+    /// file's current dictionary for it (empty when it has none).
+    memo: Vec<Vec<u32>>,
 }
 
 impl<'s> Collector<'s> {
@@ -172,7 +181,15 @@ impl<'s> Collector<'s> {
             rejects: Vec::new(),
             rows_read: 0,
             identifier_slots,
+            memo: vec![Vec::new(); ncols],
         }
+    }
+
+    /// Column `i` (of `cols`) is now read through a dictionary of `len` entries.
+    fn new_dictionary(&mut self, i: usize, len: usize) {
+        let memo = &mut self.memo[i];
+        memo.clear();
+        memo.resize(len, toklon_types::NO_MEMO);
     }
 
     fn reject(&mut self, row: u64, record_id: Option<&str>, reason: RejectReason) {
@@ -185,7 +202,15 @@ impl<'s> Collector<'s> {
     }
 
     /// Offers one decoded row: `values[0]` is the id, then the wanted columns.
-    fn push(&mut self, row: u64, values: &[Option<&str>]) -> Result<(), IoError> {
+    /// `keys`, when not empty, gives the same slots' entries in their column's
+    /// current dictionary (see [`Collector::new_dictionary`]), `None` where the
+    /// value is null or not read through one.
+    fn push(
+        &mut self,
+        row: u64,
+        values: &[Option<&str>],
+        keys: &[Option<usize>],
+    ) -> Result<(), IoError> {
         let id = values[0].map(str::trim).filter(|s| !s.is_empty());
         let Some(id) = id else {
             self.reject(row, None, RejectReason::MissingRecordId);
@@ -216,7 +241,17 @@ impl<'s> Collector<'s> {
             .push(Some(id))
             .map_err(|_| self.too_large(col::RECORD_ID))?;
         for (i, b) in self.cols.iter_mut().enumerate() {
-            if b.push(values[i + 1]).is_err() {
+            let value = values[i + 1];
+            let memo = keys
+                .get(i + 1)
+                .copied()
+                .flatten()
+                .and_then(|k| self.memo[i].get_mut(k));
+            let pushed = match memo {
+                Some(memo) => b.push_memo(value, memo),
+                None => b.push(value),
+            };
+            if pushed.is_err() {
                 return Err(IoError::TooLarge {
                     path: self.spec.path.clone(),
                     column: "(a text column)".into(),
@@ -385,7 +420,7 @@ fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Rea
             );
             continue;
         }
-        c.push(row, &values)?;
+        c.push(row, &values, &[])?;
     }
     Ok(c.finish(&layout))
 }
@@ -411,35 +446,37 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
         source,
     })?;
     let file_len = file.metadata().map_or(0, |m| m.len());
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
-    let header: Vec<String> = builder
+    let parquet_error = |source| IoError::Parquet {
+        path: path.clone(),
+        source,
+    };
+    let meta =
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(parquet_error)?;
+    let header: Vec<String> = meta
         .schema()
         .fields()
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let total_rows = u64::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
     let layout = Layout::resolve(spec, &header)?;
     let mut roots: Vec<usize> = layout.slots.iter().flatten().copied().collect();
     roots.sort_unstable();
     roots.dedup();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let reader = builder
+    let meta = with_dictionaries(meta, &roots);
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots);
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
         .with_projection(mask)
         .with_batch_size(BATCH_ROWS)
         .build()
-        .map_err(|source| IoError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(parquet_error)?;
     // The footer's row count sizes the columns, believed up to one row a byte of
     // file: a damaged footer must not reserve terabytes.
     let hint = usize::try_from(total_rows.min(file_len)).unwrap_or(0);
     let mut c = Collector::new(spec, &layout, hint);
+    // Per slot, the dictionary its memo slots belong to (held, so that no later
+    // dictionary can be allocated where it was and be taken for it).
+    let mut dictionaries: Vec<Option<StringArray>> = vec![None; layout.slots.len()];
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch.map_err(|source| IoError::ParquetData {
@@ -448,9 +485,10 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
             source,
         })?;
         // Every wanted column as text: dates become ISO, integers and booleans their
-        // plain writing, so typed and text files go through one parser later.
-        let mut texts: Vec<Option<StringArray>> = Vec::with_capacity(layout.slots.len());
-        for slot in &layout.slots {
+        // plain writing, so typed and text files go through one parser later. Text
+        // read as a dictionary stays one: its rows are entries of its values.
+        let mut texts: Vec<Option<Text>> = Vec::with_capacity(layout.slots.len());
+        for (k, slot) in layout.slots.iter().enumerate() {
             let Some(i) = slot else {
                 texts.push(None);
                 continue;
@@ -460,25 +498,137 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
                 texts.push(None);
                 continue;
             };
-            texts.push(Some(as_text(path, name, array.as_ref())?));
+            let text = match dictionary_text(array.as_ref()) {
+                Some((keys, values)) => {
+                    if k > 0
+                        && !dictionaries[k]
+                            .as_ref()
+                            .is_some_and(|d| same_array(d, &values))
+                    {
+                        c.new_dictionary(k - 1, values.len());
+                        dictionaries[k] = Some(values.clone());
+                    }
+                    Text::Dictionary(keys, values)
+                }
+                None => Text::Plain(as_text(path, name, array.as_ref())?),
+            };
+            texts.push(Some(text));
         }
         let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.slots.len());
+        let mut keys: Vec<Option<usize>> = Vec::with_capacity(layout.slots.len());
         for r in 0..batch.num_rows() {
             row += 1;
             c.rows_read += 1;
             values.clear();
-            values.extend(
-                texts
-                    .iter()
-                    .map(|t| t.as_ref().and_then(|a| (!a.is_null(r)).then(|| a.value(r)))),
-            );
-            c.push(row, &values)?;
+            keys.clear();
+            for t in &texts {
+                let (v, k) = t.as_ref().map_or((None, None), |t| t.get(r));
+                values.push(v);
+                keys.push(k);
+            }
+            c.push(row, &values, &keys)?;
         }
         if let Some(at) = reported.size.saturating_mul(row).checked_div(total_rows) {
             reported.at(at);
         }
     }
     Ok(c.finish(&layout))
+}
+
+/// One column of a batch as text.
+enum Text {
+    Plain(StringArray),
+    /// Keys into the values.
+    Dictionary(Int32Array, StringArray),
+}
+
+impl Text {
+    /// Row `r`'s value and, read through a dictionary, its entry.
+    #[inline]
+    fn get(&self, r: usize) -> (Option<&str>, Option<usize>) {
+        match self {
+            Text::Plain(a) => ((!a.is_null(r)).then(|| a.value(r)), None),
+            Text::Dictionary(keys, values) => {
+                if keys.is_null(r) {
+                    return (None, None);
+                }
+                match usize::try_from(keys.value(r)) {
+                    Ok(k) if k < values.len() && !values.is_null(k) => {
+                        (Some(values.value(k)), Some(k))
+                    }
+                    _ => (None, None),
+                }
+            }
+        }
+    }
+}
+
+/// The keys and values of a dictionary array of text.
+fn dictionary_text(array: &dyn Array) -> Option<(Int32Array, StringArray)> {
+    let dict = array
+        .as_any()
+        .downcast_ref::<DictionaryArray<Int32Type>>()?;
+    let values = dict.values().as_any().downcast_ref::<StringArray>()?;
+    Some((dict.keys().clone(), values.clone()))
+}
+
+/// Whether `a` and `b` are the same array in memory (the reader hands out one
+/// dictionary per column chunk to all its batches).
+fn same_array(a: &StringArray, b: &StringArray) -> bool {
+    a.len() == b.len()
+        && a.value_offsets().as_ptr() == b.value_offsets().as_ptr()
+        && a.values().as_ptr() == b.values().as_ptr()
+}
+
+/// The reader's metadata asking for the text columns among `roots` whose every
+/// column chunk is dictionary-encoded as dictionaries, so that each distinct
+/// value is decoded (and later hashed) once, not once a row. Other columns, and
+/// files where the hint cannot apply, are read as they were.
+fn with_dictionaries(meta: ArrowReaderMetadata, roots: &[usize]) -> ArrowReaderMetadata {
+    let parquet = meta.metadata();
+    let schema = parquet.file_metadata().schema_descr();
+    // Flat files only: root i is leaf i.
+    if schema.num_columns() != meta.schema().fields().len() {
+        return meta;
+    }
+    let all_dictionary = |leaf: usize| {
+        parquet.row_groups().iter().all(|rg| {
+            let c = rg.column(leaf);
+            c.dictionary_page_offset().is_some()
+                && c.page_encoding_stats_mask().is_some_and(|m| {
+                    m.is_only(Encoding::RLE_DICTIONARY) || m.is_only(Encoding::PLAIN_DICTIONARY)
+                })
+        })
+    };
+    let mut changed = false;
+    let fields: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if *f.data_type() == DataType::Utf8 && roots.contains(&i) && all_dictionary(i) {
+                changed = true;
+                let dict =
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                f.as_ref().clone().with_data_type(dict)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    if !changed {
+        return meta;
+    }
+    let schema = Arc::new(Schema::new_with_metadata(
+        fields,
+        meta.schema().metadata().clone(),
+    ));
+    ArrowReaderMetadata::try_new(
+        Arc::clone(parquet),
+        ArrowReaderOptions::new().with_schema(schema),
+    )
+    .unwrap_or(meta)
 }
 
 fn as_text(path: &Path, name: &str, array: &dyn Array) -> Result<StringArray, IoError> {

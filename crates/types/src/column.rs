@@ -28,6 +28,9 @@ pub struct StrColumn {
 
 const NULL_CODE: u32 = u32::MAX;
 
+/// An empty slot of [`StrColumnBuilder::push_memo`].
+pub const NO_MEMO: u32 = u32::MAX - 1;
+
 /// Dictionary codes, one per row. Builders push `u32`s; [`StrColumnBuilder::finish`]
 /// narrows them. In each width the largest value is the null code.
 #[derive(Clone, Debug)]
@@ -335,7 +338,7 @@ impl StrColumnBuilder {
                 Entry::Vacant(e) => {
                     let k = u32::try_from(self.col.values.ends.len())
                         .ok()
-                        .filter(|&k| k != NULL_CODE)
+                        .filter(|&k| k < NO_MEMO)
                         .ok_or(ColumnError { row })?;
                     self.col.values.push(Some(v))?;
                     e.insert(k);
@@ -344,7 +347,33 @@ impl StrColumnBuilder {
             },
         };
         codes.push(code);
-        let rows = row + 1;
+        self.judge()
+    }
+
+    /// [`StrColumnBuilder::push`] for a value that repeats, without hashing it
+    /// again: `memo` is the caller's slot for this value, [`NO_MEMO`] the first
+    /// time. A reader of a dictionary-encoded file keeps one slot per entry of
+    /// the file's dictionary, so each distinct value is hashed once. A slot
+    /// belongs to one value of one builder.
+    pub fn push_memo(&mut self, value: Option<&str>, memo: &mut u32) -> Result<(), ColumnError> {
+        if let (Some(_), Some(Codes::U32(codes))) = (&self.seen, &mut self.col.codes) {
+            if *memo != NO_MEMO {
+                codes.push(*memo);
+                return self.judge();
+            }
+        }
+        self.push(value)?;
+        if let (Some(_), Some(Codes::U32(codes))) = (&self.seen, &self.col.codes) {
+            *memo = codes.last().copied().unwrap_or(NO_MEMO);
+        }
+        Ok(())
+    }
+
+    /// Turns the column plain, at the checkpoints, once more than half of its
+    /// rows are distinct values.
+    #[inline]
+    fn judge(&mut self) -> Result<(), ColumnError> {
+        let rows = self.col.len();
         if rows >= FIRST_CHECK && rows % CHECK_EVERY == 0 && self.col.values.ends.len() * 2 > rows {
             self.make_plain()?;
         }
