@@ -12,7 +12,7 @@ use toklon_coverage::{
     Sex,
 };
 use toklon_io::{
-    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, Read, try_write_parquet_batches,
+    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, Read, row_batches,
     write_csv_batches, write_parquet_batches,
 };
 use toklon_link::{LinkOutcome, Records};
@@ -634,11 +634,14 @@ pub fn write_coverage(
     }
     // fall_through.parquet and every province's people list, from one pass:
     // each batch of people is gathered once (in priority order, so each
-    // province's rows keep that order) and its rows go to their province's file.
+    // province's rows keep that order), then encoded as Parquet while its rows
+    // go to their province's file (two tasks: the largest file is no longer a
+    // single thread's work).
     let write_fall_through = || -> Result<(), IoError> {
         let mut lists: std::collections::BTreeMap<&str, CsvWriter> = Default::default();
+        let mut parquet = ParquetWriter::new(&dir.join("fall_through.parquet"));
         let province = |k: usize| province_of(sub(ft_all[k].row as usize)).unwrap_or("unknown");
-        try_write_parquet_batches(&dir.join("fall_through.parquet"), everyone.len(), |r| {
+        for r in row_batches(everyone.len()) {
             let ks = &everyone[r];
             let table = people(ks);
             // The lists may travel: their IDs masked when asked, the rest shared.
@@ -655,25 +658,31 @@ pub fn write_coverage(
                     ids.iter().map(|v| v.as_deref()),
                 ))
             });
-            let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
-            // Each row's province once; runs of one province go to its file.
-            let codes: Vec<&str> = ks.iter().map(|&k| province(k)).collect();
-            let mut row = 0;
-            for run in codes.chunk_by(|a, b| a == b) {
-                let code = run[0];
-                let w = match lists.entry(code) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(CsvWriter::create(&pdir.join(format!("{code}_people.csv")))?)
-                    }
-                };
-                w.write(&batch, row..row + run.len(), &header)?;
-                row += run.len();
-            }
+            let to_lists = || -> Result<(), IoError> {
+                let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
+                // Each row's province once; runs of one province go to its file.
+                let codes: Vec<&str> = ks.iter().map(|&k| province(k)).collect();
+                let mut row = 0;
+                for run in codes.chunk_by(|a, b| a == b) {
+                    let code = run[0];
+                    let w = match lists.entry(code) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(CsvWriter::create(&pdir.join(format!("{code}_people.csv")))?)
+                        }
+                    };
+                    w.write(&batch, row..row + run.len(), &header)?;
+                    row += run.len();
+                }
+                Ok(())
+            };
+            let (to_table, to_lists) = rayon::join(|| parquet.write(&table), to_lists);
+            to_table?;
+            to_lists?;
             // The batch's rows, once for the table and once for the lists.
             advance(2 * ks.len() as u64);
-            Ok(table)
-        })?;
+        }
+        parquet.finish()?;
         lists.into_values().try_for_each(CsvWriter::finish)
     };
     let write_households_csv = |code: &str, ks: &[usize]| {

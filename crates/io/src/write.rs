@@ -296,7 +296,7 @@ const ROW_GROUP_ROWS: usize = 256 * 1024;
 
 /// The row ranges of a table of `rows` rows, in batches; one empty range for an
 /// empty table (so its file still gets a header).
-fn batches(rows: usize) -> impl Iterator<Item = Range<usize>> {
+pub fn row_batches(rows: usize) -> impl Iterator<Item = Range<usize>> {
     let count = rows.div_ceil(BATCH_ROWS).max(1);
     (0..count).map(move |b| b * BATCH_ROWS..((b + 1) * BATCH_ROWS).min(rows))
 }
@@ -339,48 +339,84 @@ pub fn try_write_parquet_batches<F>(path: &Path, rows: usize, mut build: F) -> R
 where
     F: FnMut(Range<usize>) -> Result<OutTable, IoError>,
 {
-    let wrap = |source| IoError::WriteParquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut writer: Option<ArrowWriter<File>> = None;
-    for range in batches(rows) {
-        let batch = build(range)?.batch()?;
-        let w = match &mut writer {
-            Some(w) => w,
-            None => {
-                let file = File::create(path).map_err(|source| IoError::Write {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                let mut props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                    .set_statistics_enabled(EnabledStatistics::Chunk)
-                    .set_created_by("toklon".to_string());
-                // Mostly distinct text (names, IDs) gets neither a dictionary
-                // nor min/max statistics: both cost a hash or a comparison per
-                // value, and the statistics would put personal values in the
-                // file footer.
-                for name in mostly_distinct_text(&batch) {
-                    props = props
-                        .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
-                        .set_column_statistics_enabled(
-                            ColumnPath::from(name),
-                            EnabledStatistics::None,
-                        );
-                }
-                let props = props.build();
-                writer
-                    .insert(ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(wrap)?)
+    let mut w = ParquetWriter::new(path);
+    for range in row_batches(rows) {
+        w.write(&build(range)?)?;
+    }
+    w.finish()
+}
+
+/// One Parquet file (zstd) written a table at a time, every table with the
+/// same columns; the file is created, and its settings chosen, with the first.
+/// For writers that do other work between batches (see
+/// [`write_parquet_batches`] for the usual loop).
+pub struct ParquetWriter {
+    path: std::path::PathBuf,
+    writer: Option<ArrowWriter<File>>,
+}
+
+impl ParquetWriter {
+    pub fn new(path: &Path) -> ParquetWriter {
+        ParquetWriter {
+            path: path.to_path_buf(),
+            writer: None,
+        }
+    }
+
+    fn wrap(&self, source: parquet::errors::ParquetError) -> IoError {
+        IoError::WriteParquet {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends the rows of `table`.
+    pub fn write(&mut self, table: &OutTable) -> Result<(), IoError> {
+        let batch = table.batch()?;
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(|source| IoError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+            let mut props = WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                .set_statistics_enabled(EnabledStatistics::Chunk)
+                .set_created_by("toklon".to_string());
+            // Mostly distinct text (names, IDs) gets neither a dictionary nor
+            // min/max statistics: both cost a hash or a comparison per value,
+            // and the statistics would put personal values in the file footer.
+            for name in mostly_distinct_text(&batch) {
+                props = props
+                    .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
+                    .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
             }
-        };
-        w.write(&batch).map_err(wrap)?;
+            let w = ArrowWriter::try_new(file, batch.schema(), Some(props.build()))
+                .map_err(|e| self.wrap(e))?;
+            self.writer = Some(w);
+        }
+        let w = self.writer.as_mut().ok_or_else(|| IoError::Write {
+            path: self.path.clone(),
+            source: std::io::Error::other("writer not open"),
+        })?;
+        let written = w.write(&batch);
+        written.map_err(|e| self.wrap(e))
     }
-    if let Some(w) = writer {
-        w.close().map_err(wrap)?;
+
+    /// Closes the file (its footer written). A writer that was given no table
+    /// writes no file.
+    pub fn finish(self) -> Result<(), IoError> {
+        match self.writer {
+            Some(w) => {
+                let closed = w.close();
+                closed.map(drop).map_err(|source| IoError::WriteParquet {
+                    path: self.path,
+                    source,
+                })
+            }
+            None => Ok(()),
+        }
     }
-    Ok(())
 }
 
 /// Writes a table of `rows` rows as CSV with a UTF-8 BOM, building it
@@ -396,7 +432,7 @@ where
     F: FnMut(Range<usize>) -> OutTable,
 {
     let mut w = CsvWriter::create(path)?;
-    for range in batches(rows) {
+    for range in row_batches(rows) {
         let table = build(range);
         let batch = CsvBatch::new(&table)?;
         w.write(&batch, 0..table.len(), header)?;
