@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::basic::Encoding;
 use toklon_types::{StrColumnBuilder, Table, columns as col};
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{IoError, Reject, RejectReason, SourceKind, SourceSpec};
 
@@ -135,6 +136,25 @@ impl Layout {
     }
 }
 
+/// The duplicate check's keys are xxh3 hashes already: its map uses them as
+/// they are instead of hashing them again.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// Applies the row rules of the contract and accumulates the kept rows.
 struct Collector<'s> {
     spec: &'s SourceSpec,
@@ -142,7 +162,7 @@ struct Collector<'s> {
     ids: StrColumnBuilder,
     cols: Vec<StrColumnBuilder>,
     /// Hash of an id → index of the kept row holding it (collisions checked).
-    seen: HashMap<u64, u32>,
+    seen: HashMap<u64, u32, BuildHasherDefault<Identity>>,
     /// Ids whose hash collided with a different id; rare, so a plain map.
     seen_collided: HashMap<String, u32>,
     rejects: Vec<Reject>,
@@ -176,7 +196,7 @@ impl<'s> Collector<'s> {
             cols: (0..ncols)
                 .map(|_| StrColumnBuilder::with_capacity(rows, 0))
                 .collect(),
-            seen: HashMap::with_capacity(rows),
+            seen: HashMap::with_capacity_and_hasher(rows, BuildHasherDefault::default()),
             seen_collided: HashMap::new(),
             rejects: Vec::new(),
             rows_read: 0,
@@ -270,9 +290,7 @@ impl<'s> Collector<'s> {
     }
 
     fn hash(id: &str) -> u64 {
-        let mut h = DefaultHasher::new();
-        id.hash(&mut h);
-        h.finish()
+        xxh3_64(id.as_bytes())
     }
 
     /// File row of the kept row with this id, if any.
