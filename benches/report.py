@@ -118,17 +118,22 @@ def splice(results: str, name: str, body_file: str) -> None:
 
 def collect(runs_dir: str) -> dict[str, dict[int, list[tuple[float, int]]]]:
     """(wall s, peak RSS KiB) per tool and size from the run folders of e2e.sh
-    (toklon-p<N>-r<k>) and splink.sh (cmp-splink-p<N>)."""
-    found: dict[str, dict[int, list[tuple[float, int]]]] = {"toklon": {}, "Splink": {}}
+    (toklon-p<N>-r<k>) and splink.sh (cmp-splink-u<pairs>-p<N>, one tool per
+    setting of Splink's u sampling)."""
+    found: dict[str, dict[int, list[tuple[float, int]]]] = {"toklon": {}}
     for name in sorted(os.listdir(runs_dir)):
-        m = re.fullmatch(r"toklon-p(\d+)-r\d+", name) or re.fullmatch(r"cmp-splink-p(\d+)", name)
         path = os.path.join(runs_dir, name, "time.txt")
-        if not m or not os.path.exists(path):
+        if not os.path.exists(path):
             continue
-        tool = "Splink" if name.startswith("cmp-splink") else "toklon"
+        if m := re.fullmatch(r"toklon-p(\d+)-r\d+", name):
+            tool = "toklon"
+        elif m := re.fullmatch(r"cmp-splink-u([0-9.e+]+)-p(\d+)", name):
+            tool = f"Splink (u {m.group(1)})"
+        else:
+            continue
         wall, rss = parse_time(path)
         if wall > 0:
-            found[tool].setdefault(int(m.group(1)), []).append((wall, rss))
+            found.setdefault(tool, {}).setdefault(int(m.group(m.lastindex)), []).append((wall, rss))
     return found
 
 
@@ -138,7 +143,10 @@ def plot(runs_dir: str, out: str) -> None:
     import math
 
     data = collect(runs_dir)
-    colors = {"toklon": "#1f6feb", "Splink": "#d1242f"}
+    palette = ["#d1242f", "#bf8700", "#8250df", "#1a7f37"]
+    colors = {"toklon": "#1f6feb"}
+    for k, tool in enumerate(t for t in sorted(data) if t != "toklon"):
+        colors[tool] = palette[k % len(palette)]
     series = {
         tool: sorted((n, statistics.median(w for w, _ in v), statistics.median(r for _, r in v) / 1024)
                      for n, v in sizes.items())
@@ -190,9 +198,9 @@ def plot(runs_dir: str, out: str) -> None:
                          f'y2="{sy(v0 * n1 / n0):.1f}" stroke="#888" stroke-dasharray="4 3"/>')
     legend_y = h + 45
     for k, tool in enumerate(series):
-        parts.append(f'<rect x="{30 + 110 * k}" y="{legend_y - 9}" width="12" height="4" fill="{colors[tool]}"/>')
-        parts.append(f'<text x="{46 + 110 * k}" y="{legend_y - 4}">{tool}</text>')
-    parts.append(f'<text x="{30 + 110 * len(series)}" y="{legend_y - 4}" fill="#666">'
+        parts.append(f'<rect x="{30 + 130 * k}" y="{legend_y - 9}" width="12" height="4" fill="{colors[tool]}"/>')
+        parts.append(f'<text x="{46 + 130 * k}" y="{legend_y - 4}">{tool}</text>')
+    parts.append(f'<text x="{30 + 130 * len(series)}" y="{legend_y - 4}" fill="#666">'
                  '- - linear growth from the smallest toklon size</text>')
     parts.append("</svg>")
     with open(out, "w") as fh:
