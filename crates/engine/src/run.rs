@@ -12,7 +12,7 @@ use toklon_io::{
 };
 use toklon_link::{
     Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex,
-    PrepareOptions, Records, STANDARDIZED_COLUMNS, fit_model, score,
+    PrepareOptions, Records, STANDARDIZED_COLUMNS, fit_model_keeping, score_with,
 };
 use toklon_types::{Table, columns as col};
 use tracing::{debug, info};
@@ -200,35 +200,45 @@ pub fn run(
         let records = &records;
         let name = &read.table.source;
         let t = Instant::now();
-        let model = match reused.as_ref() {
+        // A fit keeps the pairs it compared, so scoring does not redo them.
+        let (model, fitted) = match reused.as_ref() {
             Some(file) => {
-                file.registries
+                let m = file
+                    .registries
                     .get(name)
                     .cloned()
                     .ok_or_else(|| EngineError::BadJob {
                         path: opts.model.clone().unwrap_or_default(),
                         message: format!("the model file has no model for registry `{name}`"),
-                    })?
+                    })?;
+                (m, None)
             }
             None => {
                 progress.start(&format!("fit {name}"), Some(records.len() as u64));
-                let m = pool.install(|| {
-                    fit_model(&pop_records.0, &index, records, &link_cfg, &|n| {
+                let (m, pairs) = pool.install(|| {
+                    fit_model_keeping(&pop_records.0, &index, records, &link_cfg, &|n| {
                         progress.advance(n)
                     })
                 })?;
                 progress.finish();
-                m
+                (m, Some(pairs))
             }
         };
         fit_ms += t.elapsed().as_millis() as u64;
         let t = Instant::now();
         progress.start(&format!("link {name}"), Some(records.len() as u64));
         let outcome = pool.install(|| {
-            score(&pop_records.0, &index, records, &link_cfg, &model, &|n| {
-                progress.advance(n)
-            })
+            score_with(
+                &pop_records.0,
+                &index,
+                records,
+                &link_cfg,
+                &model,
+                fitted.as_ref(),
+                &|n| progress.advance(n),
+            )
         })?;
+        drop(fitted);
         progress.finish();
         score_ms += t.elapsed().as_millis() as u64;
         info!(

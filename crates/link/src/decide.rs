@@ -9,7 +9,7 @@ use crate::block::BlockStats;
 use crate::compare::{Levels, compare_pair};
 use crate::config::LinkConfig;
 use crate::error::LinkError;
-use crate::model::{Model, PopulationIndex, ROW_CHUNK, Scorer, fit_model, probability};
+use crate::model::{FitPairs, Model, PopulationIndex, ROW_CHUNK, Scorer, fit_model, probability};
 use crate::prepare::Records;
 
 /// How an accepted link was established.
@@ -109,9 +109,26 @@ pub fn score(
     model: &Model,
     progress: Progress<'_>,
 ) -> Result<LinkOutcome, LinkError> {
+    score_with(pop, idx, reg, cfg, model, None, progress)
+}
+
+/// [`score`], taking the pairs of the rows the fit already compared from
+/// `fitted` (see [`crate::fit_model_keeping`]) instead of blocking and comparing
+/// them again; the outcome is the same. Pairs found for another registry or
+/// base are ignored (told apart by their lengths and a digest of the fit rows).
+pub fn score_with(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    model: &Model,
+    fitted: Option<&FitPairs>,
+    progress: Progress<'_>,
+) -> Result<LinkOutcome, LinkError> {
     cfg.validate()?;
     let scorer = Scorer::new(model, cfg)?;
     let n = reg.len();
+    let fitted = fitted.filter(|f| f.fits(pop, reg));
     let parts: Vec<(Vec<Link>, Vec<Unlinked>, BlockStats)> = (0..n.div_ceil(ROW_CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -124,8 +141,22 @@ pub fn score(
             let mut cand = Vec::new();
             let done = rows.len() as u64;
             for j in rows {
-                idx.blocks.candidates(reg, j, &mut cand, &mut stats);
-                match decide_row(pop, idx, reg, cfg, &scorer, j, &cand) {
+                let decided = match fitted.and_then(|f| f.get(j)) {
+                    Some((cand, levels)) => {
+                        let pairs = cand.iter().copied().zip(levels.iter().copied());
+                        decide_row(pop, idx, cfg, &scorer, j, pairs)
+                    }
+                    None => {
+                        idx.blocks.candidates(reg, j, &mut cand, &mut stats);
+                        let pairs = cand.iter().map(|&i| {
+                            let levels =
+                                compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
+                            (i, levels)
+                        });
+                        decide_row(pop, idx, cfg, &scorer, j, pairs)
+                    }
+                };
+                match decided {
                     Ok(l) => links.push(l),
                     Err(u) => unlinked.push(u),
                 }
@@ -148,26 +179,28 @@ pub fn score(
         out.unlinked.extend(u);
         out.stats.merge(&s);
     }
+    if let Some(f) = fitted {
+        out.stats.merge(f.stats());
+    }
     out.stats.finish();
     Ok(out)
 }
 
-/// The decision for registry row `j` given its candidates (ascending rows, so ties
-/// in weight go to the lower population row whatever the thread count).
+/// The decision for registry row `j` given its candidates and their levels
+/// (ascending rows, so ties in weight go to the lower population row whatever
+/// the thread count).
 fn decide_row(
     pop: &Records,
     idx: &PopulationIndex,
-    reg: &Records,
     cfg: &LinkConfig,
     scorer: &Scorer,
     j: usize,
-    cand: &[u32],
+    pairs: impl Iterator<Item = (u32, Levels)>,
 ) -> Result<Link, Unlinked> {
     let mut best: Option<Best> = None;
     let mut second: Option<Best> = None;
-    for &i in cand {
+    for (i, levels) in pairs {
         let iu = i as usize;
-        let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
         let weight = scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]);
         let here = Best {
             weight,

@@ -71,7 +71,7 @@ mod testutil;
 pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
 pub use compare::{Field, FieldSpec, Levels, MAX_FIELDS, NULL_LEVEL, NameThresholds, compare_pair};
 pub use config::{EmConfig, LinkConfig};
-pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score};
+pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score, score_with};
 pub use dedupe::{
     DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, dedupe,
     evaluate_dedupe, fit_dedupe_model,
@@ -79,7 +79,8 @@ pub use dedupe::{
 pub use error::LinkError;
 pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};
 pub use model::{
-    FieldParams, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model, probability,
+    FieldParams, FitPairs, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model,
+    fit_model_keeping, probability,
 };
 pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 

@@ -575,6 +575,100 @@ pub fn fit_model(
     cfg: &LinkConfig,
     progress: Progress<'_>,
 ) -> Result<Model, LinkError> {
+    fit_model_keeping(pop, idx, reg, cfg, progress).map(|(model, _)| model)
+}
+
+/// The candidates of the rows a fit scored for the prior, with their comparison
+/// levels and blocking counts: handed to [`crate::score_with`], those rows are
+/// not blocked and compared a second time (weights are recomputed with the
+/// fitted model, so the links are the same as without).
+#[derive(Clone, Debug, Default)]
+pub struct FitPairs {
+    /// The registry's and the base's rows, and a digest of the fit rows' keys:
+    /// pairs are used only by a scoring of the same registry against the same
+    /// base.
+    registry_rows: usize,
+    population_rows: usize,
+    digest: u64,
+    /// Fit rows are `0, step, 2·step, …`; 0 when there are none.
+    step: usize,
+    /// Fit row `k`'s pairs are `start[k]..start[k + 1]`.
+    start: Vec<u32>,
+    pop_rows: Vec<u32>,
+    levels: Vec<Levels>,
+    stats: BlockStats,
+}
+
+impl FitPairs {
+    /// Registry row `j`'s candidates and their levels, if it was a fit row.
+    #[inline]
+    pub(crate) fn get(&self, j: usize) -> Option<(&[u32], &[Levels])> {
+        if self.step == 0 || j % self.step != 0 {
+            return None;
+        }
+        let k = j / self.step;
+        let (a, b) = (
+            *self.start.get(k)? as usize,
+            *self.start.get(k + 1)? as usize,
+        );
+        Some((self.pop_rows.get(a..b)?, self.levels.get(a..b)?))
+    }
+
+    /// Whether these pairs were found for `reg` against `pop`.
+    pub(crate) fn fits(&self, pop: &Records, reg: &Records) -> bool {
+        self.step > 0
+            && self.registry_rows == reg.len()
+            && self.population_rows == pop.len()
+            && self.digest == fit_digest(reg, self.step)
+    }
+
+    /// Blocking counts of the fit rows.
+    pub(crate) fn stats(&self) -> &BlockStats {
+        &self.stats
+    }
+
+    /// Bytes held, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.start.capacity() * 4
+            + self.pop_rows.capacity() * 4
+            + self.levels.capacity() * std::mem::size_of::<Levels>()
+    }
+}
+
+/// One chunk of fit rows scored for the prior: each row's best weight and
+/// number of candidates, the candidates and their levels, the blocking counts.
+struct FitChunk {
+    best: Vec<f64>,
+    counts: Vec<u32>,
+    pop_rows: Vec<u32>,
+    levels: Vec<Levels>,
+    stats: BlockStats,
+}
+
+/// A digest of the fit rows' keys (IDs, names, dates, places).
+fn fit_digest(reg: &Records, step: usize) -> u64 {
+    (0..reg.len()).step_by(step.max(1)).fold(0u64, |h, j| {
+        let k = &reg.k[j];
+        [
+            k.id_num,
+            u64::from(k.first),
+            u64::from(k.last),
+            u64::from(k.birth),
+            u64::from(k.subdistrict),
+        ]
+        .into_iter()
+        .fold(h, |h, v| splitmix(h ^ v))
+    })
+}
+
+/// [`fit_model`], also returning the fit rows' pairs for [`crate::score_with`].
+pub fn fit_model_keeping(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    progress: Progress<'_>,
+) -> Result<(Model, FitPairs), LinkError> {
     cfg.validate()?;
     let nf = cfg.comparisons.len();
     let (u, u_pairs) = estimate_u(pop, reg, cfg);
@@ -582,7 +676,7 @@ pub fn fit_model(
         // Too few people to estimate chance agreement (a demo, a test, a tiny
         // pilot): the starting model, made for a national base, links exact IDs
         // and strong name-and-date agreements where a fit would collapse.
-        return Ok(Model::untrained(cfg));
+        return Ok((Model::untrained(cfg), FitPairs::default()));
     }
     let rows = fit_rows(reg, cfg);
     let initial: Vec<Vec<f64>> = cfg
@@ -671,37 +765,74 @@ pub fn fit_model(
     };
     // Best weight (prior 0) per fit row, then the prior by its fixed point.
     // Rows without candidates have no match: a weight of −∞ gives them p = 0.
+    // The rows' pairs are kept for scoring.
     let scorer = Scorer::new(&model, cfg)?;
-    let best: Vec<f64> = rows
+    let chunks: Vec<FitChunk> = rows
         .par_chunks(ROW_CHUNK)
         .map(|chunk| {
             let mut cand = Vec::new();
             let mut stats = BlockStats::empty(&idx.blocks);
-            let mut out = Vec::with_capacity(chunk.len());
+            let mut best = Vec::with_capacity(chunk.len());
+            let mut counts = Vec::with_capacity(chunk.len());
+            let (mut pop_rows, mut levels) = (Vec::new(), Vec::new());
             for &j in chunk {
                 idx.blocks.candidates(reg, j, &mut cand, &mut stats);
-                let best = cand
-                    .iter()
-                    .map(|&i| {
-                        let i = i as usize;
-                        let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, i, reg, j);
-                        scorer.weight(&lv, idx.tf_first[i], idx.tf_last[i])
-                    })
-                    .fold(f64::NEG_INFINITY, f64::max);
-                out.push(best);
+                let mut top = f64::NEG_INFINITY;
+                for &i in &cand {
+                    let iu = i as usize;
+                    let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
+                    top = top.max(scorer.weight(&lv, idx.tf_first[iu], idx.tf_last[iu]));
+                    pop_rows.push(i);
+                    levels.push(lv);
+                }
+                best.push(top);
+                counts.push(cand.len() as u32);
             }
             progress(chunk.len() as u64);
-            out
+            FitChunk {
+                best,
+                counts,
+                pop_rows,
+                levels,
+                stats,
+            }
         })
-        .flatten()
         .collect();
+    let pairs_total: usize = chunks.iter().map(|c| c.pop_rows.len()).sum();
+    let step = cfg.fit_step(reg.len());
+    let mut kept = FitPairs {
+        registry_rows: reg.len(),
+        population_rows: pop.len(),
+        digest: fit_digest(reg, step),
+        step,
+        start: Vec::with_capacity(rows.len() + 1),
+        pop_rows: Vec::with_capacity(pairs_total),
+        levels: Vec::with_capacity(pairs_total),
+        stats: BlockStats::empty(&idx.blocks),
+    };
+    let mut best = Vec::with_capacity(rows.len());
+    kept.start.push(0);
+    for c in chunks {
+        best.extend(c.best);
+        for count in c.counts {
+            let last = kept.start.last().copied().unwrap_or(0);
+            kept.start.push(last.saturating_add(count));
+        }
+        kept.pop_rows.extend(c.pop_rows);
+        kept.levels.extend(c.levels);
+        kept.stats.merge(&c.stats);
+    }
+    // More pairs than a u32 can count (never at any real size): keep none.
+    if u32::try_from(kept.pop_rows.len()).is_err() {
+        kept = FitPairs::default();
+    }
     model.lambda = estimate_prior(&best, pop.len());
     model.fit = Some(FitReport {
         u_pairs,
         fit_rows: rows.len() as u64,
         sessions,
     });
-    Ok(model)
+    Ok((model, kept))
 }
 
 #[cfg(test)]

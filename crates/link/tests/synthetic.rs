@@ -62,3 +62,58 @@ fn outcome_is_identical_on_one_and_two_threads() {
     assert_eq!(a.unlinked, b.unlinked);
     assert_eq!(a.stats, b.stats);
 }
+
+#[test]
+fn scoring_with_the_fits_pairs_gives_the_same_outcome() {
+    use toklon_link::{PopulationIndex, fit_model_keeping, score, score_with};
+    let s = common::generate(6000, 3000, 11);
+    let opts = PrepareOptions::default();
+    let (pop, _) = Records::from_table(&s.population, &opts);
+    let (reg, _) = Records::from_table(&s.registry, &opts);
+    // Every third registry row is a fit row: scoring mixes kept and new pairs.
+    let cfg = LinkConfig {
+        fit_sample_rows: 1000,
+        ..LinkConfig::default()
+    };
+    let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+    let (model, pairs) = fit_model_keeping(&pop, &idx, &reg, &cfg, &|_| {}).unwrap();
+    assert!(model.fit.is_some());
+    assert!(pairs.heap_bytes() > 0, "the fit kept its pairs");
+    let fields = |o: &LinkOutcome| {
+        let links: Vec<_> = o
+            .links
+            .iter()
+            .map(|l| {
+                (
+                    l.registry_row,
+                    l.population_row,
+                    l.weight.to_bits(),
+                    l.method,
+                    l.levels,
+                )
+            })
+            .collect();
+        let unlinked: Vec<_> = o
+            .unlinked
+            .iter()
+            .map(|u| {
+                (
+                    u.registry_row,
+                    u.reason,
+                    u.nearest.map(|(r, w)| (r, w.to_bits())),
+                )
+            })
+            .collect();
+        (links, unlinked, serde_json::to_string(&o.stats).unwrap())
+    };
+    let plain = score(&pop, &idx, &reg, &cfg, &model, &|_| {}).unwrap();
+    let kept = score_with(&pop, &idx, &reg, &cfg, &model, Some(&pairs), &|_| {}).unwrap();
+    assert_eq!(fields(&plain), fields(&kept));
+    // Another registry of the same length must not take these pairs.
+    let other = common::generate(6000, 3000, 12);
+    let (other, _) = Records::from_table(&other.registry, &opts);
+    assert_eq!(other.len(), reg.len());
+    let plain = score(&pop, &idx, &other, &cfg, &model, &|_| {}).unwrap();
+    let kept = score_with(&pop, &idx, &other, &cfg, &model, Some(&pairs), &|_| {}).unwrap();
+    assert_eq!(fields(&plain), fields(&kept));
+}
