@@ -422,91 +422,84 @@ pub fn write_coverage(
     // fall_through: one row per person, in priority order.
     let ft_all = &cov.fall_through;
     let id_col = Col::of(pop, col::NATIONAL_ID);
+    // Each column is a gather from the base in priority order (a cache miss a
+    // value once the base outgrows the cache): the columns are built on the
+    // pool, side by side.
     let people = |sel: &[usize]| {
         let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
         let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
-        let names = |c: &'static str| {
-            let values = Col::of(pop, c);
-            rows.iter().map(move |&i| values.get(i)).collect::<Vec<_>>()
+        let (ft, rows) = (&ft, &rows);
+        let text = |name: &'static str, c: &'static str| -> Build<'_> {
+            Box::new(move || {
+                let values = Col::of(pop, c);
+                OutColumn::str(name, rows.iter().map(|&i| values.get(i)))
+            })
         };
-        let mut t = OutTable::new("fall_through")
-            .with(OutColumn::str(
-                "record_id",
-                rows.iter().map(|&i| Some(pop.id(i))),
-            ))
-            .with(OutColumn::str(
-                "person_id",
-                ft.iter().map(|f| Some(pop.id(f.person as usize))),
-            ))
-            .with(OutColumn::u32(
-                "priority",
-                ft.iter().map(|f| Some(f.priority)),
-            ))
-            .with(OutColumn::str(
-                "household_id",
-                rows.iter().map(|&i| household_id(i)),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                rows.iter().map(|&i| province_of(sub(i))),
-            ))
-            .with(OutColumn::str(
-                "district_code",
-                rows.iter().map(|&i| district_of(sub(i))),
-            ))
-            .with(OutColumn::str(
-                "subdistrict_code",
-                rows.iter().map(|&i| sub(i)),
-            ))
-            .with(OutColumn::str("village_no", names(col::VILLAGE_NO)))
-            .with(OutColumn::str("house_no", names(col::HOUSE_NO)))
-            .with(OutColumn::str(
-                "national_id",
-                rows.iter().map(|&i| id_col.get(i)),
-            ))
-            .with(OutColumn::str("prefix", names(col::PREFIX)))
-            .with(OutColumn::str("first_name", names(col::FIRST_NAME)))
-            .with(OutColumn::str("last_name", names(col::LAST_NAME)))
-            .with(OutColumn::u32("age", rows.iter().map(|&i| persons[i].age)))
-            .with(OutColumn::str_list(
-                "groups",
-                rows.iter().map(|&i| cov.rows[i].groups.codes()),
-            ))
-            .with(OutColumn::str_list(
-                "schemes",
-                rows.iter().map(|&i| direct(i)),
-            ))
-            .with(OutColumn::str_list(
-                "schemes_via_household",
-                rows.iter().map(|&i| via(i)),
-            ));
+        let mut columns: Vec<Build<'_>> = vec![
+            Box::new(|| OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i))))),
+            Box::new(|| {
+                OutColumn::str(
+                    "person_id",
+                    ft.iter().map(|f| Some(pop.id(f.person as usize))),
+                )
+            }),
+            Box::new(|| OutColumn::u32("priority", ft.iter().map(|f| Some(f.priority)))),
+            Box::new(|| OutColumn::str("household_id", rows.iter().map(|&i| household_id(i)))),
+            Box::new(|| OutColumn::str("province_code", rows.iter().map(|&i| province_of(sub(i))))),
+            Box::new(|| OutColumn::str("district_code", rows.iter().map(|&i| district_of(sub(i))))),
+            Box::new(|| OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i)))),
+            text("village_no", col::VILLAGE_NO),
+            text("house_no", col::HOUSE_NO),
+            Box::new(|| OutColumn::str("national_id", rows.iter().map(|&i| id_col.get(i)))),
+            text("prefix", col::PREFIX),
+            text("first_name", col::FIRST_NAME),
+            text("last_name", col::LAST_NAME),
+            Box::new(|| OutColumn::u32("age", rows.iter().map(|&i| persons[i].age))),
+            Box::new(|| {
+                OutColumn::str_list("groups", rows.iter().map(|&i| cov.rows[i].groups.codes()))
+            }),
+            Box::new(|| OutColumn::str_list("schemes", rows.iter().map(|&i| direct(i)))),
+            Box::new(|| OutColumn::str_list("schemes_via_household", rows.iter().map(|&i| via(i)))),
+        ];
         for p in Protection::ALL {
-            t.push(OutColumn::bool(
-                p.code(),
-                rows.iter().map(|&i| Some(cov.rows[i].covered.contains(p))),
-            ));
+            columns.push(Box::new(move || {
+                OutColumn::bool(
+                    p.code(),
+                    rows.iter().map(|&i| Some(cov.rows[i].covered.contains(p))),
+                )
+            }));
         }
-        t.push(OutColumn::str_list(
-            "eligible",
-            rows.iter().map(|&i| codes(cov.rows[i].eligible)),
-        ));
-        t.push(OutColumn::str_list(
-            "missing",
-            ft.iter().map(|f| codes(f.missing)),
-        ));
-        t.push(OutColumn::str(
-            "nearest_rejected_registry",
-            rows.iter().map(|&i| nearest.get(i).map(|n| n.0)),
-        ));
-        t.push(OutColumn::str(
-            "nearest_rejected_record_id",
-            rows.iter().map(|&i| nearest.get(i).map(|n| n.1)),
-        ));
-        t.push(OutColumn::f64(
-            "nearest_rejected_weight",
-            rows.iter().map(|&i| nearest.get(i).map(|n| n.2)),
-        ));
-        t
+        columns.extend([
+            Box::new(|| {
+                OutColumn::str_list(
+                    "eligible",
+                    rows.iter().map(|&i| codes(cov.rows[i].eligible)),
+                )
+            }) as Build<'_>,
+            Box::new(|| OutColumn::str_list("missing", ft.iter().map(|f| codes(f.missing)))),
+            Box::new(|| {
+                OutColumn::str(
+                    "nearest_rejected_registry",
+                    rows.iter().map(|&i| nearest.get(i).map(|n| n.0)),
+                )
+            }),
+            Box::new(|| {
+                OutColumn::str(
+                    "nearest_rejected_record_id",
+                    rows.iter().map(|&i| nearest.get(i).map(|n| n.1)),
+                )
+            }),
+            Box::new(|| {
+                OutColumn::f64(
+                    "nearest_rejected_weight",
+                    rows.iter().map(|&i| nearest.get(i).map(|n| n.2)),
+                )
+            }),
+        ]);
+        let built: Vec<OutColumn> = columns.par_iter().with_max_len(1).map(|b| b()).collect();
+        built
+            .into_iter()
+            .fold(OutTable::new("fall_through"), OutTable::with)
     };
     let everyone: Vec<usize> = (0..ft_all.len()).collect();
 
@@ -734,6 +727,10 @@ pub fn write_coverage(
     std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
     Ok(())
 }
+
+/// One output column, built when called (so a table's columns can be built on
+/// the pool side by side).
+type Build<'a> = Box<dyn Fn() -> OutColumn + Send + Sync + 'a>;
 
 /// Rows [`write_coverage`] writes: coverage, fall-through (Parquet and CSV) and
 /// households (Parquet, and CSV for those with uncovered members).

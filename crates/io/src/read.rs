@@ -2,7 +2,6 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
-
 use std::sync::Arc;
 
 use arrow_array::types::Int32Type;

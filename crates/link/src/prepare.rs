@@ -553,7 +553,11 @@ fn distinct_values(c: &StrColumn, n: usize) -> (Vec<u32>, Vec<&str>) {
     let of_row = (0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
-        .map(|i| c.code(i).map_or(NONE, |k| remap[k as usize]))
+        .map(|i| {
+            c.code(i)
+                .and_then(|k| remap.get(k as usize).copied())
+                .unwrap_or(NONE)
+        })
         .collect();
     (of_row, distinct)
 }
@@ -584,7 +588,7 @@ impl<'a, T: Copy + Send> PerValue<'a, T> {
     #[inline]
     fn get(&self, i: usize) -> Option<T> {
         match &self.by_code {
-            Some(by_code) => by_code[self.col?.code(i)? as usize],
+            Some(by_code) => *by_code.get(self.col?.code(i)? as usize)?,
             None => value(self.col, i).map(self.f),
         }
     }

@@ -536,6 +536,31 @@ mod tests {
     }
 
     #[test]
+    fn memo_pushes_build_the_same_column() {
+        // A reader's memo slots per dictionary entry: the second push of a value
+        // reuses its code; the column reads the same as one built by `push`,
+        // also once it has turned plain.
+        for distinct in [40, FIRST_CHECK] {
+            let rows = FIRST_CHECK + 2 * CHECK_EVERY;
+            let entries: Vec<String> = (0..distinct).map(|k| format!("v{k}")).collect();
+            let mut memo = vec![NO_MEMO; distinct];
+            let (mut a, mut b) = (StrColumnBuilder::default(), StrColumnBuilder::default());
+            for i in 0..rows {
+                let k = (i * 7) % distinct;
+                let v = (i % 13 != 0).then_some(entries[k].as_str());
+                a.push(v).unwrap();
+                match v {
+                    Some(_) => b.push_memo(v, &mut memo[k]).unwrap(),
+                    None => b.push(None).unwrap(),
+                }
+            }
+            let (a, b) = (a.finish(), b.finish());
+            assert_eq!(a, b, "{distinct} values");
+            assert_eq!(a.distinct(), b.distinct());
+        }
+    }
+
+    #[test]
     fn codes_narrow_at_each_width_edge_and_keep_nulls_apart() {
         // Around 255 and 65,535 distinct values a code could be taken for the
         // width's null code.
