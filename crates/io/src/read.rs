@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::basic::Encoding;
-use toklon_types::{StrColumnBuilder, Table, columns as col};
+use toklon_types::{PassThrough, StrColumnBuilder, Table, columns as col};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::{IoError, Reject, RejectReason, SourceKind, SourceSpec};
@@ -135,33 +135,14 @@ impl Layout {
     }
 }
 
-/// The duplicate check's keys are xxh3 hashes already: its map uses them as
-/// they are instead of hashing them again.
-#[derive(Default)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
 /// Applies the row rules of the contract and accumulates the kept rows.
 struct Collector<'s> {
     spec: &'s SourceSpec,
     rows: Vec<u32>,
     ids: StrColumnBuilder,
     cols: Vec<StrColumnBuilder>,
-    /// Hash of an id → index of the kept row holding it (collisions checked).
-    seen: HashMap<u64, u32, BuildHasherDefault<Identity>>,
+    /// xxh3 of an id → index of the kept row holding it (collisions checked).
+    seen: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     /// Ids whose hash collided with a different id; rare, so a plain map.
     seen_collided: HashMap<String, u32>,
     rejects: Vec<Reject>,

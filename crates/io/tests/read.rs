@@ -5,6 +5,15 @@ use std::path::Path;
 
 use toklon_io::{IoError, OutColumn, OutTable, RejectReason, SourceKind, SourceSpec, read_source};
 
+/// Record IDs `p0`, `p1`, … for `rows` rows.
+fn record_ids(rows: usize) -> Vec<String> {
+    (0..rows).map(|i| format!("p{i}")).collect()
+}
+
+fn id_column(ids: &[String]) -> OutColumn {
+    OutColumn::str("record_id", ids.iter().map(|s| Some(s.as_str())))
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
@@ -168,12 +177,9 @@ fn progress_adds_up_to_the_file_size() {
     use std::sync::atomic::{AtomicU64, Ordering};
     let dir = tempfile::tempdir().unwrap();
     let rows = 200_000;
-    let ids: Vec<String> = (0..rows).map(|i| format!("p{i}")).collect();
+    let ids = record_ids(rows);
     let table = OutTable::new("population")
-        .with(OutColumn::str(
-            "record_id",
-            ids.iter().map(|s| Some(s.as_str())),
-        ))
+        .with(id_column(&ids))
         .with(OutColumn::str(
             "first_name",
             (0..rows).map(|_| Some("สมชาย")),
@@ -205,16 +211,13 @@ fn dictionary_encoded_parquet_reads_like_csv() {
     // Both must give the same rows, over several batches and with nulls.
     let dir = tempfile::tempdir().unwrap();
     let rows = 150_000;
-    let ids: Vec<String> = (0..rows).map(|i| format!("p{i}")).collect();
+    let ids = record_ids(rows);
     let names: Vec<String> = (0..700).map(|i| format!("ชื่อ{i}")).collect();
     let dates: Vec<String> = (0..20_000)
         .map(|i| format!("25{:02}-01-{:02}", i % 100, i % 28 + 1))
         .collect();
     let table = OutTable::new("population")
-        .with(OutColumn::str(
-            "record_id",
-            ids.iter().map(|s| Some(s.as_str())),
-        ))
+        .with(id_column(&ids))
         .with(OutColumn::str(
             "first_name",
             (0..rows).map(|i| (i % 11 != 3).then(|| names[(i * 7) % names.len()].as_str())),

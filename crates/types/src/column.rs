@@ -257,9 +257,10 @@ impl PartialEq for StrColumn {
 
 impl Eq for StrColumn {}
 
-/// xxh3 outputs are uniform already: the map uses them as they are.
-#[derive(Clone, Copy, Default)]
-struct PassThrough(u64);
+/// A hasher for maps keyed by a hash already uniform (an xxh3 output): the map
+/// uses the key as it is instead of hashing it again.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {

@@ -23,7 +23,7 @@ mod column;
 mod protection;
 mod table;
 
-pub use column::{ColumnError, NO_MEMO, StrColumn, StrColumnBuilder};
+pub use column::{ColumnError, NO_MEMO, PassThrough, StrColumn, StrColumnBuilder};
 pub use protection::{Protection, ProtectionSet};
 pub use table::{Employment, Relationship, Table, columns};
 
