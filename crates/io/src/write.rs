@@ -373,34 +373,36 @@ impl ParquetWriter {
     /// Appends the rows of `table`.
     pub fn write(&mut self, table: &OutTable) -> Result<(), IoError> {
         let batch = table.batch()?;
-        if self.writer.is_none() {
-            let file = File::create(&self.path).map_err(|source| IoError::Write {
-                path: self.path.clone(),
-                source,
-            })?;
-            let mut props = WriterProperties::builder()
-                .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                .set_statistics_enabled(EnabledStatistics::Chunk)
-                .set_created_by("toklon".to_string());
-            // Mostly distinct text (names, IDs) gets neither a dictionary nor
-            // min/max statistics: both cost a hash or a comparison per value,
-            // and the statistics would put personal values in the file footer.
-            for name in mostly_distinct_text(&batch) {
-                props = props
-                    .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
-                    .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+        let written = match &mut self.writer {
+            Some(w) => w.write(&batch),
+            None => {
+                let w = self.writer.insert(self.open(&batch)?);
+                w.write(&batch)
             }
-            let w = ArrowWriter::try_new(file, batch.schema(), Some(props.build()))
-                .map_err(|e| self.wrap(e))?;
-            self.writer = Some(w);
-        }
-        let w = self.writer.as_mut().ok_or_else(|| IoError::Write {
-            path: self.path.clone(),
-            source: std::io::Error::other("writer not open"),
-        })?;
-        let written = w.write(&batch);
+        };
         written.map_err(|e| self.wrap(e))
+    }
+
+    /// Creates the file, with settings for the columns of its first `batch`.
+    fn open(&self, batch: &RecordBatch) -> Result<ArrowWriter<File>, IoError> {
+        let file = File::create(&self.path).map_err(|source| IoError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by("toklon".to_string());
+        // Mostly distinct text (names, IDs) gets neither a dictionary nor min/max
+        // statistics: both cost a hash or a comparison per value, and the
+        // statistics would put personal values in the file footer.
+        for name in mostly_distinct_text(batch) {
+            props = props
+                .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
+                .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+        }
+        ArrowWriter::try_new(file, batch.schema(), Some(props.build())).map_err(|e| self.wrap(e))
     }
 
     /// Closes the file (its footer written). A writer that was given no table
