@@ -32,7 +32,7 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Score a run's links against ground truth.
     Eval(EvalArgs),
-    /// Print the built-in scheme catalog and eligibility rules (TOML).
+    /// Print the built-in scheme catalog, scope or entitlement rules (TOML).
     Catalog(CatalogArgs),
     /// Explain a decision of a run: a registry record's best candidates, or a pair of
     /// base rows, with the match weight taken apart field by field.
@@ -109,9 +109,12 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
-    /// Print the eligibility rules instead of the scheme catalog.
-    #[arg(long)]
-    pub eligibility: bool,
+    /// Print the scope rules (whom the indicators count) instead of the scheme catalog.
+    #[arg(long, alias = "eligibility")]
+    pub scope: bool,
+    /// Print the entitlement rules (the remedies of the fall-through list).
+    #[arg(long, conflicts_with = "scope")]
+    pub entitlements: bool,
 }
 
 #[derive(Debug, Args)]

@@ -363,8 +363,10 @@ fn eval(args: EvalArgs) -> Result<Status> {
 }
 
 fn catalog(args: CatalogArgs) -> Result<Status> {
-    if args.eligibility {
+    if args.scope {
         out!("{}", toklon_coverage::Rules::builtin_toml());
+    } else if args.entitlements {
+        out!("{}", toklon_coverage::Entitlements::builtin_toml());
     } else {
         out!("{}", toklon_coverage::Catalog::builtin().to_toml()?);
     }

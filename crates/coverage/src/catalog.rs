@@ -147,8 +147,16 @@ pub struct Scheme {
     pub thai: String,
     /// `health`, `social_security`, `allowance`, …: free text, for reports.
     pub group: String,
-    /// What the holder gets.
+    /// What every holder gets, principal or dependant.
     pub protections: ProtectionSet,
+    /// What a principal holder gets besides (a row not marked `beneficiary =
+    /// dependant`): CSMBS principals are the civil servants and state pensioners, whose
+    /// pension provisions no registry carries (DOMAIN.md §2).
+    pub principal_protections: ProtectionSet,
+    /// Holding it as principal makes a person a civil servant or state pensioner
+    /// (CSMBS, a government pension: DOMAIN.md §2a "Civil servant").
+    pub civil_service: bool,
+    /// Reach into the household; only a principal's holding reaches anyone.
     pub extends: Vec<Extension>,
 }
 
@@ -159,6 +167,8 @@ pub struct Exclusion {
     pub description: String,
     pub schemes: SchemeSet,
     pub versus: SchemeSet,
+    /// Held directly as principal (CSMBS principals are the state pensioners).
+    pub versus_principal: SchemeSet,
     pub versus_via_household: SchemeSet,
 }
 
@@ -166,10 +176,14 @@ impl Exclusion {
     /// The conflicting schemes of a person holding `direct` and reached by `via`, or
     /// an empty set when there is no conflict. Without `versus` lists: two or more of
     /// `schemes` held directly. With them: any of `schemes` held directly together with
-    /// any of `versus` (held) or `versus_via_household` (reached).
-    pub fn conflict(&self, direct: SchemeSet, via: SchemeSet) -> SchemeSet {
+    /// any of `versus` (held), `versus_principal` (held as principal, within
+    /// `principal`) or `versus_via_household` (reached).
+    pub fn conflict(&self, direct: SchemeSet, principal: SchemeSet, via: SchemeSet) -> SchemeSet {
         let mine = direct.intersection(self.schemes);
-        if self.versus.is_empty() && self.versus_via_household.is_empty() {
+        if self.versus.is_empty()
+            && self.versus_principal.is_empty()
+            && self.versus_via_household.is_empty()
+        {
             return if mine.len() >= 2 {
                 mine
             } else {
@@ -178,6 +192,7 @@ impl Exclusion {
         }
         let other = direct
             .intersection(self.versus)
+            .union(principal.intersection(self.versus_principal))
             .union(via.intersection(self.versus_via_household));
         if !mine.is_empty() && !other.is_empty() {
             mine.union(other)
@@ -219,6 +234,10 @@ struct RawScheme {
     group: String,
     protections: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    principal_protections: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    civil_service: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     extends: Vec<RawExtension>,
 }
 
@@ -242,6 +261,8 @@ struct RawExclusion {
     schemes: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     versus: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    versus_principal: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     versus_via_household: Vec<String>,
 }
@@ -290,6 +311,8 @@ fn scheme_from_raw(raw: &RawScheme) -> Result<Scheme, Error> {
         thai: raw.thai.clone(),
         group: raw.group.clone(),
         protections: protections(&owner, &raw.protections)?,
+        principal_protections: protections(&owner, &raw.principal_protections)?,
+        civil_service: raw.civil_service,
         extends,
     })
 }
@@ -373,6 +396,7 @@ impl Catalog {
                 description: e.description.clone(),
                 schemes: remap(e.schemes),
                 versus: remap(e.versus),
+                versus_principal: remap(e.versus_principal),
                 versus_via_household: remap(e.versus_via_household),
             })
             .collect();
@@ -425,6 +449,7 @@ impl Catalog {
             description: raw.description.clone(),
             schemes: set(&raw.schemes)?,
             versus: set(&raw.versus)?,
+            versus_principal: set(&raw.versus_principal)?,
             versus_via_household: set(&raw.versus_via_household)?,
         })
     }
@@ -481,6 +506,28 @@ impl Catalog {
             .fold(ProtectionSet::empty(), |acc, s| acc.union(s.protections))
     }
 
+    /// The schemes that make their principal a civil servant or state pensioner.
+    pub fn civil_service(&self) -> SchemeSet {
+        self.schemes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.civil_service)
+            .map(|(i, _)| SchemeId(i as u16))
+            .collect()
+    }
+
+    /// What a person holding `direct` gets on their own, of which `principal` as the
+    /// principal: every scheme's protections, and the principal's extra ones.
+    pub fn holder_protections(&self, direct: SchemeSet, principal: SchemeSet) -> ProtectionSet {
+        principal
+            .intersection(direct)
+            .iter()
+            .filter_map(|id| self.scheme(id))
+            .fold(self.protections(direct), |acc, s| {
+                acc.union(s.principal_protections)
+            })
+    }
+
     /// The catalog as TOML, in the shape `from_toml` reads (for `toklon catalog`).
     pub fn to_toml(&self) -> Result<String, Error> {
         let codes = |set: SchemeSet| -> Vec<String> {
@@ -499,6 +546,8 @@ impl Catalog {
                     thai: s.thai.clone(),
                     group: s.group.clone(),
                     protections: pcodes(s.protections),
+                    principal_protections: pcodes(s.principal_protections),
+                    civil_service: s.civil_service,
                     extends: s
                         .extends
                         .iter()
@@ -519,6 +568,7 @@ impl Catalog {
                     description: e.description.clone(),
                     schemes: codes(e.schemes),
                     versus: codes(e.versus),
+                    versus_principal: codes(e.versus_principal),
                     versus_via_household: codes(e.versus_via_household),
                 })
                 .collect(),
@@ -543,7 +593,10 @@ mod tests {
         assert_eq!(s33.protections.len(), 7);
         assert!(!s33.protections.contains(Protection::Dependents));
         let csmbs = c.scheme(c.id("csmbs").unwrap()).unwrap();
-        assert_eq!(csmbs.extends.len(), 2);
+        assert_eq!(csmbs.extends.len(), 3);
+        assert_eq!(csmbs.principal_protections.len(), 6);
+        assert!(csmbs.civil_service);
+        assert_eq!(c.codes(c.civil_service()), ["csmbs", "gov_pension"]);
         assert!(
             c.scheme(c.id("state_welfare_card").unwrap())
                 .unwrap()
@@ -638,13 +691,34 @@ mod tests {
         let ex = |n: &str| c.exclusions().iter().find(|e| e.name == n).unwrap();
         let health = ex("one_public_health_scheme");
         let both: SchemeSet = [id("ucs"), id("csmbs")].into_iter().collect();
-        assert_eq!(health.conflict(both, SchemeSet::empty()), both);
+        assert_eq!(
+            health.conflict(both, SchemeSet::empty(), SchemeSet::empty()),
+            both
+        );
         let one: SchemeSet = [id("ucs"), id("oaa")].into_iter().collect();
-        assert!(health.conflict(one, SchemeSet::empty()).is_empty());
-        let grant = ex("child_grant_vs_sso_child_allowance");
+        assert!(
+            health
+                .conflict(one, SchemeSet::empty(), SchemeSet::empty())
+                .is_empty()
+        );
+        let grant = ex("child_grant_vs_child_allowance");
         let direct: SchemeSet = [id("child_grant")].into_iter().collect();
         let via: SchemeSet = [id("sso_s33")].into_iter().collect();
-        assert_eq!(grant.conflict(direct, via).len(), 2);
-        assert!(grant.conflict(direct, SchemeSet::empty()).is_empty());
+        assert_eq!(grant.conflict(direct, SchemeSet::empty(), via).len(), 2);
+        assert!(
+            grant
+                .conflict(direct, SchemeSet::empty(), SchemeSet::empty())
+                .is_empty()
+        );
+        // The old-age allowance held by a CSMBS principal (a state pensioner).
+        let pension = ex("oaa_vs_state_pension");
+        let held: SchemeSet = [id("oaa"), id("csmbs")].into_iter().collect();
+        let principal: SchemeSet = [id("csmbs")].into_iter().collect();
+        assert_eq!(pension.conflict(held, principal, SchemeSet::empty()), held);
+        assert!(
+            pension
+                .conflict(held, SchemeSet::empty(), SchemeSet::empty())
+                .is_empty()
+        );
     }
 }

@@ -5,9 +5,10 @@
 use toklon_types::{Protection, ProtectionSet, Relationship};
 
 use crate::eligibility::Context;
+use crate::entitlements::{Holdings, RemedySet};
 use crate::{
-    Catalog, Day, Enrolment, Error, HouseholdFacts, PersonFacts, PersonType, Relation, Rules,
-    SchemeRef, SchemeSet,
+    Catalog, Day, Enrolment, Entitlements, Error, HouseholdFacts, PersonFacts, PersonType,
+    Relation, Rules, SchemeRef, SchemeSet,
 };
 
 /// What the engine hands over: one [`PersonFacts`] per population row, the households
@@ -119,9 +120,10 @@ impl std::ops::BitOr for Groups {
     }
 }
 
-/// Weight of a missing protection in the priority. Health care comes first (it is
-/// the basic right the master plan counts at 99.94%); income protections a poor
-/// household lives on (invalidity, child grant, old age) next; the rest 1.
+/// Weight of a protection a remedy would close, in the priority. Health care comes
+/// first (it is the basic right the master plan counts at 99.94%); income
+/// protections a poor household lives on (invalidity, child grant, old age) next;
+/// the rest 1.
 pub fn protection_weight(p: Protection) -> u32 {
     match p {
         Protection::Sickness => 3,
@@ -130,25 +132,49 @@ pub fn protection_weight(p: Protection) -> u32 {
     }
 }
 
-/// Priority of a row (integer, so ordering is exact and deterministic):
+/// Priority of a listed person (integer, so ordering is exact and deterministic):
 ///
-/// `priority = 10 × Σ_{p ∈ missing} weight(p) + 5 × deprived_dimensions + 10 × vulnerable_groups`
+/// `priority = 10 × Σ_{r ∈ remedies} (1 + Σ_{p ∈ closes(r) ∩ missing} weight(p))
+///           + 5 × deprived_dimensions + 10 × vulnerable_groups
+///           + 20 × informal_worker + 20 × poor_household`
 ///
-/// where `deprived_dimensions` counts the household's TPMAP flags (0-5) and
-/// `vulnerable_groups` the [`Groups`] flags set. Zero when nothing is missing: a fully
-/// covered person needs no visit, however poor. The factors are a judgement call
-/// (missing protections dominate, deprivation and vulnerability break ties); the
-/// master plan gives no formula.
-pub fn priority(missing: ProtectionSet, deprived_dimensions: u32, groups: Groups) -> u32 {
-    if missing.is_empty() {
+/// Only what a remedy can close counts: a protection no office can give (a
+/// structural gap) adds nothing. `deprived_dimensions` counts the household's TPMAP
+/// flags (0-5) and `vulnerable_groups` the [`Groups`] flags set; informal workers and
+/// poor households, whom the master plan puts first, count once more. Zero when no
+/// remedy applies: a person nobody can help further needs no visit. The factors are a
+/// judgement call; the plan gives no formula.
+pub fn priority(
+    entitlements: &Entitlements,
+    remedies: RemedySet,
+    missing: ProtectionSet,
+    deprived_dimensions: u32,
+    groups: Groups,
+) -> u32 {
+    if remedies.is_empty() {
         return 0;
     }
-    let w: u32 = missing.iter().map(protection_weight).sum();
-    10 * w + 5 * deprived_dimensions + 10 * groups.len()
+    let closing: u32 = remedies
+        .iter()
+        .filter_map(|i| entitlements.get(i))
+        .map(|r| {
+            1 + r
+                .closes
+                .intersection(missing)
+                .iter()
+                .map(protection_weight)
+                .sum::<u32>()
+        })
+        .sum();
+    let first = [Groups::INFORMAL_WORKER, Groups::POOR_HOUSEHOLD]
+        .iter()
+        .filter(|g| groups.contains(**g))
+        .count() as u32;
+    10 * closing + 5 * deprived_dimensions + 10 * groups.len() + 20 * first
 }
 
-/// Coverage of one population row. Rows of one person share `direct`,
-/// `via_household` and `covered`; `eligible` is the row's own.
+/// Coverage of one population row. Everything is the person's, evaluated once from
+/// the person's chosen row (DOMAIN.md §2a): rows of one person share it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RowCoverage {
     /// Schemes held directly (active and valid on the reference date).
@@ -156,15 +182,33 @@ pub struct RowCoverage {
     /// Schemes of household members that reach this person.
     pub via_household: SchemeSet,
     pub covered: ProtectionSet,
-    pub eligible: ProtectionSet,
-    /// `eligible − covered`.
+    /// The protections the indicators count this person for.
+    pub in_scope: ProtectionSet,
+    /// `in_scope − covered`.
     pub missing: ProtectionSet,
+    /// Missing and closed by no applicable remedy: counted, never listed.
+    pub structural: ProtectionSet,
+    /// Schemes the person is entitled to and does not hold.
+    pub remedies: RemedySet,
     pub groups: Groups,
+    pub status: PersonStatus,
     pub priority: u32,
 }
 
+/// What the lists make of a person.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PersonStatus {
+    /// Thai (a valid ID of type 1-5 or 8 somewhere) and alive.
+    #[default]
+    Thai,
+    /// An ID of type 6, 7 or 0, or no valid ID anywhere: the status-problems list.
+    StatusProblem,
+    /// A death date on or before the reference date: on no list, in no indicator.
+    Dead,
+}
+
 /// What happened to the enrolments.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EnrolmentCounts {
     pub total: u64,
     /// Active and valid on the reference date, with a known scheme.
@@ -181,30 +225,31 @@ pub struct EnrolmentCounts {
     pub unknown_codes: Vec<(String, u64)>,
 }
 
-/// A person lacking a protection they are eligible for.
+/// A person on a list: the fall-through list (Thai, entitled to a scheme they do
+/// not hold) or the status-problems list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FallThrough {
+pub struct Listed {
     pub person: u32,
-    /// The person's first row (lowest index) with something missing.
+    /// The row whose facts were used (fewest missing facts; ties: the smallest
+    /// `record_id`).
     pub row: u32,
-    /// Union of the missing protections over the person's rows.
-    pub missing: ProtectionSet,
-    /// The highest priority over the person's rows.
+    pub remedies: RemedySet,
     pub priority: u32,
 }
 
-/// One household's summary.
+/// One household with at least one member on the fall-through list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HouseholdRollup {
     /// Index into the households slice.
     pub household: u32,
     /// Distinct persons.
     pub members: u32,
-    /// Distinct persons with something missing.
-    pub uncovered_members: u32,
-    pub missing: ProtectionSet,
+    /// Distinct persons on the fall-through list.
+    pub listed_members: u32,
+    /// Union of the listed members' remedies.
+    pub remedies: RemedySet,
     pub deprived: [bool; 5],
-    /// Sum of the uncovered members' priorities: a visit reaches them all.
+    /// Sum of the listed members' priorities: a visit reaches them all.
     pub priority: u32,
 }
 
@@ -225,9 +270,13 @@ pub struct Overlap {
 pub struct Coverage {
     /// One per population row, in row order.
     pub rows: Vec<RowCoverage>,
-    /// One per person with something missing: priority desc, then row.
-    pub fall_through: Vec<FallThrough>,
-    /// One per household some row points to: priority desc, then household index.
+    /// Each person's chosen row, by person index (ascending): one entry per person.
+    pub people: Vec<u32>,
+    /// Thai, alive, with at least one remedy: priority desc, then row.
+    pub fall_through: Vec<Listed>,
+    /// Alive, not Thai (ID of type 6, 7 or 0, or no valid ID): priority desc, then row.
+    pub status_problems: Vec<Listed>,
+    /// Households with a member on the fall-through list: priority desc, then index.
     pub households: Vec<HouseholdRollup>,
     /// By row.
     pub overlaps: Vec<Overlap>,
@@ -245,15 +294,16 @@ struct Members {
 
 impl Members {
     /// Rows in relation `rel` to a holder whose relation to the head is `holder`
-    /// (DOMAIN.md §2 "Household relations": the head's spouse ↔ the head; the head's
+    /// (DOMAIN.md §2a "Household relations": the head's spouse ↔ the head; the head's
     /// children are children of head and spouse; the head's parents are the head's
-    /// only).
+    /// only, and two `parent` members are a couple; a spouse's parent is `other`).
     fn related(&self, holder: Relationship, rel: Relation) -> [&[u32]; 2] {
         use Relationship::*;
         let none: &[u32] = &[];
         match (holder, rel) {
             (Head, Relation::Spouse) => [&self.spouses, none],
             (Spouse, Relation::Spouse) => [&self.heads, none],
+            (Parent, Relation::Spouse) => [&self.parents, none],
             (Head | Spouse, Relation::Child) => [&self.children, none],
             (Head, Relation::Parent) => [&self.parents, none],
             (Child, Relation::Parent) => [&self.heads, &self.spouses],
@@ -270,12 +320,26 @@ fn poor(households: &[HouseholdFacts], h: Option<u32>) -> HouseholdFacts {
         .unwrap_or_default()
 }
 
+/// The rule sets coverage applies.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleSets<'a> {
+    pub catalog: &'a Catalog,
+    /// Whom the indicators count.
+    pub scope: &'a Rules,
+    /// Who is listed, for what.
+    pub entitlements: &'a Entitlements,
+}
+
+/// Orders two population rows by `record_id`, to break ties between a person's rows.
+pub type RowOrder<'a> = &'a (dyn Fn(u32, u32) -> std::cmp::Ordering + Sync);
+
 /// Computes coverage. See the crate docs for the rules; errors only when a
-/// `person` index is out of range.
-pub fn compute(catalog: &Catalog, rules: &Rules, inputs: &Inputs<'_>) -> Result<Coverage, Error> {
-    let mut direct = DirectSchemes::new(catalog, inputs.persons, inputs.reference)?;
+/// `person` index is out of range. Ties between a person's rows go to the lower row
+/// index (see [`DirectSchemes::finish`] to order them otherwise).
+pub fn compute(rules: RuleSets<'_>, inputs: &Inputs<'_>) -> Result<Coverage, Error> {
+    let mut direct = DirectSchemes::new(rules.catalog, inputs.persons, inputs.reference)?;
     direct.add(inputs.enrolments);
-    Ok(direct.finish(rules, inputs.households))
+    Ok(direct.finish(rules, inputs.households, &|a, b| a.cmp(&b)))
 }
 
 /// [`compute`] taking its enrolments in parts: each person's direct schemes are
@@ -289,6 +353,10 @@ pub struct DirectSchemes<'a> {
     unknown: std::collections::BTreeMap<String, u64>,
     /// Per person (rows of one person share their schemes).
     person_direct: Vec<SchemeSet>,
+    /// Per person: the schemes held by a row not marked `dependant`.
+    person_principal: Vec<SchemeSet>,
+    /// Per person: a linked registry record carries a valid Thai ID.
+    person_thai: Vec<bool>,
 }
 
 impl<'a> DirectSchemes<'a> {
@@ -315,6 +383,8 @@ impl<'a> DirectSchemes<'a> {
             counts: EnrolmentCounts::default(),
             unknown: Default::default(),
             person_direct: vec![SchemeSet::empty(); n],
+            person_principal: vec![SchemeSet::empty(); n],
+            person_thai: vec![false; n],
         })
     }
 
@@ -327,6 +397,9 @@ impl<'a> DirectSchemes<'a> {
                 counts.bad_row += 1;
                 continue;
             };
+            let pi = p.person as usize;
+            // Any linked record speaks to nationality, whatever its scheme or status.
+            self.person_thai[pi] |= e.thai_id;
             let id = match &e.scheme {
                 SchemeRef::Known(id) if self.catalog.scheme(*id).is_some() => *id,
                 SchemeRef::Known(_) => {
@@ -350,37 +423,97 @@ impl<'a> DirectSchemes<'a> {
                 counts.out_of_period += 1;
             } else {
                 counts.used += 1;
-                self.person_direct[p.person as usize].insert(id);
+                self.person_direct[pi].insert(id);
+                if !e.dependant {
+                    self.person_principal[pi].insert(id);
+                }
             }
         }
     }
 
-    /// Coverage from the enrolments taken in (steps 2 to 6 of [`compute`]).
-    pub fn finish(self, rules: &Rules, households: &[HouseholdFacts]) -> Coverage {
+    /// Coverage from the enrolments taken in. `order` breaks ties between a person's
+    /// rows when choosing the row whose facts are used (the smallest `record_id`).
+    pub fn finish(
+        self,
+        rules: RuleSets<'_>,
+        households: &[HouseholdFacts],
+        order: RowOrder<'_>,
+    ) -> Coverage {
         let mut counts = self.counts;
         counts.unknown_codes = self.unknown.into_iter().collect();
-        finish(
-            self.catalog,
-            rules,
-            self.persons,
-            households,
-            self.person_direct,
-            counts,
-        )
+        let held = Held {
+            direct: self.person_direct,
+            principal: self.person_principal,
+            thai: self.person_thai,
+        };
+        finish(rules, self.persons, households, held, counts, order)
     }
 }
 
+/// Per person: what they hold, and whether a linked record makes them Thai.
+struct Held {
+    direct: Vec<SchemeSet>,
+    principal: Vec<SchemeSet>,
+    thai: Vec<bool>,
+}
+
+/// How many of the facts the rules read are unknown in a row.
+fn missing_facts(p: &PersonFacts) -> u32 {
+    [
+        p.age.is_none(),
+        p.sex.is_none(),
+        p.employment.is_none(),
+        p.relationship.is_none(),
+        p.household.is_none(),
+        p.person_type.is_none(),
+    ]
+    .iter()
+    .filter(|m| **m)
+    .count() as u32
+}
+
 fn finish(
-    catalog: &Catalog,
-    rules: &Rules,
+    rules: RuleSets<'_>,
     persons: &[PersonFacts],
     hh_facts: &[HouseholdFacts],
-    person_direct: Vec<SchemeSet>,
+    held: Held,
     counts: EnrolmentCounts,
+    order: RowOrder<'_>,
 ) -> Coverage {
+    let RuleSets {
+        catalog,
+        scope,
+        entitlements,
+    } = rules;
     let n = persons.len();
+    let Held {
+        direct: person_direct,
+        principal: person_principal,
+        thai: mut person_thai,
+    } = held;
 
-    // 2. Schemes reaching people through their household.
+    // 1. Each person's chosen row (fewest missing facts, ties by `order`), and the
+    //    facts pooled over their rows.
+    let mut chosen = vec![u32::MAX; n];
+    let mut dead = vec![false; n];
+    for (row, p) in persons.iter().enumerate() {
+        let pi = p.person as usize;
+        let row = row as u32;
+        person_thai[pi] |= p.thai_id;
+        dead[pi] |= p.dead;
+        let c = chosen[pi];
+        if c == u32::MAX {
+            chosen[pi] = row;
+            continue;
+        }
+        let (mine, theirs) = (missing_facts(p), missing_facts(&persons[c as usize]));
+        if mine < theirs || (mine == theirs && order(row, c).is_lt()) {
+            chosen[pi] = row;
+        }
+    }
+
+    // 2. Schemes reaching people through their household: only a principal's
+    //    holding reaches anyone.
     let extending: SchemeSet = catalog
         .schemes()
         .iter()
@@ -416,7 +549,7 @@ fn finish(
             let Some(rel_to_head) = holder.relationship else {
                 continue;
             };
-            let held = person_direct[holder.person as usize].intersection(extending);
+            let held = person_principal[holder.person as usize].intersection(extending);
             for id in held.iter() {
                 let Some(scheme) = catalog.scheme(id) else {
                     continue;
@@ -440,82 +573,128 @@ fn finish(
         }
     }
 
-    // 3. Per row: covered, eligible, missing, groups, priority.
-    let mut rows = Vec::with_capacity(n);
-    for p in persons {
+    // 3. Per person, from the chosen row: covered, in scope, missing, remedies,
+    //    structural gaps, groups, priority; copied to each of the person's rows.
+    let civil_service = catalog.civil_service();
+    let mut person_cov = vec![RowCoverage::default(); n];
+    let mut people = Vec::new();
+    for pi in 0..n {
+        let c = chosen[pi];
+        if c == u32::MAX {
+            continue;
+        }
+        people.push(c);
+        let p = &persons[c as usize];
         let hh = poor(hh_facts, p.household);
-        let pi = p.person as usize;
-        let direct = person_direct[pi];
-        let covered = catalog.protections(direct).union(person_via_prot[pi]);
-        let eligible = rules.eligible(
-            p,
-            Context {
-                poor_household: hh.is_poor(),
-            },
-        );
-        let missing = eligible.difference(covered);
+        let (direct, principal) = (person_direct[pi], person_principal[pi]);
+        let covered = catalog
+            .holder_protections(direct, principal)
+            .union(person_via_prot[pi]);
+        let ctx = Context {
+            poor_household: hh.is_poor(),
+            civil_servant: !principal.intersection(civil_service).is_empty(),
+            thai: person_thai[pi],
+        };
+        let status = if dead[pi] {
+            PersonStatus::Dead
+        } else if ctx.thai {
+            PersonStatus::Thai
+        } else {
+            PersonStatus::StatusProblem
+        };
+        let in_scope = scope.in_scope(p, ctx);
+        let missing = in_scope.difference(covered);
+        let mut remedies = match status {
+            PersonStatus::Dead => RemedySet::empty(),
+            _ => entitlements.applicable(
+                p,
+                ctx,
+                &Holdings {
+                    direct,
+                    via_household: person_via[pi],
+                    via_household_protections: person_via_prot[pi],
+                },
+            ),
+        };
+        if status == PersonStatus::StatusProblem {
+            // Only what does not depend on nationality (the employer remedies).
+            remedies = remedies
+                .iter()
+                .filter(|&i| entitlements.get(i).is_some_and(|r| r.any_nationality()))
+                .fold(RemedySet::empty(), |mut s, i| {
+                    s.insert(i);
+                    s
+                });
+        }
         let groups = Groups::of(p, hh.is_poor());
-        rows.push(RowCoverage {
+        person_cov[pi] = RowCoverage {
             direct,
             via_household: person_via[pi],
             covered,
-            eligible,
+            in_scope,
             missing,
+            structural: missing.difference(entitlements.closes(remedies)),
+            remedies,
             groups,
-            priority: priority(missing, hh.deprived_count(), groups),
-        });
+            status,
+            priority: priority(entitlements, remedies, missing, hh.deprived_count(), groups),
+        };
     }
+    let rows: Vec<RowCoverage> = persons
+        .iter()
+        .map(|p| person_cov[p.person as usize])
+        .collect();
 
-    // 4. Fall-through: once per person.
-    let mut first_row = vec![u32::MAX; n];
-    let mut person_missing = vec![ProtectionSet::empty(); n];
-    let mut person_priority = vec![0u32; n];
-    let mut ft_row = vec![u32::MAX; n];
-    for (row, (p, c)) in persons.iter().zip(&rows).enumerate() {
-        let pi = p.person as usize;
-        let row = row as u32;
-        first_row[pi] = first_row[pi].min(row);
-        person_missing[pi] = person_missing[pi].union(c.missing);
-        person_priority[pi] = person_priority[pi].max(c.priority);
-        if !c.missing.is_empty() {
-            ft_row[pi] = ft_row[pi].min(row);
+    // 4. The lists: once per person, at the chosen row.
+    let mut fall_through = Vec::new();
+    let mut status_problems = Vec::new();
+    for (pi, c) in person_cov.iter().enumerate() {
+        let row = chosen[pi];
+        if row == u32::MAX {
+            continue;
+        }
+        let listed = Listed {
+            person: pi as u32,
+            row,
+            remedies: c.remedies,
+            priority: c.priority,
+        };
+        match c.status {
+            PersonStatus::Thai if !c.remedies.is_empty() => fall_through.push(listed),
+            PersonStatus::StatusProblem => status_problems.push(listed),
+            _ => {}
         }
     }
-    let mut fall_through: Vec<FallThrough> = (0..n)
-        .filter(|&pi| ft_row[pi] != u32::MAX)
-        .map(|pi| FallThrough {
-            person: pi as u32,
-            row: ft_row[pi],
-            missing: person_missing[pi],
-            priority: person_priority[pi],
-        })
-        .collect();
-    fall_through.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.row.cmp(&b.row)));
+    let by_priority = |a: &Listed, b: &Listed| b.priority.cmp(&a.priority).then(a.row.cmp(&b.row));
+    fall_through.sort_by(by_priority);
+    status_problems.sort_by(by_priority);
 
-    // 5. Households: distinct persons per household.
+    // 5. Households with a member on the fall-through list: distinct persons.
     let mut households = Vec::new();
-    let mut people: Vec<u32> = Vec::new();
+    let mut in_household: Vec<u32> = Vec::new();
     for group in by_household.chunk_by(|a, b| a.0 == b.0) {
         let h = group[0].0;
-        people.clear();
-        people.extend(group.iter().map(|&(_, row)| persons[row as usize].person));
-        people.sort_unstable();
-        people.dedup();
+        in_household.clear();
+        in_household.extend(group.iter().map(|&(_, row)| persons[row as usize].person));
+        in_household.sort_unstable();
+        in_household.dedup();
         let mut r = HouseholdRollup {
             household: h,
-            members: people.len() as u32,
+            members: in_household.len() as u32,
             deprived: poor(hh_facts, Some(h)).deprived,
             ..HouseholdRollup::default()
         };
-        for &pi in &people {
-            let m = person_missing[pi as usize];
-            if !m.is_empty() {
-                r.uncovered_members += 1;
-                r.missing = r.missing.union(m);
-                r.priority = r.priority.saturating_add(person_priority[pi as usize]);
+        for &pi in &in_household {
+            let c = &person_cov[pi as usize];
+            if c.status == PersonStatus::Thai && !c.remedies.is_empty() {
+                r.listed_members += 1;
+                r.remedies = r.remedies.union(c.remedies);
+                r.priority = r.priority.saturating_add(c.priority);
             }
         }
-        households.push(r);
+        if r.listed_members > 0 {
+            households.push(r);
+        }
     }
     households.sort_by(|a, b| {
         b.priority
@@ -523,16 +702,16 @@ fn finish(
             .then(a.household.cmp(&b.household))
     });
 
-    // 6. Overlaps: once per person, at their first row.
+    // 6. Overlaps: once per person, at their chosen row.
     let mut overlaps = Vec::new();
     for pi in 0..n {
-        if first_row[pi] == u32::MAX || person_direct[pi].len() + person_via[pi].len() < 2 {
+        if chosen[pi] == u32::MAX || person_direct[pi].len() + person_via[pi].len() < 2 {
             continue;
         }
         let mut schemes = SchemeSet::empty();
         let mut broken = Vec::new();
         for (i, ex) in catalog.exclusions().iter().enumerate() {
-            let c = ex.conflict(person_direct[pi], person_via[pi]);
+            let c = ex.conflict(person_direct[pi], person_principal[pi], person_via[pi]);
             if !c.is_empty() {
                 schemes = schemes.union(c);
                 broken.push(i);
@@ -541,7 +720,7 @@ fn finish(
         if !broken.is_empty() {
             overlaps.push(Overlap {
                 person: pi as u32,
-                row: first_row[pi],
+                row: chosen[pi],
                 schemes,
                 exclusions: broken,
             });
@@ -551,7 +730,9 @@ fn finish(
 
     Coverage {
         rows,
+        people,
         fall_through,
+        status_problems,
         households,
         overlaps,
         enrolments: counts,
@@ -572,6 +753,7 @@ mod tests {
             household: Some(household),
             relationship: Some(rel),
             age: Some(age),
+            thai_id: true,
             person,
             ..PersonFacts::default()
         }
@@ -584,6 +766,8 @@ mod tests {
             active: true,
             valid_from: None,
             valid_to: None,
+            dependant: false,
+            thai_id: false,
         }
     }
 
@@ -598,11 +782,30 @@ mod tests {
             enrolments,
             reference: REF,
         };
-        compute(&Catalog::builtin(), &Rules::builtin(), &inputs).unwrap()
+        let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
+        compute(
+            RuleSets {
+                catalog: &c,
+                scope: &Rules::builtin(),
+                entitlements: &e,
+            },
+            &inputs,
+        )
+        .unwrap()
+    }
+
+    fn remedies(cov: &Coverage, row: usize) -> Vec<String> {
+        let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
+        e.codes(cov.rows[row].remedies)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]
-    fn csmbs_reaches_spouse_children_and_parents() {
+    fn csmbs_reaches_the_household_as_domain_2_says() {
         let c = Catalog::builtin();
         use Relationship::*;
         let persons = [
@@ -616,21 +819,29 @@ mod tests {
         ];
         let cov = run(&persons, &[], &[enrol(&c, 0, "csmbs")]);
         let csmbs = c.id("csmbs").unwrap();
-        for row in [1, 2, 4] {
-            let r = &cov.rows[row];
-            assert!(r.via_household.contains(csmbs), "row {row}");
-            assert!(
-                r.covered.contains(Sickness) && r.covered.contains(Dependents),
-                "row {row}"
-            );
-        }
+        // The principal: every protection but unemployment.
+        let head = &cov.rows[0];
+        assert_eq!(head.covered.len(), 8);
+        assert!(!head.covered.contains(Unemployment));
+        assert!(head.remedies.is_empty());
+        assert_eq!(
+            cov.rows[1].covered.codes(),
+            ["sickness", "maternity", "dependents"]
+        );
+        assert_eq!(
+            cov.rows[2].covered.codes(),
+            ["sickness", "family_child", "dependents"]
+        );
+        assert_eq!(cov.rows[4].covered.codes(), ["sickness", "dependents"]);
         for row in [3, 5, 6] {
             assert!(cov.rows[row].via_household.is_empty(), "row {row}");
-            assert!(cov.rows[row].missing.contains(Sickness), "row {row}");
         }
-        assert!(cov.rows[0].direct.contains(csmbs) && cov.rows[0].via_household.is_empty());
-        // The elderly parent still lacks old_age: CSMBS gives health care only.
-        assert_eq!(cov.rows[4].missing.codes(), ["death", "old_age"]);
+        assert!(cov.rows[1].via_household.contains(csmbs));
+        // The elderly parent, reached by CSMBS, is owed the old-age allowance only:
+        // CSMBS dependants get no UCS.
+        assert_eq!(remedies(&cov, 4), ["oaa"]);
+        // The adult child and the `other` member are on their own: UCS.
+        assert_eq!(remedies(&cov, 3), ["ucs"]);
 
         // Held by the spouse: the head and the children are reached, the head's
         // parent is not (parents of the head only).
@@ -639,15 +850,32 @@ mod tests {
         assert!(cov.rows[2].via_household.contains(csmbs));
         assert!(cov.rows[4].via_household.is_empty());
 
-        // Held by a child (of head and spouse): both are the child's parents.
-        let cov = run(&persons, &[], &[enrol(&c, 3, "csmbs")]);
-        assert!(cov.rows[0].via_household.contains(csmbs));
-        assert!(cov.rows[1].via_household.contains(csmbs));
-        assert!(cov.rows[2].via_household.is_empty());
+        // A row marked `dependant` gives medical care only and reaches nobody.
+        let mut dep = enrol(&c, 0, "csmbs");
+        dep.dependant = true;
+        let cov = run(&persons, &[], &[dep]);
+        assert_eq!(cov.rows[0].covered.codes(), ["sickness", "maternity"]);
+        assert!(cov.rows[1].via_household.is_empty());
     }
 
     #[test]
-    fn poor_child_without_grant_falls_through() {
+    fn two_parent_members_are_a_couple() {
+        let c = Catalog::builtin();
+        use Relationship::*;
+        let persons = [
+            person(0, 1, Head, 40),
+            person(1, 1, Parent, 70),
+            person(2, 1, Parent, 68),
+        ];
+        let cov = run(&persons, &[], &[enrol(&c, 1, "csmbs")]);
+        // The pensioner's spouse is the other parent; the head is their child (40:
+        // too old for the children's reach).
+        assert!(cov.rows[2].covered.contains(Sickness));
+        assert!(!cov.rows[0].covered.contains(Sickness));
+    }
+
+    #[test]
+    fn poor_child_without_grant_is_listed_until_the_6th_birthday() {
         let c = Catalog::builtin();
         use Relationship::*;
         let poor = HouseholdFacts {
@@ -659,66 +887,114 @@ mod tests {
             person(2, 1, Head, 35),
             person(3, 1, Child, 4),
             person(4, 2, Child, 3),
+            person(5, 0, Child, 6),
         ];
         let enrolments = [
             enrol(&c, 0, "ucs"),
             enrol(&c, 1, "ucs"),
             enrol(&c, 2, "sso_s33"),
             enrol(&c, 4, "child_grant"),
+            enrol(&c, 4, "ucs"),
+            enrol(&c, 5, "ucs"),
         ];
-        let cov = run(
-            &persons,
-            &[poor, HouseholdFacts::default(), poor],
-            &enrolments,
-        );
+        let cov = run(&persons, &[poor, poor, poor], &enrolments);
         assert!(
             cov.rows[1]
                 .groups
                 .contains(Groups::POOR_HOUSEHOLD | Groups::CHILD)
         );
-        assert!(cov.rows[1].missing.contains(FamilyChild));
-        let ft = cov.fall_through.iter().find(|f| f.row == 1).unwrap();
-        assert!(ft.missing.contains(FamilyChild));
+        assert_eq!(remedies(&cov, 1), ["child_grant"]);
         // The s33 member's child gets the SSO child allowance through the parent.
         assert!(cov.rows[3].covered.contains(FamilyChild));
-        assert!(cov.rows[4].covered.contains(FamilyChild));
+        assert!(!remedies(&cov, 3).contains(&"child_grant".to_string()));
+        assert!(remedies(&cov, 4).is_empty());
+        // Six: out of scope for family_child, no grant.
+        assert!(!cov.rows[5].in_scope.contains(FamilyChild));
+        assert!(remedies(&cov, 5).is_empty());
         let hh0 = cov.households.iter().find(|h| h.household == 0).unwrap();
-        assert_eq!((hh0.members, hh0.uncovered_members), (2, 2));
-        assert!(hh0.missing.contains(FamilyChild));
+        assert_eq!((hh0.members, hh0.listed_members), (3, 1));
         assert_eq!(hh0.deprived, poor.deprived);
     }
 
     #[test]
-    fn no_enrolment_misses_everything_eligible() {
-        let mut p = person(0, 0, Relationship::Head, 30);
-        p.employment = Some(Employment::Formal);
-        let cov = run(&[p], &[], &[]);
+    fn structural_gaps_are_counted_not_listed() {
+        use Relationship::*;
+        let c = Catalog::builtin();
+        // A child of 10 with UCS: in scope for sickness and dependents; dependents
+        // is missing and nothing can close it.
+        let cov = run(&[person(0, 0, Child, 10)], &[], &[enrol(&c, 0, "ucs")]);
         let r = cov.rows[0];
-        assert!(r.covered.is_empty() && r.direct.is_empty());
-        assert_eq!(r.missing, r.eligible);
-        assert_eq!(r.eligible.len(), 6);
+        assert_eq!(r.missing.codes(), ["dependents"]);
+        assert_eq!(r.structural.codes(), ["dependents"]);
+        assert!(r.remedies.is_empty() && cov.fall_through.is_empty());
+        // An informal worker of 40 with nothing: s40 closes most; maternity is not
+        // in scope for a man; UCS closes sickness.
+        let mut w = person(0, 0, Head, 40);
+        w.employment = Some(Employment::Informal);
+        w.sex = Some(crate::Sex::Male);
+        let cov = run(&[w], &[], &[]);
+        assert_eq!(remedies(&cov, 0), ["ucs", "sso_s40", "nsf"]);
+        assert_eq!(cov.rows[0].structural.codes(), ["employment_injury"]);
         assert_eq!(cov.fall_through.len(), 1);
     }
 
     #[test]
-    fn duplicated_rows_share_coverage_and_count_once() {
+    fn a_person_is_evaluated_once_from_the_row_with_most_facts() {
         let c = Catalog::builtin();
-        let a = person(0, 0, Relationship::Head, 70);
-        // Row 1 is the same person recorded twice (same `person`).
-        let persons = [a, a, person(2, 0, Relationship::Spouse, 68)];
-        let cov = run(&persons, &[], &[enrol(&c, 1, "oaa"), enrol(&c, 1, "ucs")]);
-        assert_eq!(cov.rows[0].covered, cov.rows[1].covered);
-        assert!(cov.rows[0].direct.contains(c.id("oaa").unwrap()));
-        assert_eq!(cov.fall_through.iter().filter(|f| f.person == 0).count(), 1);
-        assert_eq!(
-            cov.fall_through.iter().find(|f| f.person == 0).unwrap().row,
-            0
-        );
-        assert_eq!(cov.households[0].members, 2);
-        let ind = Indicators::compute(&c, &persons, &cov, &[], REF).unwrap();
+        let mut sparse = person(0, 0, Relationship::Head, 70);
+        sparse.age = None;
+        sparse.sex = None;
+        let full = PersonFacts {
+            sex: Some(crate::Sex::Female),
+            ..person(0, 0, Relationship::Head, 70)
+        };
+        // Rows 0 and 1 are one person; row 1 knows more.
+        let persons = [sparse, full, person(2, 0, Relationship::Spouse, 68)];
+        let cov = run(&persons, &[], &[enrol(&c, 0, "ucs")]);
+        assert_eq!(cov.rows[0], cov.rows[1]);
+        assert_eq!(remedies(&cov, 0), ["oaa"]);
+        let listed: Vec<_> = cov.fall_through.iter().filter(|f| f.person == 0).collect();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].row, 1);
+        assert_eq!(cov.people, [1, 2]);
+        let e = Entitlements::builtin(&c).unwrap();
+        let ind = Indicators::compute(&c, &e, &persons, &cov, &[], REF).unwrap();
         assert_eq!((ind.rows, ind.persons), (3, 2));
         let elderly = ind.groups.iter().find(|g| g.code == "elderly_oaa").unwrap();
-        assert_eq!((elderly.members, elderly.covered), (2, 1));
+        assert_eq!((elderly.members, elderly.covered), (2, 0));
+    }
+
+    #[test]
+    fn status_problems_and_the_dead_are_listed_apart() {
+        use Relationship::*;
+        let mut alien = person(0, 0, Head, 30);
+        alien.thai_id = false;
+        alien.person_type = Some(PersonType::Alien);
+        alien.employment = Some(Employment::Formal);
+        let mut no_id = person(1, 1, Head, 70);
+        no_id.thai_id = false;
+        let mut dead = person(2, 2, Head, 70);
+        dead.dead = true;
+        // Row 3 has no valid ID, but a linked record does: Thai.
+        let mut linked = person(3, 3, Head, 70);
+        linked.thai_id = false;
+        let c = Catalog::builtin();
+        let mut e = enrol(&c, 3, "nhso_unknown_code");
+        e.thai_id = true;
+        let cov = run(&[alien, no_id, dead, linked], &[], &[e]);
+        assert_eq!(cov.rows[0].status, PersonStatus::StatusProblem);
+        assert_eq!(remedies(&cov, 0), ["sso_s33", "wcf"]);
+        assert_eq!(cov.rows[1].status, PersonStatus::StatusProblem);
+        assert!(remedies(&cov, 1).is_empty());
+        assert_eq!(cov.rows[2].status, PersonStatus::Dead);
+        assert_eq!(cov.rows[3].status, PersonStatus::Thai);
+        let rows = |l: &[Listed]| {
+            let mut r: Vec<u32> = l.iter().map(|x| x.row).collect();
+            r.sort_unstable();
+            r
+        };
+        assert_eq!(rows(&cov.status_problems), [0, 1]);
+        assert_eq!(rows(&cov.fall_through), [3]);
     }
 
     #[test]
@@ -772,14 +1048,21 @@ mod tests {
             person: 3,
             ..PersonFacts::default()
         };
+        let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
         let inputs = Inputs {
             persons: &[p],
             households: &[],
             enrolments: &[],
             reference: REF,
         };
+        let rules = RuleSets {
+            catalog: &c,
+            scope: &Rules::builtin(),
+            entitlements: &e,
+        };
         assert!(matches!(
-            compute(&Catalog::builtin(), &Rules::builtin(), &inputs),
+            compute(rules, &inputs),
             Err(Error::PersonOutOfRange {
                 row: 0,
                 person: 3,
@@ -789,13 +1072,16 @@ mod tests {
     }
 
     #[test]
-    fn overlaps_listed() {
+    fn overlaps_follow_the_exclusions_of_domain_2() {
         let c = Catalog::builtin();
         use Relationship::*;
         let persons = [
             person(0, 0, Head, 40),
             person(1, 0, Child, 3),
             person(2, 1, Head, 70),
+            person(3, 2, Head, 70),
+            person(4, 3, Head, 40),
+            person(5, 3, Child, 3),
         ];
         let enrolments = [
             enrol(&c, 0, "ucs"),
@@ -803,49 +1089,70 @@ mod tests {
             enrol(&c, 1, "child_grant"),
             enrol(&c, 2, "oaa"),
             enrol(&c, 2, "disability_allowance"), // allowed together
+            enrol(&c, 2, "nsf"),
+            enrol(&c, 2, "sso_s40_opt1"), // NSF with s40: no overlap
+            enrol(&c, 3, "oaa"),
+            enrol(&c, 3, "csmbs"), // a state pensioner with the allowance
+            enrol(&c, 4, "csmbs"),
+            enrol(&c, 5, "child_grant"), // the child allowance through CSMBS
         ];
         let cov = run(&persons, &[], &enrolments);
-        assert_eq!(cov.overlaps.len(), 2);
-        assert_eq!(c.codes(cov.overlaps[0].schemes), ["sso_s33", "ucs"]);
-        let o = &cov.overlaps[1];
-        assert_eq!(o.row, 1);
-        assert_eq!(c.codes(o.schemes), ["sso_s33", "child_grant"]);
+        let by_row = |row: u32| cov.overlaps.iter().find(|o| o.row == row);
+        assert_eq!(c.codes(by_row(0).unwrap().schemes), ["sso_s33", "ucs"]);
         assert_eq!(
-            c.exclusions()[o.exclusions[0]].name,
-            "child_grant_vs_sso_child_allowance"
+            c.codes(by_row(1).unwrap().schemes),
+            ["sso_s33", "child_grant"]
         );
+        assert!(by_row(2).is_none());
+        let o = by_row(3).unwrap();
+        assert_eq!(c.exclusions()[o.exclusions[0]].name, "oaa_vs_state_pension");
+        assert_eq!(
+            c.codes(by_row(5).unwrap().schemes),
+            ["csmbs", "child_grant"]
+        );
+        assert_eq!(cov.overlaps.len(), 4);
     }
 
     #[test]
-    fn priority_orders_fall_through() {
+    fn priority_puts_informal_and_poor_first() {
         use Relationship::*;
-        let mut disabled = person(1, 1, Head, 40);
-        disabled.disabled = true;
         let poor = HouseholdFacts {
             deprived: [true, true, false, false, false],
         };
-        let persons = [person(0, 0, Head, 40), disabled];
+        let mut informal = person(1, 1, Head, 40);
+        informal.employment = Some(Employment::Informal);
+        let persons = [person(0, 0, Head, 40), informal];
         let cov = run(&persons, &[HouseholdFacts::default(), poor], &[]);
         assert_eq!(cov.fall_through[0].row, 1);
         assert!(cov.fall_through[0].priority > cov.fall_through[1].priority);
-        // Formula: 10 × weights + 5 × deprived + 10 × groups.
-        let m = cov.rows[1].missing;
-        let w: u32 = m.iter().map(protection_weight).sum();
-        assert_eq!(cov.rows[1].priority, 10 * w + 5 * 2 + 10 * 2);
-        assert_eq!(priority(ProtectionSet::empty(), 5, Groups::CHILD), 0);
+        // Row 0 is owed UCS alone: 10 × (1 + sickness 3).
+        assert_eq!(cov.rows[0].priority, 40);
+        let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
+        assert_eq!(
+            priority(
+                &e,
+                RemedySet::empty(),
+                ProtectionSet::empty(),
+                5,
+                Groups::CHILD
+            ),
+            0
+        );
         assert_eq!(cov.households[0].household, 1);
     }
 
     #[test]
-    fn unknown_age_only_age_free_missing() {
+    fn unknown_age_gets_no_age_based_remedy() {
         let p = PersonFacts {
             age: None,
+            thai_id: true,
             person: 0,
             ..PersonFacts::default()
         };
         let cov = run(&[p], &[], &[]);
-        assert_eq!(cov.rows[0].missing.codes(), ["sickness", "death"]);
-        assert!(cov.rows[0].groups.is_empty());
+        assert_eq!(remedies(&cov, 0), ["ucs"]);
+        assert_eq!(cov.rows[0].in_scope.codes(), ["sickness"]);
     }
 
     fn arb_person(n: usize) -> impl Strategy<Value = PersonFacts> {
@@ -853,48 +1160,53 @@ mod tests {
             proptest::option::of(0u32..4),
             proptest::option::of(0usize..5),
             proptest::option::of(0u32..95),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>(), any::<bool>()),
             0..n as u32,
-            proptest::option::of(0usize..4),
+            proptest::option::of(0usize..3),
         )
-            .prop_map(|(household, rel, age, disabled, person, pt)| PersonFacts {
-                household,
-                relationship: rel.map(|r| {
-                    [
-                        Relationship::Head,
-                        Relationship::Spouse,
-                        Relationship::Child,
-                        Relationship::Parent,
-                        Relationship::Other,
-                    ][r]
-                }),
-                age,
-                disabled,
-                person,
-                person_type: pt.map(|t| {
-                    [
-                        PersonType::Thai,
-                        PersonType::Alien,
-                        PersonType::NoStatus,
-                        PersonType::Unknown,
-                    ][t]
-                }),
-                employment: Some(Employment::Informal),
-                ..PersonFacts::default()
-            })
+            .prop_map(
+                |(household, rel, age, (disabled, thai_id, dead), person, employment)| {
+                    PersonFacts {
+                        household,
+                        relationship: rel.map(|r| {
+                            [
+                                Relationship::Head,
+                                Relationship::Spouse,
+                                Relationship::Child,
+                                Relationship::Parent,
+                                Relationship::Other,
+                            ][r]
+                        }),
+                        age,
+                        disabled,
+                        thai_id,
+                        dead,
+                        person,
+                        employment: employment.map(|e| {
+                            [
+                                Employment::Informal,
+                                Employment::Formal,
+                                Employment::Student,
+                            ][e]
+                        }),
+                        ..PersonFacts::default()
+                    }
+                },
+            )
     }
 
     proptest! {
         #[test]
-        fn every_row_once_and_missing_within_eligible(
+        fn every_person_once_and_lists_consistent(
             persons in (1usize..30).prop_flat_map(|n| proptest::collection::vec(arb_person(n), n)),
-            enrols in proptest::collection::vec((0u32..32, 0usize..15, any::<bool>()), 0..40),
+            enrols in proptest::collection::vec((0u32..32, 0usize..15, any::<bool>(), any::<bool>()), 0..40),
             split in 0usize..8,
         ) {
             let c = Catalog::builtin();
+            let e = Entitlements::builtin(&c).unwrap();
             let enrolments: Vec<Enrolment> = enrols
                 .iter()
-                .map(|&(row, s, active)| Enrolment {
+                .map(|&(row, s, active, dependant)| Enrolment {
                     person_row: row,
                     scheme: match c.schemes().get(s) {
                         Some(sc) => c.scheme_ref(&sc.code),
@@ -903,40 +1215,59 @@ mod tests {
                     active,
                     valid_from: None,
                     valid_to: None,
+                    dependant,
+                    thai_id: false,
                 })
                 .collect();
             let households = [HouseholdFacts { deprived: [true, false, false, false, false] }];
             let cov = run(&persons, &households, &enrolments);
             prop_assert_eq!(cov.rows.len(), persons.len());
             for (p, r) in persons.iter().zip(&cov.rows) {
-                prop_assert_eq!(r.missing.difference(r.eligible), ProtectionSet::empty());
-                prop_assert_eq!(r.missing, r.eligible.difference(r.covered));
+                prop_assert_eq!(r.missing, r.in_scope.difference(r.covered));
+                prop_assert_eq!(r.structural.difference(r.missing), ProtectionSet::empty());
                 let first = persons.iter().position(|q| q.person == p.person).unwrap();
-                prop_assert_eq!(cov.rows[first].covered, r.covered);
+                prop_assert_eq!(cov.rows[first], *r);
+                if r.status == PersonStatus::Dead {
+                    prop_assert!(r.remedies.is_empty());
+                }
+                // What a remedy closes is never a structural gap.
+                prop_assert!(r.structural.intersection(e.closes(r.remedies)).is_empty());
             }
-            let mut seen: Vec<u32> = cov.fall_through.iter().map(|f| f.person).collect();
+            let mut seen: Vec<u32> = cov
+                .fall_through
+                .iter()
+                .chain(&cov.status_problems)
+                .map(|f| f.person)
+                .collect();
             seen.sort_unstable();
             let len = seen.len();
             seen.dedup();
             prop_assert_eq!(seen.len(), len);
             for f in &cov.fall_through {
-                prop_assert!(!f.missing.is_empty());
+                prop_assert!(!f.remedies.is_empty());
                 prop_assert_eq!(persons[f.row as usize].person, f.person);
+                prop_assert_eq!(cov.rows[f.row as usize].status, PersonStatus::Thai);
             }
             for w in cov.fall_through.windows(2) {
                 prop_assert!((w[0].priority, std::cmp::Reverse(w[0].row)) >= (w[1].priority, std::cmp::Reverse(w[1].row)));
             }
-            let e = &cov.enrolments;
-            prop_assert_eq!(e.total, e.used + e.inactive + e.out_of_period + e.unknown_scheme + e.bad_row);
-            let ind = Indicators::compute(&c, &persons, &cov, &[], REF).unwrap();
+            let mut distinct: Vec<u32> = persons.iter().map(|p| p.person).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            prop_assert_eq!(cov.people.len(), distinct.len());
+            let en = &cov.enrolments;
+            prop_assert_eq!(en.total, en.used + en.inactive + en.out_of_period + en.unknown_scheme + en.bad_row);
+            let ind = Indicators::compute(&c, &e, &persons, &cov, &[], REF).unwrap();
             prop_assert_eq!(ind.fall_through_persons, cov.fall_through.len() as u64);
-            prop_assert!(ind.covered_all_eligible <= ind.persons);
+            prop_assert_eq!(ind.status_problem_persons, cov.status_problems.len() as u64);
+            prop_assert!(ind.covered_all_in_scope <= ind.persons);
             // Enrolments taken in parts (a registry at a time) give the same.
             let mut direct = DirectSchemes::new(&c, &persons, REF).unwrap();
             for part in enrolments.chunks(split.max(1)) {
                 direct.add(part);
             }
-            prop_assert_eq!(direct.finish(&Rules::builtin(), &households), cov);
+            let rules = RuleSets { catalog: &c, scope: &Rules::builtin(), entitlements: &e };
+            prop_assert_eq!(direct.finish(rules, &households, &|a, b| a.cmp(&b)), cov);
         }
     }
 }

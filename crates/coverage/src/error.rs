@@ -6,7 +6,7 @@ pub enum Error {
     /// The TOML text did not parse or did not fit the expected shape.
     #[error("{what}: invalid TOML")]
     Toml {
-        /// `catalog` or `eligibility`.
+        /// `catalog`, `scope rules` or `entitlement rules`.
         what: &'static str,
         #[source]
         source: Box<toml::de::Error>,
@@ -37,6 +37,13 @@ pub enum Error {
     UnknownSex { rule: usize, value: String },
     #[error("rule {rule}: unknown employment code {value:?}")]
     UnknownEmployment { rule: usize, value: String },
+    /// An entitlement rule names a scheme the catalog does not define.
+    #[error("remedy {remedy:?}: unknown scheme code {code:?}")]
+    UnknownRemedyScheme { remedy: String, code: String },
+    #[error("remedy {rule}: empty code")]
+    EmptyRemedyCode { rule: usize },
+    #[error("the entitlement rules hold {found} remedies; at most {max} are supported")]
+    TooManyRemedies { found: usize, max: usize },
     /// `PersonFacts::person` must index the persons (0..rows).
     #[error("row {row}: person index {person} is not below the row count {rows}")]
     PersonOutOfRange {

@@ -85,6 +85,10 @@ pub struct PersonFacts {
     pub chronic_ill: bool,
     pub employment: Option<Employment>,
     pub person_type: Option<PersonType>,
+    /// The row carries a valid national ID (check digit) of person type 1-5 or 8.
+    pub thai_id: bool,
+    /// A `death_date` on or before the reference date.
+    pub dead: bool,
     /// The person this row belongs to (an index below the row count). Rows of one
     /// person duplicated in the base share it, and share their coverage.
     pub person: u32,
@@ -135,22 +139,33 @@ pub struct Enrolment {
     pub active: bool,
     pub valid_from: Option<Day>,
     pub valid_to: Option<Day>,
+    /// The row says `beneficiary = dependant`: the holder is not the scheme's
+    /// principal (DOMAIN.md §2a), so gets no principal protections and reaches
+    /// nobody in the household.
+    pub dependant: bool,
+    /// The registry record carries a valid national ID of person type 1-5 or 8 (a
+    /// person is Thai when any of their rows or linked records does).
+    pub thai_id: bool,
 }
 
 impl Enrolment {
-    /// Whether the enrolment period contains `day`. Missing bounds are open; unknown
-    /// parts of a bound widen the period (from the earliest, to the latest day).
-    /// `Day(0)` (the packed "unknown" of `toklon_thai::BirthDate::pack`) is an open
-    /// bound too.
+    /// Whether the enrolment period contains `day`: `valid_from` ≤ day < `valid_to`
+    /// (DOMAIN.md §2a "holds"). Missing bounds are open; a bound with unknown parts
+    /// widens the period (from its earliest day, through its latest day). `Day(0)`
+    /// (the packed "unknown" of `toklon_thai::BirthDate::pack`) is an open bound too.
     pub fn valid_on(&self, day: Day) -> bool {
         let known = |d: &Day| d.0 != 0;
+        let partial = |d: Day| d.0 % 100 == 0 || d.0 / 100 % 100 == 0;
         self.valid_from
             .filter(known)
             .is_none_or(|f| f.earliest() <= day)
-            && self
-                .valid_to
-                .filter(known)
-                .is_none_or(|t| day <= t.latest())
+            && self.valid_to.filter(known).is_none_or(|t| {
+                if partial(t) {
+                    day <= t.latest()
+                } else {
+                    day < t
+                }
+            })
     }
 }
 
@@ -169,6 +184,8 @@ mod tests {
             active: true,
             valid_from: Some(Day(20240000)),
             valid_to: Some(Day(20240600)),
+            dependant: false,
+            thai_id: false,
         };
         assert!(e.valid_on(Day::new(2024, 1, 1)));
         assert!(e.valid_on(Day::new(2024, 6, 30)));
@@ -180,5 +197,12 @@ mod tests {
             ..e
         };
         assert!(open.valid_on(Day::new(2024, 7, 1)));
+        // A full end date is the first day without the enrolment.
+        let to = Enrolment {
+            valid_to: Some(Day(20240701)),
+            ..open
+        };
+        assert!(to.valid_on(Day::new(2024, 6, 30)));
+        assert!(!to.valid_on(Day::new(2024, 7, 1)));
     }
 }

@@ -1,37 +1,46 @@
 //! The master plan's coverage measures, for `summary.json` and the reports.
+//!
+//! Persons, not rows: duplicated rows count once, from the person's chosen row. The
+//! dead (a death date on or before the reference date) are counted apart and left
+//! out of every measure.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
-use toklon_types::Protection;
+use serde::{Deserialize, Serialize};
+use toklon_types::{Protection, ProtectionSet};
 
-use crate::{Catalog, Coverage, Day, EnrolmentCounts, Error, Groups, PersonFacts, SchemeSet};
+use crate::{
+    Catalog, Coverage, Day, EnrolmentCounts, Entitlements, Error, Groups, PersonFacts,
+    PersonStatus, SchemeSet,
+};
 
 /// The national target for the vulnerable groups (DOMAIN.md §1: 80%).
 pub const TARGET: f64 = 0.80;
 
-/// Per protection, over persons.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Per protection, over the persons in scope for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProtectionIndicator {
-    pub code: &'static str,
-    pub thai: &'static str,
-    /// Persons eligible.
-    pub eligible: u64,
-    /// Eligible persons who are covered.
+    pub code: String,
+    pub thai: String,
+    /// Persons in scope (the indicator's denominator, DOMAIN.md §2a).
+    pub in_scope: u64,
+    /// In-scope persons who are covered.
     pub covered: u64,
-    /// `covered / eligible`; `None` when nobody is eligible.
+    /// `covered / in_scope`; `None` when nobody is in scope.
     pub share: Option<f64>,
+    /// In scope, not covered, closable by no remedy: no office can fix it.
+    pub structural_gaps: u64,
 }
 
 /// A vulnerable group and the scheme meant for it, against the national target.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupIndicator {
-    pub code: &'static str,
-    pub thai: &'static str,
-    pub description: &'static str,
+    pub code: String,
+    pub thai: String,
+    pub description: String,
     /// Holding any of these directly counts as covered.
-    pub schemes: Vec<&'static str>,
+    pub schemes: Vec<String>,
     pub members: u64,
     pub covered: u64,
     pub share: Option<f64>,
@@ -42,40 +51,86 @@ pub struct GroupIndicator {
     pub reported_year: u16,
 }
 
-/// Per province (of each person's first row; `unknown` when the row has none).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ProvinceIndicator {
+/// A group's figures in one province.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupCount {
     pub code: String,
-    pub persons: u64,
-    pub covered_any: u64,
-    pub covered_all_eligible: u64,
-    /// `covered_all_eligible / persons`.
-    pub share_all_eligible: Option<f64>,
-    pub fall_through: u64,
+    pub members: u64,
+    pub covered: u64,
+    pub share: Option<f64>,
+    pub meets_target: Option<bool>,
 }
 
-/// Coverage measures of a run. Persons, not rows: duplicated rows count once.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// How many listed people one remedy (one office) must reach.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemedyCount {
+    pub code: String,
+    pub thai: String,
+    pub office_thai: String,
+    pub persons: u64,
+}
+
+/// Per province (of each person's chosen row; `unknown` when the row has none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvinceIndicator {
+    pub code: String,
+    /// The province's Thai name, where the code is a known DOPA code.
+    pub name: Option<String>,
+    pub persons: u64,
+    pub covered_any: u64,
+    pub covered_any_share: Option<f64>,
+    /// Persons on the fall-through list.
+    pub fall_through: u64,
+    pub status_problems: u64,
+    /// Listed persons per remedy, in rule order (remedies with nobody left out).
+    pub remedies: Vec<RemedyCount>,
+    /// The four group indicators in the province.
+    pub groups: Vec<GroupCount>,
+    /// Structural gaps per protection code (protections with none left out).
+    pub structural_gaps: BTreeMap<String, u64>,
+}
+
+/// Structural gaps (in scope, not covered, no remedy), counted three ways.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StructuralGaps {
+    /// Persons with at least one structural gap.
+    pub persons: u64,
+    pub by_protection: BTreeMap<String, u64>,
+    /// Per vulnerable group flag, per protection.
+    pub by_group: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per province code, per protection.
+    pub by_province: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// Coverage measures of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Indicators {
     /// `YYYY-MM-DD`.
     pub reference_date: String,
     pub rows: u64,
+    /// Living persons (the dead are in `dead_persons`).
     pub persons: u64,
-    /// Persons covered by at least one protection.
+    /// The plan's headline: persons covered by at least one protection.
     pub covered_any: u64,
     pub covered_any_share: Option<f64>,
-    /// Persons covered for every protection they are eligible for.
-    pub covered_all_eligible: u64,
-    pub covered_all_eligible_share: Option<f64>,
+    /// Persons covered for every protection they are in scope for.
+    pub covered_all_in_scope: u64,
+    pub covered_all_in_scope_share: Option<f64>,
     pub protections: Vec<ProtectionIndicator>,
     pub groups: Vec<GroupIndicator>,
+    /// Listed persons per remedy, nationally, in rule order.
+    pub remedies: Vec<RemedyCount>,
     pub provinces: Vec<ProvinceIndicator>,
+    pub structural_gaps: StructuralGaps,
+    /// Persons on the fall-through list (Thai, entitled to a scheme they lack).
     pub fall_through_persons: u64,
+    /// Households with at least one member on the list.
     pub fall_through_households: u64,
+    /// Persons on the status-problems list (ID of type 6, 7 or 0, or no valid ID).
+    pub status_problem_persons: u64,
+    /// Persons with a death date on or before the reference date: on no list.
+    pub dead_persons: u64,
     pub overlap_persons: u64,
-    /// Persons from IDs starting 6-7 (non-Thai) or 0 (no status) with something
-    /// missing: the allowances cannot reach them, so they are listed apart.
-    pub fall_through_non_thai_or_no_status: u64,
     pub enrolments: EnrolmentCounts,
 }
 
@@ -97,10 +152,10 @@ struct GroupDef {
 const GROUPS: [GroupDef; 4] = [
     GroupDef {
         code: "poor_children_child_grant",
-        thai: "เด็กยากจน 0-6 ปี ได้รับเงินอุดหนุนเด็ก",
-        description: "children aged 0-6 in poor households holding the child grant",
+        thai: "เด็กยากจน 0-5 ปี ได้รับเงินอุดหนุนเด็ก",
+        description: "children aged 0-5 in poor households holding the child grant",
         schemes: &["child_grant"],
-        member: |age, g| age.is_some_and(|a| a <= 6) && g.contains(Groups::POOR_HOUSEHOLD),
+        member: |age, g| age.is_some_and(|a| a <= 5) && g.contains(Groups::POOR_HOUSEHOLD),
         reported: 0.845,
         reported_year: 2018,
     },
@@ -133,12 +188,41 @@ const GROUPS: [GroupDef; 4] = [
     },
 ];
 
+/// Counts of one province while they are gathered.
+#[derive(Default)]
+struct ProvinceTally {
+    persons: u64,
+    covered_any: u64,
+    fall_through: u64,
+    status_problems: u64,
+    remedies: Vec<u64>,
+    group_members: [u64; 4],
+    group_covered: [u64; 4],
+    gaps: [u64; 9],
+}
+
+fn gap_map(counts: &[u64; 9]) -> BTreeMap<String, u64> {
+    Protection::ALL
+        .iter()
+        .filter(|p| counts[**p as usize] > 0)
+        .map(|p| (p.code().to_string(), counts[*p as usize]))
+        .collect()
+}
+
+fn add_gaps(counts: &mut [u64; 9], gaps: ProtectionSet) {
+    for p in gaps.iter() {
+        counts[p as usize] += 1;
+    }
+}
+
 impl Indicators {
     /// Computes the measures. `provinces` holds each population row's province code
     /// (or is empty when there are none); `persons` and `coverage` are those given to
-    /// and returned by [`crate::compute`].
+    /// and returned by [`crate::compute`]. Province names are filled in later by the
+    /// caller ([`Indicators::name_provinces`]).
     pub fn compute(
         catalog: &Catalog,
+        entitlements: &Entitlements,
         persons: &[PersonFacts],
         coverage: &Coverage,
         provinces: &[Option<&str>],
@@ -159,89 +243,137 @@ impl Indicators {
                 found: provinces.len(),
             });
         }
-        // Person-level view: the first row's facts, the union of eligibility and
-        // groups over the person's rows.
-        struct P {
-            first: u32,
-            eligible: toklon_types::ProtectionSet,
-            groups: Groups,
-        }
-        let mut per: Vec<Option<P>> = (0..n).map(|_| None).collect();
-        for (row, (p, c)) in persons.iter().zip(&coverage.rows).enumerate() {
-            let Some(slot) = per.get_mut(p.person as usize) else {
-                continue;
-            };
-            match slot {
-                Some(x) => {
-                    x.eligible = x.eligible.union(c.eligible);
-                    x.groups = x.groups.union(c.groups);
-                }
-                None => {
-                    *slot = Some(P {
-                        first: row as u32,
-                        eligible: c.eligible,
-                        groups: c.groups,
-                    })
-                }
-            }
-        }
         let group_sets: Vec<SchemeSet> = GROUPS
             .iter()
             .map(|g| g.schemes.iter().filter_map(|s| catalog.id(s)).collect())
             .collect();
-        let mut prot_elig = [0u64; 9];
-        let mut prot_cov = [0u64; 9];
+        let n_remedies = entitlements.remedies().len();
+        let mut in_scope = [0u64; 9];
+        let mut covered = [0u64; 9];
+        let mut gaps = [0u64; 9];
         let mut group_members = [0u64; 4];
         let mut group_cov = [0u64; 4];
-        let mut prov: BTreeMap<&str, ProvinceIndicator> = BTreeMap::new();
-        let (mut n_persons, mut any, mut all, mut ft, mut ft_alien) =
-            (0u64, 0u64, 0u64, 0u64, 0u64);
-        for p in per.iter().flatten() {
-            let first = p.first as usize;
-            let c = &coverage.rows[first];
-            let missing = p.eligible.difference(c.covered);
-            n_persons += 1;
+        let mut remedy_persons = vec![0u64; n_remedies];
+        let mut gap_by_group: BTreeMap<&'static str, [u64; 9]> = BTreeMap::new();
+        let mut prov: BTreeMap<&str, ProvinceTally> = BTreeMap::new();
+        let (mut alive, mut dead, mut any, mut all, mut gap_persons) = (0u64, 0, 0, 0, 0);
+        let (mut listed, mut status) = (0u64, 0u64);
+        for &row in &coverage.people {
+            let row = row as usize;
+            let Some(c) = coverage.rows.get(row) else {
+                continue;
+            };
+            if c.status == PersonStatus::Dead {
+                dead += 1;
+                continue;
+            }
+            alive += 1;
             let is_any = !c.covered.is_empty();
-            let is_all = missing.is_empty();
             any += u64::from(is_any);
-            all += u64::from(is_all);
-            ft += u64::from(!is_all);
-            if !is_all
-                && (p.groups.contains(Groups::NON_THAI) || p.groups.contains(Groups::NO_STATUS))
-            {
-                ft_alien += 1;
+            all += u64::from(c.missing.is_empty());
+            gap_persons += u64::from(!c.structural.is_empty());
+            for p in c.in_scope.iter() {
+                in_scope[p as usize] += 1;
+                covered[p as usize] += u64::from(c.covered.contains(p));
             }
-            for pr in p.eligible.iter() {
-                prot_elig[pr as usize] += 1;
-                prot_cov[pr as usize] += u64::from(c.covered.contains(pr));
-            }
-            for (i, g) in GROUPS.iter().enumerate() {
-                if (g.member)(persons[first].age, p.groups) {
-                    group_members[i] += 1;
-                    group_cov[i] += u64::from(!c.direct.intersection(group_sets[i]).is_empty());
+            add_gaps(&mut gaps, c.structural);
+            for (g, name) in Groups::ALL {
+                if c.groups.contains(g) && !c.structural.is_empty() {
+                    add_gaps(gap_by_group.entry(name).or_default(), c.structural);
                 }
             }
-            let code = provinces.get(first).copied().flatten().unwrap_or("unknown");
-            let e = prov.entry(code).or_insert_with(|| ProvinceIndicator {
-                code: code.to_string(),
-                persons: 0,
-                covered_any: 0,
-                covered_all_eligible: 0,
-                share_all_eligible: None,
-                fall_through: 0,
+            let code = provinces.get(row).copied().flatten().unwrap_or("unknown");
+            let t = prov.entry(code).or_insert_with(|| ProvinceTally {
+                remedies: vec![0; n_remedies],
+                ..ProvinceTally::default()
             });
-            e.persons += 1;
-            e.covered_any += u64::from(is_any);
-            e.covered_all_eligible += u64::from(is_all);
-            e.fall_through += u64::from(!is_all);
+            t.persons += 1;
+            t.covered_any += u64::from(is_any);
+            add_gaps(&mut t.gaps, c.structural);
+            let on_list = match c.status {
+                PersonStatus::Thai if !c.remedies.is_empty() => {
+                    listed += 1;
+                    t.fall_through += 1;
+                    true
+                }
+                PersonStatus::StatusProblem => {
+                    status += 1;
+                    t.status_problems += 1;
+                    true
+                }
+                _ => false,
+            };
+            if on_list {
+                for i in c.remedies.iter() {
+                    remedy_persons[i] += 1;
+                    t.remedies[i] += 1;
+                }
+            }
+            for (i, g) in GROUPS.iter().enumerate() {
+                if (g.member)(persons[row].age, c.groups) {
+                    let cov = u64::from(!c.direct.intersection(group_sets[i]).is_empty());
+                    group_members[i] += 1;
+                    group_cov[i] += cov;
+                    t.group_members[i] += 1;
+                    t.group_covered[i] += cov;
+                }
+            }
         }
-        let provinces = prov
-            .into_values()
-            .map(|mut p| {
-                p.share_all_eligible = share(p.covered_all_eligible, p.persons);
-                p
+        let remedy_counts = |counts: &[u64]| -> Vec<RemedyCount> {
+            entitlements
+                .remedies()
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|(r, n)| RemedyCount {
+                    code: r.code.clone(),
+                    thai: r.thai.clone(),
+                    office_thai: r.office_thai.clone(),
+                    persons: *n,
+                })
+                .collect()
+        };
+        let provinces: Vec<ProvinceIndicator> = prov
+            .iter()
+            .map(|(code, t)| ProvinceIndicator {
+                code: code.to_string(),
+                name: None,
+                persons: t.persons,
+                covered_any: t.covered_any,
+                covered_any_share: share(t.covered_any, t.persons),
+                fall_through: t.fall_through,
+                status_problems: t.status_problems,
+                remedies: remedy_counts(&t.remedies),
+                groups: GROUPS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| {
+                        let s = share(t.group_covered[i], t.group_members[i]);
+                        GroupCount {
+                            code: g.code.to_string(),
+                            members: t.group_members[i],
+                            covered: t.group_covered[i],
+                            share: s,
+                            meets_target: s.map(|s| s >= TARGET),
+                        }
+                    })
+                    .collect(),
+                structural_gaps: gap_map(&t.gaps),
             })
             .collect();
+        let structural_gaps = StructuralGaps {
+            persons: gap_persons,
+            by_protection: gap_map(&gaps),
+            by_group: gap_by_group
+                .iter()
+                .map(|(g, c)| (g.to_string(), gap_map(c)))
+                .collect(),
+            by_province: prov
+                .iter()
+                .filter(|(_, t)| t.gaps.iter().any(|g| *g > 0))
+                .map(|(code, t)| (code.to_string(), gap_map(&t.gaps)))
+                .collect(),
+        };
         Ok(Indicators {
             reference_date: format!(
                 "{:04}-{:02}-{:02}",
@@ -250,19 +382,20 @@ impl Indicators {
                 reference.0 % 100
             ),
             rows: n as u64,
-            persons: n_persons,
+            persons: alive,
             covered_any: any,
-            covered_any_share: share(any, n_persons),
-            covered_all_eligible: all,
-            covered_all_eligible_share: share(all, n_persons),
+            covered_any_share: share(any, alive),
+            covered_all_in_scope: all,
+            covered_all_in_scope_share: share(all, alive),
             protections: Protection::ALL
                 .iter()
                 .map(|&p| ProtectionIndicator {
-                    code: p.code(),
-                    thai: p.thai(),
-                    eligible: prot_elig[p as usize],
-                    covered: prot_cov[p as usize],
-                    share: share(prot_cov[p as usize], prot_elig[p as usize]),
+                    code: p.code().to_string(),
+                    thai: p.thai().to_string(),
+                    in_scope: in_scope[p as usize],
+                    covered: covered[p as usize],
+                    share: share(covered[p as usize], in_scope[p as usize]),
+                    structural_gaps: gaps[p as usize],
                 })
                 .collect(),
             groups: GROUPS
@@ -271,10 +404,10 @@ impl Indicators {
                 .map(|(i, g)| {
                     let s = share(group_cov[i], group_members[i]);
                     GroupIndicator {
-                        code: g.code,
-                        thai: g.thai,
-                        description: g.description,
-                        schemes: g.schemes.to_vec(),
+                        code: g.code.to_string(),
+                        thai: g.thai.to_string(),
+                        description: g.description.to_string(),
+                        schemes: g.schemes.iter().map(|s| s.to_string()).collect(),
                         members: group_members[i],
                         covered: group_cov[i],
                         share: s,
@@ -285,17 +418,23 @@ impl Indicators {
                     }
                 })
                 .collect(),
+            remedies: remedy_counts(&remedy_persons),
             provinces,
-            fall_through_persons: ft,
-            fall_through_households: coverage
-                .households
-                .iter()
-                .filter(|h| h.uncovered_members > 0)
-                .count() as u64,
+            structural_gaps,
+            fall_through_persons: listed,
+            fall_through_households: coverage.households.len() as u64,
+            status_problem_persons: status,
+            dead_persons: dead,
             overlap_persons: coverage.overlaps.len() as u64,
-            fall_through_non_thai_or_no_status: ft_alien,
             enrolments: coverage.enrolments.clone(),
         })
+    }
+
+    /// Fills in the provinces' names from `name(code)`.
+    pub fn name_provinces(&mut self, name: impl Fn(&str) -> Option<String>) {
+        for p in &mut self.provinces {
+            p.name = name(&p.code);
+        }
     }
 }
 
@@ -309,8 +448,8 @@ pub fn render_table(ind: &Indicators) -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(
         o,
-        "Coverage on {}: {} persons ({} rows)",
-        ind.reference_date, ind.persons, ind.rows
+        "Coverage on {}: {} persons ({} rows; {} deceased left out)",
+        ind.reference_date, ind.persons, ind.rows, ind.dead_persons
     );
     let _ = writeln!(
         o,
@@ -319,15 +458,15 @@ pub fn render_table(ind: &Indicators) -> String {
     );
     let _ = writeln!(
         o,
-        "  covered for all eligible            {:>7}",
-        pct(ind.covered_all_eligible_share)
+        "  covered for all in scope            {:>7}",
+        pct(ind.covered_all_in_scope_share)
     );
     let _ = writeln!(
         o,
-        "  fall-through: {} persons in {} households ({} non-Thai or without status); overlaps: {}",
+        "  fall-through list: {} persons in {} households; status problems: {}; overlaps: {}",
         ind.fall_through_persons,
         ind.fall_through_households,
-        ind.fall_through_non_thai_or_no_status,
+        ind.status_problem_persons,
         ind.overlap_persons
     );
     let e = &ind.enrolments;
@@ -339,18 +478,26 @@ pub fn render_table(ind: &Indicators) -> String {
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "{:<20} {:>10} {:>10} {:>7}",
-        "protection", "eligible", "covered", "share"
+        "{:<20} {:>10} {:>10} {:>7} {:>10}",
+        "protection", "in scope", "covered", "share", "no remedy"
     );
     for p in &ind.protections {
         let _ = writeln!(
             o,
-            "{:<20} {:>10} {:>10} {:>7}",
+            "{:<20} {:>10} {:>10} {:>7} {:>10}",
             p.code,
-            p.eligible,
+            p.in_scope,
             p.covered,
-            pct(p.share)
+            pct(p.share),
+            p.structural_gaps
         );
+    }
+    if !ind.remedies.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{:<22} {:>9}  who acts", "remedy", "persons");
+        for r in &ind.remedies {
+            let _ = writeln!(o, "{:<22} {:>9}  {}", r.code, r.persons, r.office_thai);
+        }
     }
     let _ = writeln!(o);
     let _ = writeln!(
@@ -360,9 +507,8 @@ pub fn render_table(ind: &Indicators) -> String {
     );
     for g in &ind.groups {
         let mark = match g.meets_target {
-            Some(true) => "",
             Some(false) => " (below)",
-            None => "",
+            _ => "",
         };
         let _ = writeln!(
             o,
@@ -379,18 +525,19 @@ pub fn render_table(ind: &Indicators) -> String {
         let _ = writeln!(o);
         let _ = writeln!(
             o,
-            "{:<10} {:>9} {:>12} {:>9} {:>12}",
-            "province", "persons", "all covered", "share", "fall-through"
+            "{:<6} {:<24} {:>9} {:>9} {:>8} {:>8}",
+            "code", "province", "persons", "covered", "listed", "status"
         );
         for p in &ind.provinces {
             let _ = writeln!(
                 o,
-                "{:<10} {:>9} {:>12} {:>9} {:>12}",
+                "{:<6} {:<24} {:>9} {:>9} {:>8} {:>8}",
                 p.code,
+                p.name.as_deref().unwrap_or("-"),
                 p.persons,
-                p.covered_all_eligible,
-                pct(p.share_all_eligible),
-                p.fall_through
+                pct(p.covered_any_share),
+                p.fall_through,
+                p.status_problems
             );
         }
     }

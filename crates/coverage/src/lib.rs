@@ -10,56 +10,73 @@
 //!   scheme gives protections to its holder and may extend some to the holder's
 //!   spouse, children or parents; exclusions flag schemes held together that should
 //!   not be. Scheme codes are interned as [`SchemeId`]s; unknown codes are counted.
-//! - [`Rules`]: who is eligible for which protection (`eligibility.toml`, built in;
-//!   each rule cites its source).
-//! - [`compute`]: per row, schemes held directly (active and valid on the reference
-//!   date), schemes reaching the person through the household, covered, eligible and
-//!   missing protections, group flags and a [priority]; then the fall-through list
-//!   (once per person), the household rollup and the overlaps. Rows of one person
-//!   (duplicates in the base) share their schemes.
+//! - [`Rules`]: who the plan's indicators count for each protection (*in scope*,
+//!   `scope.toml`, built in; each rule cites its source).
+//! - [`Entitlements`]: who is entitled to which scheme they do not hold — the
+//!   *remedies* of the fall-through list (`entitlements.toml`, built in; DOMAIN.md
+//!   §2a), each with the office that acts and the protections it closes.
+//! - [`compute`]: per person, evaluated once from the row with the fewest missing
+//!   facts: schemes held directly (active and valid on the reference date, pooled
+//!   over the person's rows), schemes reaching them through the household, covered,
+//!   in-scope and missing protections, remedies, structural gaps (missing and closed
+//!   by no remedy), group flags and a [priority]; then the fall-through list (Thai
+//!   people with a remedy), the status-problems list (no valid Thai ID), the
+//!   households with a listed member and the overlaps.
 //! - [`Indicators`]: the master plan's measures for `summary.json`, a text table
 //!   ([`render_table`]) and a self-contained HTML report ([`report::render_html`]).
 //!
 //! ```
-//! use toklon_coverage::{compute, Catalog, Day, Enrolment, Inputs, PersonFacts, Rules};
-//! use toklon_types::{Protection, Relationship};
+//! use toklon_coverage::{
+//!     compute, Catalog, Day, Enrolment, Entitlements, Inputs, PersonFacts, Rules, RuleSets,
+//! };
+//! use toklon_types::{Employment, Protection, Relationship};
 //!
 //! let catalog = Catalog::builtin();
-//! // A civil servant (row 0) and their 5-year-old child (row 1) in household 0.
-//! let persons = [
-//!     PersonFacts { household: Some(0), relationship: Some(Relationship::Head),
-//!                   age: Some(40), person: 0, ..Default::default() },
-//!     PersonFacts { household: Some(0), relationship: Some(Relationship::Child),
-//!                   age: Some(5), person: 1, ..Default::default() },
-//! ];
+//! let entitlements = Entitlements::builtin(&catalog).unwrap();
+//! let rules = RuleSets { catalog: &catalog, scope: &Rules::builtin(), entitlements: &entitlements };
+//! // A civil servant (row 0) and their 5-year-old child (row 1) in household 0, and
+//! // an informal worker of 40 (row 2), all with valid Thai IDs.
+//! let person = |person: u32, household: u32, relationship, age| PersonFacts {
+//!     household: Some(household), relationship: Some(relationship), age: Some(age),
+//!     thai_id: true, person, ..Default::default()
+//! };
+//! let mut worker = person(2, 1, Relationship::Head, 40);
+//! worker.employment = Some(Employment::Informal);
+//! let persons = [person(0, 0, Relationship::Head, 40), person(1, 0, Relationship::Child, 5), worker];
 //! let enrolments = [Enrolment { person_row: 0, scheme: catalog.scheme_ref("csmbs"),
-//!                               active: true, valid_from: None, valid_to: None }];
+//!                               active: true, valid_from: None, valid_to: None,
+//!                               dependant: false, thai_id: true }];
 //! let inputs = Inputs { persons: &persons, households: &[], enrolments: &enrolments,
 //!                       reference: Day::new(2024, 1, 1) };
-//! let cov = compute(&catalog, &Rules::builtin(), &inputs).unwrap();
-//! // The child is covered for sickness through the parent's CSMBS ...
-//! assert!(cov.rows[1].covered.contains(Protection::Sickness));
+//! let cov = compute(rules, &inputs).unwrap();
+//! // The child is covered for sickness and family_child through the parent's CSMBS,
+//! assert!(cov.rows[1].covered.contains(Protection::FamilyChild));
 //! assert_eq!(catalog.codes(cov.rows[1].via_household), ["csmbs"]);
-//! // ... but no one holds a child grant or SSO: family_child is missing.
-//! assert!(cov.rows[1].missing.contains(Protection::FamilyChild));
+//! // so only the informal worker is listed: for UCS, section 40 and the NSF.
+//! assert_eq!(cov.fall_through.len(), 1);
+//! assert_eq!(entitlements.codes(cov.fall_through[0].remedies), ["ucs", "sso_s40", "nsf"]);
 //! ```
 
 mod catalog;
 mod compute;
 mod eligibility;
+mod entitlements;
 mod error;
 mod facts;
 mod indicators;
+pub mod places;
 pub mod report;
 
 pub use catalog::{Catalog, Exclusion, Extension, Relation, Scheme, SchemeId, SchemeSet};
 pub use compute::{
-    Coverage, DirectSchemes, EnrolmentCounts, FallThrough, Groups, HouseholdRollup, Inputs,
-    Overlap, RowCoverage, compute, priority, protection_weight,
+    Coverage, DirectSchemes, EnrolmentCounts, Groups, HouseholdRollup, Inputs, Listed, Overlap,
+    PersonStatus, RowCoverage, RowOrder, RuleSets, compute, priority, protection_weight,
 };
-pub use eligibility::{Context, Rule, Rules};
+pub use eligibility::{Conditions, Context, Rule, Rules};
+pub use entitlements::{Entitlements, Holdings, Remedy, RemedySet};
 pub use error::{CatalogError, Error};
 pub use facts::{Day, Enrolment, HouseholdFacts, PersonFacts, PersonType, SchemeRef, Sex};
 pub use indicators::{
-    GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, TARGET, render_table,
+    GroupCount, GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, RemedyCount,
+    StructuralGaps, TARGET, render_table,
 };

@@ -3,17 +3,18 @@
 
 use std::fmt::Write as _;
 
-use toklon_types::ProtectionSet;
-
-use crate::{Coverage, Error, HouseholdFacts, Indicators, TARGET};
+use crate::{Coverage, Entitlements, Error, HouseholdFacts, Indicators, TARGET};
 
 /// One household line of the report's tables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HouseholdLine {
     pub household_id: String,
+    /// The household's village and house number, as written.
+    pub address: String,
     pub members: u32,
-    pub uncovered_members: u32,
-    pub missing: ProtectionSet,
+    pub listed_members: u32,
+    /// The Thai names of the listed members' remedies.
+    pub remedies: Vec<String>,
     pub deprived: [bool; 5],
     pub priority: u32,
 }
@@ -25,32 +26,43 @@ pub struct ProvinceHouseholds {
     pub households: Vec<HouseholdLine>,
 }
 
-/// The `per_province` highest-priority households with someone uncovered, per
-/// province. `household_ids` and `household_province` are indexed like the
-/// households slice given to [`crate::compute`]; a household without a province is
-/// listed under `unknown`. Provinces come out in code order.
+/// Where the report finds each household: indexed like the households slice given
+/// to [`crate::compute`].
+#[derive(Clone, Copy, Debug)]
+pub struct HouseholdPlaces<'a> {
+    pub ids: &'a [&'a str],
+    /// Province code per household (`unknown` when `None`).
+    pub province: &'a [Option<&'a str>],
+    /// Village and house number per household, ready to print.
+    pub address: &'a [String],
+}
+
+/// The `per_province` highest-priority households with someone listed, per
+/// province. Provinces come out in code order.
 pub fn top_households(
     coverage: &Coverage,
-    household_ids: &[&str],
-    household_province: &[Option<&str>],
+    entitlements: &Entitlements,
+    places: HouseholdPlaces<'_>,
     per_province: usize,
 ) -> Result<Vec<ProvinceHouseholds>, Error> {
-    if household_ids.len() != household_province.len() {
-        return Err(Error::LengthMismatch {
-            what: "household provinces",
-            expected: household_ids.len(),
-            found: household_province.len(),
-        });
+    for (what, len) in [
+        ("household provinces", places.province.len()),
+        ("household addresses", places.address.len()),
+    ] {
+        if len != places.ids.len() {
+            return Err(Error::LengthMismatch {
+                what,
+                expected: places.ids.len(),
+                found: len,
+            });
+        }
     }
     let mut out: std::collections::BTreeMap<&str, Vec<HouseholdLine>> = Default::default();
     // `coverage.households` is already in priority order.
-    for h in coverage
-        .households
-        .iter()
-        .filter(|h| h.uncovered_members > 0)
-    {
+    for h in &coverage.households {
         let i = h.household as usize;
-        let province = household_province
+        let province = places
+            .province
             .get(i)
             .copied()
             .flatten()
@@ -58,10 +70,16 @@ pub fn top_households(
         let list = out.entry(province).or_default();
         if list.len() < per_province {
             list.push(HouseholdLine {
-                household_id: household_ids.get(i).copied().unwrap_or("").to_string(),
+                household_id: places.ids.get(i).copied().unwrap_or("").to_string(),
+                address: places.address.get(i).cloned().unwrap_or_default(),
                 members: h.members,
-                uncovered_members: h.uncovered_members,
-                missing: h.missing,
+                listed_members: h.listed_members,
+                remedies: h
+                    .remedies
+                    .iter()
+                    .filter_map(|r| entitlements.get(r))
+                    .map(|r| r.thai.clone())
+                    .collect(),
                 deprived: h.deprived,
                 priority: h.priority,
             });
@@ -96,12 +114,19 @@ fn pct(s: Option<f64>) -> String {
     s.map_or_else(|| "–".to_string(), |s| format!("{:.1}%", s * 100.0))
 }
 
-/// `unknown` (no province code) in Thai; otherwise the code.
-fn province_label(code: &str) -> String {
+/// A province's name with its code beside it (`unknown`: no province code).
+fn province_label(ind: &Indicators, code: &str) -> String {
     if code == "unknown" {
-        "ไม่ทราบจังหวัด".to_string()
-    } else {
-        format!("จังหวัดรหัส {code}")
+        return "ไม่ทราบจังหวัด".to_string();
+    }
+    match ind
+        .provinces
+        .iter()
+        .find(|p| p.code == code)
+        .and_then(|p| p.name.as_deref())
+    {
+        Some(name) => format!("{name} ({code})"),
+        None => format!("จังหวัดรหัส {code}"),
     }
 }
 
@@ -169,22 +194,24 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], target: Option<f64>) -> String
 }
 
 const CSS: &str = "
-body{font-family:'Noto Sans Thai','Sarabun','Tahoma',sans-serif;margin:2rem;color:#222;max-width:1000px}
+body{font-family:'Noto Sans Thai','Sarabun','Tahoma',sans-serif;margin:2rem;color:#222;max-width:1100px}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 .kpi{display:flex;gap:1rem;flex-wrap:wrap}.kpi div{background:#f3f6f8;padding:.6rem 1rem;border-radius:6px}
-.kpi b{display:block;font-size:1.4rem}
+.kpi b{display:block;font-size:1.4rem}.kpi div.headline{background:#e0f2ef}
 .chart text{font-size:13px;fill:#222}.chart .value{fill:#444}
 .track{fill:#eef1f3}.bar{fill:#2a9d8f}.bar.below{fill:#e76f51}
 .target{stroke:#264653;stroke-width:2;stroke-dasharray:5 3}.reported{stroke:#888;stroke-width:3}
 table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;font-size:.9rem}
-th{background:#f3f6f8}td.n{text-align:right}
+th{background:#f3f6f8}td.n{text-align:right}td.below{color:#b23a1e;font-weight:bold}
 ";
 
-/// Renders the report: headline figures, coverage per protection, per group against
-/// the 80% target (with the plan's reported figure as a grey tick), per province, and
-/// the top fall-through households per province. UTF-8, `lang="th"`.
+/// Renders the report: the plan's headline (people covered by at least one
+/// protection), coverage per protection over its in-scope population, the groups
+/// against the 80% target (the plan's reported figure as a grey tick), the remedies
+/// each office must act on, structural gaps, and per province (by name) the same,
+/// then the top fall-through households per province. UTF-8, `lang="th"`.
 pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
-    let mut o = String::with_capacity(16 * 1024);
+    let mut o = String::with_capacity(32 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
@@ -195,38 +222,42 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
     let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>");
     let _ = writeln!(
         o,
-        "<h1>ความครอบคลุมการคุ้มครองทางสังคม 9 ด้าน</h1>\n<p>ณ วันที่ {} · {} คน ({} แถว)</p>",
+        "<h1>ความครอบคลุมการคุ้มครองทางสังคม 9 ด้าน</h1>\n<p>ณ วันที่ {} · {} คน ({} แถว; ไม่นับผู้เสียชีวิต {} คน)</p>",
         esc(&ind.reference_date),
         ind.persons,
-        ind.rows
+        ind.rows,
+        ind.dead_persons
     );
     let _ = writeln!(
         o,
-        "<div class=\"kpi\" id=\"kpi\"><div>ได้รับความคุ้มครองอย่างน้อย 1 ด้าน<b>{}</b></div>\
-         <div>ได้รับครบทุกด้านที่มีสิทธิ<b>{}</b></div>\
-         <div>ผู้ตกหล่น (คน)<b>{}</b></div><div>ครัวเรือนที่มีผู้ตกหล่น<b>{}</b></div>\
+        "<div class=\"kpi\" id=\"kpi\"><div class=\"headline\">ได้รับความคุ้มครองอย่างน้อย 1 ด้าน<b>{}</b>{} คน</div>\
+         <div>ได้รับครบทุกด้านที่อยู่ในขอบเขต<b>{}</b></div>\
+         <div>ผู้ตกหล่นที่แก้ไขได้ (คน)<b>{}</b></div><div>ครัวเรือนที่ต้องเยี่ยม<b>{}</b></div>\
+         <div>ปัญหาสถานะบุคคล (คน)<b>{}</b></div>\
          <div>ได้รับสิทธิซ้ำซ้อน (คน)<b>{}</b></div></div>",
         pct(ind.covered_any_share),
-        pct(ind.covered_all_eligible_share),
+        ind.covered_any,
+        pct(ind.covered_all_in_scope_share),
         ind.fall_through_persons,
         ind.fall_through_households,
+        ind.status_problem_persons,
         ind.overlap_persons
     );
 
-    o.push_str("<h2>ความครอบคลุมรายด้าน (ผู้ได้รับ / ผู้มีสิทธิ)</h2>\n");
+    o.push_str("<h2>ความครอบคลุมรายด้าน (ผู้ได้รับ / ผู้อยู่ในขอบเขต)</h2>\n");
     let bars: Vec<Bar> = ind
         .protections
         .iter()
         .map(|p| Bar {
             label: format!("{} ({})", p.thai, p.code),
-            note: format!("{}/{}", p.covered, p.eligible),
+            note: format!("{}/{}", p.covered, p.in_scope),
             share: p.share,
             reference: None,
         })
         .collect();
     o.push_str(&bar_chart(
         "chart-protections",
-        "coverage per protection",
+        "coverage per protection over its in-scope population",
         &bars,
         None,
     ));
@@ -236,7 +267,7 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
         .groups
         .iter()
         .map(|g| Bar {
-            label: g.thai.to_string(),
+            label: g.thai.clone(),
             note: format!("{}/{}", g.covered, g.members),
             share: g.share,
             reference: Some(g.reported),
@@ -250,14 +281,43 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
     ));
     o.push_str("<p>เส้นประ: เป้าหมาย · ขีดสีเทา: ตัวเลขที่แผนแม่บทรายงาน</p>\n");
 
-    o.push_str("<h2>รายจังหวัด: ได้รับครบทุกด้านที่มีสิทธิ</h2>\n");
+    o.push_str("<h2>สิ่งที่ต้องทำ: สิทธิที่ควรได้รับแต่ยังไม่ได้รับ</h2>\n<table id=\"remedies\">\n<tr><th>สิทธิ</th><th>ผู้ดำเนินการ</th><th>จำนวนคน</th></tr>\n");
+    for r in &ind.remedies {
+        let _ = writeln!(
+            o,
+            "<tr data-remedy=\"{}\"><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            esc(&r.code),
+            esc(&r.thai),
+            esc(&r.office_thai),
+            r.persons
+        );
+    }
+    o.push_str("</table>\n");
+
+    let _ = writeln!(
+        o,
+        "<h2>ช่องว่างเชิงโครงสร้าง</h2>\n<p>อยู่ในขอบเขต ไม่ได้รับความคุ้มครอง และไม่มีสิทธิใดที่สมัครได้: ไม่มีหน่วยงานใดแก้ไขได้ จึงไม่อยู่ในรายชื่อ ({} คน)</p>\n<table id=\"structural-gaps\">\n<tr><th>ด้าน</th><th>จำนวนคน</th></tr>",
+        ind.structural_gaps.persons
+    );
+    for p in ind.protections.iter().filter(|p| p.structural_gaps > 0) {
+        let _ = writeln!(
+            o,
+            "<tr><td>{} ({})</td><td class=\"n\">{}</td></tr>",
+            esc(&p.thai),
+            esc(&p.code),
+            p.structural_gaps
+        );
+    }
+    o.push_str("</table>\n");
+
+    o.push_str("<h2>รายจังหวัด: ได้รับความคุ้มครองอย่างน้อย 1 ด้าน</h2>\n");
     let bars: Vec<Bar> = ind
         .provinces
         .iter()
         .map(|p| Bar {
-            label: province_label(&p.code),
+            label: province_label(ind, &p.code),
             note: format!("ตกหล่น {} คน", p.fall_through),
-            share: p.share_all_eligible,
+            share: p.covered_any_share,
             reference: None,
         })
         .collect();
@@ -267,18 +327,65 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
         &bars,
         None,
     ));
+    o.push_str("<table id=\"provinces\">\n<tr><th>จังหวัด</th><th>คน</th><th>คุ้มครอง ≥1 ด้าน</th><th>ผู้ตกหล่น</th><th>ปัญหาสถานะ</th>");
+    for g in &ind.groups {
+        let _ = write!(o, "<th>{}</th>", esc(&g.thai));
+    }
+    o.push_str("<th>สิทธิที่ต้องดำเนินการ (คน)</th><th>ช่องว่างเชิงโครงสร้าง</th></tr>\n");
+    for p in &ind.provinces {
+        let _ = write!(
+            o,
+            "<tr data-province=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            esc(&p.code),
+            esc(&province_label(ind, &p.code)),
+            p.persons,
+            pct(p.covered_any_share),
+            p.fall_through,
+            p.status_problems
+        );
+        for g in &p.groups {
+            let class = if g.meets_target == Some(false) {
+                "n below"
+            } else {
+                "n"
+            };
+            let _ = write!(
+                o,
+                "<td class=\"{class}\">{} ({}/{})</td>",
+                pct(g.share),
+                g.covered,
+                g.members
+            );
+        }
+        let remedies: Vec<String> = p
+            .remedies
+            .iter()
+            .map(|r| format!("{} {}", r.thai, r.persons))
+            .collect();
+        let gaps: Vec<String> = p
+            .structural_gaps
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "<td>{}</td><td>{}</td></tr>",
+            esc(&remedies.join(", ")),
+            esc(&gaps.join(", "))
+        );
+    }
+    o.push_str("</table>\n");
 
     o.push_str("<h2>ครัวเรือนที่ควรเยี่ยมก่อน (รายจังหวัด)</h2>\n<div id=\"top-households\">\n");
     for p in top_households_per_province {
         let _ = writeln!(
             o,
             "<h3>{}</h3>\n<table class=\"households\" data-province=\"{}\">\n\
-             <tr><th>ครัวเรือน</th><th>สมาชิก</th><th>ผู้ตกหล่น</th><th>ด้านที่ขาด</th><th>มิติความยากจน</th><th>ลำดับความสำคัญ</th></tr>",
-            esc(&province_label(&p.province)),
+             <tr><th>ครัวเรือน</th><th>ที่อยู่</th><th>สมาชิก</th><th>ผู้ตกหล่น</th><th>สิทธิที่ควรได้รับ</th><th>มิติความยากจน</th><th>ลำดับความสำคัญ</th></tr>",
+            esc(&province_label(ind, &p.province)),
             esc(&p.province)
         );
         for h in &p.households {
-            let missing: Vec<&str> = h.missing.iter().map(|m| m.thai()).collect();
             let deprived: Vec<&str> = HouseholdFacts::FLAGS
                 .iter()
                 .zip(h.deprived)
@@ -287,11 +394,12 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
                 .collect();
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
                 esc(&h.household_id),
+                esc(&h.address),
                 h.members,
-                h.uncovered_members,
-                esc(&missing.join(", ")),
+                h.listed_members,
+                esc(&h.remedies.join(", ")),
                 esc(&deprived.join(", ")),
                 h.priority
             );
@@ -306,24 +414,31 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
 mod tests {
     use super::*;
     use crate::{
-        Catalog, Day, Enrolment, HouseholdFacts, Inputs, PersonFacts, Rules, compute, render_table,
+        Catalog, Day, Enrolment, Entitlements, HouseholdFacts, Inputs, PersonFacts, RuleSets,
+        Rules, compute, render_table,
     };
+    use toklon_types::Employment;
     use toklon_types::Relationship;
 
     /// A small run: two provinces, a poor household with an uncovered child.
     fn sample() -> (Indicators, Vec<ProvinceHouseholds>) {
         let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
         let p = |person, household, rel, age| PersonFacts {
             household: Some(household),
             relationship: Some(rel),
             age: Some(age),
+            thai_id: true,
             person,
             ..PersonFacts::default()
         };
         let persons = [
             p(0, 0, Relationship::Head, 66),
             p(1, 0, Relationship::Child, 4),
-            p(2, 1, Relationship::Head, 30),
+            PersonFacts {
+                employment: Some(Employment::Informal),
+                ..p(2, 1, Relationship::Head, 30)
+            },
             p(3, 2, Relationship::Head, 50),
         ];
         let en = |row, code: &str| Enrolment {
@@ -332,8 +447,16 @@ mod tests {
             active: true,
             valid_from: None,
             valid_to: None,
+            dependant: false,
+            thai_id: true,
         };
-        let enrolments = [en(0, "oaa"), en(0, "ucs"), en(2, "sso_s33"), en(3, "csmbs")];
+        let enrolments = [
+            en(0, "oaa"),
+            en(0, "ucs"),
+            en(1, "ucs"),
+            en(2, "ucs"),
+            en(3, "csmbs"),
+        ];
         let households = [
             HouseholdFacts {
                 deprived: [false, true, false, true, false],
@@ -348,13 +471,23 @@ mod tests {
             enrolments: &enrolments,
             reference,
         };
-        let cov = compute(&c, &Rules::builtin(), &inputs).unwrap();
+        let rules = RuleSets {
+            catalog: &c,
+            scope: &Rules::builtin(),
+            entitlements: &e,
+        };
+        let cov = compute(rules, &inputs).unwrap();
         let provinces = [Some("10"), Some("10"), Some("50"), None];
-        let ind = Indicators::compute(&c, &persons, &cov, &provinces, reference).unwrap();
+        let mut ind = Indicators::compute(&c, &e, &persons, &cov, &provinces, reference).unwrap();
+        ind.name_provinces(|code| (code == "10").then(|| "กรุงเทพมหานคร".to_string()));
         let top = top_households(
             &cov,
-            &["H<1>", "H2", "H3"],
-            &[Some("10"), Some("50"), None],
+            &e,
+            HouseholdPlaces {
+                ids: &["H<1>", "H2", "H3"],
+                province: &[Some("10"), Some("50"), None],
+                address: &["หมู่ 1 บ้านเลขที่ 5".into(), String::new(), String::new()],
+            },
             5,
         )
         .unwrap();
@@ -365,7 +498,7 @@ mod tests {
     fn indicators_and_table() {
         let (ind, top) = sample();
         assert_eq!(ind.persons, 4);
-        assert_eq!(ind.covered_any, 3);
+        assert_eq!(ind.covered_any, 4);
         assert_eq!(ind.provinces.len(), 3);
         assert_eq!(ind.provinces[0].code, "10");
         let kids = ind
@@ -379,7 +512,11 @@ mod tests {
         );
         let table = render_table(&ind);
         assert!(table.contains("family_child") && table.contains("elderly_oaa"));
-        assert!(table.contains("(below)"));
+        assert!(table.contains("(below)") && table.contains("กรุงเทพมหานคร"));
+        // The poor child lacks the grant; the informal worker lacks s40 and the NSF.
+        assert_eq!(ind.fall_through_persons, 2);
+        let codes: Vec<&str> = ind.remedies.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(codes, ["child_grant", "sso_s40", "nsf"]);
         assert_eq!(top[0].province, "10");
         assert_eq!(top[0].households[0].household_id, "H<1>");
         let json = serde_json::to_value(&ind).unwrap();
@@ -399,6 +536,8 @@ mod tests {
             !html.contains("https://") && !html.contains("<script") && !html.contains("@import")
         );
         assert!(html.contains("H&lt;1&gt;"));
+        assert!(html.contains("กรุงเทพมหานคร (10)") && !html.contains("จังหวัดรหัส 10"));
+        assert!(html.contains("id=\"remedies\"") && html.contains("id=\"structural-gaps\""));
     }
 
     /// Renders the report in headless Chromium and checks the charts reached the DOM.
@@ -457,6 +596,8 @@ mod tests {
         assert!(dom.contains("<html lang=\"th\">"));
         assert!(dom.contains("เป้าหมาย"));
         assert_eq!(dom.matches("<table class=\"households\"").count(), 2);
+        assert!(dom.contains("กรุงเทพมหานคร (10)"));
+        assert_eq!(dom.matches("<tr data-remedy=").count(), 3);
         assert!(dom.contains("H&lt;1&gt;"));
     }
 }

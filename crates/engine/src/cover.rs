@@ -2,51 +2,75 @@
 //! and the link outcomes, and turns its results into the contract's output tables.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use toklon_coverage::{
-    Catalog, Coverage, Day, Enrolment, HouseholdFacts, Indicators, PersonFacts, PersonType, Rules,
-    Sex,
+    Catalog, Coverage, Day, Enrolment, Entitlements, HouseholdFacts, Indicators, PersonFacts,
+    PersonType, RuleSets, Rules, Sex,
 };
-use toklon_io::{
-    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, Read, row_batches,
-    write_csv_batches, write_parquet_batches,
-};
-use toklon_link::{LinkOutcome, Records};
+use toklon_io::Read;
+use toklon_link::{IdKind, LinkOutcome, Records};
 use toklon_thai::date::parse_date;
 use toklon_thai::id::PersonType as IdType;
-use toklon_types::{
-    Employment, Protection, ProtectionSet, Relationship, StrColumn, Table, columns as col,
-};
+use toklon_types::{Employment, Relationship, StrColumn, Table, columns as col};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::{EngineError, Job};
 
-/// The catalog and eligibility rules of a job: the built-in ones, extended or
-/// replaced by the job's files.
-pub fn coverage_setup(job: &Job) -> Result<(Catalog, Rules), EngineError> {
+/// The rule sets of a job: the built-in catalog, scope and entitlement rules,
+/// extended or replaced by the job's files.
+pub struct CoverageRules {
+    pub catalog: Catalog,
+    pub scope: Rules,
+    pub entitlements: Entitlements,
+}
+
+impl CoverageRules {
+    pub fn sets(&self) -> RuleSets<'_> {
+        RuleSets {
+            catalog: &self.catalog,
+            scope: &self.scope,
+            entitlements: &self.entitlements,
+        }
+    }
+}
+
+pub fn coverage_setup(job: &Job) -> Result<CoverageRules, EngineError> {
+    let bad = |path: &Path, what: &str, e: toklon_coverage::Error| EngineError::BadJob {
+        path: path.to_path_buf(),
+        message: format!("{what}: {e}"),
+    };
     let mut catalog = Catalog::builtin();
-    let mut rules = Rules::builtin();
     if let Some(path) = &job.coverage.catalog {
-        let text = read_text(path)?;
         catalog
-            .extend_from_toml(&text)
-            .map_err(|e| EngineError::BadJob {
-                path: path.clone(),
-                message: format!("scheme catalog: {e}"),
-            })?;
+            .extend_from_toml(&read_text(path)?)
+            .map_err(|e| bad(path, "scheme catalog", e))?;
     }
-    if let Some(path) = &job.coverage.eligibility {
-        let text = read_text(path)?;
-        rules = Rules::from_toml(&text).map_err(|e| EngineError::BadJob {
-            path: path.clone(),
-            message: format!("eligibility rules: {e}"),
-        })?;
+    let scope = match &job.coverage.scope {
+        Some(path) => {
+            Rules::from_toml(&read_text(path)?).map_err(|e| bad(path, "scope rules", e))?
+        }
+        None => Rules::builtin(),
+    };
+    let mut entitlements = Entitlements::builtin(&catalog).map_err(|e| {
+        bad(
+            job.coverage.catalog.as_deref().unwrap_or(&job.origin),
+            "the built-in entitlement rules need a scheme the catalog lacks",
+            e,
+        )
+    })?;
+    if let Some(path) = &job.coverage.entitlements {
+        entitlements
+            .extend_from_toml(&read_text(path)?, &catalog)
+            .map_err(|e| bad(path, "entitlement rules", e))?;
     }
-    Ok((catalog, rules))
+    Ok(CoverageRules {
+        catalog,
+        scope,
+        entitlements,
+    })
 }
 
 fn read_text(path: &Path) -> Result<String, EngineError> {
@@ -163,7 +187,7 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
     ix
 }
 
-/// Per population row: the facts eligibility needs.
+/// Per population row: the facts scope and entitlement rules read.
 pub fn person_facts(
     pop: &Table,
     records: &Records,
@@ -171,12 +195,15 @@ pub fn person_facts(
     person_of_row: &[u32],
     as_of: (i32, u8, u8),
 ) -> Vec<PersonFacts> {
-    let (relationship, disabled, chronic_ill, employment) = (
+    let (relationship, disabled, chronic_ill, employment, death) = (
         Col::of(pop, col::RELATIONSHIP),
         Col::of(pop, col::DISABLED),
         Col::of(pop, col::CHRONIC_ILL),
         Col::of(pop, col::EMPLOYMENT),
+        Col::of(pop, DEATH_DATE),
     );
+    let reference = Day::new(as_of.0, as_of.1, as_of.2);
+    let thai = ThaiIds::of(records);
     (0..pop.len())
         .into_par_iter()
         .map(|i| PersonFacts {
@@ -199,9 +226,40 @@ pub fn person_facts(
                 IdType::NoStatus => PersonType::NoStatus,
                 IdType::Unknown => PersonType::Unknown,
             }),
+            thai_id: thai.get(i),
+            // A death date that does not parse is a field problem, not a death.
+            dead: day(death.get(i)).is_some_and(|d| d.earliest() <= reference),
             person: person_of_row[i],
         })
         .collect()
+}
+
+/// The contract's `death_date` column of the population base.
+const DEATH_DATE: &str = "death_date";
+
+/// Which rows of a table carry a valid national ID of person type 1-5 or 8 (the
+/// "Thai" of DOMAIN.md §2a), one bit a row: kept for the registries past their
+/// records, which are freed once linked.
+pub struct ThaiIds(Vec<u64>);
+
+impl ThaiIds {
+    pub fn of(records: &Records) -> ThaiIds {
+        let mut bits = vec![0u64; records.len().div_ceil(64)];
+        for i in 0..records.len() {
+            let thai = records.id_kind(i) == IdKind::Thai
+                && records
+                    .national_id(i)
+                    .is_some_and(|id| matches!(id.person_type(), IdType::Thai | IdType::Resident));
+            if thai {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        ThaiIds(bits)
+    }
+
+    pub fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
 }
 
 fn day(s: Option<&str>) -> Option<Day> {
@@ -216,13 +274,15 @@ pub fn enrolments(
     registry: &Read,
     spec: &toklon_io::SourceSpec,
     outcome: &LinkOutcome,
+    thai: &ThaiIds,
 ) -> Vec<Enrolment> {
     let t = &registry.table;
-    let (scheme, status, from, to) = (
+    let (scheme, status, from, to, beneficiary) = (
         Col::of(t, col::SCHEME),
         Col::of(t, col::STATUS),
         Col::of(t, col::VALID_FROM),
         Col::of(t, col::VALID_TO),
+        Col::of(t, BENEFICIARY),
     );
     let default_scheme = spec.default_scheme.as_deref();
     outcome
@@ -239,10 +299,17 @@ pub fn enrolments(
                     .is_some_and(|s| s.eq_ignore_ascii_case("ended")),
                 valid_from: day(from.get(r)),
                 valid_to: day(to.get(r)),
+                dependant: beneficiary
+                    .get(r)
+                    .is_some_and(|b| b.eq_ignore_ascii_case("dependant")),
+                thai_id: thai.get(r),
             }
         })
         .collect()
 }
+
+/// The contract's `beneficiary` column of a registry (`principal` or `dependant`).
+const BENEFICIARY: &str = "beneficiary";
 
 /// Everything coverage produced, ready to write.
 pub struct CoverageResult {
@@ -250,7 +317,7 @@ pub struct CoverageResult {
     pub indicators: Indicators,
 }
 
-fn mask(id: &str) -> String {
+pub(crate) fn mask(id: &str) -> String {
     let digits: Vec<char> = id.chars().filter(char::is_ascii_digit).collect();
     if digits.len() <= 4 {
         return "*".repeat(digits.len());
@@ -264,13 +331,9 @@ pub fn province_of(code: Option<&str>) -> Option<&str> {
         .map(|c| &c[..2])
 }
 
-fn district_of(code: Option<&str>) -> Option<&str> {
+pub(crate) fn district_of(code: Option<&str>) -> Option<&str> {
     code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
         .map(|c| &c[..4])
-}
-
-fn codes(set: ProtectionSet) -> Vec<&'static str> {
-    set.codes()
 }
 
 /// Output options for the lists.
@@ -327,461 +390,6 @@ impl<'a> NearestRejected<'a> {
         let t = &self.registries.get(k as usize)?.table;
         Some((t.source.as_str(), t.id(r as usize), w))
     }
-}
-
-/// Writes coverage, fall_through, households, overlaps, the per-province CSV lists
-/// and the report, calling `advance` with the rows of each batch written (see
-/// [`write_rows`]).
-#[allow(clippy::too_many_arguments)]
-pub fn write_coverage(
-    dir: &Path,
-    pop: &Table,
-    persons: &[PersonFacts],
-    hh: &HouseholdIndex,
-    catalog: &Catalog,
-    result: &CoverageResult,
-    nearest: &NearestRejected,
-    opts: &ListOptions,
-    advance: &(dyn Fn(u64) + Sync),
-) -> Result<(), EngineError> {
-    let cov = &result.coverage;
-    let n = pop.len();
-    // Columns looked up once, not per cell.
-    let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
-    let sub = |i: usize| sub_col.get(i);
-    let direct = |i: usize| catalog.codes(cov.rows[i].direct);
-    let via = |i: usize| catalog.codes(cov.rows[i].via_household);
-    let household_id = |i: usize| persons[i].household.map(|k| hh.ids[k as usize]);
-
-    // coverage: one row per population record, built a batch at a time.
-    let coverage = |r: Range<usize>| {
-        let rows = &cov.rows[r.clone()];
-        let mut t = OutTable::new("coverage")
-            .with(OutColumn::str(
-                "record_id",
-                r.clone().map(|i| Some(pop.id(i))),
-            ))
-            .with(OutColumn::str(
-                "person_id",
-                persons[r.clone()]
-                    .iter()
-                    .map(|p| Some(pop.id(p.person as usize))),
-            ))
-            .with(OutColumn::str("household_id", r.clone().map(household_id)))
-            .with(OutColumn::str(
-                "province_code",
-                r.clone().map(|i| province_of(sub(i))),
-            ))
-            .with(OutColumn::str(
-                "district_code",
-                r.clone().map(|i| district_of(sub(i))),
-            ))
-            .with(OutColumn::str("subdistrict_code", r.clone().map(sub)))
-            .with(OutColumn::u32(
-                "age",
-                persons[r.clone()].iter().map(|p| p.age),
-            ));
-        for (g, name) in toklon_coverage::Groups::ALL {
-            t.push(OutColumn::bool(
-                &format!("is_{name}"),
-                rows.iter().map(|x| Some(x.groups.contains(g))),
-            ));
-        }
-        t.push(OutColumn::str_list("schemes", r.clone().map(direct)));
-        t.push(OutColumn::str_list(
-            "schemes_via_household",
-            r.clone().map(via),
-        ));
-        for p in Protection::ALL {
-            t.push(OutColumn::bool(
-                p.code(),
-                rows.iter().map(|x| Some(x.covered.contains(p))),
-            ));
-        }
-        t.push(OutColumn::str_list(
-            "eligible",
-            rows.iter().map(|x| codes(x.eligible)),
-        ));
-        t.push(OutColumn::str_list(
-            "missing",
-            rows.iter().map(|x| codes(x.missing)),
-        ));
-        t.push(OutColumn::u32(
-            "priority",
-            rows.iter().map(|x| Some(x.priority)),
-        ));
-        t
-    };
-    let write_coverage_table = || {
-        write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
-            advance(r.len() as u64);
-            coverage(r)
-        })
-    };
-
-    // fall_through: one row per person, in priority order.
-    let ft_all = &cov.fall_through;
-    let id_col = Col::of(pop, col::NATIONAL_ID);
-    // Each column is a gather from the base in priority order (a cache miss a
-    // value once the base outgrows the cache): the columns are built on the
-    // pool, side by side.
-    let people = |sel: &[usize]| {
-        let ft: Vec<_> = sel.iter().map(|&k| ft_all[k]).collect();
-        let rows: Vec<usize> = ft.iter().map(|f| f.row as usize).collect();
-        let (ft, rows) = (&ft, &rows);
-        let text = |name: &'static str, c: &'static str| -> Build<'_> {
-            Box::new(move || {
-                let values = Col::of(pop, c);
-                OutColumn::str(name, rows.iter().map(|&i| values.get(i)))
-            })
-        };
-        let mut columns: Vec<Build<'_>> = vec![
-            Box::new(|| OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i))))),
-            Box::new(|| {
-                OutColumn::str(
-                    "person_id",
-                    ft.iter().map(|f| Some(pop.id(f.person as usize))),
-                )
-            }),
-            Box::new(|| OutColumn::u32("priority", ft.iter().map(|f| Some(f.priority)))),
-            Box::new(|| OutColumn::str("household_id", rows.iter().map(|&i| household_id(i)))),
-            Box::new(|| OutColumn::str("province_code", rows.iter().map(|&i| province_of(sub(i))))),
-            Box::new(|| OutColumn::str("district_code", rows.iter().map(|&i| district_of(sub(i))))),
-            Box::new(|| OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i)))),
-            text("village_no", col::VILLAGE_NO),
-            text("house_no", col::HOUSE_NO),
-            Box::new(|| OutColumn::str("national_id", rows.iter().map(|&i| id_col.get(i)))),
-            text("prefix", col::PREFIX),
-            text("first_name", col::FIRST_NAME),
-            text("last_name", col::LAST_NAME),
-            Box::new(|| OutColumn::u32("age", rows.iter().map(|&i| persons[i].age))),
-            Box::new(|| {
-                OutColumn::str_list("groups", rows.iter().map(|&i| cov.rows[i].groups.codes()))
-            }),
-            Box::new(|| OutColumn::str_list("schemes", rows.iter().map(|&i| direct(i)))),
-            Box::new(|| OutColumn::str_list("schemes_via_household", rows.iter().map(|&i| via(i)))),
-        ];
-        for p in Protection::ALL {
-            columns.push(Box::new(move || {
-                OutColumn::bool(
-                    p.code(),
-                    rows.iter().map(|&i| Some(cov.rows[i].covered.contains(p))),
-                )
-            }));
-        }
-        columns.extend([
-            Box::new(|| {
-                OutColumn::str_list(
-                    "eligible",
-                    rows.iter().map(|&i| codes(cov.rows[i].eligible)),
-                )
-            }) as Build<'_>,
-            Box::new(|| OutColumn::str_list("missing", ft.iter().map(|f| codes(f.missing)))),
-            Box::new(|| {
-                OutColumn::str(
-                    "nearest_rejected_registry",
-                    rows.iter().map(|&i| nearest.get(i).map(|n| n.0)),
-                )
-            }),
-            Box::new(|| {
-                OutColumn::str(
-                    "nearest_rejected_record_id",
-                    rows.iter().map(|&i| nearest.get(i).map(|n| n.1)),
-                )
-            }),
-            Box::new(|| {
-                OutColumn::f64(
-                    "nearest_rejected_weight",
-                    rows.iter().map(|&i| nearest.get(i).map(|n| n.2)),
-                )
-            }),
-        ]);
-        let built: Vec<OutColumn> = columns.par_iter().with_max_len(1).map(|b| b()).collect();
-        built
-            .into_iter()
-            .fold(OutTable::new("fall_through"), OutTable::with)
-    };
-    let everyone: Vec<usize> = (0..ft_all.len()).collect();
-
-    // households: one row per household.
-    let hs = &cov.households;
-    let hsub = |k: usize| hh.subdistrict[k];
-    let households = |ids: &[usize]| {
-        let mut t = OutTable::new("households")
-            .with(OutColumn::str(
-                "household_id",
-                ids.iter().map(|&k| Some(hh.ids[hs[k].household as usize])),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                ids.iter()
-                    .map(|&k| province_of(hsub(hs[k].household as usize))),
-            ))
-            .with(OutColumn::str(
-                "district_code",
-                ids.iter()
-                    .map(|&k| district_of(hsub(hs[k].household as usize))),
-            ))
-            .with(OutColumn::str(
-                "subdistrict_code",
-                ids.iter().map(|&k| hsub(hs[k].household as usize)),
-            ))
-            .with(OutColumn::str(
-                "village_no",
-                ids.iter().map(|&k| hh.village_no[hs[k].household as usize]),
-            ))
-            .with(OutColumn::str(
-                "house_no",
-                ids.iter().map(|&k| hh.house_no[hs[k].household as usize]),
-            ))
-            .with(OutColumn::u32(
-                "members",
-                ids.iter().map(|&k| Some(hs[k].members)),
-            ))
-            .with(OutColumn::u32(
-                "uncovered_members",
-                ids.iter().map(|&k| Some(hs[k].uncovered_members)),
-            ))
-            .with(OutColumn::str_list(
-                "missing",
-                ids.iter().map(|&k| codes(hs[k].missing)),
-            ));
-        for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
-            t.push(OutColumn::bool(
-                name,
-                ids.iter().map(|&k| Some(hs[k].deprived[f])),
-            ));
-        }
-        t.push(OutColumn::u32(
-            "priority",
-            ids.iter().map(|&k| Some(hs[k].priority)),
-        ));
-        t
-    };
-    let all: Vec<usize> = (0..hs.len()).collect();
-    let write_households = || {
-        write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
-            advance(r.len() as u64);
-            households(&all[r])
-        })
-    };
-
-    // overlaps.
-    let ov = &cov.overlaps;
-    let ov_codes: Vec<Vec<&str>> = ov.iter().map(|o| catalog.codes(o.schemes)).collect();
-    let ov_rules: Vec<Vec<&str>> = ov
-        .iter()
-        .map(|o| {
-            o.exclusions
-                .iter()
-                .filter_map(|&e| catalog.exclusions().get(e).map(|x| x.name.as_str()))
-                .collect()
-        })
-        .collect();
-    let write_overlaps = || {
-        OutTable::new("overlaps")
-            .with(OutColumn::str(
-                "record_id",
-                ov.iter().map(|o| Some(pop.id(o.row as usize))),
-            ))
-            .with(OutColumn::str(
-                "person_id",
-                ov.iter().map(|o| Some(pop.id(o.person as usize))),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                ov.iter().map(|o| province_of(sub(o.row as usize))),
-            ))
-            .with(OutColumn::str_list(
-                "schemes",
-                ov_codes.iter().map(|v| v.iter().copied()),
-            ))
-            .with(OutColumn::str_list(
-                "exclusions",
-                ov_rules.iter().map(|v| v.iter().copied()),
-            ))
-            .write_parquet(&dir.join("overlaps.parquet"))
-    };
-
-    // Per-province CSV lists, for spreadsheets.
-    let pdir = dir.join("provinces");
-    std::fs::create_dir_all(&pdir).map_err(|source| EngineError::OutputIo {
-        path: pdir.clone(),
-        source,
-    })?;
-    let header = |name: &str| {
-        if opts.thai_headers {
-            thai_header(name)
-        } else {
-            name.to_string()
-        }
-    };
-    let mut hh_by_province: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (k, h) in hs.iter().enumerate() {
-        if h.uncovered_members > 0 {
-            hh_by_province
-                .entry(province_of(hsub(h.household as usize)).unwrap_or("unknown"))
-                .or_default()
-                .push(k);
-        }
-    }
-    // fall_through.parquet and every province's people list, from one pass:
-    // each batch of people is gathered once (in priority order, so each
-    // province's rows keep that order), then encoded as Parquet while its rows
-    // go to their province's file (two tasks: the largest file is no longer a
-    // single thread's work).
-    let write_fall_through = || -> Result<(), IoError> {
-        let mut lists: std::collections::BTreeMap<&str, CsvWriter> = Default::default();
-        let mut parquet = ParquetWriter::new(&dir.join("fall_through.parquet"));
-        let province = |k: usize| province_of(sub(ft_all[k].row as usize)).unwrap_or("unknown");
-        for r in row_batches(everyone.len()) {
-            let ks = &everyone[r];
-            let table = people(ks);
-            // The lists may travel: their IDs masked when asked, the rest shared.
-            let masked = opts.mask_ids.then(|| {
-                let ids: Vec<Option<String>> = ks
-                    .iter()
-                    .map(|&k| {
-                        let row = ft_all[k].row as usize;
-                        id_col.get(row).map(mask)
-                    })
-                    .collect();
-                table.replaced(OutColumn::str(
-                    "national_id",
-                    ids.iter().map(|v| v.as_deref()),
-                ))
-            });
-            let to_lists = || -> Result<(), IoError> {
-                let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
-                // Each row's province once; runs of one province go to its file.
-                let codes: Vec<&str> = ks.iter().map(|&k| province(k)).collect();
-                let mut row = 0;
-                for run in codes.chunk_by(|a, b| a == b) {
-                    let code = run[0];
-                    let w = match lists.entry(code) {
-                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::btree_map::Entry::Vacant(e) => {
-                            e.insert(CsvWriter::create(&pdir.join(format!("{code}_people.csv")))?)
-                        }
-                    };
-                    w.write(&batch, row..row + run.len(), &header)?;
-                    row += run.len();
-                }
-                Ok(())
-            };
-            let (to_table, to_lists) = rayon::join(|| parquet.write(&table), to_lists);
-            to_table?;
-            to_lists?;
-            // The batch's rows, once for the table and once for the lists.
-            advance(2 * ks.len() as u64);
-        }
-        parquet.finish()?;
-        lists.into_values().try_for_each(CsvWriter::finish)
-    };
-    let write_households_csv = |code: &str, ks: &[usize]| {
-        let path = pdir.join(format!("{code}_households.csv"));
-        write_csv_batches(&path, ks.len(), &header, |r| {
-            advance(r.len() as u64);
-            households(&ks[r])
-        })
-    };
-
-    // Every file is independent: write them all on the pool, the largest first
-    // so that the threads finish together.
-    enum File<'k> {
-        Coverage,
-        FallThroughAndLists,
-        Households,
-        Overlaps,
-        HouseholdList(&'k str, &'k [usize]),
-    }
-    let mut files = vec![
-        File::FallThroughAndLists,
-        File::Coverage,
-        File::Households,
-        File::Overlaps,
-    ];
-    files.extend(
-        hh_by_province
-            .iter()
-            .map(|(c, ks)| File::HouseholdList(c, ks)),
-    );
-    files.par_iter().with_max_len(1).try_for_each(|f| match f {
-        File::Coverage => write_coverage_table(),
-        File::FallThroughAndLists => write_fall_through(),
-        File::Households => write_households(),
-        File::Overlaps => write_overlaps(),
-        File::HouseholdList(code, ks) => write_households_csv(code, ks),
-    })?;
-
-    // The report.
-    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
-    let top = toklon_coverage::report::top_households(cov, &hh.ids, &hh_prov, 10).map_err(|e| {
-        EngineError::Output {
-            path: dir.to_path_buf(),
-            message: format!("report: {e}"),
-        }
-    })?;
-    let html = toklon_coverage::report::render_html(&result.indicators, &top);
-    let path = dir.join("report.html");
-    std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
-    Ok(())
-}
-
-/// One output column, built when called (so a table's columns can be built on
-/// the pool side by side).
-type Build<'a> = Box<dyn Fn() -> OutColumn + Send + Sync + 'a>;
-
-/// Rows [`write_coverage`] writes: coverage, fall-through (Parquet and CSV) and
-/// households (Parquet, and CSV for those with uncovered members).
-pub fn write_rows(result: &CoverageResult) -> u64 {
-    let cov = &result.coverage;
-    let listed = cov
-        .households
-        .iter()
-        .filter(|h| h.uncovered_members > 0)
-        .count();
-    (cov.rows.len() + 2 * cov.fall_through.len() + cov.households.len() + listed) as u64
-}
-
-/// Thai column headers for provincial teams (`--thai-headers`).
-fn thai_header(name: &str) -> String {
-    if let Some(p) = Protection::from_code(name) {
-        return p.thai().to_string();
-    }
-    match name {
-        "record_id" => "รหัสระเบียน",
-        "person_id" => "รหัสบุคคล",
-        "priority" => "ลำดับความสำคัญ",
-        "household_id" => "รหัสครัวเรือน",
-        "province_code" => "รหัสจังหวัด",
-        "district_code" => "รหัสอำเภอ",
-        "subdistrict_code" => "รหัสตำบล",
-        "village_no" => "หมู่ที่",
-        "house_no" => "บ้านเลขที่",
-        "national_id" => "เลขประจำตัวประชาชน",
-        "prefix" => "คำนำหน้า",
-        "first_name" => "ชื่อ",
-        "last_name" => "นามสกุล",
-        "age" => "อายุ",
-        "groups" => "กลุ่มเปราะบาง",
-        "schemes" => "สิทธิที่ได้รับ",
-        "schemes_via_household" => "สิทธิผ่านครัวเรือน",
-        "eligible" => "ความคุ้มครองที่ควรได้รับ",
-        "missing" => "ความคุ้มครองที่ขาด",
-        "members" => "จำนวนสมาชิก",
-        "uncovered_members" => "สมาชิกที่ตกหล่น",
-        "dep_health" => "ขาดด้านสุขภาพ",
-        "dep_education" => "ขาดด้านการศึกษา",
-        "dep_living" => "ขาดด้านความเป็นอยู่",
-        "dep_income" => "ขาดด้านรายได้",
-        "dep_access" => "ขาดด้านการเข้าถึงบริการรัฐ",
-        "nearest_rejected_registry" => "ทะเบียนที่ใกล้เคียง",
-        "nearest_rejected_record_id" => "ระเบียนที่ใกล้เคียง",
-        "nearest_rejected_weight" => "คะแนนความใกล้เคียง",
-        other => other,
-    }
-    .to_string()
 }
 
 #[cfg(test)]

@@ -97,12 +97,18 @@ impl Default for RunSettings {
     }
 }
 
-/// Extra scheme catalog and eligibility rules to merge over the built-in ones.
+/// Extra scheme catalog, scope rules and entitlement rules to use with or instead
+/// of the built-in ones.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageFiles {
+    /// Merged over the built-in catalog.
     pub catalog: Option<PathBuf>,
-    pub eligibility: Option<PathBuf>,
+    /// Replaces the built-in scope rules (`eligibility` is the earlier name).
+    #[serde(alias = "eligibility")]
+    pub scope: Option<PathBuf>,
+    /// Extends the built-in entitlement rules (or replaces them: `replace = true`).
+    pub entitlements: Option<PathBuf>,
 }
 
 /// A validated job: every path resolved and every column name known.
@@ -259,7 +265,8 @@ impl Job {
         }
         let coverage = CoverageFiles {
             catalog: raw.coverage.catalog.as_deref().map(resolve),
-            eligibility: raw.coverage.eligibility.as_deref().map(resolve),
+            scope: raw.coverage.scope.as_deref().map(resolve),
+            entitlements: raw.coverage.entitlements.as_deref().map(resolve),
         };
         Ok(Job {
             origin: origin.to_path_buf(),

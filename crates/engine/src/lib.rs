@@ -25,6 +25,7 @@ mod cover;
 mod dedupe;
 mod error;
 mod job;
+mod lists;
 pub mod output;
 mod progress;
 mod run;

@@ -18,10 +18,11 @@ use toklon_types::{Table, columns as col};
 use tracing::{debug, info};
 
 use crate::cover::{
-    Col, CoverageResult, ListOptions, NearestRejected, coverage_setup, enrolments, household_index,
-    person_facts, province_of, write_coverage,
+    Col, CoverageResult, ListOptions, NearestRejected, ThaiIds, coverage_setup, enrolments,
+    household_index, person_facts, province_of,
 };
 use crate::dedupe::{Base, dedupe_base, write_duplicates};
+use crate::lists::{ListInputs, write_coverage};
 use crate::output::Staging;
 use crate::summary::{QualityGate, SourceCounts, Summary, Totals};
 use crate::{EngineError, Job, Progress};
@@ -196,6 +197,8 @@ pub fn run(
     // their profile and field problems.
     let mut reg_profiles: Vec<DataProfile> = Vec::with_capacity(registries.len());
     let mut reg_problems: Vec<FieldProblems> = Vec::with_capacity(registries.len());
+    // Which registry rows carry a valid Thai ID, kept past their records for coverage.
+    let mut reg_thai: Vec<ThaiIds> = Vec::with_capacity(registries.len());
     for (read, (records, problems)) in registries.iter().zip(reg_records) {
         let records = &records;
         let name = &read.table.source;
@@ -251,6 +254,7 @@ pub fn run(
         models.insert(name.clone(), model);
         outcomes.push(outcome);
         reg_profiles.push(DataProfile::of(records));
+        reg_thai.push(ThaiIds::of(records));
         reg_problems.push(problems);
     }
     timer.record("fit", fit_ms);
@@ -277,7 +281,7 @@ pub fn run(
 
     // Coverage of the nine protections.
     progress.start("coverage", None);
-    let (catalog, rules) = coverage_setup(job)?;
+    let rules = coverage_setup(job)?;
     let pop_table = &population.table;
     let mut hh = household_index(pop_table, households.as_ref().map(|h| &h.table));
     let persons = person_facts(
@@ -294,16 +298,32 @@ pub fn run(
     let reference = Day::new(opts.as_of.0, opts.as_of.1, opts.as_of.2);
     // A registry's enrolments at a time: tens of millions of them are never held
     // together.
-    let mut direct = DirectSchemes::new(&catalog, &persons, reference)?;
-    for ((read, spec), outcome) in registries.iter().zip(&job.registries).zip(&outcomes) {
-        pool.install(|| direct.add(&enrolments(&catalog, read, spec, outcome)));
+    let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;
+    for (((read, spec), outcome), thai) in registries
+        .iter()
+        .zip(&job.registries)
+        .zip(&outcomes)
+        .zip(&reg_thai)
+    {
+        pool.install(|| direct.add(&enrolments(&rules.catalog, read, spec, outcome, thai)));
     }
-    let coverage = direct.finish(&rules, &hh.facts);
+    drop(reg_thai);
+    // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
+    let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
+    let coverage = pool.install(|| direct.finish(rules.sets(), &hh.facts, &by_record_id));
     let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
     let provinces: Vec<Option<&str>> = (0..pop_table.len())
         .map(|i| province_of(subdistricts.get(i)))
         .collect();
-    let indicators = Indicators::compute(&catalog, &persons, &coverage, &provinces, reference)?;
+    let mut indicators = Indicators::compute(
+        &rules.catalog,
+        &rules.entitlements,
+        &persons,
+        &coverage,
+        &provinces,
+        reference,
+    )?;
+    indicators.name_provinces(crate::lists::province_label);
     // Per-row inputs of the computation only: free them before the writes.
     drop(provinces);
     let result = CoverageResult {
@@ -320,7 +340,7 @@ pub fn run(
         .sum();
     progress.start(
         "write",
-        Some(link_rows as u64 + crate::cover::write_rows(&result)),
+        Some(link_rows as u64 + crate::lists::write_rows(&result)),
     );
     let advance = |n: u64| progress.advance(n);
     let dir = staging.dir();
@@ -370,20 +390,19 @@ pub fn run(
                 write_duplicates(dir, pop_table, &deduped, &link_cfg)
             },
             || {
-                write_coverage(
-                    dir,
-                    pop_table,
-                    &persons,
-                    &hh,
-                    &catalog,
-                    &result,
-                    &nearest,
-                    &ListOptions {
+                let inputs = ListInputs {
+                    pop: pop_table,
+                    persons: &persons,
+                    hh: &hh,
+                    rules: &rules,
+                    result: &result,
+                    nearest: &nearest,
+                    opts: &ListOptions {
                         thai_headers: opts.thai_headers,
                         mask_ids: opts.mask_ids,
                     },
-                    &advance,
-                )
+                };
+                write_coverage(dir, &inputs, &advance)
             },
         )
     });
@@ -419,7 +438,7 @@ pub fn run(
                 .value(col::SCHEME, r)
                 .or(spec.default_scheme.as_deref())
                 .unwrap_or("");
-            if catalog.id(code).is_none() {
+            if rules.catalog.id(code).is_none() {
                 *c.unknown_schemes.entry(code.to_string()).or_default() += 1;
             }
         }
@@ -518,6 +537,7 @@ pub fn run(
                 source: std::io::Error::other(e),
             }
         })?),
+        structural_gaps: Some(result.indicators.structural_gaps.clone()),
         coverage_table: Some(toklon_coverage::render_table(&result.indicators)),
         warnings,
         timings_ms: timer.timings.clone(),

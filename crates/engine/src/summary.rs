@@ -62,6 +62,10 @@ pub struct Summary {
     pub linkage: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<serde_json::Value>,
+    /// In scope, not covered and closable by no remedy: per protection, group and
+    /// province (also inside `coverage`). Never listed per person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structural_gaps: Option<toklon_coverage::StructuralGaps>,
     /// The coverage indicators as a text table, for the end of a run (not in JSON).
     #[serde(skip)]
     pub coverage_table: Option<String>,

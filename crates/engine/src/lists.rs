@@ -1,0 +1,804 @@
+//! The coverage outputs: `coverage`, `fall_through`, `status_problems`, `households`
+//! and `overlaps` as Parquet, the per-province CSV lists, and the report. Every table
+//! is built here, from one schema per table (the `*_table` functions), and written
+//! a batch at a time.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use toklon_coverage::places::Places;
+use toklon_coverage::report::HouseholdPlaces;
+use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
+use toklon_io::{
+    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, row_batches,
+    write_csv_batches, write_parquet_batches,
+};
+use toklon_types::{Protection, ProtectionSet, Table, columns as col};
+
+use crate::EngineError;
+use crate::cover::{
+    Col, CoverageResult, CoverageRules, HouseholdIndex, ListOptions, NearestRejected, district_of,
+    mask, province_of,
+};
+
+/// Everything the coverage outputs are made from.
+pub struct ListInputs<'a> {
+    pub pop: &'a Table,
+    pub persons: &'a [PersonFacts],
+    pub hh: &'a HouseholdIndex<'a>,
+    pub rules: &'a CoverageRules,
+    pub result: &'a CoverageResult,
+    pub nearest: &'a NearestRejected<'a>,
+    pub opts: &'a ListOptions,
+}
+
+/// One output column, built when called (so a table's columns can be built on
+/// the pool side by side).
+type Build<'a> = Box<dyn Fn() -> OutColumn + Send + Sync + 'a>;
+
+fn codes(set: ProtectionSet) -> Vec<&'static str> {
+    set.codes()
+}
+
+/// The Thai names of places, from the compiled-in DOPA code lists.
+fn province_name(code: Option<&str>) -> Option<&'static str> {
+    code.and_then(|c| Places::builtin().province(c))
+        .map(|p| p.name_th)
+}
+
+fn district_name(code: Option<&str>) -> Option<&'static str> {
+    code.filter(|c| c.len() >= 4)
+        .and_then(|c| Places::builtin().district(c))
+        .map(|p| p.name_th)
+}
+
+fn subdistrict_name(code: Option<&str>) -> Option<&'static str> {
+    code.filter(|c| c.len() >= 6)
+        .and_then(|c| Places::builtin().subdistrict(c))
+        .map(|p| p.name_th)
+}
+
+/// Per remedy, the Thai text the lists print: who acts, and what it closes.
+struct RemedyText {
+    code: Vec<String>,
+    office: Vec<String>,
+    closes: Vec<String>,
+}
+
+impl RemedyText {
+    fn new(rules: &CoverageRules) -> RemedyText {
+        let r = rules.entitlements.remedies();
+        RemedyText {
+            code: r.iter().map(|r| r.code.clone()).collect(),
+            office: r
+                .iter()
+                .map(|r| format!("{}: {}", r.thai, r.office_thai))
+                .collect(),
+            closes: r
+                .iter()
+                .map(|r| format!("{}: {}", r.thai, r.closes_thai))
+                .collect(),
+        }
+    }
+
+    fn pick<'t>(texts: &'t [String], set: RemedySet) -> impl Iterator<Item = &'t str> {
+        set.iter()
+            .filter_map(move |i| texts.get(i))
+            .map(String::as_str)
+    }
+}
+
+/// Every base row of each person with more than one (duplicates in the base are
+/// few): `(person, row)` sorted.
+struct PersonRows(Vec<(u32, u32)>);
+
+impl PersonRows {
+    fn new(persons: &[PersonFacts]) -> PersonRows {
+        let mut count = vec![0u8; persons.len()];
+        for p in persons {
+            let c = &mut count[p.person as usize];
+            *c = c.saturating_add(1);
+        }
+        let mut multi: Vec<(u32, u32)> = persons
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| count[p.person as usize] > 1)
+            .map(|(row, p)| (p.person, row as u32))
+            .collect();
+        multi.sort_unstable();
+        PersonRows(multi)
+    }
+
+    /// The rows of `person`, whose chosen row is `row`.
+    fn rows(&self, person: u32, row: u32) -> Vec<u32> {
+        let start = self.0.partition_point(|&(p, _)| p < person);
+        let end = self.0.partition_point(|&(p, _)| p <= person);
+        if start == end {
+            vec![row]
+        } else {
+            self.0[start..end].iter().map(|&(_, r)| r).collect()
+        }
+    }
+}
+
+/// Why a person is on the status-problems list.
+fn status_reason(p: &PersonFacts) -> &'static str {
+    use toklon_coverage::PersonType::*;
+    match p.person_type {
+        Some(Alien) => "alien_id",
+        Some(NoStatus) => "no_status_id",
+        _ => "no_valid_id",
+    }
+}
+
+/// A list of people (the fall-through or the status-problems list), one row per
+/// listed person, its columns gathered from the base in list order.
+fn people_table(
+    name: &str,
+    inp: &ListInputs<'_>,
+    listed: &[Listed],
+    person_rows: &PersonRows,
+    text: &RemedyText,
+) -> OutTable {
+    let (pop, persons, cov) = (inp.pop, inp.persons, &inp.result.coverage);
+    let catalog = &inp.rules.catalog;
+    let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
+    let sub = move |i: usize| sub_col.get(i);
+    let id_col = Col::of(pop, col::NATIONAL_ID);
+    let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
+    let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
+    let (rows, listed) = (&rows, listed);
+    let row_cov = |i: usize| &cov.rows[i];
+    let text_col = |name: &'static str, c: &'static str| -> Build<'_> {
+        Box::new(move || {
+            let values = Col::of(pop, c);
+            OutColumn::str(name, rows.iter().map(|&i| values.get(i)))
+        })
+    };
+    let mut columns: Vec<Build<'_>> = vec![
+        Box::new(|| OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i))))),
+        Box::new(|| {
+            OutColumn::str_list(
+                "record_ids",
+                listed.iter().map(|f| {
+                    person_rows
+                        .rows(f.person, f.row)
+                        .into_iter()
+                        .map(|r| pop.id(r as usize))
+                }),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str(
+                "person_id",
+                listed.iter().map(|f| Some(pop.id(f.person as usize))),
+            )
+        }),
+        Box::new(|| OutColumn::u32("priority", listed.iter().map(|f| Some(f.priority)))),
+        Box::new(|| OutColumn::str("household_id", rows.iter().map(|&i| household_id(i)))),
+        Box::new(|| OutColumn::str("province_code", rows.iter().map(|&i| province_of(sub(i))))),
+        Box::new(|| {
+            OutColumn::str(
+                "province_name",
+                rows.iter().map(|&i| province_name(province_of(sub(i)))),
+            )
+        }),
+        Box::new(|| OutColumn::str("district_code", rows.iter().map(|&i| district_of(sub(i))))),
+        Box::new(|| {
+            OutColumn::str(
+                "district_name",
+                rows.iter().map(|&i| district_name(district_of(sub(i)))),
+            )
+        }),
+        Box::new(|| OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i)))),
+        Box::new(|| {
+            OutColumn::str(
+                "subdistrict_name",
+                rows.iter().map(|&i| subdistrict_name(sub(i))),
+            )
+        }),
+        text_col("village_no", col::VILLAGE_NO),
+        text_col("house_no", col::HOUSE_NO),
+        Box::new(|| OutColumn::str("national_id", rows.iter().map(|&i| id_col.get(i)))),
+        text_col("prefix", col::PREFIX),
+        text_col("first_name", col::FIRST_NAME),
+        text_col("last_name", col::LAST_NAME),
+        Box::new(|| OutColumn::u32("age", rows.iter().map(|&i| persons[i].age))),
+        Box::new(|| OutColumn::str_list("groups", rows.iter().map(|&i| row_cov(i).groups.codes()))),
+        Box::new(|| {
+            OutColumn::str_list(
+                "remedies",
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.code, f.remedies)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str_list(
+                "remedy_offices",
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.office, f.remedies)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str_list(
+                "remedy_closes",
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.closes, f.remedies)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str_list(
+                "schemes",
+                rows.iter().map(|&i| catalog.codes(row_cov(i).direct)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str_list(
+                "schemes_via_household",
+                rows.iter()
+                    .map(|&i| catalog.codes(row_cov(i).via_household)),
+            )
+        }),
+    ];
+    for p in Protection::ALL {
+        columns.push(Box::new(move || {
+            OutColumn::bool(
+                p.code(),
+                rows.iter().map(|&i| Some(row_cov(i).covered.contains(p))),
+            )
+        }));
+    }
+    columns.extend([
+        Box::new(|| {
+            OutColumn::str_list("in_scope", rows.iter().map(|&i| codes(row_cov(i).in_scope)))
+        }) as Build<'_>,
+        Box::new(|| {
+            OutColumn::str_list("missing", rows.iter().map(|&i| codes(row_cov(i).missing)))
+        }),
+        Box::new(|| {
+            OutColumn::str_list(
+                "structural_gaps",
+                rows.iter().map(|&i| codes(row_cov(i).structural)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str(
+                "nearest_rejected_registry",
+                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::str(
+                "nearest_rejected_record_id",
+                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)),
+            )
+        }),
+        Box::new(|| {
+            OutColumn::f64(
+                "nearest_rejected_weight",
+                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)),
+            )
+        }),
+    ]);
+    if name == "status_problems" {
+        columns.push(Box::new(|| {
+            OutColumn::str(
+                "status_reason",
+                rows.iter().map(|&i| Some(status_reason(&persons[i]))),
+            )
+        }));
+    }
+    let built: Vec<OutColumn> = columns.par_iter().with_max_len(1).map(|b| b()).collect();
+    built.into_iter().fold(OutTable::new(name), OutTable::with)
+}
+
+/// The coverage table: one row per population record.
+fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
+    let (pop, persons, cov) = (inp.pop, inp.persons, &inp.result.coverage);
+    let catalog = &inp.rules.catalog;
+    let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
+    let sub = |i: usize| sub_col.get(i);
+    let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
+    let rows = &cov.rows[r.clone()];
+    let mut t = OutTable::new("coverage")
+        .with(OutColumn::str(
+            "record_id",
+            r.clone().map(|i| Some(pop.id(i))),
+        ))
+        .with(OutColumn::str(
+            "person_id",
+            persons[r.clone()]
+                .iter()
+                .map(|p| Some(pop.id(p.person as usize))),
+        ))
+        .with(OutColumn::str("household_id", r.clone().map(household_id)))
+        .with(OutColumn::str(
+            "province_code",
+            r.clone().map(|i| province_of(sub(i))),
+        ))
+        .with(OutColumn::str(
+            "district_code",
+            r.clone().map(|i| district_of(sub(i))),
+        ))
+        .with(OutColumn::str("subdistrict_code", r.clone().map(sub)))
+        .with(OutColumn::u32(
+            "age",
+            persons[r.clone()].iter().map(|p| p.age),
+        ));
+    for (g, name) in toklon_coverage::Groups::ALL {
+        t.push(OutColumn::bool(
+            &format!("is_{name}"),
+            rows.iter().map(|x| Some(x.groups.contains(g))),
+        ));
+    }
+    t.push(OutColumn::str_list(
+        "schemes",
+        rows.iter().map(|x| catalog.codes(x.direct)),
+    ));
+    t.push(OutColumn::str_list(
+        "schemes_via_household",
+        rows.iter().map(|x| catalog.codes(x.via_household)),
+    ));
+    for p in Protection::ALL {
+        t.push(OutColumn::bool(
+            p.code(),
+            rows.iter().map(|x| Some(x.covered.contains(p))),
+        ));
+    }
+    let ent = &inp.rules.entitlements;
+    t.push(OutColumn::str_list(
+        "in_scope",
+        rows.iter().map(|x| codes(x.in_scope)),
+    ));
+    t.push(OutColumn::str_list(
+        "missing",
+        rows.iter().map(|x| codes(x.missing)),
+    ));
+    t.push(OutColumn::str_list(
+        "remedies",
+        rows.iter().map(|x| ent.codes(x.remedies)),
+    ));
+    t.push(OutColumn::str_list(
+        "structural_gaps",
+        rows.iter().map(|x| codes(x.structural)),
+    ));
+    t.push(OutColumn::str(
+        "status",
+        rows.iter().map(|x| {
+            Some(match x.status {
+                PersonStatus::Thai => "thai",
+                PersonStatus::StatusProblem => "status_problem",
+                PersonStatus::Dead => "dead",
+            })
+        }),
+    ));
+    t.push(OutColumn::u32(
+        "priority",
+        rows.iter().map(|x| Some(x.priority)),
+    ));
+    t
+}
+
+/// The listed members of each listed household: `(household, index into the
+/// fall-through list)`, sorted.
+struct HouseholdMembers(Vec<(u32, u32)>);
+
+impl HouseholdMembers {
+    fn new(persons: &[PersonFacts], listed: &[Listed]) -> HouseholdMembers {
+        let mut v: Vec<(u32, u32)> = listed
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| persons[f.row as usize].household.map(|h| (h, k as u32)))
+            .collect();
+        v.sort_unstable();
+        HouseholdMembers(v)
+    }
+
+    fn of(&self, household: u32) -> &[(u32, u32)] {
+        let start = self.0.partition_point(|&(h, _)| h < household);
+        let end = self.0.partition_point(|&(h, _)| h <= household);
+        &self.0[start..end]
+    }
+}
+
+/// The households table: one row per household with a member on the list.
+fn households_table(
+    inp: &ListInputs<'_>,
+    ids: &[usize],
+    members: &HouseholdMembers,
+    text: &RemedyText,
+) -> OutTable {
+    let (pop, hh, cov) = (inp.pop, inp.hh, &inp.result.coverage);
+    let hs = &cov.households;
+    let ent = &inp.rules.entitlements;
+    let of = |k: usize| hs[k].household as usize;
+    let hsub = |k: usize| hh.subdistrict[of(k)];
+    let (first, last) = (Col::of(pop, col::FIRST_NAME), Col::of(pop, col::LAST_NAME));
+    // Each listed member with their remedies, so one visit covers the household.
+    let member_lines: Vec<Vec<String>> = ids
+        .iter()
+        .map(|&k| {
+            members
+                .of(hs[k].household)
+                .iter()
+                .map(|&(_, f)| {
+                    let f = &cov.fall_through[f as usize];
+                    let row = f.row as usize;
+                    let name = [first.get(row), last.get(row)]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let remedies: Vec<&str> = f
+                        .remedies
+                        .iter()
+                        .filter_map(|i| ent.get(i))
+                        .map(|r| r.thai.as_str())
+                        .collect();
+                    format!("{name} ({}): {}", pop.id(row), remedies.join(", "))
+                })
+                .collect()
+        })
+        .collect();
+    let mut t = OutTable::new("households")
+        .with(OutColumn::str(
+            "household_id",
+            ids.iter().map(|&k| Some(hh.ids[of(k)])),
+        ))
+        .with(OutColumn::str(
+            "province_code",
+            ids.iter().map(|&k| province_of(hsub(k))),
+        ))
+        .with(OutColumn::str(
+            "province_name",
+            ids.iter().map(|&k| province_name(province_of(hsub(k)))),
+        ))
+        .with(OutColumn::str(
+            "district_code",
+            ids.iter().map(|&k| district_of(hsub(k))),
+        ))
+        .with(OutColumn::str(
+            "district_name",
+            ids.iter().map(|&k| district_name(district_of(hsub(k)))),
+        ))
+        .with(OutColumn::str(
+            "subdistrict_code",
+            ids.iter().map(|&k| hsub(k)),
+        ))
+        .with(OutColumn::str(
+            "subdistrict_name",
+            ids.iter().map(|&k| subdistrict_name(hsub(k))),
+        ))
+        .with(OutColumn::str(
+            "village_no",
+            ids.iter().map(|&k| hh.village_no[of(k)]),
+        ))
+        .with(OutColumn::str(
+            "house_no",
+            ids.iter().map(|&k| hh.house_no[of(k)]),
+        ))
+        .with(OutColumn::u32(
+            "members",
+            ids.iter().map(|&k| Some(hs[k].members)),
+        ))
+        .with(OutColumn::u32(
+            "listed_members",
+            ids.iter().map(|&k| Some(hs[k].listed_members)),
+        ))
+        .with(OutColumn::str_list(
+            "member_remedies",
+            member_lines.iter().map(|v| v.iter().map(String::as_str)),
+        ))
+        .with(OutColumn::str_list(
+            "remedies",
+            ids.iter()
+                .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
+        ));
+    for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
+        t.push(OutColumn::bool(
+            name,
+            ids.iter().map(|&k| Some(hs[k].deprived[f])),
+        ));
+    }
+    t.push(OutColumn::u32(
+        "priority",
+        ids.iter().map(|&k| Some(hs[k].priority)),
+    ));
+    t
+}
+
+/// Replaces the national IDs of a list by their last four digits when asked.
+fn masked(table: &OutTable, inp: &ListInputs<'_>, listed: &[Listed]) -> Option<OutTable> {
+    inp.opts.mask_ids.then(|| {
+        let id_col = Col::of(inp.pop, col::NATIONAL_ID);
+        let ids: Vec<Option<String>> = listed
+            .iter()
+            .map(|f| id_col.get(f.row as usize).map(mask))
+            .collect();
+        table.replaced(OutColumn::str(
+            "national_id",
+            ids.iter().map(|v| v.as_deref()),
+        ))
+    })
+}
+
+/// Writes coverage, fall_through, status_problems, households, overlaps, the
+/// per-province CSV lists and the report, calling `advance` with the rows of each
+/// batch written (see [`write_rows`]).
+pub fn write_coverage(
+    dir: &Path,
+    inp: &ListInputs<'_>,
+    advance: &(dyn Fn(u64) + Sync),
+) -> Result<(), EngineError> {
+    let cov = &inp.result.coverage;
+    let (pop, hh) = (inp.pop, inp.hh);
+    let n = pop.len();
+    let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
+    let sub = |i: usize| sub_col.get(i);
+    let text = RemedyText::new(inp.rules);
+    let person_rows = PersonRows::new(inp.persons);
+    let opts = inp.opts;
+
+    let write_coverage_table = || {
+        write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
+            advance(r.len() as u64);
+            coverage_table(inp, r)
+        })
+    };
+
+    // Per-province CSV lists, for spreadsheets.
+    let pdir = dir.join("provinces");
+    std::fs::create_dir_all(&pdir).map_err(|source| EngineError::OutputIo {
+        path: pdir.clone(),
+        source,
+    })?;
+    let header = |name: &str| {
+        if opts.thai_headers {
+            thai_header(name)
+        } else {
+            name.to_string()
+        }
+    };
+
+    // A list of people (fall-through or status problems) and its province CSVs,
+    // from one pass: each batch of people is gathered once (in priority order, so
+    // each province's rows keep that order), then encoded as Parquet while its
+    // rows go to their province's file.
+    let write_list = |name: &'static str, suffix: &'static str, list: &[Listed]| {
+        let mut lists: BTreeMap<&str, CsvWriter> = Default::default();
+        let mut parquet = ParquetWriter::new(&dir.join(format!("{name}.parquet")));
+        let province = |f: &Listed| province_of(sub(f.row as usize)).unwrap_or("unknown");
+        for r in row_batches(list.len()) {
+            let part = &list[r];
+            let table = people_table(name, inp, part, &person_rows, &text);
+            let masked = masked(&table, inp, part);
+            let to_lists = || -> Result<(), IoError> {
+                let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
+                let codes: Vec<&str> = part.iter().map(province).collect();
+                let mut row = 0;
+                for run in codes.chunk_by(|a, b| a == b) {
+                    let code = run[0];
+                    let w = match lists.entry(code) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                            CsvWriter::create(&pdir.join(format!("{code}_{suffix}.csv")))?,
+                        ),
+                    };
+                    w.write(&batch, row..row + run.len(), &header)?;
+                    row += run.len();
+                }
+                Ok(())
+            };
+            let (to_table, to_lists) = rayon::join(|| parquet.write(&table), to_lists);
+            to_table?;
+            to_lists?;
+            advance(2 * part.len() as u64);
+        }
+        parquet.finish()?;
+        lists.into_values().try_for_each(CsvWriter::finish)
+    };
+
+    // Households with a listed member: the table, and a CSV per province.
+    let hs = &cov.households;
+    let members = HouseholdMembers::new(inp.persons, &cov.fall_through);
+    let hsub = |k: usize| hh.subdistrict[k];
+    let all: Vec<usize> = (0..hs.len()).collect();
+    let write_households = || {
+        write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
+            advance(r.len() as u64);
+            households_table(inp, &all[r], &members, &text)
+        })
+    };
+    let mut hh_by_province: BTreeMap<&str, Vec<usize>> = Default::default();
+    for (k, h) in hs.iter().enumerate() {
+        hh_by_province
+            .entry(province_of(hsub(h.household as usize)).unwrap_or("unknown"))
+            .or_default()
+            .push(k);
+    }
+    let write_households_csv = |code: &str, ks: &[usize]| {
+        let path = pdir.join(format!("{code}_households.csv"));
+        write_csv_batches(&path, ks.len(), &header, |r| {
+            advance(r.len() as u64);
+            households_table(inp, &ks[r], &members, &text)
+        })
+    };
+
+    // Overlaps.
+    let catalog = &inp.rules.catalog;
+    let ov = &cov.overlaps;
+    let ov_codes: Vec<Vec<&str>> = ov.iter().map(|o| catalog.codes(o.schemes)).collect();
+    let ov_rules: Vec<Vec<&str>> = ov
+        .iter()
+        .map(|o| {
+            o.exclusions
+                .iter()
+                .filter_map(|&e| catalog.exclusions().get(e).map(|x| x.name.as_str()))
+                .collect()
+        })
+        .collect();
+    let write_overlaps = || {
+        OutTable::new("overlaps")
+            .with(OutColumn::str(
+                "record_id",
+                ov.iter().map(|o| Some(pop.id(o.row as usize))),
+            ))
+            .with(OutColumn::str(
+                "person_id",
+                ov.iter().map(|o| Some(pop.id(o.person as usize))),
+            ))
+            .with(OutColumn::str(
+                "province_code",
+                ov.iter().map(|o| province_of(sub(o.row as usize))),
+            ))
+            .with(OutColumn::str_list(
+                "schemes",
+                ov_codes.iter().map(|v| v.iter().copied()),
+            ))
+            .with(OutColumn::str_list(
+                "exclusions",
+                ov_rules.iter().map(|v| v.iter().copied()),
+            ))
+            .write_parquet(&dir.join("overlaps.parquet"))
+    };
+
+    // Every file is independent: write them all on the pool, the largest first
+    // so that the threads finish together.
+    enum File<'k> {
+        Coverage,
+        FallThrough,
+        StatusProblems,
+        Households,
+        Overlaps,
+        HouseholdList(&'k str, &'k [usize]),
+    }
+    let mut files = vec![
+        File::FallThrough,
+        File::Coverage,
+        File::Households,
+        File::StatusProblems,
+        File::Overlaps,
+    ];
+    files.extend(
+        hh_by_province
+            .iter()
+            .map(|(c, ks)| File::HouseholdList(c, ks)),
+    );
+    files.par_iter().with_max_len(1).try_for_each(|f| match f {
+        File::Coverage => write_coverage_table(),
+        File::FallThrough => write_list("fall_through", "people", &cov.fall_through),
+        File::StatusProblems => write_list("status_problems", "status", &cov.status_problems),
+        File::Households => write_households(),
+        File::Overlaps => write_overlaps(),
+        File::HouseholdList(code, ks) => write_households_csv(code, ks),
+    })?;
+
+    // The report.
+    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
+    let address: Vec<String> = (0..hh.ids.len())
+        .map(|k| {
+            let mut a = Vec::new();
+            if let Some(v) = hh.village_no[k] {
+                a.push(format!("หมู่ {v}"));
+            }
+            if let Some(h) = hh.house_no[k] {
+                a.push(format!("บ้านเลขที่ {h}"));
+            }
+            if let Some(s) = subdistrict_name(hh.subdistrict[k]) {
+                a.push(format!("ต.{s}"));
+            }
+            if let Some(d) = district_name(district_of(hh.subdistrict[k])) {
+                a.push(format!("อ.{d}"));
+            }
+            a.join(" ")
+        })
+        .collect();
+    let top = toklon_coverage::report::top_households(
+        cov,
+        &inp.rules.entitlements,
+        HouseholdPlaces {
+            ids: &hh.ids,
+            province: &hh_prov,
+            address: &address,
+        },
+        10,
+    )
+    .map_err(|e| EngineError::Output {
+        path: dir.to_path_buf(),
+        message: format!("report: {e}"),
+    })?;
+    let html = toklon_coverage::report::render_html(&inp.result.indicators, &top);
+    let path = dir.join("report.html");
+    std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
+    Ok(())
+}
+
+/// Rows [`write_coverage`] writes: coverage, the two lists (Parquet and CSV) and
+/// households (Parquet and CSV).
+pub fn write_rows(result: &CoverageResult) -> u64 {
+    let cov = &result.coverage;
+    (cov.rows.len()
+        + 2 * (cov.fall_through.len() + cov.status_problems.len())
+        + 2 * cov.households.len()) as u64
+}
+
+/// The province name of a code, for the indicators and the printed table.
+pub fn province_label(code: &str) -> Option<String> {
+    province_name(Some(code)).map(str::to_string)
+}
+
+/// Thai column headers for provincial teams (`--thai-headers`).
+pub(crate) fn thai_header(name: &str) -> String {
+    if let Some(p) = Protection::from_code(name) {
+        return p.thai().to_string();
+    }
+    match name {
+        "record_id" => "รหัสระเบียน",
+        "record_ids" => "รหัสระเบียนทั้งหมด",
+        "person_id" => "รหัสบุคคล",
+        "priority" => "ลำดับความสำคัญ",
+        "household_id" => "รหัสครัวเรือน",
+        "province_code" => "รหัสจังหวัด",
+        "province_name" => "จังหวัด",
+        "district_code" => "รหัสอำเภอ",
+        "district_name" => "อำเภอ",
+        "subdistrict_code" => "รหัสตำบล",
+        "subdistrict_name" => "ตำบล",
+        "village_no" => "หมู่ที่",
+        "house_no" => "บ้านเลขที่",
+        "national_id" => "เลขประจำตัวประชาชน",
+        "prefix" => "คำนำหน้า",
+        "first_name" => "ชื่อ",
+        "last_name" => "นามสกุล",
+        "age" => "อายุ",
+        "groups" => "กลุ่มเปราะบาง",
+        "remedies" => "สิทธิที่ควรได้รับ",
+        "remedy_offices" => "ผู้ดำเนินการ",
+        "remedy_closes" => "ความคุ้มครองที่จะได้รับ",
+        "member_remedies" => "สมาชิกและสิทธิที่ควรได้รับ",
+        "schemes" => "สิทธิที่ได้รับ",
+        "schemes_via_household" => "สิทธิผ่านครัวเรือน",
+        "in_scope" => "ความคุ้มครองที่นับในตัวชี้วัด",
+        "missing" => "ความคุ้มครองที่ขาด",
+        "structural_gaps" => "ช่องว่างเชิงโครงสร้าง",
+        "status_reason" => "ปัญหาสถานะ",
+        "members" => "จำนวนสมาชิก",
+        "listed_members" => "สมาชิกที่ตกหล่น",
+        "dep_health" => "ขาดด้านสุขภาพ",
+        "dep_education" => "ขาดด้านการศึกษา",
+        "dep_living" => "ขาดด้านความเป็นอยู่",
+        "dep_income" => "ขาดด้านรายได้",
+        "dep_access" => "ขาดด้านการเข้าถึงบริการรัฐ",
+        "nearest_rejected_registry" => "ทะเบียนที่ใกล้เคียง",
+        "nearest_rejected_record_id" => "ระเบียนที่ใกล้เคียง",
+        "nearest_rejected_weight" => "คะแนนความใกล้เคียง",
+        other => other,
+    }
+    .to_string()
+}
