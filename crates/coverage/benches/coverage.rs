@@ -2,7 +2,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use toklon_coverage::{
-    Catalog, Day, Enrolment, HouseholdFacts, Indicators, Inputs, PersonFacts, Rules, compute,
+    Catalog, Day, Enrolment, Entitlements, HouseholdFacts, Indicators, Inputs, PersonFacts,
+    RuleSets, Rules, compute,
 };
 use toklon_types::{Employment, Relationship};
 
@@ -25,6 +26,7 @@ fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
                 Employment::Formal
             }),
             disabled: i % 50 == 0,
+            thai_id: i % 40 != 0,
             // Every 100th row duplicates the row before it.
             person: if i % 100 == 99 { i - 1 } else { i },
             ..PersonFacts::default()
@@ -43,6 +45,8 @@ fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
             active: i % 10 != 0,
             valid_from: None,
             valid_to: None,
+            dependant: false,
+            thai_id: true,
         })
         .collect();
     (persons, households, enrolments)
@@ -50,7 +54,13 @@ fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
 
 fn bench(c: &mut Criterion) {
     let catalog = Catalog::builtin();
-    let rules = Rules::builtin();
+    let scope = Rules::builtin();
+    let entitlements = Entitlements::builtin(&catalog).expect("built-in rules");
+    let rules = RuleSets {
+        catalog: &catalog,
+        scope: &scope,
+        entitlements: &entitlements,
+    };
     let (persons, households, enrolments) = build(200_000);
     let reference = Day::new(2024, 6, 15);
     let inputs = Inputs {
@@ -59,12 +69,10 @@ fn bench(c: &mut Criterion) {
         enrolments: &enrolments,
         reference,
     };
-    c.bench_function("compute_200k_rows", |b| {
-        b.iter(|| compute(&catalog, &rules, &inputs))
-    });
-    let cov = compute(&catalog, &rules, &inputs).expect("valid inputs");
+    c.bench_function("compute_200k_rows", |b| b.iter(|| compute(rules, &inputs)));
+    let cov = compute(rules, &inputs).expect("valid inputs");
     c.bench_function("indicators_200k_rows", |b| {
-        b.iter(|| Indicators::compute(&catalog, &persons, &cov, &[], reference))
+        b.iter(|| Indicators::compute(&catalog, &entitlements, &persons, &cov, &[], reference))
     });
 }
 

@@ -84,7 +84,7 @@ impl RemedyText {
         }
     }
 
-    fn pick<'t>(texts: &'t [String], set: RemedySet) -> impl Iterator<Item = &'t str> {
+    fn pick(texts: &[String], set: RemedySet) -> impl Iterator<Item = &str> {
         set.iter()
             .filter_map(move |i| texts.get(i))
             .map(String::as_str)
