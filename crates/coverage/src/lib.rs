@@ -48,8 +48,10 @@ mod catalog;
 mod compute;
 mod eligibility;
 mod error;
+pub mod eval;
 mod facts;
 mod indicators;
+pub mod places;
 pub mod report;
 
 pub use catalog::{Catalog, Exclusion, Extension, Relation, Scheme, SchemeId, SchemeSet};
@@ -63,3 +65,4 @@ pub use facts::{Day, Enrolment, HouseholdFacts, PersonFacts, PersonType, SchemeR
 pub use indicators::{
     GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, TARGET, render_table,
 };
+pub use places::{Location, Place, Places};
