@@ -62,6 +62,7 @@ mod compute;
 mod eligibility;
 mod entitlements;
 mod error;
+pub mod eval;
 mod facts;
 mod indicators;
 pub mod places;
@@ -80,3 +81,4 @@ pub use indicators::{
     GroupCount, GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, RemedyCount,
     StructuralGaps, TARGET, render_table,
 };
+pub use places::{Location, Place, Places};

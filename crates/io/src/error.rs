@@ -66,6 +66,20 @@ pub enum IoError {
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// A workbook sheet could not be built (too many columns, a dropdown list over
+    /// Excel's 255 characters).
+    #[error("workbook sheet `{sheet}`: {source}")]
+    XlsxSheet {
+        sheet: String,
+        #[source]
+        source: rust_xlsxwriter::XlsxError,
+    },
+    #[error("{path}: cannot write the workbook: {source}")]
+    WriteXlsx {
+        path: PathBuf,
+        #[source]
+        source: rust_xlsxwriter::XlsxError,
+    },
     #[error("output table `{table}`: column `{column}` has {found} rows, expected {expected}")]
     RaggedOutput {
         table: String,

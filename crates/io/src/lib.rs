@@ -11,6 +11,9 @@
 //!   file and column.
 //! - **Writing** ([`OutTable`]): output tables as Parquet, and as CSV with a UTF-8 BOM so
 //!   spreadsheets open Thai text correctly.
+//! - **Workbooks** ([`xlsx::Workbook`]): typed columns into xlsx sheets for people who
+//!   open lists in a spreadsheet (IDs as text, real dates, a frozen and filtered
+//!   header), byte-deterministic.
 //!
 //! ```no_run
 //! use toklon_io::{SourceKind, SourceSpec, read_source};
@@ -24,6 +27,7 @@ mod read;
 mod reject;
 mod source;
 mod write;
+pub mod xlsx;
 
 pub use error::IoError;
 pub use read::{Read, read_columns, read_source, read_source_with};

@@ -4,6 +4,8 @@ use std::hash::BuildHasherDefault;
 use std::path::Path;
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, DictionaryArray, Int32Array, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -668,8 +670,42 @@ fn as_text(path: &Path, name: &str, array: &dyn Array) -> Result<StringArray, Io
         .ok_or_else(unreadable)
 }
 
+/// A list column of text (`list<utf8>`, as the run writes `schemes` and
+/// `remedies`) as one text per row, its items joined with `;` (a null list or item
+/// is left out). `None` when the array is not such a list.
+fn list_as_text(array: &dyn Array) -> Option<StringArray> {
+    let list = array.as_list_opt::<i32>()?;
+    let values = arrow_cast::cast(list.values(), &DataType::Utf8).ok()?;
+    let values = values.as_any().downcast_ref::<StringArray>()?;
+    let offsets = list.value_offsets();
+    let mut out = StringBuilder::with_capacity(list.len(), values.value_data().len() + list.len());
+    let mut cell = String::new();
+    for row in 0..list.len() {
+        if list.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        cell.clear();
+        // Offsets are non-negative by Arrow's format; a corrupt one yields an
+        // empty range rather than a panic.
+        let from = usize::try_from(offsets[row]).unwrap_or(0);
+        let to = usize::try_from(offsets[row + 1]).unwrap_or(0);
+        for k in from..to.min(values.len()) {
+            if values.is_valid(k) {
+                if !cell.is_empty() {
+                    cell.push(';');
+                }
+                cell.push_str(values.value(k));
+            }
+        }
+        out.append_value(&cell);
+    }
+    Some(out.finish())
+}
+
 /// Reads the named columns of any CSV or Parquet file as text, every row kept (for
 /// side files such as ground truth). A missing column is an error naming the file.
+/// A list column of text is read with its items joined by `;`.
 pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::StrColumn>, IoError> {
     let open = |source| IoError::Open {
         path: path.to_path_buf(),
@@ -718,7 +754,10 @@ pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::Str
             })?;
             for (n, b) in names.iter().zip(builders.iter_mut()) {
                 let array = batch.column_by_name(n).ok_or_else(|| missing(n))?;
-                let text = as_text(path, n, array.as_ref())?;
+                let text = match list_as_text(array.as_ref()) {
+                    Some(joined) => joined,
+                    None => as_text(path, n, array.as_ref())?,
+                };
                 for v in text.iter() {
                     b.push(v).map_err(|_| too_large(n))?;
                 }

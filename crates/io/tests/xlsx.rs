@@ -1,0 +1,185 @@
+//! Workbooks written by `toklon_io::xlsx`, read back with an independent reader
+//! (calamine) and, for what calamine does not expose (frozen panes, filters,
+//! dropdowns), from the sheet XML inside the zip.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use toklon_io::IoError;
+use toklon_io::xlsx::{Column, Value, Workbook};
+
+/// A people list as a province workbook would hold it.
+fn people_book() -> Workbook {
+    let mut b = Workbook::new();
+    let ids = [Some("0123456789012"), Some("1101700207030"), None];
+    let used = b
+        .add_sheet(
+            "รายชื่อ",
+            &[
+                Column::text("เลขประจำตัวประชาชน", ids),
+                Column::text("ชื่อ", [Some("สมชาย".to_string()), Some("น้ำฝน".into()), None]),
+                Column::int("หมู่ที่", [Some(4), None, Some(12)]),
+                Column::float("ลำดับความสำคัญ", [Some(2.5), Some(f64::NAN), None]),
+                Column::bool("พิการ", [Some(true), Some(false), None]),
+                Column::date(
+                    "วันเกิด",
+                    [
+                        Some((1987, 3, 15)),
+                        Some((1947, 0, 0)),
+                        Some((1947, 13, 40)),
+                    ],
+                ),
+                Column::list("สิทธิที่ควรได้", [vec!["ucs", "oaa"], vec![], vec!["sso_s40"]]),
+                Column::text("ผล", [None::<&str>, None, None]).with_choices(&["ติดต่อแล้ว", "ไม่พบตัว"]),
+                Column::int("big", [Some(1_234_567_890_123_456), Some(-5), Some(0)])
+                    .with_width(9.0),
+            ],
+        )
+        .unwrap();
+    assert_eq!(used, ["รายชื่อ"]);
+    b.add_summary(
+        "สรุป: จังหวัด/10",
+        ("รายการ", "ค่า"),
+        &[
+            ("จังหวัด", Value::Text("กรุงเทพมหานคร".into())),
+            ("คนในรายชื่อ", Value::Int(3)),
+            ("สัดส่วน", Value::Float(0.25)),
+            ("วันอ้างอิง", Value::Date((2025, 1, 1))),
+            ("ครบ", Value::Bool(false)),
+            ("ว่าง", Value::Empty),
+        ],
+    )
+    .unwrap();
+    b
+}
+
+fn sheet_xml(bytes: &[u8], n: usize) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut f = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap();
+    let mut s = String::new();
+    f.read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn a_workbook_reads_back_with_its_content_and_layout() {
+    let bytes = people_book().to_bytes().unwrap();
+    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    // The summary's name lost its `:` and `/` (Excel forbids them).
+    assert_eq!(x.sheet_names(), ["รายชื่อ", "สรุป_ จังหวัด_10"]);
+    let r = x.worksheet_range("รายชื่อ").unwrap();
+    assert_eq!(r.get_size(), (4, 9));
+    let headers: Vec<String> = (0..9).map(|c| r.get((0, c)).unwrap().to_string()).collect();
+    assert_eq!(headers[0], "เลขประจำตัวประชาชน");
+    assert_eq!(headers[6], "สิทธิที่ควรได้");
+    // IDs stay text with all 13 digits, the leading zero included.
+    assert_eq!(r.get((1, 0)), Some(&Data::String("0123456789012".into())));
+    assert_eq!(r.get((2, 0)), Some(&Data::String("1101700207030".into())));
+    assert_eq!(r.get((3, 0)), Some(&Data::Empty));
+    assert_eq!(r.get((2, 1)), Some(&Data::String("น้ำฝน".into())));
+    assert_eq!(r.get((1, 2)), Some(&Data::Float(4.0)));
+    assert_eq!(r.get((1, 3)), Some(&Data::Float(2.5)));
+    assert_eq!(r.get((2, 3)), Some(&Data::Empty), "NaN is an empty cell");
+    assert_eq!(r.get((1, 4)), Some(&Data::Bool(true)));
+    // A real date (serial 31851 = 1987-03-15); partial or impossible dates as text.
+    match r.get((1, 5)) {
+        Some(Data::DateTime(d)) => {
+            assert!(d.is_datetime());
+            assert_eq!(d.as_f64(), 31851.0);
+        }
+        other => panic!("not a date: {other:?}"),
+    }
+    assert_eq!(r.get((2, 5)), Some(&Data::String("1947".into())));
+    assert_eq!(r.get((3, 5)), Some(&Data::String("40/13/1947".into())));
+    assert_eq!(r.get((1, 6)), Some(&Data::String("ucs, oaa".into())));
+    assert_eq!(r.get((2, 6)), Some(&Data::Empty));
+    // 16 digits would be rounded as a number: text.
+    assert_eq!(
+        r.get((1, 8)),
+        Some(&Data::String("1234567890123456".into()))
+    );
+    assert_eq!(r.get((2, 8)), Some(&Data::Float(-5.0)));
+
+    let s = x.worksheet_range("สรุป_ จังหวัด_10").unwrap();
+    assert_eq!(s.get((1, 0)), Some(&Data::String("จังหวัด".into())));
+    assert_eq!(s.get((1, 1)), Some(&Data::String("กรุงเทพมหานคร".into())));
+    assert_eq!(s.get((2, 1)), Some(&Data::Float(3.0)));
+    assert!(matches!(s.get((4, 1)), Some(Data::DateTime(_))));
+
+    // Frozen header, filter over the data, text format on the ID column, dropdown.
+    let xml = sheet_xml(&bytes, 1);
+    assert!(
+        xml.contains(
+            r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<autoFilter ref="A1:I4"/>"#), "{xml}");
+    assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
+    assert!(xml.contains("ติดต่อแล้ว,ไม่พบตัว"), "{xml}");
+    assert!(
+        xml.contains(r#"<col min="9" max="9" width="9.7109375" customWidth="1"/>"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn the_same_content_saves_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
+    people_book().save(&a).unwrap();
+    // Let the clock move: a stamped "now" would differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    people_book().save(&b).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    let mut b = Workbook::new();
+    let huge = "ก".repeat(40_000);
+    let long = "a".repeat(100);
+    for name in ["", "[]:*?/\\", "'", long.as_str(), "History"] {
+        b.add_sheet(
+            name,
+            &[
+                Column::text(huge.as_str(), [Some(huge.as_str()), Some("\u{0}\u{1}ctl")]),
+                Column::date("d", [Some((-5, 1, 1)), Some((i32::MAX, 255, 255))]),
+                Column::int("i", [Some(i64::MIN), Some(i64::MAX)]),
+                Column::float("f", [Some(f64::INFINITY), Some(-0.0)]),
+            ],
+        )
+        .unwrap();
+    }
+    // No columns, no rows.
+    b.add_sheet("empty", &[]).unwrap();
+    b.add_sheet("header only", &[Column::int("n", [])]).unwrap();
+    let bytes = b.to_bytes().unwrap();
+    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let names = x.sheet_names();
+    assert_eq!(names.len(), 7);
+    assert_eq!(names[0], "Sheet");
+    assert_eq!(names[1], "_______");
+    assert_eq!(names[2], "Sheet (2)");
+    assert_eq!(names[3].chars().count(), 31);
+    assert_eq!(names[4], "History_");
+    let r = x.worksheet_range(&names[0]).unwrap();
+    match r.get((1, 0)) {
+        Some(Data::String(s)) => assert_eq!(s.chars().count(), 32_767),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.get((1, 2)), Some(&Data::String(i64::MIN.to_string())));
+}
+
+#[test]
+fn an_empty_workbook_still_opens_and_a_bad_path_is_a_typed_error() {
+    let mut b = Workbook::new();
+    let bytes = b.to_bytes().unwrap();
+    let x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(x.sheet_names().len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let e = people_book()
+        .save(&dir.path().join("missing/x.xlsx"))
+        .unwrap_err();
+    assert!(matches!(e, IoError::Write { .. }), "{e}");
+}
