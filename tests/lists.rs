@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{AS_OF, read_rows, run, summary};
 
 /// A CSV list's header and rows, split on commas (list cells join with "; ", and
@@ -115,6 +116,43 @@ fn demo_lists_are_actionable_and_named() {
         let reason = row[1].as_deref().unwrap();
         assert!(["alien_id", "no_status_id", "no_valid_id"].contains(&reason));
     }
+    // The Bangkok workbook: the same people as its CSV, Thai headers, IDs as text.
+    let (csv_header, bangkok) = csv(&provinces.join("10_people.csv"));
+    let csv_id = column(&csv_header, "national_id");
+    let mut book: Xlsx<_> = open_workbook(provinces.join("10.xlsx")).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["รายชื่อผู้ตกหล่น", "ครัวเรือน", "ปัญหาสถานะบุคคล", "สรุปจังหวัด"]
+    );
+    let sheet = book.worksheet_range("รายชื่อผู้ตกหล่น").unwrap();
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let id = header
+        .iter()
+        .position(|h| h == "เลขประจำตัวประชาชน")
+        .unwrap();
+    assert!(header.iter().any(|h| h == "ผู้ดำเนินการ"), "{header:?}");
+    let people: Vec<_> = rows.collect();
+    assert_eq!(people.len(), bangkok.len());
+    // IDs as written (13 digits, dashes, Thai digits), never turned into numbers.
+    for (row, line) in people.iter().zip(&bangkok) {
+        match &row[id] {
+            Data::String(s) => assert_eq!(s, &line[csv_id]),
+            Data::Empty => assert!(line[csv_id].is_empty()),
+            other => panic!("a national ID stored as {other:?}"),
+        }
+    }
+    let summary = book.worksheet_range("สรุปจังหวัด").unwrap();
+    assert!(
+        summary
+            .rows()
+            .any(|r| matches!(&r[1], Data::String(s) if s == "กรุงเทพมหานคร"))
+    );
+    assert!(
+        summary.rows().any(|r| matches!(r[1], Data::DateTime(_))),
+        "the reference date is a date"
+    );
+
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("กรุงเทพมหานคร") && !report.contains("จังหวัดรหัส 10"));
 }

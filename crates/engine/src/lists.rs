@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use toklon_coverage::places::Places;
 use toklon_coverage::report::HouseholdPlaces;
 use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
+use toklon_io::xlsx::{Value, Workbook};
 use toklon_io::{
     CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, row_batches,
     write_csv_batches, write_parquet_batches,
@@ -699,6 +700,8 @@ pub fn write_coverage(
         File::HouseholdList(code, ks) => write_households_csv(code, ks),
     })?;
 
+    write_workbooks(dir, inp, &person_rows, &text, &members)?;
+
     // The report.
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
     let address: Vec<String> = (0..hh.ids.len())
@@ -737,6 +740,175 @@ pub fn write_coverage(
     let path = dir.join("report.html");
     std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
     Ok(())
+}
+
+/// The columns of a workbook's people sheets, in the order a field team reads them
+/// (names and place first, what to do next, the identifiers for the office last).
+const WORKBOOK_PEOPLE: [&str; 24] = [
+    "priority",
+    "prefix",
+    "first_name",
+    "last_name",
+    "age",
+    "national_id",
+    "district_name",
+    "subdistrict_name",
+    "village_no",
+    "house_no",
+    "groups",
+    "remedy_offices",
+    "remedy_closes",
+    "schemes",
+    "schemes_via_household",
+    "status_reason",
+    "household_id",
+    "record_id",
+    "record_ids",
+    "person_id",
+    "province_code",
+    "district_code",
+    "subdistrict_code",
+    "remedies",
+];
+
+/// The columns of a workbook's households sheet.
+const WORKBOOK_HOUSEHOLDS: [&str; 16] = [
+    "priority",
+    "district_name",
+    "subdistrict_name",
+    "village_no",
+    "house_no",
+    "members",
+    "listed_members",
+    "member_remedies",
+    "dep_health",
+    "dep_education",
+    "dep_living",
+    "dep_income",
+    "dep_access",
+    "household_id",
+    "subdistrict_code",
+    "remedies",
+];
+
+/// One workbook per province, `provinces/<code>.xlsx`, for the people who open the
+/// lists in a spreadsheet: the remedies list, the households, the status problems
+/// and a summary of the province, with Thai headers (IDs masked with `--mask-ids`).
+fn write_workbooks(
+    dir: &Path,
+    inp: &ListInputs<'_>,
+    person_rows: &PersonRows,
+    text: &RemedyText,
+    members: &HouseholdMembers,
+) -> Result<(), EngineError> {
+    let cov = &inp.result.coverage;
+    let sub_col = Col::of(inp.pop, col::SUBDISTRICT_CODE);
+    let province = |f: &Listed| province_of(sub_col.get(f.row as usize)).unwrap_or("unknown");
+    #[derive(Default)]
+    struct Parts {
+        people: Vec<Listed>,
+        status: Vec<Listed>,
+        households: Vec<usize>,
+    }
+    let mut by_province: BTreeMap<&str, Parts> = BTreeMap::new();
+    for f in &cov.fall_through {
+        by_province.entry(province(f)).or_default().people.push(*f);
+    }
+    for f in &cov.status_problems {
+        by_province.entry(province(f)).or_default().status.push(*f);
+    }
+    for (k, h) in cov.households.iter().enumerate() {
+        let code = province_of(inp.hh.subdistrict[h.household as usize]).unwrap_or("unknown");
+        by_province.entry(code).or_default().households.push(k);
+    }
+    let header = |name: &str| thai_header(name);
+    let indicators = &inp.result.indicators;
+    let reference = parse_ymd(&indicators.reference_date);
+    // Largest first, so that the threads finish together.
+    let mut jobs: Vec<(&str, &Parts)> = by_province.iter().map(|(c, p)| (*c, p)).collect();
+    jobs.sort_by_key(|(c, p)| (std::cmp::Reverse(p.people.len() + p.households.len()), *c));
+    jobs.par_iter()
+        .with_max_len(1)
+        .try_for_each(|&(code, parts)| {
+            let path = dir.join("provinces").join(format!("{code}.xlsx"));
+            let xlsx_err = |e: IoError| EngineError::from(e);
+            let mut book = Workbook::new();
+            let people = people_table("fall_through", inp, &parts.people, person_rows, text);
+            let people = masked(&people, inp, &parts.people).unwrap_or(people);
+            book.add_sheet(
+                "รายชื่อผู้ตกหล่น",
+                &people.xlsx_columns(&WORKBOOK_PEOPLE, &header),
+            )
+            .map_err(xlsx_err)?;
+            let households = households_table(inp, &parts.households, members, text);
+            book.add_sheet(
+                "ครัวเรือน",
+                &households.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header),
+            )
+            .map_err(xlsx_err)?;
+            let status = people_table("status_problems", inp, &parts.status, person_rows, text);
+            let status = masked(&status, inp, &parts.status).unwrap_or(status);
+            book.add_sheet(
+                "ปัญหาสถานะบุคคล",
+                &status.xlsx_columns(&WORKBOOK_PEOPLE, &header),
+            )
+            .map_err(xlsx_err)?;
+            let figures = indicators.provinces.iter().find(|p| p.code == code);
+            let mut rows: Vec<(String, Value<'_>)> = vec![
+                ("จังหวัด".into(), Value::Text(code.to_string().into())),
+                (
+                    "ชื่อจังหวัด".into(),
+                    Value::Text(province_name(Some(code)).unwrap_or("-").into()),
+                ),
+                (
+                    "ข้อมูล ณ วันที่".into(),
+                    reference.map_or(Value::Empty, Value::Date),
+                ),
+            ];
+            if let Some(p) = figures {
+                rows.push(("จำนวนคน".into(), Value::Int(p.persons as i64)));
+                rows.push((
+                    "ได้รับความคุ้มครองอย่างน้อย 1 ด้าน".into(),
+                    p.covered_any_share.map_or(Value::Empty, Value::Float),
+                ));
+                rows.push(("ผู้ตกหล่น (คน)".into(), Value::Int(p.fall_through as i64)));
+                rows.push((
+                    "ปัญหาสถานะบุคคล (คน)".into(),
+                    Value::Int(p.status_problems as i64),
+                ));
+                rows.push((
+                    "ครัวเรือนที่ต้องเยี่ยม".into(),
+                    Value::Int(parts.households.len() as i64),
+                ));
+                for r in &p.remedies {
+                    rows.push((
+                        format!("{}: {}", r.thai, r.office_thai),
+                        Value::Int(r.persons as i64),
+                    ));
+                }
+                for (g, ind) in p.groups.iter().zip(&indicators.groups) {
+                    rows.push((
+                        format!("{} (เป้าหมาย 80%)", ind.thai),
+                        g.share.map_or(Value::Empty, Value::Float),
+                    ));
+                }
+            }
+            let rows: Vec<(&str, Value<'_>)> =
+                rows.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            book.add_summary("สรุปจังหวัด", ("รายการ", "ค่า"), &rows)
+                .map_err(xlsx_err)?;
+            book.save(&path).map_err(xlsx_err)
+        })
+}
+
+/// `YYYY-MM-DD` as a date.
+fn parse_ymd(s: &str) -> Option<(i32, u8, u8)> {
+    let mut it = s.split('-');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    ))
 }
 
 /// Rows [`write_coverage`] writes: coverage, the two lists (Parquet and CSV) and

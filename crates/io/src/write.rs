@@ -180,6 +180,63 @@ pub struct OutTable {
 }
 
 impl OutTable {
+    /// The named columns as spreadsheet columns, in the order of `names` (names the
+    /// table lacks are skipped), each headed `header(name)`: text stays text, lists
+    /// become one cell each, numbers and booleans keep their type.
+    pub fn xlsx_columns(
+        &self,
+        names: &[&str],
+        header: &dyn Fn(&str) -> String,
+    ) -> Vec<crate::xlsx::Column<'_>> {
+        use crate::xlsx::Column;
+        names
+            .iter()
+            .filter_map(|n| self.columns.iter().find(|c| c.name == *n))
+            .map(|c| {
+                let h = header(&c.name);
+                let n = c.array.len();
+                match c.typed() {
+                    Typed::Str(a) => {
+                        Column::text(h, (0..n).map(|i| a.is_valid(i).then(|| a.value(i))))
+                    }
+                    Typed::F64(a) => {
+                        Column::float(h, (0..n).map(|i| a.is_valid(i).then(|| a.value(i))))
+                    }
+                    Typed::U32(a) => Column::int(
+                        h,
+                        (0..n).map(|i| a.is_valid(i).then(|| i64::from(a.value(i)))),
+                    ),
+                    Typed::U64(a) => Column::int(
+                        h,
+                        (0..n).map(|i| {
+                            a.is_valid(i)
+                                .then(|| i64::try_from(a.value(i)).ok())
+                                .flatten()
+                        }),
+                    ),
+                    Typed::I32(a) => Column::int(
+                        h,
+                        (0..n).map(|i| a.is_valid(i).then(|| i64::from(a.value(i)))),
+                    ),
+                    Typed::Bool(a) => {
+                        Column::bool(h, (0..n).map(|i| a.is_valid(i).then(|| a.value(i))))
+                    }
+                    Typed::List(l, values) => {
+                        let offsets = l.value_offsets();
+                        Column::list(
+                            h,
+                            (0..n).map(|i| {
+                                let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
+                                (from..to).map(|j| values.value(j))
+                            }),
+                        )
+                    }
+                    Typed::Other => Column::text(h, (0..n).map(|_| None::<&str>)),
+                }
+            })
+            .collect()
+    }
+
     pub fn new(name: impl Into<String>) -> OutTable {
         OutTable {
             name: name.into(),
