@@ -194,6 +194,16 @@ fn summary_sans_timings(out: &Path) -> serde_json::Value {
     s
 }
 
+/// Manifest without the run's start and end, which alone may differ between runs
+/// on one machine by one account.
+fn manifest_sans_times(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("manifest.json")).expect("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&text).expect("manifest is JSON");
+    let obj = m.as_object_mut().unwrap();
+    assert!(obj.remove("started").is_some() && obj.remove("ended").is_some());
+    m
+}
+
 #[test]
 fn outputs_are_identical_across_threads_and_runs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -214,7 +224,7 @@ fn outputs_are_identical_across_threads_and_runs() {
         };
         assert_eq!(names(&base), names(&other), "{name}: different files");
         for ((path, a), (_, b)) in base.iter().zip(&other) {
-            if path == Path::new("summary.json") {
+            if path == Path::new("summary.json") || path == Path::new("manifest.json") {
                 continue;
             }
             assert!(
@@ -227,6 +237,11 @@ fn outputs_are_identical_across_threads_and_runs() {
             summary_sans_timings(&tmp.path().join(name)),
             base_summary,
             "{name}: summary.json differs outside timings_ms"
+        );
+        assert_eq!(
+            manifest_sans_times(&tmp.path().join(name)),
+            manifest_sans_times(&tmp.path().join("t1")),
+            "{name}: manifest.json differs outside started/ended"
         );
     }
 }

@@ -26,7 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a job: read, link, compute coverage, write the outputs.
     Run(RunArgs),
-    /// Validate a job file or data folder without running it.
+    /// Validate a job file or data folder without running it, or check a run's inputs
+    /// against its manifest.
     Check(CheckArgs),
     /// Generate a synthetic Thai population, registries and ground truth.
     Generate(GenerateArgs),
@@ -61,12 +62,21 @@ pub struct RunArgs {
     /// Reuse the models of an earlier run (its model.json) instead of fitting.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Let the owner's group read the outputs (folders 0750, files 0640); by
+    /// default they are owner-only (0700 / 0600).
+    #[arg(long)]
+    pub group_readable: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// A data folder in the contract's layout, or a job file (.toml).
-    pub input: PathBuf,
+    #[arg(required_unless_present = "manifest", conflicts_with = "manifest")]
+    pub input: Option<PathBuf>,
+    /// Instead: verify that the inputs named in OUT/manifest.json are still the same
+    /// bytes as when that run read them (exit 1 naming each changed file).
+    #[arg(long, value_name = "OUT")]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use toklon_engine::{Job, RunOptions, Summary, parse_as_of};
+use toklon_engine::{Job, Manifest, Operator, RunOptions, Summary, parse_as_of};
 
 use crate::args::{CatalogArgs, CheckArgs, Cli, Command, EvalArgs, Format, GenerateArgs, RunArgs};
 use crate::bars::Bars;
@@ -16,6 +16,8 @@ pub enum Status {
     Success,
     /// Outputs were written, but a quality gate failed (exit code 1).
     QualityGateFailed,
+    /// `check --manifest`: some input is no longer what the run read (exit code 1).
+    InputsChanged,
 }
 
 pub fn dispatch(cli: Cli) -> Result<Status> {
@@ -31,21 +33,49 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
 }
 
 fn today() -> (i32, u8, u8) {
-    // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
+    toklon_engine::manifest::utc_date(std::time::SystemTime::now())
+}
+
+/// Who runs the job and where, for the manifest: read here, at the edge, since the
+/// library never reads the environment. Unknown stays unknown (`null`).
+fn operator() -> Operator {
+    let nonempty = |s: String| {
+        let s = s.trim().to_string();
+        (!s.is_empty()).then_some(s)
+    };
+    let user = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().and_then(nonempty))
+        .or_else(account_of_process);
+    // The kernel's name for the machine (Linux), else the configured one.
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok().and_then(nonempty))
+        .or_else(|| std::env::var("HOSTNAME").ok().and_then(nonempty));
+    Operator { user, host }
+}
+
+/// The account this process runs as, when no variable names it (cron, containers):
+/// its real uid from `/proc/self/status`, named by `/etc/passwd` when listed there,
+/// else `uid N`. Linux only; elsewhere unknown.
+fn account_of_process() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let named = std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                (f.nth(1)? == uid).then(|| name.to_string())
+            })
+        });
+    Some(named.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
@@ -65,6 +95,8 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
         thai_headers: args.thai_headers,
         mask_ids: args.mask_ids,
         model: args.model,
+        group_readable: args.group_readable || job.group_readable,
+        operator: operator(),
     };
     let started = Instant::now();
     let outcome = toklon_engine::run(&job, &opts, bars)?;
@@ -118,7 +150,13 @@ fn print_summary(s: &Summary, out: &Path, secs: f64) {
 }
 
 fn check(args: CheckArgs) -> Result<Status> {
-    let job = Job::load(&args.input)?;
+    let input = match (args.input, args.manifest) {
+        (_, Some(out)) => return check_manifest(&out),
+        (Some(input), None) => input,
+        // clap requires one of the two.
+        (None, None) => bail!("give a job file or folder, or --manifest OUT"),
+    };
+    let job = Job::load(&input)?;
     toklon_engine::link_config(&job)?;
     toklon_engine::coverage_setup(&job)?;
     outln!(
@@ -132,6 +170,30 @@ fn check(args: CheckArgs) -> Result<Status> {
         }
     );
     Ok(Status::Success)
+}
+
+/// `check --manifest OUT`: every file the run read, hashed again.
+fn check_manifest(out: &Path) -> Result<Status> {
+    let manifest = Manifest::load(out)?;
+    let changed = manifest.verify();
+    if changed.is_empty() {
+        outln!(
+            "ok: the {} file(s) named in {} are unchanged",
+            manifest.checked_files(),
+            out.join(toklon_engine::manifest::FILE).display()
+        );
+        return Ok(Status::Success);
+    }
+    for c in &changed {
+        eprintln!("toklon: {c}");
+    }
+    eprintln!(
+        "toklon: {} of the {} file(s) named in {} changed since the run",
+        changed.len(),
+        manifest.checked_files(),
+        out.join(toklon_engine::manifest::FILE).display()
+    );
+    Ok(Status::InputsChanged)
 }
 
 fn generate(args: GenerateArgs, bars: &Bars) -> Result<Status> {

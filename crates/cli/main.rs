@@ -2,7 +2,8 @@
 //!
 //! Arguments are parsed by clap into [`args::Cli`], turned into validated library
 //! inputs, and only `main` decides the exit code: 0 success, 1 outputs written but a
-//! quality gate failed, 2 the run could not happen (usage, config, unreadable input).
+//! quality gate failed (or `check --manifest` found changed inputs), 2 the run could
+//! not happen (usage, config, unreadable input).
 
 /// Writes to stdout, ignoring a closed pipe (`toklon eval … | head` must not panic).
 macro_rules! outln {
@@ -47,7 +48,9 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     match commands::dispatch(cli) {
         Ok(commands::Status::Success) => ExitCode::SUCCESS,
-        Ok(commands::Status::QualityGateFailed) => ExitCode::from(1),
+        Ok(commands::Status::QualityGateFailed | commands::Status::InputsChanged) => {
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("toklon: error: {}", message(&e));
             ExitCode::from(2)

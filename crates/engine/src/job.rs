@@ -59,6 +59,9 @@ pub struct RawRegistry {
 #[serde(deny_unknown_fields)]
 pub struct RawOutput {
     pub dir: Option<PathBuf>,
+    /// Open the outputs to the group (`0750` / `0640`) instead of owner-only.
+    #[serde(default)]
+    pub group_readable: bool,
 }
 
 /// Run settings shared by the job file and the command line.
@@ -120,6 +123,8 @@ pub struct Job {
     pub households: Option<SourceSpec>,
     pub registries: Vec<SourceSpec>,
     pub output: Option<PathBuf>,
+    /// `[output] group_readable`: outputs readable by the owner's group.
+    pub group_readable: bool,
     pub run: RunSettings,
     pub link: Option<toml::Value>,
     pub coverage: CoverageFiles,
@@ -274,6 +279,7 @@ impl Job {
             households,
             registries,
             output: raw.output.dir.as_deref().map(resolve),
+            group_readable: raw.output.group_readable,
             run: raw.run,
             link: raw.link,
             coverage,

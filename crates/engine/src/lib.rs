@@ -4,10 +4,11 @@
 //! `toklon-io`, standardizes and links them with `toklon-link`, computes coverage with
 //! `toklon-coverage`, and writes every output into a staging folder that replaces the
 //! previous outputs only when the run has succeeded ([`output::Staging`]). It owns the
-//! job file format ([`Job`]) and `summary.json` ([`Summary`]).
+//! job file format ([`Job`]), `summary.json` ([`Summary`]) and `manifest.json`
+//! ([`Manifest`], the audit trail of what a run read).
 //!
 //! ```no_run
-//! use toklon_engine::{Job, RunOptions, Silent, run};
+//! use toklon_engine::{Job, Operator, RunOptions, Silent, run};
 //! let job = Job::load("fixtures/demo".as_ref()).unwrap();
 //! let opts = RunOptions {
 //!     out: "toklon-out".into(),
@@ -16,6 +17,8 @@
 //!     thai_headers: false,
 //!     mask_ids: false,
 //!     model: None,
+//!     group_readable: false,
+//!     operator: Operator::default(),
 //! };
 //! let outcome = run(&job, &opts, &Silent).unwrap();
 //! println!("{} rows read", outcome.summary.totals.rows_read);
@@ -26,6 +29,7 @@ mod dedupe;
 mod error;
 mod job;
 mod lists;
+pub mod manifest;
 pub mod output;
 mod progress;
 mod run;
@@ -34,6 +38,8 @@ mod summary;
 pub use cover::coverage_setup;
 pub use error::EngineError;
 pub use job::{CoverageFiles, Job, RawJob, RunSettings, parse_as_of};
+pub use manifest::{Manifest, Operator};
+pub use output::Access;
 pub use progress::{Progress, Silent};
 pub use run::{DataProfile, ModelFile, RunOptions, RunOutcome, link_config, run};
 pub use summary::{SourceCounts, Summary};

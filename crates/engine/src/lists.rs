@@ -555,7 +555,7 @@ pub fn write_coverage(
 
     // Per-province CSV lists, for spreadsheets.
     let pdir = dir.join("provinces");
-    std::fs::create_dir_all(&pdir).map_err(|source| EngineError::OutputIo {
+    crate::output::create_dir_owner_only(&pdir).map_err(|source| EngineError::OutputIo {
         path: pdir.clone(),
         source,
     })?;
@@ -738,7 +738,8 @@ pub fn write_coverage(
     })?;
     let html = toklon_coverage::report::render_html(&inp.result.indicators, &top);
     let path = dir.join("report.html");
-    std::fs::write(&path, html).map_err(|source| EngineError::OutputIo { path, source })?;
+    crate::output::write_owner_only(&path, html.as_bytes())
+        .map_err(|source| EngineError::OutputIo { path, source })?;
     Ok(())
 }
 

@@ -8,6 +8,11 @@
 //! it leaves `.NAME.toklon-staging-PID` (or, killed between the renames, the previous
 //! outputs in `.NAME.toklon-staging-PID.old`); the next run into the same folder
 //! removes such folders of dead processes and puts a lost output back.
+//!
+//! The outputs hold personal data of millions of people, so the staging folder and
+//! everything in it are owner-only (`0700` folders, `0600` files) whatever the umask,
+//! as PostgreSQL insists for its data folder; [`Access::Group`] opens them to the
+//! group (`0750` / `0640`) for a team sharing a server. Nothing is world-readable.
 
 use std::path::{Path, PathBuf};
 
@@ -16,18 +21,105 @@ use crate::EngineError;
 /// Marker file every toklon output folder holds; only such a folder is ever replaced.
 pub const MARKER: &str = "summary.json";
 
+/// Who may read a run's outputs besides their owner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Only the owner: folders `0700`, files `0600`.
+    #[default]
+    Owner,
+    /// The owner and the group, read-only: folders `0750`, files `0640`.
+    Group,
+}
+
+impl Access {
+    /// The Unix mode of an output folder.
+    pub fn dir_mode(self) -> u32 {
+        match self {
+            Access::Owner => 0o700,
+            Access::Group => 0o750,
+        }
+    }
+
+    /// The Unix mode of an output file.
+    pub fn file_mode(self) -> u32 {
+        match self {
+            Access::Owner => 0o600,
+            Access::Group => 0o640,
+        }
+    }
+}
+
+/// Creates a folder (its parents must exist) owner-only, whatever the umask. Every
+/// folder of a run's outputs is made here; files are made by
+/// [`toklon_io::create_owner_only`].
+pub fn create_dir_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)?;
+    set_mode(path, Access::Owner.dir_mode())
+}
+
+/// Writes a whole file owner-only (see [`toklon_io::create_owner_only`]).
+pub fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    toklon_io::create_owner_only(path)?.write_all(bytes)
+}
+
+/// Sets `path`'s permission bits exactly (the umask plays no part in chmod).
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+/// Gives `dir` and everything under it the modes of `access`: what the run
+/// created owner-only is opened to the group when asked, and anything a writer
+/// created with the umask's mode is narrowed. Symbolic links are not followed.
+fn apply_access(dir: &Path, access: Access) -> std::io::Result<()> {
+    set_mode(dir, access.dir_mode())?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            apply_access(&entry.path(), access)?;
+        } else if kind.is_file() {
+            set_mode(&entry.path(), access.file_mode())?;
+        }
+    }
+    Ok(())
+}
+
 /// A staging folder that is removed on drop unless committed.
 #[derive(Debug)]
 pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
+    access: Access,
     committed: bool,
 }
 
 impl Staging {
-    /// Prepares `target`'s staging folder, refusing to ever replace a folder that is
-    /// not a toklon output (so `--out ~` cannot wipe a home folder).
+    /// Prepares `target`'s owner-only staging folder (see [`Staging::with_access`]).
     pub fn new(target: &Path) -> Result<Staging, EngineError> {
+        Staging::with_access(target, Access::Owner)
+    }
+
+    /// Prepares `target`'s staging folder, refusing to ever replace a folder that is
+    /// not a toklon output (so `--out ~` cannot wipe a home folder). The folder is
+    /// owner-only while the run writes; [`Staging::commit`] gives the outputs the
+    /// modes of `access`.
+    pub fn with_access(target: &Path, access: Access) -> Result<Staging, EngineError> {
         let err = |source| EngineError::OutputIo {
             path: target.to_path_buf(),
             source,
@@ -63,10 +155,11 @@ impl Staging {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(err)?;
         }
-        std::fs::create_dir_all(&dir).map_err(err)?;
+        create_dir_owner_only(&dir).map_err(err)?;
         Ok(Staging {
             target: target.to_path_buf(),
             dir,
+            access,
             committed: false,
         })
     }
@@ -76,12 +169,14 @@ impl Staging {
         &self.dir
     }
 
-    /// Swaps the staging folder in as the output folder.
+    /// Swaps the staging folder in as the output folder, every folder and file in
+    /// it given the modes of its [`Access`] first.
     pub fn commit(mut self) -> Result<(), EngineError> {
         let err = |source| EngineError::OutputIo {
             path: self.target.clone(),
             source,
         };
+        apply_access(&self.dir, self.access).map_err(err)?;
         let aside = self.dir.with_file_name(format!(
             "{}.old",
             self.dir
@@ -214,6 +309,36 @@ mod tests {
             "previous"
         );
         drop(s);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn staging_is_owner_only_and_commit_applies_the_access() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for (access, dir_mode, file_mode) in
+            [(Access::Owner, 0o700, 0o600), (Access::Group, 0o750, 0o640)]
+        {
+            let root = tempfile::tempdir().unwrap();
+            let out = root.path().join("out");
+            let s = Staging::with_access(&out, access).unwrap();
+            // Owner-only while the run writes, whatever the access asked for.
+            assert_eq!(mode(s.dir()), 0o700);
+            let sub = s.dir().join("provinces");
+            create_dir_owner_only(&sub).unwrap();
+            assert_eq!(mode(&sub), 0o700);
+            write_owner_only(&s.dir().join(MARKER), b"{}").unwrap();
+            assert_eq!(mode(&s.dir().join(MARKER)), 0o600);
+            // A file some writer made world-readable is narrowed at commit.
+            let loose = sub.join("10_people.csv");
+            std::fs::write(&loose, "x").unwrap();
+            std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o666)).unwrap();
+            s.commit().unwrap();
+            assert_eq!(mode(&out), dir_mode);
+            assert_eq!(mode(&out.join("provinces")), dir_mode);
+            assert_eq!(mode(&out.join(MARKER)), file_mode);
+            assert_eq!(mode(&out.join("provinces/10_people.csv")), file_mode);
+        }
     }
 
     #[test]

@@ -23,7 +23,8 @@ use crate::cover::{
 };
 use crate::dedupe::{Base, dedupe_base, write_duplicates};
 use crate::lists::{ListInputs, write_coverage};
-use crate::output::Staging;
+use crate::manifest::{self, JobFile, Manifest, Operator};
+use crate::output::{Access, Staging};
 use crate::summary::{QualityGate, SourceCounts, Summary, Totals};
 use crate::{EngineError, Job, Progress};
 
@@ -41,6 +42,11 @@ pub struct RunOptions {
     pub mask_ids: bool,
     /// A `model.json` from an earlier run: skip fitting.
     pub model: Option<PathBuf>,
+    /// Open the outputs to the owner's group (folders `0750`, files `0640`); else
+    /// they are owner-only (`0700` / `0600`).
+    pub group_readable: bool,
+    /// Who runs the job, for `manifest.json`.
+    pub operator: Operator,
 }
 
 /// What a finished run hands back to the binary.
@@ -102,7 +108,13 @@ pub fn run(
         })?;
     let link_cfg = link_config(job)?;
     let reused = opts.model.as_deref().map(load_models).transpose()?;
-    let staging = Staging::new(&opts.out)?;
+    let started = std::time::SystemTime::now();
+    let access = if opts.group_readable {
+        Access::Group
+    } else {
+        Access::Owner
+    };
+    let staging = Staging::with_access(&opts.out, access)?;
     let mut timer = Timer::start();
 
     // Read every source in parallel.
@@ -138,6 +150,11 @@ pub fn run(
     let mut registries = registries?;
     progress.finish();
     timer.lap("read");
+    // What was read, for manifest.json: one more pass over files the read has just
+    // brought into the page cache.
+    let job_file = JobFile::of(&job.origin)?;
+    let input_files = pool.install(|| manifest::hash_inputs(job, opts.model.as_deref()))?;
+    timer.lap("hash_inputs");
 
     // Standardize once: names, keys and dates are computed here, never per pair.
     let prep = PrepareOptions {
@@ -544,6 +561,21 @@ pub fn run(
     };
     summary.close(job.run.max_reject_share);
     write_json(&dir.join(crate::output::MARKER), &summary)?;
+    let manifest = Manifest {
+        manifest_version: manifest::MANIFEST_VERSION,
+        toklon_version: env!("CARGO_PKG_VERSION").into(),
+        job: job_file,
+        inputs: input_files,
+        as_of: summary.as_of.clone(),
+        rules: manifest::rule_hashes(job, &rules.catalog)?,
+        decisions: Vec::new(),
+        feedback: Vec::new(),
+        user: opts.operator.user.clone(),
+        host: opts.operator.host.clone(),
+        started: manifest::utc_timestamp(started),
+        ended: manifest::utc_timestamp(std::time::SystemTime::now()),
+    };
+    write_json(&dir.join(manifest::FILE), &manifest)?;
     staging.commit()?;
     info!(out = %opts.out.display(), "outputs written");
     Ok(RunOutcome {
@@ -653,7 +685,7 @@ fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), EngineE
         source: std::io::Error::other(e),
     })?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| EngineError::OutputIo {
+    crate::output::write_owner_only(path, text.as_bytes()).map_err(|source| EngineError::OutputIo {
         path: path.to_path_buf(),
         source,
     })

@@ -119,6 +119,8 @@ fn run_into(data: &Path, out: PathBuf, model: Option<PathBuf>) -> toklon_engine:
         thai_headers: false,
         mask_ids: false,
         model,
+        group_readable: false,
+        operator: Default::default(),
     };
     run(&job, &opts, &Silent).unwrap().summary
 }

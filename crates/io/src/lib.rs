@@ -34,6 +34,6 @@ pub use read::{Read, read_columns, read_source, read_source_with};
 pub use reject::{Reject, RejectReason};
 pub use source::{SourceKind, SourceSpec};
 pub use write::{
-    BATCH_ROWS, CsvBatch, CsvWriter, OutColumn, OutTable, ParquetWriter, row_batches,
-    try_write_parquet_batches, write_csv_batches, write_parquet_batches,
+    BATCH_ROWS, CsvBatch, CsvWriter, OutColumn, OutTable, ParquetWriter, create_owner_only,
+    row_batches, try_write_parquet_batches, write_csv_batches, write_parquet_batches,
 };

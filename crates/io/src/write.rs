@@ -17,6 +17,27 @@ use parquet::schema::types::ColumnPath;
 
 use crate::IoError;
 
+/// Creates (or truncates) a file for writing that only its owner may read: mode
+/// `0600` on Unix whatever the umask, also when the file existed before. Every
+/// output file is opened here, so none holds personal data readable by other
+/// accounts, even for a moment. (Opening a folder to a group is the caller's
+/// choice, made once the outputs are complete.)
+pub fn create_owner_only(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // The mode given to open(2) is narrowed by the umask and ignored for an
+        // existing file; setting it on the open file makes it exact either way.
+        let file = options.mode(0o600).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
+}
+
 /// One output column, built from plain Rust values.
 #[derive(Clone, Debug)]
 pub struct OutColumn {
@@ -442,7 +463,7 @@ impl ParquetWriter {
 
     /// Creates the file, with settings for the columns of its first `batch`.
     fn open(&self, batch: &RecordBatch) -> Result<ArrowWriter<File>, IoError> {
-        let file = File::create(&self.path).map_err(|source| IoError::Write {
+        let file = create_owner_only(&self.path).map_err(|source| IoError::Write {
             path: self.path.clone(),
             source,
         })?;
@@ -527,7 +548,7 @@ pub struct CsvWriter {
 
 impl CsvWriter {
     pub fn create(path: &Path) -> Result<CsvWriter, IoError> {
-        let file = File::create(path).map_err(|source| IoError::Write {
+        let file = create_owner_only(path).map_err(|source| IoError::Write {
             path: path.to_path_buf(),
             source,
         })?;
