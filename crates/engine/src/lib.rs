@@ -13,6 +13,7 @@
 //!     out: "toklon-out".into(),
 //!     threads: None,
 //!     as_of: (2026, 1, 1),
+//!     as_of_time_zone: None,
 //!     thai_headers: false,
 //!     mask_ids: false,
 //!     model: None,
@@ -35,4 +36,4 @@ pub use error::EngineError;
 pub use job::{CoverageFiles, Job, RawJob, RunSettings, parse_as_of};
 pub use progress::{Progress, Silent};
 pub use run::{DataProfile, ModelFile, RunOptions, RunOutcome, link_config, run};
-pub use summary::{SourceCounts, Summary};
+pub use summary::{SourceCounts, SourceKey, Summary, UnreadFiles};
