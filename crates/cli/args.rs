@@ -50,7 +50,8 @@ pub struct RunArgs {
     /// Worker threads (default: the job's setting, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Reference date for ages and enrolment validity, YYYY-MM-DD (default: today).
+    /// Reference date for ages and enrolment validity, YYYY-MM-DD (default: today's date
+    /// in the local time zone; `TZ` is respected).
     #[arg(long)]
     pub as_of: Option<String>,
     /// Thai column headers in the per-province CSV lists.

@@ -32,8 +32,33 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
     }
 }
 
-fn today() -> (i32, u8, u8) {
-    toklon_engine::manifest::utc_date(std::time::SystemTime::now())
+/// Today's calendar date where the run happens, and the time zone's name: a job
+/// started at 01:00 in Bangkok is on Bangkok's date, not yesterday's UTC one. The
+/// zone is `TZ` when set (an IANA name such as `Asia/Bangkok` or a POSIX rule),
+/// else the system's; names resolve through the time-zone data bundled with jiff,
+/// since a fresh machine or container may lack the system's. A zone that cannot be
+/// found falls back to UTC, and says so.
+fn today() -> ((i32, u8, u8), String) {
+    let (zone, name) = match jiff::tz::TimeZone::try_system() {
+        Ok(tz) => {
+            let name = tz
+                .iana_name()
+                .map(str::to_string)
+                .or_else(|| std::env::var("TZ").ok())
+                .unwrap_or_else(|| "system".into());
+            (tz, name)
+        }
+        Err(_) => (
+            jiff::tz::TimeZone::UTC,
+            "UTC (the system time zone could not be read)".into(),
+        ),
+    };
+    let date = zone.to_datetime(jiff::Timestamp::now()).date();
+    // jiff's months and days are 1..=12 and 1..=31.
+    (
+        (i32::from(date.year()), date.month() as u8, date.day() as u8),
+        name,
+    )
 }
 
 /// Who runs the job and where, for the manifest: read here, at the edge, since the
@@ -80,9 +105,12 @@ fn account_of_process() -> Option<String> {
 
 fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
     let job = Job::load(&args.input)?;
-    let as_of = match args.as_of.as_deref().or(job.run.as_of.as_deref()) {
-        Some(s) => parse_as_of(s).map_err(anyhow::Error::msg)?,
-        None => today(),
+    let (as_of, as_of_time_zone) = match args.as_of.as_deref().or(job.run.as_of.as_deref()) {
+        Some(s) => (parse_as_of(s).map_err(anyhow::Error::msg)?, None),
+        None => {
+            let (date, zone) = today();
+            (date, Some(zone))
+        }
     };
     let out = args
         .out
@@ -92,6 +120,7 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
         out,
         threads: args.threads,
         as_of,
+        as_of_time_zone,
         thai_headers: args.thai_headers,
         mask_ids: args.mask_ids,
         model: args.model,

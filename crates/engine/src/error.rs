@@ -17,6 +17,10 @@ pub enum EngineError {
     },
     #[error("{path}: {message}")]
     BadJob { path: PathBuf, message: String },
+    #[error(
+        "{path}: a registry cannot be named `{name}`, the name of the {name} input (rename the file, or give it another `name` in the job file)"
+    )]
+    ReservedName { path: PathBuf, name: &'static str },
     #[error("{path}: not found ({what})")]
     NoInput { path: PathBuf, what: String },
     #[error(transparent)]
@@ -32,6 +36,24 @@ pub enum EngineError {
         path: PathBuf,
         #[source]
         source: std::io::Error,
+    },
+    #[error(
+        "output folder {path}: another toklon run is writing it ({}; lock {lock}); wait for it to finish or choose another --out",
+        pid.map(|p| format!("process {p}")).unwrap_or_else(|| "process id not yet written".into())
+    )]
+    OutputBusy {
+        path: PathBuf,
+        lock: PathBuf,
+        /// The running process's id, as its lock file holds it.
+        pid: Option<u32>,
+    },
+    #[error(
+        "output folder {path}: the disk is full (no space left); the run stopped, the previous outputs are unchanged and the partial new ones were removed"
+    )]
+    DiskFull {
+        path: PathBuf,
+        #[source]
+        source: Box<EngineError>,
     },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toklon_io::{SourceKind, SourceSpec};
+use toklon_io::{READABLE_EXTENSIONS, SourceKind, SourceSpec, TextEncoding};
 use toklon_types::columns as col;
 
 use crate::EngineError;
@@ -21,8 +21,8 @@ pub struct RawJob {
     pub households: Option<RawSource>,
     #[serde(default)]
     pub registries: Vec<RawRegistry>,
-    /// A folder holding `registries/<name>.{parquet,csv}` files to add, as in the
-    /// canonical layout.
+    /// A folder holding `registries/<name>.{parquet,csv,xlsx,...}` files to add, as in
+    /// the canonical layout.
     pub registries_dir: Option<PathBuf>,
     #[serde(default)]
     pub output: RawOutput,
@@ -41,6 +41,11 @@ pub struct RawSource {
     /// Canonical column → the file's own column name.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// CSV: the text encoding (a WHATWG label such as `windows-874`); default: told
+    /// by the file's bytes.
+    pub encoding: Option<String>,
+    /// Spreadsheets: the sheet to read; default: the first.
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +58,8 @@ pub struct RawRegistry {
     pub columns: BTreeMap<String, String>,
     /// Scheme of rows that have none (then the `scheme` column may be absent).
     pub default_scheme: Option<String>,
+    pub encoding: Option<String>,
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,6 +135,16 @@ pub struct Job {
     pub run: RunSettings,
     pub link: Option<toml::Value>,
     pub coverage: CoverageFiles,
+    /// Files in the registries folder that toklon does not read (warned about, and
+    /// listed in `summary.json`), sorted.
+    pub unread: Vec<PathBuf>,
+}
+
+/// How a source's file is to be decoded, from its job-file keys.
+#[derive(Debug, Default)]
+struct Decoding {
+    encoding: Option<String>,
+    sheet: Option<String>,
 }
 
 impl Job {
@@ -159,16 +176,16 @@ impl Job {
     pub fn from_folder(dir: &Path) -> Result<Job, EngineError> {
         let population = find_input(dir, "population").ok_or_else(|| EngineError::NoInput {
             path: dir.to_path_buf(),
-            what: "population.parquet or population.csv".into(),
+            what: "population.parquet or population.csv (or .xlsx, .xls, .ods)".into(),
         })?;
         let raw = RawJob {
             population: RawSource {
                 path: population,
-                columns: BTreeMap::new(),
+                ..RawSource::default()
             },
             households: find_input(dir, "households").map(|path| RawSource {
                 path,
-                columns: BTreeMap::new(),
+                ..RawSource::default()
             }),
             registries_dir: Some(dir.join("registries")),
             ..RawJob::default()
@@ -191,6 +208,10 @@ impl Job {
             SourceKind::Population,
             raw.population.columns,
             None,
+            Decoding {
+                encoding: raw.population.encoding,
+                sheet: raw.population.sheet,
+            },
         )?;
         let households = raw
             .households
@@ -202,6 +223,10 @@ impl Job {
                     SourceKind::Households,
                     h.columns,
                     None,
+                    Decoding {
+                        encoding: h.encoding,
+                        sheet: h.sheet,
+                    },
                 )
             })
             .transpose()?;
@@ -222,11 +247,18 @@ impl Job {
                 SourceKind::Registry,
                 r.columns,
                 r.default_scheme,
+                Decoding {
+                    encoding: r.encoding,
+                    sheet: r.sheet,
+                },
             )?);
         }
+        let mut unread = Vec::new();
         if let Some(dir) = raw.registries_dir {
             let dir = resolve(&dir);
-            for path in registry_files(&dir)? {
+            let (files, skipped) = registry_files(&dir)?;
+            unread = skipped;
+            for path in files {
                 let Some(name) = stem(&path) else { continue };
                 registries.push(source_spec(
                     origin,
@@ -235,11 +267,23 @@ impl Job {
                     SourceKind::Registry,
                     BTreeMap::new(),
                     None,
+                    Decoding::default(),
                 )?);
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for r in &registries {
+            // The base's and the households' names are theirs: a registry so named
+            // would take their place in the counts.
+            if let Some(taken) = ["population", "households"]
+                .into_iter()
+                .find(|n| r.name.eq_ignore_ascii_case(n))
+            {
+                return Err(EngineError::ReservedName {
+                    path: r.path.clone(),
+                    name: taken,
+                });
+            }
             if !valid_registry_name(&r.name) {
                 return Err(EngineError::BadJob {
                     path: origin.to_path_buf(),
@@ -283,6 +327,7 @@ impl Job {
             run: raw.run,
             link: raw.link,
             coverage,
+            unread,
         })
     }
 }
@@ -322,6 +367,7 @@ fn source_spec(
     kind: SourceKind,
     columns: BTreeMap<String, String>,
     default_scheme: Option<String>,
+    decoding: Decoding,
 ) -> Result<SourceSpec, EngineError> {
     let mut known = vec![kind.id_column()];
     known.extend(kind.wanted());
@@ -351,42 +397,71 @@ fn source_spec(
             ),
         });
     }
+    let encoding = match decoding.encoding.as_deref() {
+        None => None,
+        Some(label) => Some(TextEncoding::from_label(label).ok_or_else(|| {
+            EngineError::BadJob {
+                path: origin.to_path_buf(),
+                message: format!(
+                    "source `{name}`: unknown encoding `{label}` (for example utf-8, windows-874, tis-620, utf-16le)"
+                ),
+            }
+        })?),
+    };
     let mut spec = SourceSpec::new(name, &path, kind);
     spec.columns = columns;
     spec.default_scheme = default_scheme;
+    spec.encoding = encoding;
+    spec.sheet = decoding.sheet;
     // Registries without a `scheme` column need a default; checked when read.
     let _ = col::SCHEME;
     Ok(spec)
 }
 
 fn find_input(dir: &Path, stem: &str) -> Option<PathBuf> {
-    ["parquet", "csv"]
-        .iter()
-        .map(|ext| dir.join(format!("{stem}.{ext}")))
-        .find(|p| p.is_file())
+    // Parquet and CSV first, as before spreadsheets were read.
+    [
+        "parquet", "pq", "csv", "tsv", "xlsx", "xlsm", "xlsb", "xls", "ods",
+    ]
+    .iter()
+    .map(|ext| dir.join(format!("{stem}.{ext}")))
+    .find(|p| p.is_file())
 }
 
-/// Registry files in a folder, sorted by name so the run order is stable.
-fn registry_files(dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
+/// Registry files in a folder, and the entries toklon does not read (other file
+/// types, sub-folders), both sorted by name so the run order is stable. Hidden
+/// entries (`.name`: editor and OS litter such as `.DS_Store`) are neither.
+fn registry_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), EngineError> {
     if !dir.exists() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let entries = std::fs::read_dir(dir).map_err(|source| EngineError::ReadJob {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("parquet" | "csv")
-                )
-        })
-        .collect();
+    let (mut files, mut unread) = (Vec::new(), Vec::new());
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        let readable = path.is_file()
+            && path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| READABLE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        if readable {
+            files.push(path);
+        } else {
+            unread.push(path);
+        }
+    }
     files.sort();
-    Ok(files)
+    unread.sort();
+    Ok((files, unread))
 }
 
 fn stem(path: &Path) -> Option<String> {

@@ -14,6 +14,7 @@
 //!     out: "toklon-out".into(),
 //!     threads: None,
 //!     as_of: (2026, 1, 1),
+//!     as_of_time_zone: None,
 //!     thai_headers: false,
 //!     mask_ids: false,
 //!     model: None,
@@ -42,4 +43,4 @@ pub use manifest::{Manifest, Operator};
 pub use output::Access;
 pub use progress::{Progress, Silent};
 pub use run::{DataProfile, ModelFile, RunOptions, RunOutcome, link_config, run};
-pub use summary::{SourceCounts, Summary};
+pub use summary::{SourceCounts, SourceKey, Summary, UnreadFiles};

@@ -13,7 +13,26 @@
 //! everything in it are owner-only (`0700` folders, `0600` files) whatever the umask,
 //! as PostgreSQL insists for its data folder; [`Access::Group`] opens them to the
 //! group (`0750` / `0640`) for a team sharing a server. Nothing is world-readable.
+//!
+//! **One run per output.** A run holds an exclusive OS lock on `.NAME.toklon-lock`
+//! beside the output folder from before it reads until its outputs are swapped in; the
+//! file holds the running process's id. A second run into the same output finds the
+//! lock taken and stops at once ([`EngineError::OutputBusy`]). The OS releases the
+//! lock when the process ends, however it ends, so a killed run never blocks the next;
+//! the lock file itself stays (removing it would let two runs lock two different
+//! files).
+//!
+//! **Durability.** Before the swap every file in the staging folder and the folder
+//! itself are flushed to the disk (`fsync`), and after the rename the parent folder
+//! is, so a power cut leaves either the previous outputs or the complete new ones
+//! under the output path, never a new folder with files still in the page cache.
+//!
+//! **Full disk.** A write that fails for lack of space stops the run with an error
+//! that says so ([`EngineError::DiskFull`]); the staging folder is removed and the
+//! previous outputs are untouched.
 
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::EngineError;
@@ -107,6 +126,68 @@ pub struct Staging {
     dir: PathBuf,
     access: Access,
     committed: bool,
+    /// Held until the staging folder is swapped in or removed (dropped after them).
+    _lock: OutputLock,
+}
+
+/// The exclusive lock of one output folder (see the module documentation).
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: File,
+}
+
+impl OutputLock {
+    /// Takes the lock of `target`'s output, or fails at once naming the process that
+    /// holds it.
+    pub fn acquire(target: &Path) -> Result<OutputLock, EngineError> {
+        let (parent, name) = parent_and_name(target);
+        let path = parent.join(format!(".{name}.toklon-lock"));
+        let err = |source| EngineError::OutputIo {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&parent).map_err(err)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
+        // Through fs4 (flock on Unix, LockFileEx on Windows), not the newer std
+        // method of the same name, so the crate's minimum Rust version holds.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u32>().ok());
+                return Err(EngineError::OutputBusy {
+                    path: target.to_path_buf(),
+                    lock: path,
+                    pid,
+                });
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(err(e)),
+        }
+        file.set_len(0).map_err(err)?;
+        writeln!(file, "{}", std::process::id()).map_err(err)?;
+        Ok(OutputLock { _file: file })
+    }
+}
+
+/// The folder holding `target` and `target`'s name.
+fn parent_and_name(target: &Path) -> (PathBuf, String) {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("toklon-out")
+        .to_string();
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (parent, name)
 }
 
 impl Staging {
@@ -141,16 +222,12 @@ impl Staging {
                 });
             }
         }
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("toklon-out");
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, name) = parent_and_name(target);
         std::fs::create_dir_all(&parent).map_err(err)?;
-        clean_stale(&parent, name, target);
+        // Taken before anything beside the output is touched: a second run stops
+        // here, leaving the first one's staging folder alone.
+        let lock = OutputLock::acquire(target)?;
+        clean_stale(&parent, &name, target);
         let dir = parent.join(format!(".{name}.toklon-staging-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(err)?;
@@ -161,6 +238,7 @@ impl Staging {
             dir,
             access,
             committed: false,
+            _lock: lock,
         })
     }
 
@@ -184,6 +262,7 @@ impl Staging {
                 .and_then(|n| n.to_str())
                 .unwrap_or("old")
         ));
+        sync_tree(&self.dir).map_err(err)?;
         let had_old = self.target.exists();
         if had_old {
             std::fs::rename(&self.target, &aside).map_err(err)?;
@@ -196,11 +275,65 @@ impl Staging {
             return Err(err(e));
         }
         self.committed = true;
+        // The renames are entries of the parent folder: flush it too.
+        sync_dir(self.target.parent().unwrap_or(Path::new("."))).map_err(err)?;
         if had_old {
             std::fs::remove_dir_all(&aside).map_err(err)?;
         }
         Ok(())
     }
+}
+
+/// Flushes every file under `dir`, then `dir` itself, to the disk.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if e.file_type()?.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            // Windows flushes only through a handle open for writing.
+            OpenOptions::new()
+                .read(true)
+                .write(cfg!(windows))
+                .open(&path)?
+                .sync_all()?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// Flushes a folder's entries (Unix; elsewhere a folder cannot be opened for it, and
+/// the file system journals its metadata).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    if cfg!(unix) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Whether a failed run failed for lack of disk space: an I/O error `ENOSPC` (or a
+/// disk quota) anywhere in its chain of causes.
+pub fn is_disk_full(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            ) {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// Tidies what killed runs left beside `target`: a SIGKILLed run cannot drop its

@@ -8,14 +8,15 @@ use std::time::Instant;
 use rayon::prelude::*;
 use toklon_coverage::{Day, DirectSchemes, Indicators};
 use toklon_io::{
-    OutColumn, OutTable, Read, Reject, SourceSpec, read_source_with, write_parquet_batches,
+    Format, OutColumn, OutTable, Read, Reject, SourceSpec, read_source_format,
+    write_parquet_batches,
 };
 use toklon_link::{
     Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex,
     PrepareOptions, Records, STANDARDIZED_COLUMNS, fit_model_keeping, score_with,
 };
 use toklon_types::{Table, columns as col};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::cover::{
     Col, CoverageResult, ListOptions, NearestRejected, ThaiIds, coverage_setup, enrolments,
@@ -25,7 +26,7 @@ use crate::dedupe::{Base, dedupe_base, write_duplicates};
 use crate::lists::{ListInputs, write_coverage};
 use crate::manifest::{self, JobFile, Manifest, Operator};
 use crate::output::{Access, Staging};
-use crate::summary::{QualityGate, SourceCounts, Summary, Totals};
+use crate::summary::{QualityGate, SourceCounts, SourceKey, Summary, Totals, UnreadFiles};
 use crate::{EngineError, Job, Progress};
 
 /// Command-line choices that override or complete the job.
@@ -36,6 +37,9 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Reference date (CE).
     pub as_of: (i32, u8, u8),
+    /// When no date was given and `as_of` is today's: the time zone of that calendar
+    /// date, stated in the log and `summary.json`.
+    pub as_of_time_zone: Option<String>,
     /// Thai column headers in the per-province CSV lists.
     pub thai_headers: bool,
     /// Mask national IDs (keep the last 4 digits) in the CSV lists and the report.
@@ -98,6 +102,24 @@ pub fn run(
     opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunOutcome, EngineError> {
+    // The staging folder is gone by now (dropped on the way out).
+    run_staged(job, opts, progress).map_err(|e| {
+        if crate::output::is_disk_full(&e) {
+            EngineError::DiskFull {
+                path: opts.out.clone(),
+                source: Box::new(e),
+            }
+        } else {
+            e
+        }
+    })
+}
+
+fn run_staged(
+    job: &Job,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, EngineError> {
     let threads = opts.threads.unwrap_or(job.run.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -116,6 +138,19 @@ pub fn run(
     };
     let staging = Staging::with_access(&opts.out, access)?;
     let mut timer = Timer::start();
+    let as_of_text = format!(
+        "{:04}-{:02}-{:02}",
+        opts.as_of.0, opts.as_of.1, opts.as_of.2
+    );
+    match &opts.as_of_time_zone {
+        Some(zone) => {
+            info!(as_of = %as_of_text, time_zone = %zone, "reference date: today's local date")
+        }
+        None => info!(as_of = %as_of_text, "reference date: as given"),
+    }
+    for path in &job.unread {
+        warn!(file = %path.display(), "not read: not a file type toklon reads (.csv, .tsv, .parquet, .xlsx, .xls, .ods)");
+    }
 
     // Read every source in parallel.
     let bytes: u64 = std::iter::once(&job.population)
@@ -141,13 +176,13 @@ pub fn run(
                 job.registries
                     .par_iter()
                     .map(|spec| read_logged(spec, progress))
-                    .collect::<Result<Vec<Read>, _>>()
+                    .collect::<Result<Vec<(Read, Format)>, _>>()
             },
         )
     });
-    let mut population = population?;
-    let households = households?;
-    let mut registries = registries?;
+    let (mut population, pop_format) = population?;
+    let (households, hh_format) = households?.unzip();
+    let (mut registries, reg_formats): (Vec<Read>, Vec<Format>) = registries?.into_iter().unzip();
     progress.finish();
     timer.lap("read");
     // What was read, for manifest.json: one more pass over files the read has just
@@ -431,23 +466,33 @@ pub fn run(
     // Summary, written last.
     let mut sources = BTreeMap::new();
     sources.insert(
-        "population".to_string(),
-        counts(&job.population, &population, Some(&pop_records.1.0)),
+        SourceKey::Population,
+        counts(
+            &job.population,
+            &population,
+            &pop_format,
+            Some(&pop_records.1.0),
+        ),
     );
-    if let (Some(spec), Some(read)) = (&job.households, &households) {
-        sources.insert("households".to_string(), counts(spec, read, None));
+    if let (Some(spec), Some(read), Some(format)) = (&job.households, &households, &hh_format) {
+        sources.insert(SourceKey::Households, counts(spec, read, format, None));
     }
     let mut linkage = serde_json::Map::new();
-    let mut warnings = Vec::new();
-    for ((((spec, read), problems), now), outcome) in job
+    let mut warnings: Vec<String> = job
+        .unread
+        .iter()
+        .map(|p| format!("{}: not read (not a file type toklon reads)", p.display()))
+        .collect();
+    for (((((spec, read), format), problems), now), outcome) in job
         .registries
         .iter()
         .zip(&registries)
+        .zip(&reg_formats)
         .zip(&reg_problems)
         .zip(&reg_profiles)
         .zip(&outcomes)
     {
-        let mut c = counts(spec, read, Some(&problems.0));
+        let mut c = counts(spec, read, format, Some(&problems.0));
         for l in &outcome.links {
             let r = l.registry_row as usize;
             let code = read
@@ -504,7 +549,7 @@ pub fn run(
                 warnings.extend(drift_warnings(&spec.name, model, profile, now, outcome));
             }
         }
-        sources.insert(spec.name.clone(), c);
+        sources.insert(SourceKey::Registry(spec.name.clone()), c);
     }
     linkage.insert(
         "model_source".into(),
@@ -536,10 +581,8 @@ pub fn run(
     linkage.insert("inputs".into(), serde_json::Value::Object(inputs));
     let mut summary = Summary {
         toklon_version: env!("CARGO_PKG_VERSION"),
-        as_of: format!(
-            "{:04}-{:02}-{:02}",
-            opts.as_of.0, opts.as_of.1, opts.as_of.2
-        ),
+        as_of: as_of_text,
+        as_of_time_zone: opts.as_of_time_zone.clone(),
         sources,
         totals: Totals::default(),
         quality_gate: QualityGate {
@@ -557,6 +600,7 @@ pub fn run(
         structural_gaps: Some(result.indicators.structural_gaps.clone()),
         coverage_table: Some(toklon_coverage::render_table(&result.indicators)),
         warnings,
+        unread_files: unread_files(job),
         timings_ms: timer.timings.clone(),
     };
     summary.close(job.run.max_reject_share);
@@ -646,21 +690,32 @@ fn load_models(path: &Path) -> Result<ModelFile, EngineError> {
     })
 }
 
-fn read_logged(spec: &SourceSpec, progress: &dyn Progress) -> Result<Read, EngineError> {
-    let read = read_source_with(spec, &|n| progress.advance(n))?;
+fn read_logged(spec: &SourceSpec, progress: &dyn Progress) -> Result<(Read, Format), EngineError> {
+    let (read, format) = read_source_format(spec, &|n| progress.advance(n))?;
     info!(
         source = spec.name.as_str(),
         file = %spec.path.display(),
         rows = read.rows_read,
         rejected = read.rejects.len(),
+        encoding = format.encoding.unwrap_or("-"),
+        sheet = format.sheet.as_deref().unwrap_or("-"),
         "read"
     );
-    Ok(read)
+    Ok((read, format))
+}
+
+/// The registries folder's unread entries, for `summary.json`.
+fn unread_files(job: &Job) -> Option<UnreadFiles> {
+    (!job.unread.is_empty()).then(|| UnreadFiles {
+        count: job.unread.len() as u64,
+        files: job.unread.iter().map(|p| p.display().to_string()).collect(),
+    })
 }
 
 fn counts(
     spec: &SourceSpec,
     read: &Read,
+    format: &Format,
     problems: Option<&BTreeMap<String, BTreeMap<String, u64>>>,
 ) -> SourceCounts {
     let mut by_reason = BTreeMap::new();
@@ -670,6 +725,8 @@ fn counts(
     SourceCounts {
         path: spec.path.display().to_string(),
         columns: spec.columns.clone(),
+        encoding: format.encoding.map(str::to_string),
+        sheet: format.sheet.clone(),
         rows_read: read.rows_read,
         rows_used: read.table.len() as u64,
         rows_rejected: read.rejects.len() as u64,

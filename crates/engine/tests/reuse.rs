@@ -116,6 +116,7 @@ fn run_into(data: &Path, out: PathBuf, model: Option<PathBuf>) -> toklon_engine:
         out,
         threads: Some(2),
         as_of: (2026, 1, 1),
+        as_of_time_zone: None,
         thai_headers: false,
         mask_ids: false,
         model,

@@ -15,7 +15,9 @@ pub enum IoError {
     /// A zero-byte file, or a CSV file with no header row.
     #[error("{path}: the file is empty (no header row)")]
     EmptyFile { path: PathBuf },
-    #[error("{path}: unknown file type (expected .csv or .parquet)")]
+    #[error(
+        "{path}: unknown file type (expected .csv, .tsv, .parquet, .xlsx, .xlsm, .xlsb, .xls or .ods)"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("{path}: missing required column `{column}`{}", mapped_note(.mapped_from))]
     MissingColumn {
@@ -45,6 +47,14 @@ pub enum IoError {
         row: u64,
         #[source]
         source: arrow_schema::ArrowError,
+    },
+    #[error("{path}: not a readable spreadsheet: {message}")]
+    Spreadsheet { path: PathBuf, message: String },
+    #[error("{path}: no sheet named `{sheet}` (sheets: {})", found.join(", "))]
+    NoSheet {
+        path: PathBuf,
+        sheet: String,
+        found: Vec<String>,
     },
     #[error("{path}: column `{column}` has type {found}, which cannot be read as text")]
     ColumnType {

@@ -3,8 +3,9 @@
 //! Everything that touches Arrow, Parquet or CSV lives here, so that the algorithm
 //! crates work on plain typed columns. Two directions:
 //!
-//! - **Reading** ([`read_source`]): a population, households or registry file, CSV or
-//!   Parquet, with its own column names mapped onto the contract's canonical ones, into a
+//! - **Reading** ([`read_source`]): a population, households or registry file, CSV
+//!   (UTF-8, UTF-16 or Windows-874, told by its bytes: see [`TextEncoding`]), Parquet or
+//!   a spreadsheet (`.xlsx`, `.xls`, ...: the first or a named sheet), with its own column names mapped onto the contract's canonical ones, into a
 //!   [`toklon_types::Table`] of text columns. Rows that cannot be used become
 //!   [`Reject`]s with a [`RejectReason`] and the read goes on; what stops a read (an
 //!   unreadable or corrupt file, a missing required column) is an [`IoError`] naming the
@@ -22,15 +23,21 @@
 //! println!("{} rows kept, {} rejected", read.table.len(), read.rejects.len());
 //! ```
 
+mod encoding;
 mod error;
 mod read;
 mod reject;
+mod sheet;
 mod source;
 mod write;
 pub mod xlsx;
 
+pub use encoding::TextEncoding;
 pub use error::IoError;
-pub use read::{Read, read_columns, read_source, read_source_with};
+pub use read::{
+    Format, READABLE_EXTENSIONS, Read, read_columns, read_source, read_source_format,
+    read_source_with,
+};
 pub use reject::{Reject, RejectReason};
 pub use source::{SourceKind, SourceSpec};
 pub use write::{

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::BuildHasherDefault;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use parquet::basic::Encoding;
 use toklon_types::{PassThrough, StrColumnBuilder, Table, columns as col};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::encoding::{Transcoder, detect};
 use crate::{IoError, Reject, RejectReason, SourceKind, SourceSpec};
 
 /// Rows handed to the reader per Parquet batch.
@@ -31,7 +33,22 @@ pub struct Read {
     pub rows_read: u64,
 }
 
-/// Reads a contract source (CSV or Parquet, by extension).
+/// How a source's file was read, for `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Format {
+    /// CSV files: the text encoding used (`UTF-8`, `UTF-8 (BOM)`, `UTF-16LE (BOM)`,
+    /// `windows-874`, ...).
+    pub encoding: Option<&'static str>,
+    /// Spreadsheets: the sheet read.
+    pub sheet: Option<String>,
+}
+
+/// The file extensions [`read_source`] reads (lower case).
+pub const READABLE_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "parquet", "pq", "xlsx", "xlsm", "xlsb", "xls", "ods",
+];
+
+/// Reads a contract source (CSV, Parquet or a spreadsheet, by extension).
 pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
     read_source_with(spec, &|_| {})
 }
@@ -40,6 +57,14 @@ pub fn read_source(spec: &SourceSpec) -> Result<Read, IoError> {
 /// gets through `n` more bytes of the file (for Parquet, estimated from the rows
 /// read); the calls add up to the file's size.
 pub fn read_source_with(spec: &SourceSpec, progress: &dyn Fn(u64)) -> Result<Read, IoError> {
+    read_source_format(spec, progress).map(|(read, _)| read)
+}
+
+/// [`read_source_with`], also telling how the file was read (its encoding or sheet).
+pub fn read_source_format(
+    spec: &SourceSpec,
+    progress: &dyn Fn(u64),
+) -> Result<(Read, Format), IoError> {
     let meta = std::fs::metadata(&spec.path).map_err(|source| IoError::Open {
         path: spec.path.clone(),
         source,
@@ -59,10 +84,28 @@ pub fn read_source_with(spec: &SourceSpec, progress: &dyn Fn(u64)) -> Result<Rea
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    let reported = Reported::new(meta.len(), progress);
+    let text = |(read, encoding)| {
+        (
+            read,
+            Format {
+                encoding: Some(encoding),
+                sheet: None,
+            },
+        )
+    };
     match ext.as_deref() {
-        Some("csv") => read_csv(spec, b',', &Reported::new(meta.len(), progress)),
-        Some("tsv") => read_csv(spec, b'\t', &Reported::new(meta.len(), progress)),
-        Some("parquet" | "pq") => read_parquet(spec, &Reported::new(meta.len(), progress)),
+        Some("csv") => read_csv(spec, None, &reported).map(text),
+        Some("tsv") => read_csv(spec, Some(b'\t'), &reported).map(text),
+        Some("parquet" | "pq") => Ok((read_parquet(spec, &reported)?, Format::default())),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => {
+            let (read, sheet) = crate::sheet::read_sheet(spec, &reported)?;
+            let format = Format {
+                encoding: None,
+                sheet: Some(sheet),
+            };
+            Ok((read, format))
+        }
         _ => Err(IoError::UnknownFormat {
             path: spec.path.clone(),
         }),
@@ -71,7 +114,7 @@ pub fn read_source_with(spec: &SourceSpec, progress: &dyn Fn(u64)) -> Result<Rea
 
 /// Progress of one file in bytes: reports what moved since the last report, and
 /// the rest at the end.
-struct Reported<'a> {
+pub(crate) struct Reported<'a> {
     size: u64,
     done: std::cell::Cell<u64>,
     progress: &'a dyn Fn(u64),
@@ -105,13 +148,13 @@ impl Drop for Reported<'_> {
 
 /// Where each canonical column sits in the file: `slots[0]` is the id, then
 /// `SourceKind::wanted` in order; `None` for an optional column the file lacks.
-struct Layout {
-    names: Vec<&'static str>,
-    slots: Vec<Option<usize>>,
+pub(crate) struct Layout {
+    pub names: Vec<&'static str>,
+    pub slots: Vec<Option<usize>>,
 }
 
 impl Layout {
-    fn resolve(spec: &SourceSpec, header: &[String]) -> Result<Layout, IoError> {
+    pub fn resolve(spec: &SourceSpec, header: &[String]) -> Result<Layout, IoError> {
         let mut names = vec![spec.kind.id_column()];
         names.extend(spec.kind.wanted());
         let required = spec.required();
@@ -138,7 +181,7 @@ impl Layout {
 }
 
 /// Applies the row rules of the contract and accumulates the kept rows.
-struct Collector<'s> {
+pub(crate) struct Collector<'s> {
     spec: &'s SourceSpec,
     rows: Vec<u32>,
     ids: StrColumnBuilder,
@@ -148,7 +191,7 @@ struct Collector<'s> {
     /// Ids whose hash collided with a different id; rare, so a plain map.
     seen_collided: HashMap<String, u32>,
     rejects: Vec<Reject>,
-    rows_read: u64,
+    pub rows_read: u64,
     /// Indices (into `cols`) of national_id, first_name, last_name for the
     /// no-identifiers rule; registries only.
     identifier_slots: Option<[Option<usize>; 3]>,
@@ -161,7 +204,7 @@ impl<'s> Collector<'s> {
     /// `rows` is the number of rows the file says it holds (0 when unknown): the
     /// columns and the duplicate check are sized for them once, rather than
     /// doubling as they fill and keeping the slack.
-    fn new(spec: &'s SourceSpec, layout: &Layout, rows: usize) -> Collector<'s> {
+    pub fn new(spec: &'s SourceSpec, layout: &Layout, rows: usize) -> Collector<'s> {
         let ncols = layout.names.len() - 1;
         let identifier_slots = (spec.kind == SourceKind::Registry).then(|| {
             let pos = |c: &str| layout.names[1..].iter().position(|n| *n == c);
@@ -207,7 +250,7 @@ impl<'s> Collector<'s> {
     /// `keys`, when not empty, gives the same slots' entries in their column's
     /// current dictionary (see [`Collector::new_dictionary`]), `None` where the
     /// value is null or not read through one.
-    fn push(
+    pub fn push(
         &mut self,
         row: u64,
         values: &[Option<&str>],
@@ -297,7 +340,7 @@ impl<'s> Collector<'s> {
         }
     }
 
-    fn finish(self, layout: &Layout) -> Read {
+    pub fn finish(self, layout: &Layout) -> Read {
         let mut columns = std::collections::BTreeMap::new();
         for ((name, slot), b) in layout.names[1..]
             .iter()
@@ -321,17 +364,83 @@ impl<'s> Collector<'s> {
     }
 }
 
-fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Read, IoError> {
+/// Reads a CSV file in the encoding the job names or its bytes tell (see
+/// [`crate::encoding`]); also returns that encoding's name. `delimiter` is `None`
+/// for a `.csv` file: a header with tabs and no comma (Excel's "Unicode text") is
+/// then read as tab-separated.
+fn read_csv(
+    spec: &SourceSpec,
+    delimiter: Option<u8>,
+    reported: &Reported,
+) -> Result<(Read, &'static str), IoError> {
     let path = &spec.path;
-    let file = File::open(path).map_err(|source| IoError::Open {
+    let detected = detect(path, spec.encoding)?;
+    let mut file = File::open(path).map_err(|source| IoError::Open {
         path: path.clone(),
         source,
     })?;
+    let read = if detected.encoding == encoding_rs::UTF_8 {
+        // UTF-8 is read as bytes, field by field, so that a broken field rejects its
+        // row (`invalid_utf8`); a BOM is dropped from the header.
+        let reader = BufReader::with_capacity(1 << 20, file);
+        read_csv_from(spec, reader, delimiter, reported, &|at| at, None)?
+    } else {
+        file.seek(SeekFrom::Start(detected.bom as u64))
+            .map_err(|source| IoError::CsvIo {
+                path: path.clone(),
+                row: 0,
+                source,
+            })?;
+        let transcoder = Transcoder::new(file, detected.encoding);
+        let consumed = std::rc::Rc::clone(&transcoder.consumed);
+        let reader = BufReader::with_capacity(1 << 20, transcoder);
+        read_csv_from(
+            spec,
+            reader,
+            delimiter,
+            reported,
+            &|_| consumed.get(),
+            Some(detected.encoding.name()),
+        )?
+    };
+    Ok((read, detected.label()))
+}
+
+/// Tab when the first line has tabs and no comma, else comma.
+fn sniff_delimiter(start: &[u8]) -> u8 {
+    let line = start.split(|&b| b == b'\n').next().unwrap_or(start);
+    if line.contains(&b'\t') && !line.contains(&b',') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// The CSV rows of `reader`. `file_at` turns the reader's position into the file's
+/// (they differ when the text is transcoded); `transcoded` names the encoding the
+/// text was decoded from, whose undecodable bytes arrive as U+FFFD.
+fn read_csv_from<R: BufRead>(
+    spec: &SourceSpec,
+    mut reader: R,
+    delimiter: Option<u8>,
+    reported: &Reported,
+    file_at: &dyn Fn(u64) -> u64,
+    transcoded: Option<&'static str>,
+) -> Result<Read, IoError> {
+    let path = &spec.path;
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(reader.fill_buf().map_err(|source| IoError::CsvIo {
+            path: path.clone(),
+            row: 0,
+            source,
+        })?),
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        .from_reader(reader);
     let header: Vec<String> = match rdr.byte_headers() {
         Ok(h) => h
             .iter()
@@ -375,7 +484,7 @@ fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Rea
         row += 1;
         c.rows_read += 1;
         if row % 65_536 == 0 {
-            reported.at(rdr.position().byte());
+            reported.at(file_at(rdr.position().byte()));
         }
         if record.len() != header.len() {
             let id = layout.slots[0]
@@ -400,6 +509,10 @@ fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Rea
             let v = match slot.and_then(|i| record.get(i)) {
                 None => None,
                 Some(bytes) => match std::str::from_utf8(bytes) {
+                    Ok(s) if transcoded.is_some() && s.contains('\u{FFFD}') => {
+                        bad_column = Some(layout.names[k]);
+                        None
+                    }
                     Ok(s) => Some(s),
                     Err(_) => {
                         bad_column = Some(layout.names[k]);
@@ -411,13 +524,12 @@ fn read_csv(spec: &SourceSpec, delimiter: u8, reported: &Reported) -> Result<Rea
         }
         if let Some(column) = bad_column {
             let id = values[0].map(str::trim).filter(|s| !s.is_empty());
-            c.reject(
-                row,
-                id,
-                RejectReason::InvalidUtf8 {
-                    column: column.to_string(),
-                },
-            );
+            let column = column.to_string();
+            let reason = match transcoded {
+                None => RejectReason::InvalidUtf8 { column },
+                Some(encoding) => RejectReason::InvalidEncoding { column, encoding },
+            };
+            c.reject(row, id, reason);
             continue;
         }
         c.push(row, &values, &[])?;

@@ -24,6 +24,12 @@ pub enum RejectReason {
     WrongFieldCount { expected: usize, found: usize },
     /// A CSV field that is not valid UTF-8.
     InvalidUtf8 { column: String },
+    /// A field of a CSV file in another encoding (named) holding bytes it does not
+    /// define.
+    InvalidEncoding {
+        column: String,
+        encoding: &'static str,
+    },
     /// A CSV row the parser could not decode.
     Undecodable,
     /// A registry row with neither a national ID nor a name.
@@ -38,6 +44,7 @@ impl RejectReason {
             RejectReason::DuplicateRecordId { .. } => "duplicate_record_id",
             RejectReason::WrongFieldCount { .. } => "wrong_field_count",
             RejectReason::InvalidUtf8 { .. } => "invalid_utf8",
+            RejectReason::InvalidEncoding { .. } => "invalid_encoding",
             RejectReason::Undecodable => "undecodable_row",
             RejectReason::NoIdentifiers => "no_identifiers",
         }
@@ -55,6 +62,9 @@ impl fmt::Display for RejectReason {
                 write!(f, "wrong_field_count (expected {expected}, found {found})")
             }
             RejectReason::InvalidUtf8 { column } => write!(f, "invalid_utf8 in column {column}"),
+            RejectReason::InvalidEncoding { column, encoding } => {
+                write!(f, "invalid_encoding in column {column} (not {encoding})")
+            }
             RejectReason::Undecodable => f.write_str("undecodable_row"),
             RejectReason::NoIdentifiers => {
                 f.write_str("no_identifiers (neither national_id nor a name)")

@@ -3,6 +3,8 @@ use std::path::{Path, PathBuf};
 
 use toklon_types::columns as col;
 
+use crate::TextEncoding;
+
 /// Which contract input a file is; it decides the wanted and required columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceKind {
@@ -45,6 +47,10 @@ pub struct SourceSpec {
     pub columns: BTreeMap<String, String>,
     /// For registries: the scheme of every row that has none (then `scheme` is optional).
     pub default_scheme: Option<String>,
+    /// CSV files: the text encoding, when the job names one (else told by the bytes).
+    pub encoding: Option<TextEncoding>,
+    /// Spreadsheets: the sheet to read (else the first).
+    pub sheet: Option<String>,
 }
 
 impl SourceSpec {
@@ -55,6 +61,8 @@ impl SourceSpec {
             kind,
             columns: BTreeMap::new(),
             default_scheme: None,
+            encoding: None,
+            sheet: None,
         }
     }
 
