@@ -361,17 +361,20 @@ impl Workbook {
         Ok(sheet_name)
     }
 
-    /// Writes the workbook to `path` (a workbook with no sheet gets one empty sheet,
-    /// as Excel requires one).
+    /// Writes the workbook to `path`, owner-only like every output (a workbook with
+    /// no sheet gets one empty sheet, as Excel requires one).
     pub fn save(&mut self, path: &Path) -> Result<(), IoError> {
+        use std::io::Write as _;
         let bytes = self.build().map_err(|source| IoError::WriteXlsx {
             path: path.to_path_buf(),
             source,
         })?;
-        std::fs::write(path, bytes).map_err(|source| IoError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+        crate::create_owner_only(path)
+            .and_then(|mut f| f.write_all(&bytes))
+            .map_err(|source| IoError::Write {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// The workbook as xlsx bytes.
