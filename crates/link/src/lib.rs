@@ -62,9 +62,12 @@ pub mod dedupe;
 mod error;
 pub mod eval;
 pub mod explain;
+#[cfg(test)]
+mod hard_cases;
 mod model;
 mod prepare;
 mod similarity;
+mod spelling;
 #[cfg(test)]
 mod testutil;
 
