@@ -147,6 +147,7 @@ impl BlockingRule {
                 Some((1, &[Province])),
             ),
             r("name_pair_loose", &[NamePairLoose], Some((3, &[BirthYear]))),
+            r("birth_date_subdistrict", &[BirthDate, Subdistrict], None),
             r(
                 "first_phonetic_birth_year_district",
                 &[FirstPhonetic, BirthYear, District],

@@ -324,10 +324,12 @@ impl<'a> Name<'a> {
 }
 
 /// First- and last-name levels of a pair. When neither name agrees in its own
-/// field (both `similar` or worse) but each agrees, exact or close, with the
-/// other record's name in the other field, both are `swapped`: first and last
-/// names entered in each other's fields, a common clerical error. Symmetric,
-/// like every level.
+/// field (both `similar` or worse) but each agrees with the other record's
+/// name in the other field (one exact or close, the other at least similar),
+/// both are `swapped`: first and last names entered in each other's fields, a
+/// common clerical error. When only one name crossed (exact or close) and the
+/// other field holds something else, the first name is `swapped` and the last
+/// keeps its level, so the crossing counts once. Symmetric, like every level.
 #[inline]
 fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize) -> (u8, u8) {
     let (fa, la, fb, lb) = (
@@ -338,10 +340,22 @@ fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize
     );
     let first = name_level(th, fa, fb);
     let last = name_level(th, la, lb);
-    if first >= 3 && last >= 3 && name_level(th, fa, lb) <= 2 && name_level(th, la, fb) <= 2 {
-        return (NAME_SWAPPED, NAME_SWAPPED);
+    if first < 3 || last < 3 {
+        return (first, last);
     }
-    (first, last)
+    let (x, y) = (name_level(th, fa, lb), name_level(th, la, fb));
+    let (x, y) = (x.wrapping_sub(1), y.wrapping_sub(1)); // null (0) becomes 255
+    let (best, other) = (x.min(y), x.max(y));
+    if best <= 1 && other <= 2 {
+        // Both names crossed (one of them may only be similar: a typo too).
+        (NAME_SWAPPED, NAME_SWAPPED)
+    } else if best <= 1 {
+        // One name moved to the other field, the other replaced or lost: the
+        // crossing counts once, on the first name.
+        (NAME_SWAPPED, last)
+    } else {
+        (first, last)
+    }
 }
 
 /// The level of two names: exact; the same cross-script consonant skeleton,

@@ -58,10 +58,18 @@ fn names_in_each_others_fields_are_swapped_not_different() {
         &[row(None, "Jaidee", "Somchay", "")],
     );
     assert_eq!(level(&l, Field::FirstName), NAME_SWAPPED);
-    // Two different people whose names only share one word are not a swap.
+    // One name moved to the other field and the other replaced: the crossing
+    // counts once, on the first name.
     let l = levels(
         &[row(None, "สมชาย", "ใจดี", "2530")],
         &[row(None, "ใจดี", "มั่นคง", "2530")],
+    );
+    assert_eq!(level(&l, Field::FirstName), NAME_SWAPPED);
+    assert_eq!(level(&l, Field::LastName), 5);
+    // No crossing at all: different.
+    let l = levels(
+        &[row(None, "สมชาย", "ใจดี", "2530")],
+        &[row(None, "วิชัย", "มั่นคง", "2530")],
     );
     assert_eq!(level(&l, Field::FirstName), 5);
 }
