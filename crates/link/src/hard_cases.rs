@@ -219,3 +219,17 @@ fn a_shared_id_does_not_merge_father_and_son() {
     let out = dedupe(&pop, &idx, &cfg, &model, &guard, &|_| {}).unwrap();
     assert_eq!(out.cluster_of_row, vec![0, 1, 2, 0]);
 }
+
+#[test]
+fn explain_names_the_conflict() {
+    let pop = records("p", &household());
+    let cfg = LinkConfig::default();
+    let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+    let model = Model::untrained(&cfg);
+    let x = crate::explain_pair(&pop, &idx, 0, &pop, 1, &cfg, &model).unwrap();
+    let id = &x.terms[0];
+    assert_eq!((id.field, id.level_name), (Field::NationalId, "conflict"));
+    assert_eq!(id.partial_weight, 0.0);
+    assert!(id.note.is_some_and(|n| n.contains("household")));
+    assert!(x.probability < 0.5);
+}
