@@ -103,12 +103,16 @@ impl BlockingRule {
     /// person through at least one of: a changed first name (last + date, last
     /// skeleton + tambon), a changed surname after marriage (first + date),
     /// typos in both names (skeletons + year), a romanized registry (skeletons),
-    /// an unknown birth date (names + district). Every rule but the ID pins a
-    /// full date or a place, so blocks (and pairs per registry row) stay about
-    /// flat as the base grows: a bare name or birth-year key grows with it. The
-    /// one rule on a single name pins the tambon, not the district: a district
-    /// holds ~8 times more people, and at 10M people `district + last_skeleton`
-    /// alone proposed 6.5 pairs per registry row against 3 at 1M.
+    /// names in each other's fields (the unordered name pairs), a Latin
+    /// spelling the skeleton keeps apart (the loose name pair), both names
+    /// garbled (date + tambon), an unknown birth date (names + district). Every
+    /// rule but the ID and the loose name pair pins a full date or a place, so
+    /// blocks (and pairs per registry row) stay about flat as the base grows: a
+    /// bare name or birth-year key grows with it; the loose pair of two names
+    /// splits its blocks of more than three rows by birth year. The one rule on
+    /// a single name pins the tambon, not the district: a district holds ~8
+    /// times more people, and at 10M people `district + last_skeleton` alone
+    /// proposed 6.5 pairs per registry row against 3 at 1M.
     pub fn defaults() -> Vec<BlockingRule> {
         use KeyPart::*;
         let r = |name: &str, parts: &[KeyPart], split: Option<(usize, &[KeyPart])>| BlockingRule {
