@@ -11,8 +11,9 @@ use crate::similarity::{jaro_winkler, typo_class};
 /// Level 0 of every field: either side unknown. It carries no evidence (its
 /// Bayes factor is 1).
 pub const NULL_LEVEL: u8 = 0;
-/// National ID level: the IDs agree exactly, but the first names and the birth
-/// dates clearly disagree (first name `different`, birth date `different`): a
+/// National ID level: the IDs agree exactly, but the first names clearly
+/// disagree (`different`, not a swap of both names) and so do the birth dates
+/// (`different`, or two full dates in one year on another day) or the sexes: a
 /// household member's ID on another member's row, not one person. Its Bayes
 /// factor is fixed at 1 (see [`crate::Model::pin_rules`]): the shared ID then
 /// says nothing, and the names and dates decide.
@@ -22,6 +23,8 @@ pub const ID_CONFLICT: u8 = 3;
 pub const NAME_SWAPPED: u8 = 4;
 /// Name level `different`.
 const NAME_DIFFERENT: u8 = 5;
+/// Birth-date level `same_year`.
+const DATE_SAME_YEAR: u8 = 5;
 /// Birth-date level `different`.
 const DATE_DIFFERENT: u8 = 6;
 /// Most fields a comparison may use (levels are packed 3 bits each in a `u64`).
@@ -197,24 +200,38 @@ pub fn compare_pair(
     };
     // Both name levels are worked out together (a swap is seen only from both),
     // once, when a field needs them.
-    let mut names_done: Option<(u8, u8)> = None;
+    let mut names_done: Option<NameLevels> = None;
     let mut name_levels_of = || *names_done.get_or_insert_with(|| names_level(names, a, i, b, j));
     for (slot, spec) in out.v.iter_mut().zip(fields) {
         *slot = match spec.field {
-            Field::FirstName => name_levels_of().0,
-            Field::LastName => name_levels_of().1,
+            Field::FirstName => name_levels_of().first,
+            Field::LastName => name_levels_of().last,
             Field::NationalId => match id_level(a, i, b, j) {
-                1 if name_levels_of().0 == NAME_DIFFERENT
-                    && date_level(a.k[i].birth, b.k[j].birth) == DATE_DIFFERENT =>
-                {
-                    ID_CONFLICT
-                }
+                1 if name_levels_of().first_differs && person_differs(a, i, b, j) => ID_CONFLICT,
                 l => l,
             },
             field => compare_field(field, a, i, b, j),
         };
     }
     out
+}
+
+/// Whether two rows clearly are not one person by their birth dates or sexes
+/// (the second half of the ID conflict, after the first names): the dates are
+/// `different`, or both full and in one year but on another day (not a
+/// day-month swap), or both sexes are known and differ. A missing or partial
+/// date is no evidence of a conflict.
+#[inline]
+fn person_differs(a: &Records, i: usize, b: &Records, j: usize) -> bool {
+    let (x, y) = (a.k[i].birth, b.k[j].birth);
+    let full = |d: u32| BirthDate::unpack(d).is_some_and(|d| d.month.is_some() && d.day.is_some());
+    let dates = match date_level(x, y) {
+        DATE_DIFFERENT => true,
+        DATE_SAME_YEAR => full(x) && full(y),
+        _ => false,
+    };
+    let (sa, sb) = (a.k[i].sex, b.k[j].sex);
+    dates || (sa != 0 && sb != 0 && sa != sb)
 }
 
 /// Levels of the fields compared on their own (not names, not the ID).
@@ -325,13 +342,14 @@ impl<'a> Name<'a> {
 
 /// First- and last-name levels of a pair. When neither name agrees in its own
 /// field (both `similar` or worse) but each agrees with the other record's
-/// name in the other field (one exact or close, the other at least similar),
-/// both are `swapped`: first and last names entered in each other's fields, a
-/// common clerical error. When only one name crossed (exact or close) and the
-/// other field holds something else, the first name is `swapped` and the last
-/// keeps its level, so the crossing counts once. Symmetric, like every level.
+/// name in the other field (one on a key: the same name, skeleton or phonetic
+/// code; the other at least similar), both are `swapped`: first and last names
+/// entered in each other's fields, a common clerical error. When only one name
+/// crossed and the other field holds something else, the first name is
+/// `swapped` and the last keeps its level, so the crossing counts once.
+/// Symmetric, like every level.
 #[inline]
-fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize) -> (u8, u8) {
+fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize) -> NameLevels {
     let (fa, la, fb, lb) = (
         Name::first(a, i),
         Name::last(a, i),
@@ -340,22 +358,68 @@ fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize
     );
     let first = name_level(th, fa, fb);
     let last = name_level(th, la, lb);
+    let plain = NameLevels {
+        first,
+        last,
+        first_differs: first == NAME_DIFFERENT,
+    };
     if first < 3 || last < 3 {
-        return (first, last);
+        return plain;
     }
-    let (x, y) = (name_level(th, fa, lb), name_level(th, la, fb));
-    let (x, y) = (x.wrapping_sub(1), y.wrapping_sub(1)); // null (0) becomes 255
-    let (best, other) = (x.min(y), x.max(y));
-    if best <= 1 && other <= 2 {
-        // Both names crossed (one of them may only be similar: a typo too).
-        (NAME_SWAPPED, NAME_SWAPPED)
-    } else if best <= 1 {
-        // One name moved to the other field, the other replaced or lost: the
-        // crossing counts once, on the first name.
-        (NAME_SWAPPED, last)
+    // Most pairs that get here are two different people: the crossing is
+    // first looked for on the keys alone (no Jaro–Winkler), and the other
+    // crossing graded in full only when one holds.
+    let (x, y) = (keys_agree(fa, lb), keys_agree(la, fb));
+    let swapped = NameLevels {
+        first: NAME_SWAPPED,
+        last: NAME_SWAPPED,
+        first_differs: false,
+    };
+    if !x && !y {
+        return plain;
+    }
+    if x && y {
+        return swapped;
+    }
+    let other = if x {
+        name_level(th, la, fb)
     } else {
-        (first, last)
+        name_level(th, fa, lb)
+    };
+    if (1..=3).contains(&other) {
+        // Both names crossed (the second may only be similar: a typo too).
+        swapped
+    } else {
+        // One name moved to the other field, the other replaced or lost: the
+        // crossing counts once, on the first name. (In a household the crossed
+        // name is often the shared surname, so for the ID conflict the first
+        // name still differs.)
+        NameLevels {
+            first: NAME_SWAPPED,
+            ..plain
+        }
     }
+}
+
+/// The name levels of a pair, and whether the first names clearly differ (in
+/// their own fields, and not as a swap of both names).
+#[derive(Clone, Copy)]
+struct NameLevels {
+    first: u8,
+    last: u8,
+    first_differs: bool,
+}
+
+/// Whether two names agree on a key: the same canonical name, consonant
+/// skeleton (either script) or phonetic code.
+#[inline]
+fn keys_agree(a: Name<'_>, b: Name<'_>) -> bool {
+    let (ka, kb) = (a.keys, b.keys);
+    ka.hash != 0
+        && kb.hash != 0
+        && (ka.hash == kb.hash
+            || (ka.skel != 0 && ka.skel == kb.skel)
+            || (ka.phon != 0 && ka.phon == kb.phon))
 }
 
 /// The level of two names: exact; the same cross-script consonant skeleton,

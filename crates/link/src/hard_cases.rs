@@ -115,6 +115,41 @@ fn a_shared_id_with_other_names_and_dates_is_a_conflict() {
         &[row(Some(ID), "ธนากร", "ใจดี", "2525-01-10")],
     );
     assert_eq!(level(&l, Field::NationalId), 1);
+    // Sisters born in one year on other days; a wife with her husband's ID
+    // (another sex, a partial date).
+    let l = levels(
+        &[row(Some(ID), "มาลี", "ใจดี", "2550-03-01")],
+        &[row(Some(ID), "สุดา", "ใจดี", "2550-11-20")],
+    );
+    assert_eq!(level(&l, Field::NationalId), ID_CONFLICT);
+    let husband = [
+        Some(ID),
+        Some("สมชาย"),
+        Some("ใจดี"),
+        Some("M"),
+        Some("2525"),
+        None,
+        None,
+    ];
+    let wife = [
+        Some(ID),
+        Some("มาลี"),
+        Some("ใจดี"),
+        Some("F"),
+        Some("2527"),
+        None,
+        None,
+    ];
+    assert_eq!(
+        level(&levels(&[husband], &[wife]), Field::NationalId),
+        ID_CONFLICT
+    );
+    // A year-only date in the same year is not a clear disagreement.
+    let l = levels(
+        &[row(Some(ID), "มาลี", "ใจดี", "2550-03-01")],
+        &[row(Some(ID), "สุดา", "ใจดี", "2550")],
+    );
+    assert_eq!(level(&l, Field::NationalId), 1);
     // An unknown date is no evidence of a conflict.
     let l = levels(
         &[row(Some(ID), "สมชาย", "ใจดี", "2525-01-10")],
