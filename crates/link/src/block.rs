@@ -109,7 +109,7 @@ impl BlockingRule {
     /// rule but the ID and the loose name pair pins a full date or a place, so
     /// blocks (and pairs per registry row) stay about flat as the base grows: a
     /// bare name or birth-year key grows with it; the loose pair of two names
-    /// splits its blocks of more than three rows by birth year and province. The one rule on
+    /// splits its blocks of two rows or more by birth year and province. The one rule on
     /// a single name pins the tambon, not the district: a district holds ~8
     /// times more people, and at 10M people `district + last_skeleton` alone
     /// proposed 6.5 pairs per registry row against 3 at 1M.
@@ -153,7 +153,7 @@ impl BlockingRule {
             r(
                 "name_pair_loose",
                 &[NamePairLoose],
-                Some((3, &[BirthYear, Province])),
+                Some((1, &[BirthYear, Province])),
             ),
             r("birth_date_subdistrict", &[BirthDate, Subdistrict], None),
             r(
