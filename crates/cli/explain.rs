@@ -247,4 +247,12 @@ fn print_waterfall(x: &Explanation, model: &Model) {
     }
     outln!("  {:<13} {:<20} {:>50.2}", "total", "", x.total);
     outln!("  {:<13} {:<20} {:>50.5}", "probability", "", x.probability);
+    for t in x.terms.iter().filter(|t| t.note.is_some()) {
+        outln!(
+            "  note: {} {}: {}",
+            t.field.name(),
+            t.level_name,
+            t.note.unwrap_or_default()
+        );
+    }
 }

@@ -115,6 +115,28 @@ pub struct CorruptionRates {
     pub missing_from_base: f64,
     /// Person written twice in the base (new record_id, small corruptions).
     pub base_duplicate: f64,
+    /// Registry row with the first name in the last-name field and the reverse.
+    pub names_swapped: f64,
+    /// Population row with the name fields swapped.
+    pub base_names_swapped: f64,
+    /// Married woman (with a maiden name) whose base row still holds the maiden
+    /// surname; her registry rows then carry the married one.
+    pub base_maiden_name: f64,
+    /// Registry row with no birth date.
+    pub date_missing: f64,
+    /// Population row with no birth date.
+    pub base_date_missing: f64,
+    /// Registry birth year written in the other era (BE read as CE, or CE as BE).
+    pub date_era: f64,
+    /// Population row carrying another household member's ID (two base rows then
+    /// share one ID).
+    pub base_id_relative: f64,
+    /// Child born a twin: a sibling with the same birth date and surname, in the
+    /// same household (a hard negative).
+    pub twins: f64,
+    /// Household placed in the village of the one before it, with one member
+    /// given the same first and last name as a member there (a hard negative).
+    pub namesakes: f64,
 }
 
 impl Default for CorruptionRates {
@@ -135,6 +157,15 @@ impl Default for CorruptionRates {
             moved: 0.03,
             missing_from_base: 0.02,
             base_duplicate: 0.005,
+            names_swapped: 0.01,
+            base_names_swapped: 0.005,
+            base_maiden_name: 0.2,
+            date_missing: 0.01,
+            base_date_missing: 0.003,
+            date_era: 0.005,
+            base_id_relative: 0.003,
+            twins: 0.02,
+            namesakes: 0.01,
         }
     }
 }
@@ -174,7 +205,7 @@ impl GenConfig {
     pub fn validate(&self) -> Result<(), GenError> {
         let e = &self.enrolment;
         let c = &self.corruption;
-        let rates: [(&'static str, f64); 28] = [
+        let rates: [(&'static str, f64); 37] = [
             ("civil_servant", e.civil_servant),
             ("sso_s33", e.sso_s33),
             ("wcf", e.wcf),
@@ -202,6 +233,15 @@ impl GenConfig {
             ("moved", c.moved),
             ("missing_from_base", c.missing_from_base),
             ("base_duplicate", c.base_duplicate),
+            ("names_swapped", c.names_swapped),
+            ("base_names_swapped", c.base_names_swapped),
+            ("base_maiden_name", c.base_maiden_name),
+            ("date_missing", c.date_missing),
+            ("base_date_missing", c.base_date_missing),
+            ("date_era", c.date_era),
+            ("base_id_relative", c.base_id_relative),
+            ("twins", c.twins),
+            ("namesakes", c.namesakes),
             (
                 "id_missing + id_digit + id_transposition + id_relative",
                 c.id_missing + c.id_digit + c.id_transposition + c.id_relative,

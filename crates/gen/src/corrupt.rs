@@ -205,70 +205,6 @@ pub(crate) fn thai_typo(rng: &mut ChaCha8Rng, s: &str, out: &mut String) {
     out.extend(v);
 }
 
-/// Spelling variants people choose for their Latin names, applied to an RTGS-like
-/// lowercase romanization, then capitalised (sometimes all caps).
-pub(crate) fn latin_variant(rng: &mut ChaCha8Rng, rtgs: &str, out: &mut String) {
-    let mut s = rtgs.to_string();
-    const SWAPS: [(&str, &str); 7] = [
-        ("th", "t"),
-        ("ph", "p"),
-        ("kh", "k"),
-        ("ch", "j"),
-        ("ai", "ay"),
-        ("u", "oo"),
-        ("o", "oh"),
-    ];
-    for (from, to) in SWAPS {
-        if s.contains(from) && rng.random_bool(0.3) {
-            if from == "o" || from == "ch" {
-                // "oh" only at a word end; "j" only for an initial ch.
-                let words: Vec<String> = s
-                    .split(' ')
-                    .map(|w| {
-                        if from == "o" && w.ends_with('o') {
-                            format!("{w}h")
-                        } else if from == "ch" && w.starts_with("ch") {
-                            format!("j{}", &w[2..])
-                        } else {
-                            w.to_string()
-                        }
-                    })
-                    .collect();
-                s = words.join(" ");
-            } else {
-                s = s.replace(from, to);
-            }
-        }
-    }
-    if rng.random_bool(0.2) {
-        // A doubled consonant: Natthaphon → Nattaphon style.
-        let cons: Vec<usize> = s
-            .char_indices()
-            .filter(|&(i, c)| i > 0 && c.is_ascii_alphabetic() && !"aeiou".contains(c))
-            .map(|(i, _)| i)
-            .collect();
-        if !cons.is_empty() {
-            let i = cons[rng.random_range(0..cons.len())];
-            let c = &s[i..i + 1].to_string();
-            s.insert_str(i, c);
-        }
-    }
-    out.clear();
-    let caps = rng.random_bool(0.25);
-    for w in s.split(' ').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        for (k, c) in w.chars().enumerate() {
-            if caps || k == 0 {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-        }
-    }
-}
-
 /// How a source writes birth dates. Unknown day or month are written `00`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DateStyle {
@@ -282,6 +218,16 @@ pub(crate) enum DateStyle {
     CeIso,
     /// `15/03/1987`.
     CeDmy,
+}
+
+impl DateStyle {
+    /// Years in the Buddhist Era (else CE).
+    pub(crate) fn is_be(self) -> bool {
+        matches!(
+            self,
+            DateStyle::BeIso | DateStyle::BeCompact | DateStyle::BeDmy
+        )
+    }
 }
 
 /// A birth date as written: `month`/`day` `None` when unknown. BE = CE + 543
@@ -388,18 +334,6 @@ mod tests {
         }
         thai_typo(&mut r, "", &mut out);
         assert_eq!(out, "");
-    }
-
-    #[test]
-    fn latin_variants_are_capitalised_ascii() {
-        let mut r = rng();
-        let mut out = String::new();
-        for _ in 0..100 {
-            latin_variant(&mut r, "natthaphon chaiyo", &mut out);
-            assert!(out.is_ascii());
-            assert!(out.starts_with('N'));
-            assert!(out.contains(' '));
-        }
     }
 
     #[test]

@@ -15,12 +15,14 @@ use toklon_types::Protection;
 
 use crate::config::{CorruptionRates, GenConfig};
 use crate::corrupt::{
-    DateStyle, IdFault, IdWriting, latin_variant, mistype_digit, thai_digits, thai_typo, transpose,
-    write_date, write_id, write_period,
+    DateStyle, IdFault, IdWriting, mistype_digit, thai_digits, thai_typo, transpose, write_date,
+    write_id, write_period,
 };
+use crate::kinds::{Kind, Kinds};
 use crate::lexicon::Lexicon;
+use crate::romanize::{LatinStyle, romanize};
 use crate::scheme::Registry;
-use crate::world::{Household, Person, Sex, World, household_coverage};
+use crate::world::{Household, Person, Sex, World, household_coverage, splitmix64};
 
 /// How a source writes sex.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +111,9 @@ pub(crate) struct Part {
     pub entities: Vec<u64>,
     /// Registry rows only: the ID fault drawn for each row (for rate tests).
     pub faults: Vec<IdFault>,
+    /// Base and registry rows: the corruptions of each row (the truth's
+    /// `corruptions` column).
+    pub kinds: Vec<Kinds>,
 }
 
 impl Part {
@@ -195,11 +200,43 @@ enum Noise {
 struct RowCtx<'a> {
     lx: &'a Lexicon,
     rates: &'a CorruptionRates,
+    seed: u64,
     world: &'a World,
     hh: &'a Household,
 }
 
-/// Writes one person row into `cols`; returns the ID fault applied.
+/// What is decided once per person, before their rows are written.
+#[derive(Clone, Copy, Default)]
+struct Plan {
+    /// The base still holds her maiden surname (registries the married one).
+    base_maiden: bool,
+}
+
+/// The ID of another member of `i`'s household, if there is one.
+fn relative_id(ctx: &RowCtx<'_>, rng: &mut ChaCha8Rng, i: usize) -> Option<[u8; 13]> {
+    let m = ctx.hh.members.clone();
+    let others = m.len().saturating_sub(1);
+    if others == 0 {
+        return None;
+    }
+    let mut j = m.start + rng.random_range(0..others);
+    if j >= i {
+        j += 1;
+    }
+    Some(ctx.world.people[j].id)
+}
+
+/// A person's own Latin spelling habits: drawn from a stream of their own, so all
+/// their romanized rows spell the name alike.
+fn person_style(seed: u64, entity: u64) -> LatinStyle {
+    use rand::SeedableRng;
+    let mut r = ChaCha8Rng::seed_from_u64(splitmix64(seed ^ 0x5EED_1A7E) ^ entity);
+    LatinStyle::draw(&mut r)
+}
+
+/// Writes one person row into `cols`; returns the ID fault applied and every kind
+/// of corruption (and hard case) the row carries.
+#[allow(clippy::too_many_arguments)]
 fn push_person(
     ctx: &RowCtx<'_>,
     rng: &mut ChaCha8Rng,
@@ -208,15 +245,39 @@ fn push_person(
     i: usize,
     style: Style,
     noise: Noise,
-) -> IdFault {
+    plan: Plan,
+) -> (IdFault, Kinds) {
     let p = &ctx.world.people[i];
     let r = ctx.rates;
     let registry = matches!(noise, Noise::Registry);
+    let mut kinds = Kinds::default();
+    if p.twin {
+        kinds.insert(Kind::Twin);
+    }
+    if p.namesake {
+        kinds.insert(Kind::Namesake);
+    }
+    if matches!(noise, Noise::Duplicate) {
+        kinds.insert(Kind::Duplicate);
+    }
 
-    // National ID: the base always holds the true (valid) ID when it has one.
+    // National ID: the base holds the true (valid) ID, but for a few rows that
+    // carry a household member's (DOMAIN.md §5).
     let mut id = p.id;
     let fault = match noise {
-        Noise::Base => IdFault::None,
+        Noise::Base => {
+            if rng.random_bool(r.base_id_relative) {
+                match relative_id(ctx, rng, i) {
+                    Some(other) => {
+                        id = other;
+                        IdFault::Relative
+                    }
+                    None => IdFault::None,
+                }
+            } else {
+                IdFault::None
+            }
+        }
         Noise::Duplicate => {
             if rng.random_bool(0.3) {
                 IdFault::Missing
@@ -246,18 +307,25 @@ fn push_person(
                 }
             } else if u < edge + r.id_relative {
                 // A parent's or carer's ID entered for the person (DOMAIN.md §5).
-                let others: Vec<usize> = ctx.hh.members.clone().filter(|&j| j != i).collect();
-                if others.is_empty() {
-                    IdFault::None
-                } else {
-                    id = ctx.world.people[others[rng.random_range(0..others.len())]].id;
-                    IdFault::Relative
+                match relative_id(ctx, rng, i) {
+                    Some(other) => {
+                        id = other;
+                        IdFault::Relative
+                    }
+                    None => IdFault::None,
                 }
             } else {
                 IdFault::None
             }
         }
     };
+    match fault {
+        IdFault::None => {}
+        IdFault::Missing => kinds.insert(Kind::IdMissing),
+        IdFault::Digit => kinds.insert(Kind::IdDigit),
+        IdFault::Transposition => kinds.insert(Kind::IdTransposition),
+        IdFault::Relative => kinds.insert(Kind::IdRelative),
+    }
     if fault == IdFault::Missing {
         cols.national_id.append_null();
     } else {
@@ -279,6 +347,31 @@ fn push_person(
         cols.national_id.append_value(&s.a);
     }
 
+    // Surname: after marriage the base and the registries may disagree, either way.
+    let last = match (p.maiden, noise) {
+        (Some(m), Noise::Base) if plan.base_maiden => {
+            kinds.insert(Kind::SurnameMaiden);
+            m
+        }
+        (Some(_), Noise::Registry) if plan.base_maiden => {
+            kinds.insert(Kind::SurnameMarried);
+            p.last
+        }
+        (Some(m), Noise::Registry) if rng.random_bool(r.maiden_name) => {
+            kinds.insert(Kind::SurnameMaiden);
+            m
+        }
+        _ => p.last,
+    };
+    let swapped = rng.random_bool(match noise {
+        Noise::Base => r.base_names_swapped,
+        Noise::Duplicate => 0.0,
+        Noise::Registry => r.names_swapped,
+    });
+    if swapped {
+        kinds.insert(Kind::NamesSwapped);
+    }
+
     // Names and title.
     let typo = match noise {
         Noise::Base => r.base_name_typo,
@@ -286,50 +379,59 @@ fn push_person(
         Noise::Registry => r.name_typo,
     };
     if registry && rng.random_bool(r.romanized) {
-        let rt = toklon_thai::romanize::romanize(p.first);
-        latin_variant(rng, &rt, &mut s.a);
-        let rt = toklon_thai::romanize::romanize(p.last);
-        latin_variant(rng, &rt, &mut s.b);
+        kinds.insert(Kind::Romanized);
+        let st = person_style(ctx.seed, p.entity);
+        romanize(p.first, &st, &mut s.a);
+        romanize(last, &st, &mut s.b);
         match latin_title(rng, p).filter(|_| rng.random_bool(0.7)) {
             Some(t) => cols.prefix.append_value(t),
             None => cols.prefix.append_null(),
         }
+        if swapped {
+            std::mem::swap(&mut s.a, &mut s.b);
+        }
         cols.first_name.append_value(&s.a);
         cols.last_name.append_value(&s.b);
     } else {
-        let last = match p.maiden {
-            Some(m) if registry && rng.random_bool(r.maiden_name) => m,
-            _ => p.last,
-        };
         s.c.clear();
-        if rng.random_bool(typo) {
+        let first_typo = rng.random_bool(typo);
+        if first_typo {
             thai_typo(rng, p.first, &mut s.c);
         } else {
             s.c.push_str(p.first);
         }
-        if rng.random_bool(typo) {
+        let last_typo = rng.random_bool(typo);
+        if last_typo {
             thai_typo(rng, last, &mut s.b);
         } else {
             s.b.clear();
             s.b.push_str(last);
+        }
+        if first_typo || last_typo {
+            kinds.insert(Kind::NameTypo);
         }
         let title = written_title(rng, p.title);
         let placement = rng.random::<f64>();
         s.a.clear();
         if placement < 0.05 {
             cols.prefix.append_null();
-        } else if placement < 0.05 + style.glued * 0.95 {
+        } else if placement < 0.05 + style.glued * 0.95 && !swapped {
             cols.prefix.append_null();
             s.a.push_str(title);
+            kinds.insert(Kind::TitleGlued);
         } else {
+            // With the names swapped the title stays in its own column.
             cols.prefix.append_value(title);
         }
         s.a.push_str(&s.c);
-        cols.first_name.append_value(&s.a);
         if title == "ร.อ." && rng.random_bool(0.3) {
             // Navy officers may carry ร.น. after the surname.
             s.b.push_str(" ร.น.");
         }
+        if swapped {
+            std::mem::swap(&mut s.a, &mut s.b);
+        }
+        cols.first_name.append_value(&s.a);
         cols.last_name.append_value(&s.b);
     }
     match sex_text(style.sex, p.sex) {
@@ -338,43 +440,67 @@ fn push_person(
     }
 
     // Birth date.
-    let (mut y, m, d) = p.birth;
-    let unknown_rate = if y < 1950 {
-        r.date_unknown * 5.0
-    } else {
-        r.date_unknown
+    let missing = match noise {
+        Noise::Base => r.base_date_missing,
+        Noise::Duplicate => 0.0,
+        Noise::Registry => r.date_missing,
     };
-    let (mut m, mut d) = (Some(m), Some(d));
-    let mut year_only = false;
-    if rng.random_bool(unknown_rate) {
-        m = None;
-        d = None;
-        year_only = rng.random_bool(0.4);
+    if rng.random_bool(missing) {
+        kinds.insert(Kind::DateMissing);
+        cols.birth_date.append_null();
     } else {
-        let (swap, off) = match noise {
-            Noise::Base => (0.0, 0.0),
-            Noise::Duplicate => (0.2, 0.05),
-            Noise::Registry => (r.date_swapped, r.date_year_off),
+        let (mut y, m, d) = p.birth;
+        let unknown_rate = if y < 1950 {
+            r.date_unknown * 5.0
+        } else {
+            r.date_unknown
         };
-        if let (Some(mm), Some(dd)) = (m, d) {
-            if dd <= 12 && dd != mm && rng.random_bool(swap) {
-                m = Some(dd);
-                d = Some(mm);
+        let (mut m, mut d) = (Some(m), Some(d));
+        let mut year_only = false;
+        if rng.random_bool(unknown_rate) {
+            m = None;
+            d = None;
+            year_only = rng.random_bool(0.4);
+            kinds.insert(if year_only {
+                Kind::DateYearOnly
+            } else {
+                Kind::DateUnknownDayMonth
+            });
+        } else {
+            let (swap, off) = match noise {
+                Noise::Base => (0.0, 0.0),
+                Noise::Duplicate => (0.2, 0.05),
+                Noise::Registry => (r.date_swapped, r.date_year_off),
+            };
+            if let (Some(mm), Some(dd)) = (m, d) {
+                if dd <= 12 && dd != mm && rng.random_bool(swap) {
+                    m = Some(dd);
+                    d = Some(mm);
+                    kinds.insert(Kind::DateSwapped);
+                }
+            }
+            if rng.random_bool(off) {
+                y += if rng.random_bool(0.5) { 1 } else { -1 };
+                kinds.insert(Kind::DateYearOff);
             }
         }
-        if rng.random_bool(off) {
-            y += if rng.random_bool(0.5) { 1 } else { -1 };
+        if registry && rng.random_bool(r.date_era) {
+            // The year in the other era: a BE year typed into a CE field lands 543
+            // years ahead, a CE year in a BE field 543 years back (DOMAIN.md §9).
+            y += if style.date.is_be() { -543 } else { 543 };
+            kinds.insert(Kind::DateEra);
         }
+        write_date(&mut s.a, style.date, y, m, d, year_only);
+        if registry && rng.random_bool(0.005) {
+            thai_digits(&mut s.a);
+        }
+        cols.birth_date.append_value(&s.a);
     }
-    write_date(&mut s.a, style.date, y, m, d, year_only);
-    if registry && rng.random_bool(0.005) {
-        thai_digits(&mut s.a);
-    }
-    cols.birth_date.append_value(&s.a);
 
     // Address: registries may hold an older or newer one (moved).
     let lx = ctx.lx;
     if registry && rng.random_bool(r.moved) {
+        kinds.insert(Kind::Moved);
         let here = lx.subdistricts[ctx.hh.subdistrict];
         let range = lx.range_with_prefix(&here[..2]);
         let k = if rng.random_bool(0.5) && range.len() > 1 {
@@ -406,7 +532,7 @@ fn push_person(
         cols.subdistrict_code
             .append_value(lx.subdistricts[ctx.hh.subdistrict]);
     }
-    fault
+    (fault, kinds)
 }
 
 struct RegBuf {
@@ -417,6 +543,7 @@ struct RegBuf {
     valid_to: StringBuilder,
     entities: Vec<u64>,
     faults: Vec<IdFault>,
+    kinds: Vec<Kinds>,
 }
 
 /// Writes a chunk's world as rows. Uses `rng` after the world was built, so the
@@ -435,6 +562,7 @@ pub(crate) fn emit_chunk(
     let mut chronic = BooleanBuilder::new();
     let mut employment = StringBuilder::new();
     let mut pop_entities = Vec::new();
+    let mut pop_kinds = Vec::new();
 
     let mut cov_schemes = StringBuilder::new();
     let mut cov_via = StringBuilder::new();
@@ -456,6 +584,7 @@ pub(crate) fn emit_chunk(
             valid_to: StringBuilder::new(),
             entities: Vec::new(),
             faults: Vec::new(),
+            kinds: Vec::new(),
         })
         .collect();
     #[cfg(test)]
@@ -473,6 +602,7 @@ pub(crate) fn emit_chunk(
         let ctx = RowCtx {
             lx,
             rates: &cfg.corruption,
+            seed: cfg.seed,
             world,
             hh,
         };
@@ -485,6 +615,9 @@ pub(crate) fn emit_chunk(
                 (true, false) => 1,
                 (true, true) => 2,
             };
+            let plan = Plan {
+                base_maiden: p.maiden.is_some() && rng.random_bool(cfg.corruption.base_maiden_name),
+            };
             if copies > 0 {
                 let (direct, covered, via) = household_coverage(world, &hh.members, i);
                 for copy in 0..copies {
@@ -493,7 +626,9 @@ pub(crate) fn emit_chunk(
                     } else {
                         Noise::Duplicate
                     };
-                    push_person(&ctx, rng, &mut pop, &mut s, i, BASE_STYLE, noise);
+                    let (_, kinds) =
+                        push_person(&ctx, rng, &mut pop, &mut s, i, BASE_STYLE, noise, plan);
+                    pop_kinds.push(kinds);
                     household_id.append_value(&number);
                     relationship.append_value(p.rel.code());
                     disabled.append_value(p.disabled);
@@ -525,7 +660,7 @@ pub(crate) fn emit_chunk(
             for e in &p.enrolments {
                 let reg = e.scheme.registry();
                 let buf = &mut regs[reg.index()];
-                let fault = push_person(
+                let (fault, kinds) = push_person(
                     &ctx,
                     rng,
                     &mut buf.person,
@@ -533,8 +668,10 @@ pub(crate) fn emit_chunk(
                     i,
                     registry_style(reg),
                     Noise::Registry,
+                    plan,
                 );
                 buf.faults.push(fault);
+                buf.kinds.push(kinds);
                 buf.entities.push(p.entity);
                 buf.scheme.append_value(e.scheme.code());
                 buf.status
@@ -589,6 +726,7 @@ pub(crate) fn emit_chunk(
                 columns: cols,
                 entities: b.entities,
                 faults: b.faults,
+                kinds: b.kinds,
             }
         })
         .collect();
@@ -599,11 +737,13 @@ pub(crate) fn emit_chunk(
             columns: cov_cols,
             entities: pop_entities.clone(),
             faults: Vec::new(),
+            kinds: Vec::new(),
         },
         population: Part {
             columns: pop_cols,
             entities: pop_entities,
             faults: Vec::new(),
+            kinds: pop_kinds,
         },
         households_len: world.households.len(),
         households: hh_cols,

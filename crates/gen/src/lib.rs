@@ -97,7 +97,10 @@
 mod config;
 mod corrupt;
 mod emit;
+mod hard;
+mod kinds;
 mod lexicon;
+mod romanize;
 mod scheme;
 mod sink;
 mod world;
@@ -112,6 +115,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 pub use config::{CorruptionRates, EnrolmentRates, GenConfig, OutputFormat};
+pub use kinds::{Kind, Kinds};
 pub use scheme::{Registry, Scheme};
 
 use emit::ChunkOut;
@@ -222,6 +226,17 @@ fn entity_ids(entities: &[u64]) -> ArrayRef {
     ))
 }
 
+/// The truth's `corruptions` column: each row's kind codes, `;`-joined.
+fn corruption_codes(kinds: &[Kinds]) -> ArrayRef {
+    let mut s = String::new();
+    let mut b = arrow_array::builder::StringBuilder::with_capacity(kinds.len(), kinds.len() * 8);
+    for k in kinds {
+        k.write(&mut s);
+        b.append_value(&s);
+    }
+    Arc::new(b.finish())
+}
+
 impl Writers {
     fn write_chunk(&mut self, out: ChunkOut) -> Result<(), GenError> {
         let n = out.population.len();
@@ -238,6 +253,7 @@ impl Writers {
                 ))),
                 ids.clone(),
                 ents.clone(),
+                corruption_codes(&out.population.kinds),
             ])?;
             let mut cols = vec![ids, ents];
             cols.extend(out.coverage.columns);
@@ -272,6 +288,7 @@ impl Writers {
                 ))),
                 ids.clone(),
                 entity_ids(&part.entities),
+                corruption_codes(&part.kinds),
             ])?;
             let mut cols = vec![ids];
             cols.extend(part.columns);

@@ -83,6 +83,7 @@ pub(crate) fn entities_schema() -> SchemaRef {
         Field::new("source", DataType::Utf8, false),
         Field::new("record_id", DataType::Utf8, false),
         Field::new("entity_id", DataType::Utf8, false),
+        Field::new("corruptions", DataType::Utf8, false),
     ]))
 }
 

@@ -55,6 +55,10 @@ pub(crate) struct Person {
     pub in_base: bool,
     /// Written twice to the base.
     pub duplicated: bool,
+    /// Born a twin: a sibling in the household shares the birth date (hard negative).
+    pub twin: bool,
+    /// Shares first and last name with someone in the same village (hard negative).
+    pub namesake: bool,
     pub enrolments: Vec<Enrolment>,
 }
 
@@ -185,9 +189,13 @@ pub(crate) fn build_chunk(
     while w.people.len() < quota {
         let start = w.people.len();
         let mut hh = new_household(lx, cfg, rng, chunk * 10_000 + local);
+        let namesake = crate::hard::neighbour_of(rng, cfg, &w, &mut hh);
         add_members(lx, cfg, rng, &mut w.people, first_entity, &hh);
         w.people.truncate(quota);
         hh.members = start..w.people.len();
+        if let Some(prev) = namesake {
+            crate::hard::share_a_name(rng, &mut w.people, prev, hh.members.clone());
+        }
         local += 1;
         w.households.push(hh);
     }
@@ -233,6 +241,8 @@ struct Member {
     family_name: bool,
     /// A woman married into the family: family surname now, maiden name kept.
     married_in: bool,
+    /// Twin of the member listed just before (same birth date).
+    twin: bool,
 }
 
 fn other_sex(s: Sex) -> Sex {
@@ -250,7 +260,7 @@ fn random_sex(rng: &mut ChaCha8Rng) -> Sex {
     }
 }
 
-fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
+fn compose(rng: &mut ChaCha8Rng, twins: f64) -> Vec<Member> {
     let age = head_age(rng);
     let sex = if rng.random_bool(0.65) {
         Sex::Male
@@ -263,6 +273,7 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
         sex,
         family_name: true,
         married_in: false,
+        twin: false,
     }];
     let married = rng.random_bool(if age < 75 { 0.72 } else { 0.45 });
     if married {
@@ -276,6 +287,7 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
             sex: other_sex(sex),
             family_name: true,
             married_in: sex == Sex::Male,
+            twin: false,
         });
         if sex == Sex::Female {
             // The head took her husband's surname at marriage.
@@ -297,13 +309,31 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
         if child_age > 25 && !rng.random_bool(0.4) {
             continue;
         }
+        let sex = random_sex(rng);
         m.push(Member {
             rel: Relationship::Child,
             age: child_age,
-            sex: random_sex(rng),
+            sex,
             family_name: true,
             married_in: false,
+            twin: false,
         });
+        if rng.random_bool(twins) {
+            // Twins: same sex 60% of the time (identical and same-sex fraternal).
+            let sex = if rng.random_bool(0.6) {
+                sex
+            } else {
+                other_sex(sex)
+            };
+            m.push(Member {
+                rel: Relationship::Child,
+                age: child_age,
+                sex,
+                family_name: true,
+                married_in: false,
+                twin: true,
+            });
+        }
     }
     if (25..=55).contains(&age) && rng.random_bool(0.15) {
         let parents = rng.random_range(1..=2);
@@ -326,6 +356,7 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
                 sex: psex,
                 family_name: true,
                 married_in: is_mother,
+                twin: false,
             });
         }
     }
@@ -338,6 +369,7 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
                 sex: random_sex(rng),
                 family_name: rng.random_bool(0.6),
                 married_in: false,
+                twin: false,
             });
         }
     } else if rng.random_bool(0.05) {
@@ -347,6 +379,7 @@ fn compose(rng: &mut ChaCha8Rng) -> Vec<Member> {
             sex: random_sex(rng),
             family_name: rng.random_bool(0.3),
             married_in: false,
+            twin: false,
         });
     }
     m
@@ -422,12 +455,24 @@ fn national_id(
     }
     let mut first12 = [0u8; 12];
     first12.copy_from_slice(&d[..12]);
-    d[12] = toklon_thai::id::check_digit(&first12);
+    d[12] = check_digit(&first12);
     d
 }
 
+/// The ID's check digit (DOMAIN.md §5): `(11 − Σ dᵢ·(14 − i) mod 11) mod 10`.
+/// Written here rather than taken from `toklon_thai`, so the generator shares no
+/// code with the matcher it tests.
+fn check_digit(first12: &[u8; 12]) -> u8 {
+    let sum: u32 = first12
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| u32::from(d) * (13 - i as u32))
+        .sum();
+    ((11 - sum % 11) % 10) as u8
+}
+
 /// SplitMix64's finaliser (Steele, Lea & Flood 2014): spreads a seed's bits.
-fn splitmix64(x: u64) -> u64 {
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -453,7 +498,7 @@ fn add_members(
     first_entity: u64,
     hh: &Household,
 ) {
-    let members = compose(rng);
+    let members = compose(rng, cfg.corruption.twins);
     let nat = {
         let r = rng.random::<f64>();
         if r < 0.015 {
@@ -471,11 +516,24 @@ fn add_members(
     let c = &cfg.corruption;
     for m in &members {
         let entity = first_entity + people.len() as u64;
-        let birth = birth_for_age(rng, m.age, cfg.reference_date);
-        let first = match m.sex {
+        let mut birth = birth_for_age(rng, m.age, cfg.reference_date);
+        let mut first = match m.sex {
             Sex::Male => *pick(rng, &lx.male),
             Sex::Female => *pick(rng, &lx.female),
         };
+        if m.twin {
+            if let Some(sibling) = people.last_mut() {
+                birth = sibling.birth;
+                sibling.twin = true;
+                if sibling.first == first {
+                    first = if m.sex == Sex::Male {
+                        lx.male[0]
+                    } else {
+                        lx.female[0]
+                    };
+                }
+            }
+        }
         let (last, maiden) = if m.married_in {
             if rng.random_bool(0.8) {
                 (family, Some(*pick(rng, &lx.family)))
@@ -534,6 +592,8 @@ fn add_members(
             civil_servant,
             in_base: !rng.random_bool(c.missing_from_base),
             duplicated: rng.random_bool(c.base_duplicate),
+            twin: m.twin,
+            namesake: false,
             enrolments: Vec::new(),
         });
     }

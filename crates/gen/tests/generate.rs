@@ -109,7 +109,7 @@ fn small_world_is_consistent() {
             "duplicate truth row"
         );
     }
-    assert_eq!(eh, ["source", "record_id", "entity_id"]);
+    assert_eq!(eh, ["source", "record_id", "entity_id", "corruptions"]);
     let pop_ids = column(&ph, &pop, "record_id");
     let unique: HashSet<&str> = pop_ids.iter().copied().collect();
     assert_eq!(unique.len(), pop_ids.len(), "population record_id unique");

@@ -29,7 +29,7 @@ fn main() {
     let threshold = std::env::args()
         .nth(4)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(0.95);
+        .unwrap_or(LinkConfig::default().threshold);
     let cfg = LinkConfig {
         threshold,
         ..LinkConfig::default()

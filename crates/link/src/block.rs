@@ -37,6 +37,13 @@ pub enum KeyPart {
     /// Cross-script consonant skeleton (Thai and Latin spellings meet).
     FirstSkeleton,
     LastSkeleton,
+    /// The first and last name skeletons as an unordered pair: the same key
+    /// when the names were entered in each other's fields.
+    NamePairSkeleton,
+    /// The unordered pair of the names' loose keys (first consonants of their
+    /// tolerant Latin forms, stops and liquids merged): meets spellings people
+    /// chose that the skeleton keeps apart, in either field order.
+    NamePairLoose,
     BirthYear,
     /// Full date; rows with an unknown day or month have no key.
     BirthDate,
@@ -76,16 +83,17 @@ pub struct Split {
 }
 
 impl KeyPart {
-    /// The compared field this part pins down.
-    pub(crate) fn field(self) -> Field {
+    /// The compared fields this part pins down.
+    pub(crate) fn fields(self) -> &'static [Field] {
         use KeyPart::*;
         match self {
-            NationalId | IdPrefix => Field::NationalId,
-            FirstName | FirstPhonetic | FirstSkeleton => Field::FirstName,
-            LastName | LastPhonetic | LastSkeleton => Field::LastName,
-            BirthYear | BirthDate | BirthMonthDay => Field::BirthDate,
-            Sex => Field::Sex,
-            Subdistrict | District | Province | Village | HouseNo => Field::Geography,
+            NationalId | IdPrefix => &[Field::NationalId],
+            FirstName | FirstPhonetic | FirstSkeleton => &[Field::FirstName],
+            LastName | LastPhonetic | LastSkeleton => &[Field::LastName],
+            NamePairSkeleton | NamePairLoose => &[Field::FirstName, Field::LastName],
+            BirthYear | BirthDate | BirthMonthDay => &[Field::BirthDate],
+            Sex => &[Field::Sex],
+            Subdistrict | District | Province | Village | HouseNo => &[Field::Geography],
         }
     }
 }
@@ -95,12 +103,16 @@ impl BlockingRule {
     /// person through at least one of: a changed first name (last + date, last
     /// skeleton + tambon), a changed surname after marriage (first + date),
     /// typos in both names (skeletons + year), a romanized registry (skeletons),
-    /// an unknown birth date (names + district). Every rule but the ID pins a
-    /// full date or a place, so blocks (and pairs per registry row) stay about
-    /// flat as the base grows: a bare name or birth-year key grows with it. The
-    /// one rule on a single name pins the tambon, not the district: a district
-    /// holds ~8 times more people, and at 10M people `district + last_skeleton`
-    /// alone proposed 6.5 pairs per registry row against 3 at 1M.
+    /// names in each other's fields (the unordered name pairs), a Latin
+    /// spelling the skeleton keeps apart (the loose name pair), both names
+    /// garbled (date + tambon), an unknown birth date (names + district). Every
+    /// rule but the ID and the loose name pair pins a full date or a place, so
+    /// blocks (and pairs per registry row) stay about flat as the base grows: a
+    /// bare name or birth-year key grows with it; the loose pair of two names
+    /// splits its blocks of two rows or more by birth year and province. The one rule on
+    /// a single name pins the tambon, not the district: a district holds ~8
+    /// times more people, and at 10M people `district + last_skeleton` alone
+    /// proposed 6.5 pairs per registry row against 3 at 1M.
     pub fn defaults() -> Vec<BlockingRule> {
         use KeyPart::*;
         let r = |name: &str, parts: &[KeyPart], split: Option<(usize, &[KeyPart])>| BlockingRule {
@@ -134,10 +146,16 @@ impl BlockingRule {
                 Some((3, &[Village])),
             ),
             r(
-                "first_last_skeleton_birth_year",
-                &[FirstSkeleton, LastSkeleton, BirthYear],
+                "name_pair_skeleton_birth_year",
+                &[NamePairSkeleton, BirthYear],
                 Some((1, &[Province])),
             ),
+            r(
+                "name_pair_loose",
+                &[NamePairLoose],
+                Some((1, &[BirthYear, Province])),
+            ),
+            r("birth_date_subdistrict", &[BirthDate, Subdistrict], None),
             r(
                 "first_phonetic_birth_year_district",
                 &[FirstPhonetic, BirthYear, District],
@@ -167,6 +185,8 @@ fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
         KeyPart::LastPhonetic => r.last_keys(i).phon,
         KeyPart::FirstSkeleton => r.first_keys(i).skel,
         KeyPart::LastSkeleton => r.last_keys(i).skel,
+        KeyPart::NamePairSkeleton => unordered(r.first_keys(i).skel, r.last_keys(i).skel),
+        KeyPart::NamePairLoose => unordered(r.first_keys(i).loose, r.last_keys(i).loose),
         KeyPart::BirthYear => date().map_or(0, |d| u64::from(d.year as u32) | (1 << 40)),
         KeyPart::BirthDate => match date() {
             Some(d) if d.month.is_some() && d.day.is_some() => u64::from(r.k[i].birth),
@@ -191,6 +211,20 @@ fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
         KeyPart::HouseNo => u64::from(r.k[i].house),
     };
     (v != 0).then_some(v)
+}
+
+/// A key of two name keys that ignores their order; 0 (no key) unless both are
+/// known.
+#[inline]
+fn unordered(a: u64, b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return 0;
+    }
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut buf = [0u8; 16];
+    buf[..8].copy_from_slice(&lo.to_le_bytes());
+    buf[8..].copy_from_slice(&hi.to_le_bytes());
+    xxh3_64(&buf).max(1)
 }
 
 /// The key of rule `parts` for row `i`: xxh3 over the parts' bytes.

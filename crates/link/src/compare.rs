@@ -11,6 +11,22 @@ use crate::similarity::{jaro_winkler, typo_class};
 /// Level 0 of every field: either side unknown. It carries no evidence (its
 /// Bayes factor is 1).
 pub const NULL_LEVEL: u8 = 0;
+/// National ID level: the IDs agree exactly, but the first names clearly
+/// disagree (`different`, not a swap of both names) and so do the birth dates
+/// (`different`, or two full dates in one year on another day) or the sexes: a
+/// household member's ID on another member's row, not one person. Its Bayes
+/// factor is fixed at 1 (see [`crate::Model::pin_rules`]): the shared ID then
+/// says nothing, and the names and dates decide.
+pub const ID_CONFLICT: u8 = 3;
+/// Name level: first and last name each agree (exact or close) with the other
+/// record's name in the other field, while neither agrees in its own field.
+pub const NAME_SWAPPED: u8 = 4;
+/// Name level `different`.
+const NAME_DIFFERENT: u8 = 5;
+/// Birth-date level `same_year`.
+const DATE_SAME_YEAR: u8 = 5;
+/// Birth-date level `different`.
+const DATE_DIFFERENT: u8 = 6;
 /// Most fields a comparison may use (levels are packed 3 bits each in a `u64`).
 pub const MAX_FIELDS: usize = 12;
 /// Bits per field in a packed pattern; every field has at most 8 levels.
@@ -45,10 +61,15 @@ impl Field {
     /// Level names, indexed by level.
     pub fn level_names(self) -> &'static [&'static str] {
         match self {
-            Field::NationalId => &["null", "exact", "typo", "different"],
-            Field::FirstName | Field::LastName => {
-                &["null", "exact", "phonetic_or_close", "similar", "different"]
-            }
+            Field::NationalId => &["null", "exact", "typo", "conflict", "different"],
+            Field::FirstName | Field::LastName => &[
+                "null",
+                "exact",
+                "phonetic_or_close",
+                "similar",
+                "swapped",
+                "different",
+            ],
             Field::BirthDate => &[
                 "null",
                 "exact",
@@ -177,29 +198,47 @@ pub fn compare_pair(
         len: fields.len().min(MAX_FIELDS) as u8,
         v: [0; MAX_FIELDS],
     };
+    // Both name levels are worked out together (a swap is seen only from both),
+    // once, when a field needs them.
+    let mut names_done: Option<NameLevels> = None;
+    let mut name_levels_of = || *names_done.get_or_insert_with(|| names_level(names, a, i, b, j));
     for (slot, spec) in out.v.iter_mut().zip(fields) {
-        *slot = compare_field(spec.field, names, a, i, b, j);
+        *slot = match spec.field {
+            Field::FirstName => name_levels_of().first,
+            Field::LastName => name_levels_of().last,
+            Field::NationalId => match id_level(a, i, b, j) {
+                1 if name_levels_of().first_differs && person_differs(a, i, b, j) => ID_CONFLICT,
+                l => l,
+            },
+            field => compare_field(field, a, i, b, j),
+        };
     }
     out
 }
 
+/// Whether two rows clearly are not one person by their birth dates or sexes
+/// (the second half of the ID conflict, after the first names): the dates are
+/// `different`, or both full and in one year but on another day (not a
+/// day-month swap), or both sexes are known and differ. A missing or partial
+/// date is no evidence of a conflict.
 #[inline]
-pub(crate) fn compare_field(
-    field: Field,
-    th: &NameThresholds,
-    a: &Records,
-    i: usize,
-    b: &Records,
-    j: usize,
-) -> u8 {
+fn person_differs(a: &Records, i: usize, b: &Records, j: usize) -> bool {
+    let (x, y) = (a.k[i].birth, b.k[j].birth);
+    let full = |d: u32| BirthDate::unpack(d).is_some_and(|d| d.month.is_some() && d.day.is_some());
+    let dates = match date_level(x, y) {
+        DATE_DIFFERENT => true,
+        DATE_SAME_YEAR => full(x) && full(y),
+        _ => false,
+    };
+    let (sa, sb) = (a.k[i].sex, b.k[j].sex);
+    dates || (sa != 0 && sb != 0 && sa != sb)
+}
+
+/// Levels of the fields compared on their own (not names, not the ID).
+#[inline]
+fn compare_field(field: Field, a: &Records, i: usize, b: &Records, j: usize) -> u8 {
     match field {
-        Field::NationalId => id_level(a, i, b, j),
-        Field::FirstName => name_level(
-            th,
-            (a.first(i), b.first(j)),
-            (a.first_keys(i), b.first_keys(j)),
-        ),
-        Field::LastName => name_level(th, (a.last(i), b.last(j)), (a.last_keys(i), b.last_keys(j))),
+        Field::NationalId | Field::FirstName | Field::LastName => NULL_LEVEL,
         Field::BirthDate => date_level(a.k[i].birth, b.k[j].birth),
         Field::Sex => match (a.k[i].sex, b.k[j].sex) {
             (0, _) | (_, 0) => NULL_LEVEL,
@@ -217,16 +256,19 @@ fn id_level(a: &Records, i: usize, b: &Records, j: usize) -> u8 {
         (x, y) if thai(x) && thai(y) => match digit_typo(a.k[i].id_num, b.k[j].id_num) {
             0 => 1,
             1 | 2 => 2,
-            _ => 3,
+            _ => ID_DIFFERENT,
         },
         (IdKind::Other, IdKind::Other) => match typo_class(a.id_text.get(i), b.id_text.get(j)) {
             0 => 1,
             1 | 2 => 2,
-            _ => 3,
+            _ => ID_DIFFERENT,
         },
-        _ => 3,
+        _ => ID_DIFFERENT,
     }
 }
+
+/// National ID level `different`.
+const ID_DIFFERENT: u8 = 4;
 
 /// How two 13-digit IDs held as numbers differ, as [`typo_class`] on their
 /// digits: 0 equal, 1 one substitution, 2 one adjacent transposition, 3 anything
@@ -269,31 +311,151 @@ fn digit_typo(mut x: u64, mut y: u64) -> u8 {
     }
 }
 
+/// One side of a name comparison: the canonical name, its tolerant Latin form
+/// and its keys.
+#[derive(Clone, Copy)]
+struct Name<'a> {
+    chars: &'a [char],
+    fold: &'a [char],
+    keys: NameKeys,
+}
+
+impl<'a> Name<'a> {
+    #[inline]
+    fn first(r: &'a Records, i: usize) -> Name<'a> {
+        Name {
+            chars: r.first(i),
+            fold: r.first_fold(i),
+            keys: r.first_keys(i),
+        }
+    }
+
+    #[inline]
+    fn last(r: &'a Records, i: usize) -> Name<'a> {
+        Name {
+            chars: r.last(i),
+            fold: r.last_fold(i),
+            keys: r.last_keys(i),
+        }
+    }
+}
+
+/// First- and last-name levels of a pair. When neither name agrees in its own
+/// field (both `similar` or worse) but each agrees with the other record's
+/// name in the other field (one on a key: the same name, skeleton or phonetic
+/// code; the other at least similar), both are `swapped`: first and last names
+/// entered in each other's fields, a common clerical error. When only one name
+/// crossed and the other field holds something else, the first name is
+/// `swapped` and the last keeps its level, so the crossing counts once.
+/// Symmetric, like every level.
 #[inline]
-fn name_level(
-    th: &NameThresholds,
-    (a, b): (&[char], &[char]),
-    (ka, kb): (NameKeys, NameKeys),
-) -> u8 {
-    let (ha, hb, pa, pb, sa, sb) = (ka.hash, kb.hash, ka.phon, kb.phon, ka.skel, kb.skel);
-    if ha == 0 || hb == 0 {
+fn names_level(th: &NameThresholds, a: &Records, i: usize, b: &Records, j: usize) -> NameLevels {
+    let (fa, la, fb, lb) = (
+        Name::first(a, i),
+        Name::last(a, i),
+        Name::first(b, j),
+        Name::last(b, j),
+    );
+    let first = name_level(th, fa, fb);
+    let last = name_level(th, la, lb);
+    let plain = NameLevels {
+        first,
+        last,
+        first_differs: first == NAME_DIFFERENT,
+    };
+    if first < 3 || last < 3 {
+        return plain;
+    }
+    // Most pairs that get here are two different people: the crossing is
+    // first looked for on the keys alone (no Jaro–Winkler), and the other
+    // crossing graded in full only when one holds.
+    let (x, y) = (keys_agree(fa, lb), keys_agree(la, fb));
+    let swapped = NameLevels {
+        first: NAME_SWAPPED,
+        last: NAME_SWAPPED,
+        first_differs: false,
+    };
+    if !x && !y {
+        return plain;
+    }
+    if x && y {
+        return swapped;
+    }
+    let other = if x {
+        name_level(th, la, fb)
+    } else {
+        name_level(th, fa, lb)
+    };
+    if (1..=3).contains(&other) {
+        // Both names crossed (the second may only be similar: a typo too).
+        swapped
+    } else {
+        // One name moved to the other field, the other replaced or lost: the
+        // crossing counts once, on the first name. (In a household the crossed
+        // name is often the shared surname, so for the ID conflict the first
+        // name still differs.)
+        NameLevels {
+            first: NAME_SWAPPED,
+            ..plain
+        }
+    }
+}
+
+/// The name levels of a pair, and whether the first names clearly differ (in
+/// their own fields, and not as a swap of both names).
+#[derive(Clone, Copy)]
+struct NameLevels {
+    first: u8,
+    last: u8,
+    first_differs: bool,
+}
+
+/// Whether two names agree on a key: the same canonical name, consonant
+/// skeleton (either script) or phonetic code.
+#[inline]
+fn keys_agree(a: Name<'_>, b: Name<'_>) -> bool {
+    let (ka, kb) = (a.keys, b.keys);
+    ka.hash != 0
+        && kb.hash != 0
+        && (ka.hash == kb.hash
+            || (ka.skel != 0 && ka.skel == kb.skel)
+            || (ka.phon != 0 && ka.phon == kb.phon))
+}
+
+/// The level of two names: exact; the same cross-script consonant skeleton,
+/// Jaro–Winkler at or above `jw_close` (or `jw_phonetic` with the same phonetic
+/// code): `phonetic_or_close`; at or above `jw_similar`: `similar`. When either
+/// name is not in Thai script, the Jaro–Winkler of their tolerant Latin forms
+/// ([`crate::spelling`]) counts too, so that a Latin spelling chosen by a person
+/// (Nuttapol, Boonsong) meets the Thai name and the other spellings.
+#[inline]
+fn name_level(th: &NameThresholds, a: Name<'_>, b: Name<'_>) -> u8 {
+    let (ka, kb) = (a.keys, b.keys);
+    if ka.hash == 0 || kb.hash == 0 {
         return NULL_LEVEL;
     }
-    if ha == hb {
+    if ka.hash == kb.hash {
         return 1;
     }
     // Same consonant skeleton: the cross-script case (สมชาย / Somchai) and
     // spelling variants JW alone would miss.
-    if sa != 0 && sa == sb {
+    if ka.skel != 0 && ka.skel == kb.skel {
         return 2;
     }
-    let jw = jaro_winkler(a, b);
-    if jw >= th.jw_close || (pa != 0 && pa == pb && jw >= th.jw_phonetic) {
+    let mut jw = if ka.thai == kb.thai {
+        jaro_winkler(a.chars, b.chars)
+    } else {
+        0.0
+    };
+    if (!ka.thai || !kb.thai) && jw < th.jw_close && !a.fold.is_empty() && !b.fold.is_empty() {
+        jw = jw.max(jaro_winkler(a.fold, b.fold));
+    }
+    if jw >= th.jw_close || (ka.phon != 0 && ka.phon == kb.phon && jw >= th.jw_phonetic) {
         2
     } else if jw >= th.jw_similar {
         3
     } else {
-        4
+        NAME_DIFFERENT
     }
 }
 
@@ -352,6 +514,26 @@ mod tests {
             v: [1, 4, 0, 6, 2, 5, 0, 0, 0, 0, 0, 0],
         };
         assert_eq!(Levels::from_pattern(l.pattern(), 6), l);
+        assert_eq!(
+            Field::NationalId.level_names()[ID_CONFLICT as usize],
+            "conflict"
+        );
+        assert_eq!(
+            Field::NationalId.level_names()[ID_DIFFERENT as usize],
+            "different"
+        );
+        assert_eq!(
+            Field::FirstName.level_names()[NAME_SWAPPED as usize],
+            "swapped"
+        );
+        assert_eq!(
+            Field::LastName.level_names()[NAME_DIFFERENT as usize],
+            "different"
+        );
+        assert_eq!(
+            Field::BirthDate.level_names()[DATE_DIFFERENT as usize],
+            "different"
+        );
         for f in [
             Field::NationalId,
             Field::FirstName,

@@ -19,7 +19,12 @@ pub struct LinkConfig {
     pub comparisons: Vec<FieldSpec>,
     /// Thresholds for graded name agreement.
     pub names: NameThresholds,
-    /// Minimum match probability for a link.
+    /// Minimum match probability for a link. The default, 0.5, is the Bayes
+    /// decision rule with equal costs for a false and a missed link: link when
+    /// the fitted model's posterior `P(match | levels)` (prior λ from the
+    /// one-to-one fixed point, `m` by EM, `u` from random pairs) says a match is
+    /// more likely than not. Raise it when a false link costs more than a
+    /// missed one (`c_false / (c_false + c_missed)`).
     pub threshold: f64,
     /// When the runner-up is a different person whose match weight is within this
     /// many bits of the best, the record is ambiguous.
@@ -74,7 +79,7 @@ impl Default for LinkConfig {
             max_block_size: 500,
             comparisons: FieldSpec::defaults(),
             names: NameThresholds::default(),
-            threshold: 0.95,
+            threshold: 0.5,
             margin: 2.0,
             u_sample_pairs: 250_000,
             fit_sample_rows: 100_000,

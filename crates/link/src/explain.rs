@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use crate::block::BlockStats;
-use crate::compare::{Field, NULL_LEVEL, compare_pair};
+use crate::compare::{Field, ID_CONFLICT, NAME_SWAPPED, NULL_LEVEL, compare_pair};
 use crate::config::LinkConfig;
 use crate::decide::UnlinkReason;
 use crate::error::LinkError;
@@ -41,6 +41,24 @@ pub struct Term {
     pub partial_weight: f64,
     /// Term-frequency adjustment (exact agreement of a tf-adjusted name), else 0.
     pub tf_adjustment: f64,
+    /// What a level set by a rule means, for the reader (see
+    /// [`Model::pin_rules`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+/// The note of a level set by a rule.
+fn note(field: Field, level: u8) -> Option<&'static str> {
+    match (field, level) {
+        (Field::NationalId, ID_CONFLICT) => Some(
+            "the national IDs agree but the first names and birth dates clearly differ: \
+             an ID shared in a household, taken as no evidence (weight fixed at 0)",
+        ),
+        (Field::FirstName | Field::LastName, NAME_SWAPPED) => {
+            Some("the names agree across fields (first and last name exchanged)")
+        }
+        _ => None,
+    }
 }
 
 /// The weight of one pair, term by term.
@@ -136,6 +154,7 @@ pub fn explain_pair(
             u,
             partial_weight,
             tf_adjustment,
+            note: note(spec.field, level),
         });
     }
     Ok(Explanation {

@@ -62,14 +62,20 @@ pub mod dedupe;
 mod error;
 pub mod eval;
 pub mod explain;
+#[cfg(test)]
+mod hard_cases;
 mod model;
 mod prepare;
 mod similarity;
+mod spelling;
 #[cfg(test)]
 mod testutil;
 
 pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
-pub use compare::{Field, FieldSpec, Levels, MAX_FIELDS, NULL_LEVEL, NameThresholds, compare_pair};
+pub use compare::{
+    Field, FieldSpec, ID_CONFLICT, Levels, MAX_FIELDS, NAME_SWAPPED, NULL_LEVEL, NameThresholds,
+    compare_pair,
+};
 pub use config::{EmConfig, LinkConfig};
 pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score, score_with};
 pub use dedupe::{

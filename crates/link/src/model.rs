@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Progress;
-use crate::block::{BlockIndex, BlockStats, KeyPart};
-use crate::compare::{Field, Levels, NULL_LEVEL, compare_pair};
+use crate::block::{BlockIndex, BlockStats};
+use crate::compare::{Field, ID_CONFLICT, Levels, NAME_SWAPPED, NULL_LEVEL, compare_pair};
 use crate::config::LinkConfig;
 use crate::error::LinkError;
 use crate::prepare::Records;
@@ -32,6 +32,9 @@ const INITIAL_LAMBDA: f64 = 1e-3;
 const SESSION_LAMBDA: f64 = 0.3;
 /// A session with fewer pairs teaches nothing reliable; its `m` is not used.
 const MIN_SESSION_PAIRS: u64 = 50;
+/// Least `m` of the names' `swapped` level (see [`Model::pin_rules`]): about one
+/// match in a thousand with first and last names exchanged.
+pub const SWAPPED_M_FLOOR: f64 = 1e-3;
 /// Fewer distinct random pairs than this (a base and registry too small to
 /// sample from) and the fit keeps the starting model: `u` from a handful of
 /// pairs gives an exact ID a weight of a few bits and the prior collapses.
@@ -121,18 +124,57 @@ impl Model {
                 u: Model::initial_u(spec.field),
             })
             .collect();
-        Model {
+        let mut model = Model {
             lambda: INITIAL_LAMBDA,
             fields,
             fit: None,
+        };
+        model.pin_rules();
+        model
+    }
+
+    /// Applies the two levels whose weight is set by a rule, not by the data
+    /// (every model the crate builds passes through here; a saved model is
+    /// used as it is):
+    ///
+    /// - national ID `conflict` (exact IDs, first names and birth dates clearly
+    ///   different) gets `m = u`, a Bayes factor of 1. Neither can be estimated:
+    ///   random pairs almost never share an ID, and EM's sessions seldom see a
+    ///   true match with both a different first name and a different date. And
+    ///   the question it answers is not "same ID, so same person?" but "whose
+    ///   ID is it?": a parent's or a sibling's ID entered on a child's row is
+    ///   shared inside the household, so the ID then says nothing about which
+    ///   member the row is, and the names and dates decide;
+    /// - names `swapped` keeps `m ≥` [`SWAPPED_M_FLOOR`]: names in each other's
+    ///   fields are a known clerical error, and fit rows that happen to show
+    ///   none must not turn a swap found later into a veto (`m` → 0 would give
+    ///   it a weight far below `different`).
+    pub fn pin_rules(&mut self) {
+        for f in &mut self.fields {
+            match f.field {
+                Field::NationalId => {
+                    if let (Some(m), Some(&u)) = (
+                        f.m.get_mut(ID_CONFLICT as usize),
+                        f.u.get(ID_CONFLICT as usize),
+                    ) {
+                        *m = u;
+                    }
+                }
+                Field::FirstName | Field::LastName => {
+                    if let Some(m) = f.m.get_mut(NAME_SWAPPED as usize) {
+                        *m = m.max(SWAPPED_M_FLOOR);
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
     /// Starting `u`: chance agreement of two different people in a large base.
     fn initial_u(field: Field) -> Vec<f64> {
         let raw: &[f64] = match field {
-            Field::NationalId => &[1.0, 1e-7, 1e-5, 1.0],
-            Field::FirstName | Field::LastName => &[1.0, 0.005, 0.01, 0.03, 0.955],
+            Field::NationalId => &[1.0, 1e-7, 1e-5, 1e-9, 1.0],
+            Field::FirstName | Field::LastName => &[1.0, 0.005, 0.01, 0.03, 1e-5, 0.955],
             Field::BirthDate => &[1.0, 5e-5, 5e-5, 1e-4, 5e-5, 0.012, 0.988],
             Field::Sex => &[1.0, 0.5, 0.5],
             Field::Geography => &[1.0, 2e-4, 1e-3, 0.01, 0.05, 0.94],
@@ -146,8 +188,8 @@ impl Model {
     /// Starting `m` before EM: agreement likely among matches.
     fn initial_m(field: Field) -> Vec<f64> {
         let raw: &[f64] = match field {
-            Field::NationalId => &[1.0, 0.90, 0.03, 0.07],
-            Field::FirstName | Field::LastName => &[1.0, 0.80, 0.10, 0.04, 0.06],
+            Field::NationalId => &[1.0, 0.90, 0.03, 1e-4, 0.07],
+            Field::FirstName | Field::LastName => &[1.0, 0.80, 0.10, 0.04, 0.01, 0.05],
             Field::BirthDate => &[1.0, 0.85, 0.02, 0.03, 0.01, 0.03, 0.06],
             Field::Sex => &[1.0, 0.97, 0.03],
             Field::Geography => &[1.0, 0.60, 0.15, 0.10, 0.05, 0.10],
@@ -691,7 +733,11 @@ pub fn fit_model_keeping(
         let Some(r) = idx.blocks.rule_position(name) else {
             continue;
         };
-        let blocked: Vec<Field> = idx.blocks.rule_parts(r).map(KeyPart::field).collect();
+        let blocked: Vec<Field> = idx
+            .blocks
+            .rule_parts(r)
+            .flat_map(|p| p.fields().iter().copied())
+            .collect();
         let active: Vec<bool> = cfg
             .comparisons
             .iter()
@@ -763,6 +809,7 @@ pub fn fit_model_keeping(
         fields,
         fit: None,
     };
+    model.pin_rules();
     // Best weight (prior 0) per fit row, then the prior by its fixed point.
     // Rows without candidates have no match: a weight of −∞ gives them p = 0.
     // The rows' pairs are kept for scoring.

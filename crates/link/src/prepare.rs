@@ -10,9 +10,12 @@ use toklon_thai::date::{BirthDate, parse_date, parse_date_with_today};
 use toklon_thai::id::{IdValue, NationalId, parse_id};
 use toklon_thai::phonetic::lk82;
 use toklon_thai::romanize::skeleton;
+use toklon_thai::text::is_thai;
 use toklon_thai::title::{Sex, parse_sex, split_name};
 use toklon_types::{StrColumn, Table, columns as col};
 use xxhash_rust::xxh3::{Xxh3Builder, xxh3_64};
+
+use crate::spelling::{latin_fold, loose_key};
 
 /// Rows standardized per rayon task; large enough to amortize task overhead.
 const CHUNK: usize = 8192;
@@ -184,12 +187,16 @@ impl Key {
     }
 }
 
-/// Exact hash, phonetic key and skeleton hash of one canonical name (0 = unknown).
+/// Exact hash, phonetic key and skeleton hash of one canonical name (0 = unknown),
+/// and whether it is written in Thai script.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct NameKeys {
     pub(crate) hash: u64,
     pub(crate) phon: u64,
     pub(crate) skel: u64,
+    /// Hash of [`crate::spelling::loose_key`] (0 = none).
+    pub(crate) loose: u64,
+    pub(crate) thai: bool,
 }
 
 /// The distinct canonical names of one source, first and last names together,
@@ -200,6 +207,9 @@ pub(crate) struct NameKeys {
 #[derive(Clone, Debug)]
 pub(crate) struct NameDict {
     chars: CharCol,
+    /// Each name's tolerant Latin form ([`crate::spelling::latin_fold`]), for
+    /// comparing a Latin spelling with another or with Thai script.
+    folds: CharCol,
     keys: Vec<NameKeys>,
 }
 
@@ -207,8 +217,11 @@ impl Default for NameDict {
     fn default() -> Self {
         let mut chars = CharCol::default();
         chars.push("");
+        let mut folds = CharCol::default();
+        folds.push("");
         NameDict {
             chars,
+            folds,
             keys: vec![NameKeys::default()],
         }
     }
@@ -226,8 +239,20 @@ impl NameDict {
         for name in &distinct {
             chars.push(name);
         }
-        let keys = distinct.par_iter().map(|name| name_keys(name)).collect();
-        (NameDict { chars, keys }, ids)
+        let (keys, fold_strings): (Vec<NameKeys>, Vec<String>) = distinct
+            .par_iter()
+            .map(|name| {
+                let fold = latin_fold(name);
+                let mut keys = name_keys(name);
+                keys.loose = text_hash(7, &loose_key(&fold));
+                (keys, fold)
+            })
+            .unzip();
+        let mut folds = CharCol::default();
+        for f in &fold_strings {
+            folds.push(f);
+        }
+        (NameDict { chars, folds, keys }, ids)
     }
 
     /// Number of distinct names (with the empty one).
@@ -245,13 +270,25 @@ impl NameDict {
         }
     }
 
+    /// The tolerant Latin form of entry `id`.
+    #[inline]
+    pub(crate) fn fold(&self, id: u32) -> &[char] {
+        if (id as usize) < self.keys.len() {
+            self.folds.get(id as usize)
+        } else {
+            &[]
+        }
+    }
+
     #[inline]
     pub(crate) fn keys(&self, id: u32) -> NameKeys {
         self.keys.get(id as usize).copied().unwrap_or_default()
     }
 
     fn heap_bytes(&self) -> usize {
-        self.chars.heap_bytes() + self.keys.capacity() * std::mem::size_of::<NameKeys>()
+        self.chars.heap_bytes()
+            + self.folds.heap_bytes()
+            + self.keys.capacity() * std::mem::size_of::<NameKeys>()
     }
 }
 
@@ -411,6 +448,17 @@ impl Records {
     #[inline]
     pub(crate) fn last(&self, i: usize) -> &[char] {
         self.names.chars(self.k[i].last)
+    }
+
+    /// Tolerant Latin forms of row `i`'s first and last names.
+    #[inline]
+    pub(crate) fn first_fold(&self, i: usize) -> &[char] {
+        self.names.fold(self.k[i].first)
+    }
+
+    #[inline]
+    pub(crate) fn last_fold(&self, i: usize) -> &[char] {
+        self.names.fold(self.k[i].last)
     }
 
     #[inline]
@@ -764,6 +812,8 @@ fn name_keys(name: &str) -> NameKeys {
         hash: text_hash(4, name),
         phon,
         skel: text_hash(5, &skel),
+        loose: 0,
+        thai: name.chars().any(is_thai),
     }
 }
 
