@@ -19,6 +19,7 @@ use crate::corrupt::{
     write_date, write_id, write_period,
 };
 use crate::lexicon::Lexicon;
+use crate::remedies::{Facts, RemedyCols, true_remedies};
 use crate::scheme::Registry;
 use crate::world::{Household, Person, Sex, World, household_coverage};
 
@@ -439,6 +440,7 @@ pub(crate) fn emit_chunk(
     let mut cov_schemes = StringBuilder::new();
     let mut cov_via = StringBuilder::new();
     let mut cov_prot: Vec<BooleanBuilder> = (0..9).map(|_| BooleanBuilder::new()).collect();
+    let mut cov_remedies = RemedyCols::new();
 
     let mut hh_id = StringBuilder::new();
     let mut hh_code = StringBuilder::new();
@@ -486,7 +488,9 @@ pub(crate) fn emit_chunk(
                 (true, true) => 2,
             };
             if copies > 0 {
-                let (direct, covered, via) = household_coverage(world, &hh.members, i);
+                let truth = household_coverage(world, &hh.members, i);
+                let remedies = true_remedies(&Facts::of(p, hh.poor()), &truth);
+                let (direct, covered, via) = (&truth.direct, truth.covered, &truth.via);
                 for copy in 0..copies {
                     let noise = if copy == 0 {
                         Noise::Base
@@ -520,6 +524,7 @@ pub(crate) fn emit_chunk(
                     for (b, pr) in cov_prot.iter_mut().zip(Protection::ALL) {
                         b.append_value(covered.contains(pr));
                     }
+                    cov_remedies.push(&remedies);
                 }
             }
             for e in &p.enrolments {
@@ -565,6 +570,7 @@ pub(crate) fn emit_chunk(
     for mut b in cov_prot {
         cov_cols.push(Arc::new(b.finish()));
     }
+    cov_remedies.finish(&mut cov_cols);
 
     let mut hh_cols: Vec<ArrayRef> = vec![
         Arc::new(hh_id.finish()),
