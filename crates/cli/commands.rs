@@ -442,10 +442,26 @@ fn eval(args: EvalArgs) -> Result<Status> {
             None
         }
     };
+    // The lists: (person, remedy) pairs, status problems, held schemes.
+    let entity_of: std::collections::HashMap<&str, &str> = truth
+        .iter()
+        .filter(|t| t.0 == toklon_link::eval::POPULATION)
+        .map(|t| (t.1, t.2))
+        .collect();
+    let lists = crate::lists::list_quality(&args.truth, &args.out, &entity_of);
+    for note in &lists.notes {
+        eprintln!("toklon: note: {note}");
+    }
+    for line in crate::lists::render(&lists) {
+        outln!("{line}");
+    }
     if let Some(path) = args.json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(obj), Some(m)) = (value.as_object_mut(), dedupe) {
             obj.insert("dedupe".into(), serde_json::to_value(m)?);
+        }
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("lists".into(), serde_json::to_value(&lists)?);
         }
         std::fs::write(&path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("{}: cannot write", path.display()))?;

@@ -21,6 +21,7 @@ use crate::corrupt::{
 use crate::kinds::{Kind, Kinds};
 use crate::lexicon::Lexicon;
 use crate::romanize::{LatinStyle, romanize};
+use crate::remedies::{Facts, RemedyCols, true_remedies};
 use crate::scheme::Registry;
 use crate::world::{Household, Person, Sex, World, household_coverage, splitmix64};
 
@@ -567,6 +568,7 @@ pub(crate) fn emit_chunk(
     let mut cov_schemes = StringBuilder::new();
     let mut cov_via = StringBuilder::new();
     let mut cov_prot: Vec<BooleanBuilder> = (0..9).map(|_| BooleanBuilder::new()).collect();
+    let mut cov_remedies = RemedyCols::new();
 
     let mut hh_id = StringBuilder::new();
     let mut hh_code = StringBuilder::new();
@@ -619,7 +621,9 @@ pub(crate) fn emit_chunk(
                 base_maiden: p.maiden.is_some() && rng.random_bool(cfg.corruption.base_maiden_name),
             };
             if copies > 0 {
-                let (direct, covered, via) = household_coverage(world, &hh.members, i);
+                let truth = household_coverage(world, &hh.members, i);
+                let remedies = true_remedies(&Facts::of(p, hh.poor()), &truth);
+                let (direct, covered, via) = (&truth.direct, truth.covered, &truth.via);
                 for copy in 0..copies {
                     let noise = if copy == 0 {
                         Noise::Base
@@ -655,6 +659,7 @@ pub(crate) fn emit_chunk(
                     for (b, pr) in cov_prot.iter_mut().zip(Protection::ALL) {
                         b.append_value(covered.contains(pr));
                     }
+                    cov_remedies.push(&remedies);
                 }
             }
             for e in &p.enrolments {
@@ -702,6 +707,7 @@ pub(crate) fn emit_chunk(
     for mut b in cov_prot {
         cov_cols.push(Arc::new(b.finish()));
     }
+    cov_remedies.finish(&mut cov_cols);
 
     let mut hh_cols: Vec<ArrayRef> = vec![
         Arc::new(hh_id.finish()),

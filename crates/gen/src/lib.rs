@@ -16,7 +16,8 @@
 //!                                 dcy_child_grant, nsf, wcf: one row per enrolment
 //! out/truth/entities.parquet      source, record_id, entity_id for every row above
 //! out/truth/coverage.parquet      per population row: record_id, entity_id, schemes,
-//!                                 schemes_via_household, and the nine protections
+//!                                 schemes_via_household, the nine protections,
+//!                                 remedies, status_problem
 //! ```
 //! (`.csv` instead of, or beside, each file with [`OutputFormat`].)
 //!
@@ -25,6 +26,12 @@
 //! text so BE years and `00` parts survive. In `truth/coverage`, `schemes` and
 //! `schemes_via_household` are `;`-joined scheme codes (empty when none), sorted in
 //! catalog order; the nine booleans say whether the person is truly covered.
+//! `remedies` (a list of text; `;`-joined in CSV) holds the person's true remedies:
+//! the schemes they are entitled to and do not hold under the default entitlement
+//! table of DOMAIN.md §2a, at the reference date, from the true facts and holdings
+//! ([`Remedy`] codes, in the table's order; rows of one person share them).
+//! `status_problem` is true for people whose ID is of type 6, 7 or 0: they belong on
+//! the status-problems list and can carry only `sso_s33` and `wcf`.
 //!
 //! # The true world
 //! - **Households**: head (age from the 2023 adult pyramid, fewer under 30), a
@@ -43,14 +50,22 @@
 //!   (70%); informal 15–65 → `sso_s40_opt1/2/3` (20%), else `nsf` (8%, ≤ 60);
 //!   everyone without CSMBS or SSO health cover (and not a CSMBS dependent) → `ucs`
 //!   (97%); Thai 60+ non-pensioners → `oaa` (80%); disabled Thai →
-//!   `disability_allowance` (75%); Thai children 0–6 in poor households →
-//!   `child_grant` (65%). 2% of enrolments are written `ended` (valid_to in the
-//!   past) instead: those people truly lack the scheme.
-//! - **Truth coverage**: each scheme's protections per DOMAIN.md §2; CSMBS also
-//!   covers the holder's spouse, children under 20 and parents (sickness,
-//!   maternity, dependents); s33, s39 and s40 option 3 cover the holder's children
-//!   0–6 (family_child). Relations come from relationship-to-head (the head's
-//!   children are the spouse's too; the head's parents are the head's only).
+//!   `disability_allowance` (75%); Thai children aged 0–5 (before the 6th
+//!   birthday) in poor households → `child_grant` (65%). 2% of enrolments are
+//!   written `ended` (valid_to in the past) instead: those people truly lack the
+//!   scheme. The `csmbs` registry holds principals only (dependants use CSMBS
+//!   through the principal and have no row of their own), so it has no
+//!   `beneficiary` column: by the contract a row without one is the principal's.
+//! - **Truth coverage**: each scheme's protections per DOMAIN.md §2. A direct
+//!   CSMBS holder (a civil servant or state pensioner) is covered for every
+//!   protection but unemployment; CSMBS reaches the spouse (sickness, maternity),
+//!   children under 20 (sickness, family_child) and parents (sickness), and gives
+//!   all three `dependents`; s33 and s39 give the spouse, children under 20 and
+//!   parents `dependents` and children aged 0–5 the child allowance
+//!   (family_child), as s40 option 3 does. Relations come from
+//!   relationship-to-head (DOMAIN.md §2a: the head's children are the spouse's
+//!   too; the head's parents are the head's only and a couple; `other` members
+//!   are related to nobody).
 //!
 //! # The corruption model ([`CorruptionRates`], defaults in brackets)
 //! Registry rows:
@@ -101,6 +116,7 @@ mod hard;
 mod kinds;
 mod lexicon;
 mod romanize;
+mod remedies;
 mod scheme;
 mod sink;
 mod world;
@@ -116,6 +132,7 @@ use rayon::prelude::*;
 
 pub use config::{CorruptionRates, EnrolmentRates, GenConfig, OutputFormat};
 pub use kinds::{Kind, Kinds};
+pub use remedies::Remedy;
 pub use scheme::{Registry, Scheme};
 
 use emit::ChunkOut;

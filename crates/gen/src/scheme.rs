@@ -72,7 +72,10 @@ impl Scheme {
         }
     }
 
-    /// Protections the scheme gives its own member (DOMAIN.md §2 table).
+    /// Protections the scheme gives its own member (DOMAIN.md §2 table). CSMBS
+    /// members are exactly the civil servants and state pensioners, whom
+    /// civil-service law also gives the pension protections: every protection but
+    /// unemployment (DOMAIN.md §2, "Civil servants and state pensioners").
     pub fn protections(self) -> ProtectionSet {
         use Protection::*;
         let list: &[Protection] = match self {
@@ -89,7 +92,17 @@ impl Scheme {
             Scheme::SsoS40Opt1 => &[Sickness, Invalidity, Death],
             Scheme::SsoS40Opt2 => &[Sickness, Invalidity, Death, OldAge],
             Scheme::SsoS40Opt3 => &[Sickness, Invalidity, Death, OldAge, FamilyChild],
-            Scheme::Ucs | Scheme::Csmbs => &[Sickness, Maternity],
+            Scheme::Ucs => &[Sickness, Maternity],
+            Scheme::Csmbs => &[
+                Sickness,
+                Maternity,
+                Death,
+                Invalidity,
+                FamilyChild,
+                OldAge,
+                Dependents,
+                EmploymentInjury,
+            ],
             Scheme::Oaa | Scheme::Nsf => &[OldAge],
             Scheme::DisabilityAllowance => &[Invalidity],
             Scheme::ChildGrant => &[FamilyChild],
@@ -98,37 +111,54 @@ impl Scheme {
         list.iter().copied().collect()
     }
 
-    /// Protections the scheme extends to household members: CSMBS to the member's
-    /// spouse, children under 20 and parents (care, plus `dependents`); s33, s39 and
-    /// s40 option 3 to the member's children aged 0–6 (the child allowance).
+    /// What the scheme extends to the member's household (DOMAIN.md §2): CSMBS to
+    /// the spouse (sickness, maternity), children under 20 (sickness,
+    /// family_child) and own parents (sickness), and the pension to heirs
+    /// (`dependents`) to all three; s33 and s39 the survivor grant (`dependents`) to
+    /// the spouse, children under 20 and parents and the child allowance to children
+    /// aged 0–5; s40 option 3 the child allowance to children aged 0–5.
     pub fn extension(self) -> Option<Extension> {
         use Protection::*;
+        let set = |l: &[Protection]| l.iter().copied().collect::<ProtectionSet>();
         match self {
             Scheme::Csmbs => Some(Extension {
-                spouse: true,
-                parents: true,
-                children_under: 20,
-                gives: [Sickness, Maternity, Dependents].into_iter().collect(),
+                spouse: set(&[Sickness, Maternity, Dependents]),
+                parents: set(&[Sickness, Dependents]),
+                children: set(&[Sickness, FamilyChild, Dependents]),
+                young_children: ProtectionSet::empty(),
             }),
-            Scheme::SsoS33 | Scheme::SsoS39 | Scheme::SsoS40Opt3 => Some(Extension {
-                spouse: false,
-                parents: false,
-                children_under: 7,
-                gives: [FamilyChild].into_iter().collect(),
+            Scheme::SsoS33 | Scheme::SsoS39 => Some(Extension {
+                spouse: set(&[Dependents]),
+                parents: set(&[Dependents]),
+                children: set(&[Dependents]),
+                young_children: set(&[FamilyChild]),
+            }),
+            Scheme::SsoS40Opt3 => Some(Extension {
+                spouse: ProtectionSet::empty(),
+                parents: ProtectionSet::empty(),
+                children: ProtectionSet::empty(),
+                young_children: set(&[FamilyChild]),
             }),
             _ => None,
         }
     }
 }
 
-/// Who a scheme reaches besides its member, and with what.
+/// Age limits of the household reach, in years at the reference date.
+pub(crate) const CHILD_UNDER: u32 = 20;
+/// "Aged 0–5": before the 6th birthday (DOMAIN.md §2, age limits).
+pub(crate) const YOUNG_CHILD_UNDER: u32 = 6;
+
+/// What a scheme gives the member's relatives, by relation (relations follow
+/// from relationship-to-head, DOMAIN.md §2a).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Extension {
-    pub spouse: bool,
-    pub parents: bool,
-    /// Children younger than this many years.
-    pub children_under: u32,
-    pub gives: ProtectionSet,
+    pub spouse: ProtectionSet,
+    pub parents: ProtectionSet,
+    /// Children under [`CHILD_UNDER`].
+    pub children: ProtectionSet,
+    /// Children under [`YOUNG_CHILD_UNDER`], on top of `children`.
+    pub young_children: ProtectionSet,
 }
 
 /// One registry file.

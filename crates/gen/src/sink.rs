@@ -6,7 +6,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, BooleanArray, Int32Array, ListArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -97,6 +97,7 @@ pub(crate) fn coverage_schema() -> SchemaRef {
     for p in toklon_types::Protection::ALL {
         v.push(Field::new(p.code(), DataType::Boolean, false));
     }
+    v.extend(crate::remedies::fields());
     Arc::new(Schema::new(v))
 }
 
@@ -207,10 +208,12 @@ enum Col<'a> {
     Str(&'a StringArray),
     I32(&'a Int32Array),
     Bool(&'a BooleanArray),
+    /// A list of text, written `;`-joined like the truth's other scheme lists.
+    List(&'a ListArray),
 }
 
 fn write_csv(w: &mut csv::Writer<BufWriter<File>>, batch: &RecordBatch) -> csv::Result<()> {
-    // The generator builds only these three types, so the downcasts cannot miss;
+    // The generator builds only these four types, so the downcasts cannot miss;
     // any other column is written empty rather than panicking.
     let cols: Vec<Option<Col<'_>>> = batch
         .columns()
@@ -221,6 +224,7 @@ fn write_csv(w: &mut csv::Writer<BufWriter<File>>, batch: &RecordBatch) -> csv::
                 .map(Col::Str)
                 .or_else(|| a.downcast_ref::<Int32Array>().map(Col::I32))
                 .or_else(|| a.downcast_ref::<BooleanArray>().map(Col::Bool))
+                .or_else(|| a.downcast_ref::<ListArray>().map(Col::List))
         })
         .collect();
     let mut num = String::new();
@@ -235,6 +239,19 @@ fn write_csv(w: &mut csv::Writer<BufWriter<File>>, batch: &RecordBatch) -> csv::
                 }
                 Some(Col::Bool(a)) if a.is_valid(row) => {
                     w.write_field(if a.value(row) { "true" } else { "false" })?
+                }
+                Some(Col::List(a)) if a.is_valid(row) => {
+                    num.clear();
+                    let items = a.value(row);
+                    if let Some(items) = items.as_any().downcast_ref::<StringArray>() {
+                        for (k, v) in items.iter().flatten().enumerate() {
+                            if k > 0 {
+                                num.push(';');
+                            }
+                            num.push_str(v);
+                        }
+                    }
+                    w.write_field(&num)?
                 }
                 _ => w.write_field("")?,
             }

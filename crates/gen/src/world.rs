@@ -10,7 +10,7 @@ use toklon_types::{Employment, ProtectionSet, Relationship};
 
 use crate::config::{GenConfig, days_in_month};
 use crate::lexicon::Lexicon;
-use crate::scheme::Scheme;
+use crate::scheme::{CHILD_UNDER, Scheme, YOUNG_CHILD_UNDER};
 
 /// A CE calendar date `(year, month, day)`.
 pub(crate) type Ymd = (i32, u8, u8);
@@ -708,7 +708,8 @@ fn enrol_household(cfg: &GenConfig, rng: &mut ChaCha8Rng, w: &mut World, h: usiz
         if thai && disabled && rng.random_bool(e.disability_allowance) {
             list.push(enrolment(cfg, rng, Scheme::DisabilityAllowance, 120, false));
         }
-        if thai && age <= 6 && poor && rng.random_bool(e.child_grant) {
+        // The child grant stops at the 6th birthday (DOMAIN.md §2).
+        if thai && age < YOUNG_CHILD_UNDER && poor && rng.random_bool(e.child_grant) {
             list.push(enrolment(
                 cfg,
                 rng,
@@ -724,8 +725,8 @@ fn enrol_household(cfg: &GenConfig, rng: &mut ChaCha8Rng, w: &mut World, h: usiz
     let members = w.households[h].members.clone();
     for i in members.clone() {
         let covered_by_csmbs = household_coverage(w, &members, i)
-            .1
-            .contains(toklon_types::Protection::Dependents);
+            .via
+            .contains(&Scheme::Csmbs);
         if covered_by_csmbs {
             w.people[i].enrolments.retain(|e| e.scheme != Scheme::Ucs);
         }
@@ -733,7 +734,10 @@ fn enrol_household(cfg: &GenConfig, rng: &mut ChaCha8Rng, w: &mut World, h: usiz
 }
 
 /// Members of `members` related to `i` as `spouse`, `children` or `parents`,
-/// derived from relationship-to-head as DOMAIN.md §2 explains.
+/// derived from relationship-to-head as DOMAIN.md §2a explains: the head's children
+/// are the spouse's too, the head's parents are the head's only, two `parent`
+/// members are a couple, and `other` members are related to nobody (the spouse's
+/// parent is recorded as `other`).
 fn related(w: &World, members: &Range<usize>, i: usize, kind: Relation) -> Vec<usize> {
     let rel_i = w.people[i].rel;
     let with = |r: Relationship| -> Vec<usize> {
@@ -745,6 +749,7 @@ fn related(w: &World, members: &Range<usize>, i: usize, kind: Relation) -> Vec<u
     match (kind, rel_i) {
         (Relation::Spouse, Relationship::Head) => with(Relationship::Spouse),
         (Relation::Spouse, Relationship::Spouse) => with(Relationship::Head),
+        (Relation::Spouse, Relationship::Parent) => with(Relationship::Parent),
         (Relation::Children, Relationship::Head | Relationship::Spouse) => {
             with(Relationship::Child)
         }
@@ -766,13 +771,22 @@ enum Relation {
     Parents,
 }
 
+/// The truth for one member: what they hold and what reaches them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TrueCoverage {
+    /// Schemes held directly (active enrolments of their own), in catalog order.
+    pub direct: Vec<Scheme>,
+    /// Schemes of household members that reach them, in catalog order.
+    pub via: Vec<Scheme>,
+    /// Protections covered, directly or through the household.
+    pub covered: ProtectionSet,
+    /// Protections covered through the household alone.
+    pub via_covered: ProtectionSet,
+}
+
 /// The truth for member `i`: schemes held directly, schemes reaching them through a
 /// household member, and the protections both give.
-pub(crate) fn household_coverage(
-    w: &World,
-    members: &Range<usize>,
-    i: usize,
-) -> (Vec<Scheme>, ProtectionSet, Vec<Scheme>) {
+pub(crate) fn household_coverage(w: &World, members: &Range<usize>, i: usize) -> TrueCoverage {
     let p = &w.people[i];
     let mut direct: Vec<Scheme> = p
         .enrolments
@@ -782,32 +796,53 @@ pub(crate) fn household_coverage(
         .collect();
     direct.sort_unstable();
     direct.dedup();
-    let mut covered: ProtectionSet = direct
+    let own = direct
         .iter()
         .fold(ProtectionSet::empty(), |acc, s| acc.union(s.protections()));
+    let mut via_covered = ProtectionSet::empty();
     let mut via = Vec::new();
     for j in members.clone() {
         if j == i {
+            continue;
+        }
+        // How i is related to the holder j (computed once per holder).
+        let spouse = related(w, members, j, Relation::Spouse).contains(&i);
+        let parent = related(w, members, j, Relation::Parents).contains(&i);
+        let child = related(w, members, j, Relation::Children).contains(&i);
+        if !(spouse || parent || child) {
             continue;
         }
         for e in w.people[j].enrolments.iter().filter(|e| e.active) {
             let Some(ext) = e.scheme.extension() else {
                 continue;
             };
-            // Is i the holder j's spouse, young child or parent?
-            let reaches = (ext.spouse && related(w, members, j, Relation::Spouse).contains(&i))
-                || (ext.parents && related(w, members, j, Relation::Parents).contains(&i))
-                || (p.age < ext.children_under
-                    && related(w, members, j, Relation::Children).contains(&i));
-            if reaches {
-                covered = covered.union(ext.gives);
+            let mut gives = ProtectionSet::empty();
+            if spouse {
+                gives = gives.union(ext.spouse);
+            }
+            if parent {
+                gives = gives.union(ext.parents);
+            }
+            if child && p.age < CHILD_UNDER {
+                gives = gives.union(ext.children);
+            }
+            if child && p.age < YOUNG_CHILD_UNDER {
+                gives = gives.union(ext.young_children);
+            }
+            if !gives.is_empty() {
+                via_covered = via_covered.union(gives);
                 via.push(e.scheme);
             }
         }
     }
     via.sort_unstable();
     via.dedup();
-    (direct, covered, via)
+    TrueCoverage {
+        direct,
+        via,
+        covered: own.union(via_covered),
+        via_covered,
+    }
 }
 
 #[cfg(test)]
@@ -881,18 +916,18 @@ mod tests {
         let mut dependents = 0;
         for h in &w.households {
             for i in h.members.clone() {
-                let (direct, covered, via) = household_coverage(&w, &h.members, i);
-                if via.contains(&Scheme::Csmbs) {
+                let t = household_coverage(&w, &h.members, i);
+                if t.via.contains(&Scheme::Csmbs) {
                     dependents += 1;
-                    assert!(covered.contains(toklon_types::Protection::Sickness));
-                    assert!(!direct.contains(&Scheme::Ucs));
+                    assert!(t.covered.contains(toklon_types::Protection::Sickness));
+                    assert!(!t.direct.contains(&Scheme::Ucs));
                 }
                 let p = &w.people[i];
                 if p.holds(Scheme::Oaa) {
                     assert!(p.age >= 60 && p.is_thai());
                 }
                 if p.holds(Scheme::ChildGrant) {
-                    assert!(p.age <= 6 && h.poor());
+                    assert!(p.age <= 5 && h.poor());
                 }
             }
         }

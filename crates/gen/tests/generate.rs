@@ -147,7 +147,7 @@ fn small_world_is_consistent() {
     // Coverage truth lines up with the base.
     let (ch, cov) = read_csv(&d.join("truth/coverage.csv"));
     assert_eq!(column(&ch, &cov, "record_id"), pop_ids);
-    assert_eq!(ch.len(), 4 + 9);
+    assert_eq!(ch.len(), 4 + 9 + 2);
     let sick = column(&ch, &cov, "sickness")
         .iter()
         .filter(|v| **v == "true")
