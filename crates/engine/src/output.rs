@@ -410,8 +410,17 @@ mod tests {
         std::fs::write(s.dir().join(MARKER), "third").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join(MARKER)).unwrap(), "third");
-        let leftovers = std::fs::read_dir(root.path()).unwrap().count();
-        assert_eq!(leftovers, 1, "no staging folders left behind");
+        let mut left: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        // The output and its lock file (kept on purpose), no staging folder.
+        assert_eq!(
+            left,
+            [".out.toklon-lock", "out"],
+            "no staging folders left behind"
+        );
     }
 
     #[cfg(target_os = "linux")]
@@ -472,6 +481,21 @@ mod tests {
             assert_eq!(mode(&out.join(MARKER)), file_mode);
             assert_eq!(mode(&out.join("provinces/10_people.csv")), file_mode);
         }
+    }
+
+    #[test]
+    fn a_second_staging_of_one_output_is_refused_while_the_first_lives() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let first = Staging::new(&out).unwrap();
+        match Staging::new(&out) {
+            Err(EngineError::OutputBusy { pid, .. }) => {
+                assert_eq!(pid, Some(std::process::id()));
+            }
+            other => panic!("expected OutputBusy, got {other:?}"),
+        }
+        drop(first);
+        Staging::new(&out).unwrap();
     }
 
     #[test]
