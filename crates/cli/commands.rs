@@ -351,15 +351,57 @@ fn eval(args: EvalArgs) -> Result<Status> {
             None
         }
     };
+    let hard_cases = hard_cases(&args, &links, &truth, &hard)?;
     if let Some(path) = args.json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(obj), Some(m)) = (value.as_object_mut(), dedupe) {
             obj.insert("dedupe".into(), serde_json::to_value(m)?);
         }
+        if let (Some(obj), Some(h)) = (value.as_object_mut(), hard_cases) {
+            obj.insert("corruption_kinds".into(), serde_json::to_value(&h.kinds)?);
+            if let Some(c) = h.completeness {
+                obj.insert("pairs_completeness".into(), serde_json::to_value(c)?);
+            }
+        }
         std::fs::write(&path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(Status::Success)
+}
+
+/// Recall per corruption kind (when the truth has a `corruptions` column) and
+/// pairs completeness under the run's blocking; printed, and returned for the JSON.
+fn hard_cases(
+    args: &EvalArgs,
+    links: &[(&str, &str, &str)],
+    truth: &[(&str, &str, &str)],
+    hard: &BTreeSet<(String, String)>,
+) -> Result<Option<crate::hard_cases::HardCases>> {
+    use crate::hard_cases as hc;
+    let entities = args.truth.join("entities.parquet");
+    let kinds: Vec<u32> = match toklon_io::read_columns(&entities, &["corruptions"]) {
+        Ok(c) => (0..c[0].len())
+            .map(|i| hc::parse_kinds(c[0].get(i).unwrap_or("")))
+            .collect(),
+        Err(e) => {
+            eprintln!("toklon: note: {e}; recall per corruption kind not scored");
+            return Ok(None);
+        }
+    };
+    let candidates = match crate::explain::Run::open(&args.out) {
+        Ok(run) => {
+            let entity: std::collections::HashMap<(&str, &str), &str> =
+                truth.iter().map(|&(s, r, e)| ((s, r), e)).collect();
+            Some(hc::candidate_pairs(&run, &entity)?)
+        }
+        Err(e) => {
+            eprintln!("toklon: note: {e:#}; pairs completeness not measured");
+            None
+        }
+    };
+    let h = hc::score(links, truth, &kinds, hard, candidates.as_ref());
+    hc::print(&h);
+    Ok(Some(h))
 }
 
 fn catalog(args: CatalogArgs) -> Result<Status> {

@@ -24,6 +24,7 @@ mod args;
 mod bars;
 mod commands;
 mod explain;
+mod hard_cases;
 
 use std::process::ExitCode;
 
