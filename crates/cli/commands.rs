@@ -142,6 +142,18 @@ fn generate(args: GenerateArgs, bars: &Bars) -> Result<Status> {
         Format::Csv => toklon_gen::OutputFormat::Csv,
         Format::Both => toklon_gen::OutputFormat::Both,
     };
+    for set in &args.rates {
+        let Some((name, value)) = set.split_once('=') else {
+            bail!("--rate `{set}`: expected NAME=VALUE");
+        };
+        let Ok(value) = value.trim().parse::<f64>() else {
+            bail!("--rate `{set}`: `{value}` is not a number");
+        };
+        let Some(rate) = cfg.corruption.rate_mut(name.trim()) else {
+            bail!("--rate `{set}`: no corruption rate called `{name}`");
+        };
+        *rate = value;
+    }
     let pool = rayon_pool(args.threads)?;
     let started = Instant::now();
     bars.start("generate", Some(args.people as u64));
@@ -362,6 +374,10 @@ fn eval(args: EvalArgs) -> Result<Status> {
             if let Some(c) = h.completeness {
                 obj.insert("pairs_completeness".into(), serde_json::to_value(c)?);
             }
+            obj.insert(
+                "impure_clusters_by_kind".into(),
+                serde_json::to_value(&h.impure_clusters_by_kind)?,
+            );
         }
         std::fs::write(&path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("{}: cannot write", path.display()))?;
@@ -399,7 +415,22 @@ fn hard_cases(
             None
         }
     };
-    let h = hc::score(links, truth, &kinds, hard, candidates.as_ref());
+    let mut h = hc::score(links, truth, &kinds, hard, candidates.as_ref());
+    if let Ok(cols) = toklon_io::read_columns(
+        &args.out.join("coverage.parquet"),
+        &["record_id", "person_id"],
+    ) {
+        let base: std::collections::HashMap<&str, (&str, u32)> = truth
+            .iter()
+            .zip(&kinds)
+            .filter(|(t, _)| t.0 == toklon_link::eval::POPULATION)
+            .map(|(t, &k)| (t.1, (t.2, k)))
+            .collect();
+        let rows: Vec<(&str, &str)> = (0..cols[0].len())
+            .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
+            .collect();
+        h.impure_clusters_by_kind = hc::impure_cluster_kinds(&rows, &base);
+    }
     hc::print(&h);
     Ok(Some(h))
 }

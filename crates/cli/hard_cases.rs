@@ -106,6 +106,8 @@ pub struct HardCases {
     /// Slices by name: a kind code, or `base:` + a kind code.
     pub kinds: BTreeMap<String, SliceMetrics>,
     pub completeness: Option<Completeness>,
+    /// Merged base clusters joining different people, per kind found in them.
+    pub impure_clusters_by_kind: BTreeMap<String, u64>,
 }
 
 /// Scores the registry records per kind. `truth` rows are `(source, record_id,
@@ -262,6 +264,37 @@ pub fn candidate_pairs(run: &Run, entity: &HashMap<(&str, &str), &str>) -> Resul
     Ok(out)
 }
 
+/// Deduplication's wrong merges by kind: for each kind, the merged clusters
+/// joining different people in which some row carries it (a base row with a
+/// relative's ID, a twin, a namesake…). `clusters` rows are `(record_id,
+/// person_id)` of the base; `base_kinds` maps a base record_id to its kinds and
+/// entity.
+pub fn impure_cluster_kinds(
+    clusters: &[(&str, &str)],
+    base: &HashMap<&str, (&str, Bits)>,
+) -> BTreeMap<String, u64> {
+    let mut by_person: BTreeMap<&str, Vec<(&str, Bits)>> = BTreeMap::new();
+    for &(rid, pid) in clusters {
+        if let Some(&(e, k)) = base.get(rid) {
+            by_person.entry(pid).or_default().push((e, k));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for rows in by_person.values() {
+        if rows.iter().all(|r| r.0 == rows[0].0) {
+            continue;
+        }
+        let kinds = rows.iter().fold(0, |b, r| b | r.1);
+        *out.entry("(any)".to_owned()).or_default() += 1;
+        for k in Kind::ALL {
+            if kinds & (1 << k as u8) != 0 {
+                *out.entry(k.code().to_owned()).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Prints the per-kind table and the completeness line.
 pub fn print(h: &HardCases) {
     outln!();
@@ -286,6 +319,17 @@ pub fn print(h: &HardCases) {
         "pairs",
         "complete"
     );
+    if !h.impure_clusters_by_kind.is_empty() {
+        let parts: Vec<String> = h
+            .impure_clusters_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        outln!(
+            "wrong dedupe clusters holding each kind: {}",
+            parts.join(", ")
+        );
+    }
     for (name, m) in &h.kinds {
         let complete = m
             .pairs_completeness
@@ -302,5 +346,64 @@ pub fn print(h: &HardCases) {
             m.true_pairs,
             complete
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn kinds_parse_and_unknown_codes_are_ignored() {
+        let b = parse_kinds("id_missing;romanized;no_such_kind");
+        assert_eq!(b, 1 << Kind::IdMissing as u8 | 1 << Kind::Romanized as u8);
+        assert_eq!(parse_kinds(""), 0);
+    }
+
+    #[test]
+    fn slices_count_own_and_base_kinds() {
+        // Person E1: base row p1 (names swapped); registry rows r1 (romanized,
+        // linked right), r2 (romanized, ID missing, not linked), r3 (linked to
+        // E2's row: wrong). E3 is not in the base.
+        let truth = [
+            ("population", "p1", "E1"),
+            ("population", "p2", "E2"),
+            ("ucs", "r1", "E1"),
+            ("ucs", "r2", "E1"),
+            ("ucs", "r3", "E1"),
+            ("ucs", "r4", "E3"),
+        ];
+        let kinds = [
+            parse_kinds("names_swapped"),
+            0,
+            parse_kinds("romanized"),
+            parse_kinds("romanized;id_missing"),
+            0,
+            parse_kinds("romanized"),
+        ];
+        let links = [("ucs", "r1", "p1"), ("ucs", "r3", "p2")];
+        let hard: BTreeSet<(String, String)> = [("ucs".to_owned(), "r2".to_owned())].into();
+        let mut pairs = PairCounts::new();
+        pairs.insert(("ucs".into(), "r1".into()), (1, 1));
+        pairs.insert(("ucs".into(), "r2".into()), (1, 0));
+        pairs.insert(("ucs".into(), "r3".into()), (1, 1));
+        let h = score(&links, &truth, &kinds, &hard, Some(&pairs));
+        let rom = &h.kinds["romanized"];
+        assert_eq!(
+            (rom.records, rom.true_positives, rom.false_negatives),
+            (2, 1, 1)
+        );
+        assert_eq!(rom.recall, 0.5);
+        assert_eq!((rom.id_bad_records, rom.id_bad_recall), (1, 0.0));
+        assert_eq!(rom.pairs_completeness, Some(0.5));
+        // The base row's kind reaches all three registry records of E1.
+        let swapped = &h.kinds["base:names_swapped"];
+        assert_eq!(swapped.records, 3);
+        assert_eq!(swapped.false_positives, 1);
+        assert!((swapped.recall - 1.0 / 3.0).abs() < 1e-12);
+        let c = h.completeness.expect("measured");
+        assert_eq!((c.true_pairs, c.candidate_pairs), (3, 2));
+        assert_eq!(c.records_without_true_candidate, 1);
     }
 }
