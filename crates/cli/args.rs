@@ -104,6 +104,10 @@ pub struct GenerateArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Set a corruption rate, `NAME=VALUE` (a `CorruptionRates` field, e.g.
+    /// `names_swapped=0` to leave a family out of a tuning set). Repeatable.
+    #[arg(long = "rate", value_name = "NAME=VALUE")]
+    pub rates: Vec<String>,
 }
 
 #[derive(Debug, Args)]

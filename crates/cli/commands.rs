@@ -233,6 +233,18 @@ fn generate(args: GenerateArgs, bars: &Bars) -> Result<Status> {
         Format::Csv => toklon_gen::OutputFormat::Csv,
         Format::Both => toklon_gen::OutputFormat::Both,
     };
+    for set in &args.rates {
+        let Some((name, value)) = set.split_once('=') else {
+            bail!("--rate `{set}`: expected NAME=VALUE");
+        };
+        let Ok(value) = value.trim().parse::<f64>() else {
+            bail!("--rate `{set}`: `{value}` is not a number");
+        };
+        let Some(rate) = cfg.corruption.rate_mut(name.trim()) else {
+            bail!("--rate `{set}`: no corruption rate called `{name}`");
+        };
+        *rate = value;
+    }
     let pool = rayon_pool(args.threads)?;
     let started = Instant::now();
     bars.start("generate", Some(args.people as u64));
@@ -455,6 +467,7 @@ fn eval(args: EvalArgs) -> Result<Status> {
     for line in crate::lists::render(&lists) {
         outln!("{line}");
     }
+    let hard_cases = hard_cases(&args, &links, &truth, &hard)?;
     if let Some(path) = args.json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(obj), Some(m)) = (value.as_object_mut(), dedupe) {
@@ -463,10 +476,70 @@ fn eval(args: EvalArgs) -> Result<Status> {
         if let Some(obj) = value.as_object_mut() {
             obj.insert("lists".into(), serde_json::to_value(&lists)?);
         }
+        if let (Some(obj), Some(h)) = (value.as_object_mut(), hard_cases) {
+            obj.insert("corruption_kinds".into(), serde_json::to_value(&h.kinds)?);
+            if let Some(c) = h.completeness {
+                obj.insert("pairs_completeness".into(), serde_json::to_value(c)?);
+            }
+            obj.insert(
+                "impure_clusters_by_kind".into(),
+                serde_json::to_value(&h.impure_clusters_by_kind)?,
+            );
+        }
         std::fs::write(&path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(Status::Success)
+}
+
+/// Recall per corruption kind (when the truth has a `corruptions` column) and
+/// pairs completeness under the run's blocking; printed, and returned for the JSON.
+fn hard_cases(
+    args: &EvalArgs,
+    links: &[(&str, &str, &str)],
+    truth: &[(&str, &str, &str)],
+    hard: &BTreeSet<(String, String)>,
+) -> Result<Option<crate::hard_cases::HardCases>> {
+    use crate::hard_cases as hc;
+    let entities = args.truth.join("entities.parquet");
+    let kinds: Vec<u32> = match toklon_io::read_columns(&entities, &["corruptions"]) {
+        Ok(c) => (0..c[0].len())
+            .map(|i| hc::parse_kinds(c[0].get(i).unwrap_or("")))
+            .collect(),
+        Err(e) => {
+            eprintln!("toklon: note: {e}; recall per corruption kind not scored");
+            return Ok(None);
+        }
+    };
+    let candidates = match crate::explain::Run::open(&args.out) {
+        Ok(run) => {
+            let entity: std::collections::HashMap<(&str, &str), &str> =
+                truth.iter().map(|&(s, r, e)| ((s, r), e)).collect();
+            Some(hc::candidate_pairs(&run, &entity)?)
+        }
+        Err(e) => {
+            eprintln!("toklon: note: {e:#}; pairs completeness not measured");
+            None
+        }
+    };
+    let mut h = hc::score(links, truth, &kinds, hard, candidates.as_ref());
+    if let Ok(cols) = toklon_io::read_columns(
+        &args.out.join("coverage.parquet"),
+        &["record_id", "person_id"],
+    ) {
+        let base: std::collections::HashMap<&str, (&str, u32)> = truth
+            .iter()
+            .zip(&kinds)
+            .filter(|(t, _)| t.0 == toklon_link::eval::POPULATION)
+            .map(|(t, &k)| (t.1, (t.2, k)))
+            .collect();
+        let rows: Vec<(&str, &str)> = (0..cols[0].len())
+            .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
+            .collect();
+        h.impure_clusters_by_kind = hc::impure_cluster_kinds(&rows, &base);
+    }
+    hc::print(&h);
+    Ok(Some(h))
 }
 
 fn catalog(args: CatalogArgs) -> Result<Status> {

@@ -21,17 +21,18 @@ use toklon_types::Table;
 use crate::args::ExplainArgs;
 use crate::commands::Status;
 
-/// What a run folder says about how it ran.
-struct Run {
+/// What a run folder says about how it ran (also read by `toklon eval` to
+/// re-block as the run did).
+pub(crate) struct Run {
     out: PathBuf,
-    cfg: LinkConfig,
+    pub(crate) cfg: LinkConfig,
     as_of: (i32, u8, u8),
     inputs: serde_json::Map<String, serde_json::Value>,
     models: ModelFile,
 }
 
 impl Run {
-    fn open(out: &Path) -> Result<Run> {
+    pub(crate) fn open(out: &Path) -> Result<Run> {
         let path = out.join("summary.json");
         let summary: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(&path)
@@ -75,7 +76,16 @@ impl Run {
     }
 
     /// Reads and prepares one input as the run did.
-    fn read(&self, name: &str, kind: SourceKind) -> Result<(Table, Records)> {
+    /// The registries the run read, in name order.
+    pub(crate) fn registry_names(&self) -> Vec<String> {
+        self.inputs
+            .keys()
+            .filter(|k| k.as_str() != "population" && k.as_str() != "households")
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn read(&self, name: &str, kind: SourceKind) -> Result<(Table, Records)> {
         let Some(input) = self.inputs.get(name) else {
             bail!(
                 "the run in {} read no source named `{name}`",

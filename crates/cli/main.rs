@@ -25,6 +25,7 @@ mod args;
 mod bars;
 mod commands;
 mod explain;
+mod hard_cases;
 mod lists;
 
 use std::process::ExitCode;

@@ -139,6 +139,41 @@ pub struct CorruptionRates {
     pub namesakes: f64,
 }
 
+impl CorruptionRates {
+    /// The rate called `name` (the field's name), for setting it from the command
+    /// line: a tuning set can leave a family of corruptions out (`names_swapped=0`)
+    /// so the report set measures what tuning never saw.
+    pub fn rate_mut(&mut self, name: &str) -> Option<&mut f64> {
+        Some(match name {
+            "id_missing" => &mut self.id_missing,
+            "id_digit" => &mut self.id_digit,
+            "id_transposition" => &mut self.id_transposition,
+            "id_relative" => &mut self.id_relative,
+            "id_formatted" => &mut self.id_formatted,
+            "name_typo" => &mut self.name_typo,
+            "base_name_typo" => &mut self.base_name_typo,
+            "romanized" => &mut self.romanized,
+            "maiden_name" => &mut self.maiden_name,
+            "date_unknown" => &mut self.date_unknown,
+            "date_swapped" => &mut self.date_swapped,
+            "date_year_off" => &mut self.date_year_off,
+            "moved" => &mut self.moved,
+            "missing_from_base" => &mut self.missing_from_base,
+            "base_duplicate" => &mut self.base_duplicate,
+            "names_swapped" => &mut self.names_swapped,
+            "base_names_swapped" => &mut self.base_names_swapped,
+            "base_maiden_name" => &mut self.base_maiden_name,
+            "date_missing" => &mut self.date_missing,
+            "base_date_missing" => &mut self.base_date_missing,
+            "date_era" => &mut self.date_era,
+            "base_id_relative" => &mut self.base_id_relative,
+            "twins" => &mut self.twins,
+            "namesakes" => &mut self.namesakes,
+            _ => return None,
+        })
+    }
+}
+
 impl Default for CorruptionRates {
     fn default() -> Self {
         CorruptionRates {
@@ -312,6 +347,14 @@ mod tests {
             c.validate(),
             Err(GenError::InvalidReferenceDate { .. })
         ));
+    }
+
+    #[test]
+    fn rates_are_set_by_name() {
+        let mut c = CorruptionRates::default();
+        *c.rate_mut("names_swapped").expect("a rate") = 0.0;
+        assert_eq!(c.names_swapped, 0.0);
+        assert!(c.rate_mut("no_such_rate").is_none());
     }
 
     #[test]

@@ -20,8 +20,8 @@ use crate::corrupt::{
 };
 use crate::kinds::{Kind, Kinds};
 use crate::lexicon::Lexicon;
-use crate::romanize::{LatinStyle, romanize};
 use crate::remedies::{Facts, RemedyCols, true_remedies};
+use crate::romanize::{LatinStyle, romanize};
 use crate::scheme::Registry;
 use crate::world::{Household, Person, Sex, World, household_coverage, splitmix64};
 
@@ -836,6 +836,157 @@ mod tests {
             "relative {}",
             share(4)
         );
+    }
+
+    /// Share of `part`'s rows carrying `k`.
+    fn share(parts: &[&Part], k: Kind) -> f64 {
+        let n: usize = parts.iter().map(|p| p.kinds.len()).sum();
+        let hit: usize = parts
+            .iter()
+            .map(|p| p.kinds.iter().filter(|s| s.contains(k)).count())
+            .sum();
+        hit as f64 / n as f64
+    }
+
+    #[test]
+    fn every_kind_occurs_at_about_its_rate() {
+        let cfg = GenConfig::default_for(60_000, 11);
+        let out = chunk(60_000, 11, &cfg);
+        let c = &cfg.corruption;
+        let regs: Vec<&Part> = out.registries.iter().collect();
+        let base = [&out.population];
+        let near = |got: f64, want: f64, what: &str| {
+            // Within 25% of the rate (and an absolute slack for the small ones).
+            assert!(
+                (got - want).abs() <= 0.25 * want + 0.0015,
+                "{what}: {got:.5} vs {want:.5}"
+            );
+        };
+        near(share(&regs, Kind::IdMissing), c.id_missing, "id_missing");
+        near(share(&regs, Kind::IdDigit), c.id_digit, "id_digit");
+        near(share(&regs, Kind::IdRelative), c.id_relative, "id_relative");
+        near(share(&regs, Kind::Romanized), c.romanized, "romanized");
+        near(share(&regs, Kind::NamesSwapped), c.names_swapped, "swapped");
+        near(share(&regs, Kind::Moved), c.moved, "moved");
+        near(
+            share(&regs, Kind::DateMissing),
+            c.date_missing,
+            "date_missing",
+        );
+        near(
+            share(&regs, Kind::DateEra),
+            c.date_era * (1.0 - c.date_missing),
+            "date_era",
+        );
+        // A typo in either of two fields, on the Thai-script rows.
+        let typo = 1.0 - (1.0 - c.name_typo).powi(2);
+        near(
+            share(&regs, Kind::NameTypo),
+            typo * (1.0 - c.romanized),
+            "name_typo",
+        );
+        near(
+            share(&base, Kind::NamesSwapped),
+            c.base_names_swapped,
+            "base swapped",
+        );
+        near(
+            share(&base, Kind::DateMissing),
+            c.base_date_missing,
+            "base date_missing",
+        );
+        near(
+            share(&base, Kind::IdRelative),
+            c.base_id_relative,
+            "base id_relative",
+        );
+        // Rates of a subpopulation: present, and not everywhere.
+        for (k, max) in [
+            (Kind::DateSwapped, c.date_swapped),
+            (Kind::DateYearOff, c.date_year_off),
+            (Kind::DateUnknownDayMonth, c.date_unknown * 5.0),
+            (Kind::DateYearOnly, c.date_unknown * 5.0),
+            (Kind::SurnameMaiden, c.maiden_name),
+            (Kind::SurnameMarried, 0.2),
+            (Kind::Twin, 0.05),
+            (Kind::Namesake, 0.05),
+            (Kind::TitleGlued, 1.0),
+        ] {
+            let got = share(&regs, k);
+            assert!(got > 0.0 && got <= max, "{}: {got}", k.code());
+        }
+        assert!(share(&base, Kind::SurnameMaiden) > 0.0);
+        let dup = share(&base, Kind::Duplicate);
+        near(dup, c.base_duplicate, "duplicate");
+        // Twins come in pairs; namesakes share their names.
+        let twins = out
+            .population
+            .kinds
+            .iter()
+            .filter(|k| k.contains(Kind::Twin))
+            .count();
+        assert!(twins > 100, "{twins} twin rows");
+    }
+
+    #[test]
+    fn recorded_kinds_match_what_was_written() {
+        let cfg = GenConfig::default_for(20_000, 5);
+        let out = chunk(20_000, 5, &cfg);
+        for part in out.registries.iter().chain([&out.population]) {
+            let ids = strings(&part.columns[0]);
+            let first = strings(&part.columns[2]);
+            let last = strings(&part.columns[3]);
+            let born = strings(&part.columns[5]);
+            for (row, k) in part.kinds.iter().enumerate() {
+                assert_eq!(k.contains(Kind::IdMissing), ids.is_null(row));
+                assert_eq!(k.contains(Kind::DateMissing), born.is_null(row));
+                let latin = last.value(row).is_ascii() && first.value(row).is_ascii();
+                assert_eq!(k.contains(Kind::Romanized), latin, "row {row}");
+                if k.contains(Kind::DateYearOnly) {
+                    assert_eq!(born.value(row).len(), 4);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn swapped_fields_hold_the_other_name() {
+        let mut cfg = GenConfig::default_for(5_000, 3);
+        cfg.corruption.names_swapped = 1.0;
+        cfg.corruption.name_typo = 0.0;
+        cfg.corruption.romanized = 0.0;
+        cfg.corruption.maiden_name = 0.0;
+        cfg.corruption.base_maiden_name = 0.0;
+        cfg.corruption.base_name_typo = 0.0;
+        cfg.corruption.base_names_swapped = 0.0;
+        let out = chunk(5_000, 3, &cfg);
+        let mut names = std::collections::HashMap::new();
+        let (pf, pl) = (
+            strings(&out.population.columns[2]),
+            strings(&out.population.columns[3]),
+        );
+        for (row, e) in out.population.entities.iter().enumerate() {
+            let k = out.population.kinds[row];
+            if k.contains(Kind::TitleGlued) || k.contains(Kind::Duplicate) {
+                continue;
+            }
+            names.insert(*e, (pf.value(row).to_owned(), pl.value(row).to_owned()));
+        }
+        let mut checked = 0;
+        for part in &out.registries {
+            let (f, l) = (strings(&part.columns[2]), strings(&part.columns[3]));
+            for (row, e) in part.entities.iter().enumerate() {
+                assert!(part.kinds[row].contains(Kind::NamesSwapped));
+                if let Some((bf, bl)) = names.get(e) {
+                    // Navy officers' ร.น. follows the surname, wherever it went.
+                    let navy = |s: &str| s.trim_end_matches(" ร.น.").to_owned();
+                    assert_eq!(navy(f.value(row)), navy(bl));
+                    assert_eq!(l.value(row), bf);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000);
     }
 
     #[test]

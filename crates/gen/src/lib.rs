@@ -14,7 +14,8 @@
 //! out/households.parquet          one row per household, with the five dep_* flags
 //! out/registries/<name>.parquet   sso, nhso_ucs, csmbs, dla_oaa, dep_disability,
 //!                                 dcy_child_grant, nsf, wcf: one row per enrolment
-//! out/truth/entities.parquet      source, record_id, entity_id for every row above
+//! out/truth/entities.parquet      source, record_id, entity_id, corruptions (kind
+//!                                 codes `;`-joined) for every row above
 //! out/truth/coverage.parquet      per population row: record_id, entity_id, schemes,
 //!                                 schemes_via_household, the nine protections,
 //!                                 remedies, status_problem
@@ -68,6 +69,11 @@
 //!   are related to nobody).
 //!
 //! # The corruption model ([`CorruptionRates`], defaults in brackets)
+//! The generator shares no code with the matcher (no `toklon_thai` call: its
+//! romanizer and ID check digit are its own), so its variants test the matcher
+//! rather than agree with it. Every row records what was done to it (a
+//! [`Kind`] set, the truth's `corruptions` column).
+//!
 //! Registry rows:
 //! - **IDs**: missing [5%], one digit mistyped [2%], two adjacent digits swapped
 //!   [1%], a household member's ID [0.5%] (one draw per row, so at most one); written
@@ -78,21 +84,33 @@
 //!   sara am as ํ + า, แ as เเ, a doubled letter, a zero-width space; the title in
 //!   the `prefix` column or glued to the first name (each registry its own habit),
 //!   half the time abbreviated (น.ส., ด.ช., ด.ญ.); `ร.น.` after some navy surnames;
-//!   romanized rows [5%] (RTGS through `toklon_thai::romanize`, then th→t, ph→p,
-//!   kh→k, initial ch→j, ai→ay, u→oo, final o→oh, a doubled consonant,
-//!   capitalised or all caps, English titles); a married woman's maiden surname
-//!   [30% of those who took the husband's].
+//!   first and last names in each other's fields [1%]; romanized rows [5%], spelled
+//!   the way the person spells their name (`romanize`: a syllable parser and a
+//!   per-person style, RTGS-like 30%, passport-style 40%, informal 30% — kh/ph/th
+//!   with or without h, j for จ, v for ว, ee/oo for long vowels, u for short a,
+//!   final l/r/s/d/b as letters, kaew for kaeo, a dropped geminate final,
+//!   hyphenated syllables, all caps), with English titles; a married woman's
+//!   maiden surname [30% of those who took the husband's].
 //! - **Dates**: BE years in most registries, CE in `sso`, `nsf`, `wcf`; ISO,
-//!   `YYYYMMDD` or `d/m/y` by registry; day and month unknown `00` [1%, ×5 for
-//!   people born before 1950; 40% of those written year-only], day and month
-//!   swapped [1%], year off by one [0.5%], Thai digits [0.5%].
+//!   `YYYYMMDD` or `d/m/y` by registry; missing [1%]; day and month unknown `00`
+//!   [1%, ×5 for people born before 1950; 40% of those written year-only], day and
+//!   month swapped [1%], year off by one [0.5%], the year in the other era (a BE
+//!   year in a CE field, or the reverse) [0.5%], Thai digits [0.5%].
 //! - **Other**: a different address (moved) [3%], village missing [10%] or written
 //!   into the house number (`99 ม.4`) [5%], sex missing [2%] or absent (`dla_oaa`).
 //!
-//! The population base is cleaner: IDs are always the true, valid ID (dashed 10%),
-//! name typos [1%], BE ISO dates, titles mostly in `prefix`. People missing from
-//! the base [2%] appear only in registries; duplicated people [0.5%] get a second
-//! base row (new record_id; ID missing 30%, name typos 30%, dates swapped 20%).
+//! The population base is cleaner: IDs are the true, valid ID (dashed 10%) except
+//! a household member's ID on the row [0.3%], name typos [1%], names swapped
+//! [0.5%], birth date missing [0.3%], BE ISO dates, titles mostly in `prefix`; a
+//! married woman's base row keeps her maiden name [20%] while her registry rows
+//! carry the married one. People missing from the base [2%] appear only in
+//! registries; duplicated people [0.5%] get a second base row (new record_id; ID
+//! missing 30%, name typos 30%, dates swapped 20%).
+//!
+//! Hard negatives, different people who look alike: twins [2% of children; same
+//! birth date, surname and household, same sex 60%] and same-name neighbours [1%
+//! of households: placed in the previous household's village, one member given
+//! the first and last name of a member there].
 //!
 //! # Determinism and speed
 //! People are generated in chunks of 4,096 (households never straddle chunks), each
@@ -115,8 +133,8 @@ mod emit;
 mod hard;
 mod kinds;
 mod lexicon;
-mod romanize;
 mod remedies;
+mod romanize;
 mod scheme;
 mod sink;
 mod world;

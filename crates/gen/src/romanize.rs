@@ -292,7 +292,8 @@ fn syllables(w: &[char], out: &mut Vec<Syllable>) {
             let liquid = matches!(next, 'ร' | 'ล');
             let can = match next {
                 'ร' | 'ล' => matches!(c, 'ก' | 'ข' | 'ค' | 'ต' | 'ป' | 'พ' | 'ผ' | 'บ'),
-                'ว' => matches!(c, 'ก' | 'ข' | 'ค'),
+                // After a leading vowel ว is the final (แก้วประเสริฐ: kaeo-).
+                'ว' => matches!(c, 'ก' | 'ข' | 'ค') && lead.is_none(),
                 _ => false,
             };
             let silent_r = next == RO_RUA && matches!(c, 'ศ' | 'ส' | 'ท' | 'จ');
@@ -630,6 +631,7 @@ mod tests {
             ("ขวัญ", "Khwan"),
             ("หนู", "Nu"),
             ("พร", "Phon"),
+            ("แก้วประเสริฐ", "Kaeoprasoet"),
         ] {
             let got = rtgs(thai);
             // A few differ by one letter from the official table (this is a

@@ -110,6 +110,19 @@ fn small_world_is_consistent() {
         );
     }
     assert_eq!(eh, ["source", "record_id", "entity_id", "corruptions"]);
+    // Every corruption code is a known kind, and rows do carry them.
+    let mut with_kinds = 0;
+    for r in &ent {
+        for code in r[3].split(';').filter(|c| !c.is_empty()) {
+            assert!(toklon_gen::Kind::from_code(code).is_some(), "{code}");
+        }
+        with_kinds += usize::from(!r[3].is_empty());
+    }
+    assert!(
+        with_kinds * 4 > ent.len(),
+        "{with_kinds} of {} rows",
+        ent.len()
+    );
     let pop_ids = column(&ph, &pop, "record_id");
     let unique: HashSet<&str> = pop_ids.iter().copied().collect();
     assert_eq!(unique.len(), pop_ids.len(), "population record_id unique");
