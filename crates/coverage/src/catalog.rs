@@ -267,7 +267,8 @@ struct RawExclusion {
     versus_via_household: Vec<String>,
 }
 
-fn protections(owner: &str, codes: &[String]) -> Result<ProtectionSet, Error> {
+/// Protection codes checked against the nine (shared with the entitlement rules).
+pub(crate) fn protections(owner: &str, codes: &[String]) -> Result<ProtectionSet, Error> {
     codes
         .iter()
         .map(|c| {

@@ -3,8 +3,9 @@
 //! Rules are data (`entitlements.toml`, built in); a job file extends or replaces them.
 
 use serde::{Deserialize, Serialize};
-use toklon_types::{Protection, ProtectionSet};
+use toklon_types::ProtectionSet;
 
+use crate::catalog::protections;
 use crate::eligibility::{Conditions, Context, RawConditions};
 use crate::{Catalog, Error, PersonFacts, SchemeSet};
 
@@ -138,18 +139,6 @@ struct RawRemedy {
     source: String,
 }
 
-fn protection_set(owner: &str, codes: &[String]) -> Result<ProtectionSet, Error> {
-    codes
-        .iter()
-        .map(|c| {
-            Protection::from_code(c.trim()).ok_or_else(|| Error::UnknownProtection {
-                owner: owner.to_string(),
-                code: c.clone(),
-            })
-        })
-        .collect()
-}
-
 impl Entitlements {
     /// The built-in rules as written (with their comments), for `toklon catalog`.
     pub fn builtin_toml() -> &'static str {
@@ -265,8 +254,8 @@ fn remedy_from_raw(r: RawRemedy, rule: usize, catalog: &Catalog) -> Result<Remed
     Ok(Remedy {
         holds_none: schemes(&r.holds_none)?,
         not_reached_by: schemes(&r.not_reached_by)?,
-        not_covered_via_household: protection_set(&owner, &r.not_covered_via_household)?,
-        closes: protection_set(&owner, &r.closes)?,
+        not_covered_via_household: protections(&owner, &r.not_covered_via_household)?,
+        closes: protections(&owner, &r.closes)?,
         when: r.when.parse(&owner, rule)?,
         code,
         name: r.name,
@@ -282,7 +271,7 @@ fn remedy_from_raw(r: RawRemedy, rule: usize, catalog: &Catalog) -> Result<Remed
 #[cfg(test)]
 mod tests {
     use super::*;
-    use toklon_types::Employment;
+    use toklon_types::{Employment, Protection};
 
     fn ctx(thai: bool, civil_servant: bool, poor: bool) -> Context {
         Context {
