@@ -1,6 +1,7 @@
-//! Coverage of each population row: schemes held, schemes reaching the row through
-//! the household, protections covered, eligible and missing; then the fall-through
-//! list, the household rollup and the overlaps.
+//! Coverage of each person: schemes held, schemes reaching them through the
+//! household, protections covered, in scope and missing, remedies and structural
+//! gaps; then the fall-through and status-problems lists, the households with a
+//! listed member and the overlaps.
 
 use toklon_types::{Protection, ProtectionSet, Relationship};
 
