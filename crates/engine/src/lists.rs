@@ -115,14 +115,18 @@ impl PersonRows {
 
     /// The rows of `person`, whose chosen row is `row`.
     fn rows(&self, person: u32, row: u32) -> Vec<u32> {
-        let start = self.0.partition_point(|&(p, _)| p < person);
-        let end = self.0.partition_point(|&(p, _)| p <= person);
-        if start == end {
-            vec![row]
-        } else {
-            self.0[start..end].iter().map(|&(_, r)| r).collect()
+        match keyed(&self.0, person) {
+            [] => vec![row],
+            run => run.iter().map(|&(_, r)| r).collect(),
         }
     }
+}
+
+/// The entries of `sorted` whose first value is `key`.
+fn keyed(sorted: &[(u32, u32)], key: u32) -> &[(u32, u32)] {
+    let start = sorted.partition_point(|&(k, _)| k < key);
+    let end = sorted.partition_point(|&(k, _)| k <= key);
+    &sorted[start..end]
 }
 
 /// Why a person is on the status-problems list.
@@ -402,9 +406,7 @@ impl HouseholdMembers {
     }
 
     fn of(&self, household: u32) -> &[(u32, u32)] {
-        let start = self.0.partition_point(|&(h, _)| h < household);
-        let end = self.0.partition_point(|&(h, _)| h <= household);
-        &self.0[start..end]
+        keyed(&self.0, household)
     }
 }
 
