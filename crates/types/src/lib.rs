@@ -8,6 +8,8 @@
 //! - [`StrColumn`], a compact nullable string column (one buffer plus offsets, like an
 //!   Arrow `StringArray` but without Arrow), and [`Table`], a source read into the
 //!   canonical column names of the data contract;
+//! - [`Date`], the one calendar date of every crate: CE, month or day possibly
+//!   unknown, packed as `YYYYMMDD`;
 //! - small enums the contract fixes: [`Relationship`], [`Employment`].
 //!
 //! ```
@@ -20,10 +22,12 @@
 //! ```
 
 mod column;
+pub mod date;
 mod protection;
 mod table;
 
 pub use column::{ColumnError, NO_MEMO, PassThrough, StrColumn, StrColumnBuilder};
+pub use date::{Date, DateError, days_in_month, is_leap_year};
 pub use protection::{Protection, ProtectionSet};
 pub use table::{Employment, Relationship, Table, columns};
 
