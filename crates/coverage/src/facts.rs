@@ -1,44 +1,6 @@
 //! Plain per-row inputs the engine fills before computing coverage.
 
-use toklon_types::{Date, Employment, Relationship};
-
-/// Sex as the coverage rules need it.
-///
-/// Local stand-in for `toklon_thai::Sex`: the Thai crate was being written in parallel
-/// when this crate was; the engine maps one onto the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    /// `male`/`female` as written in rule files.
-    pub fn parse(s: &str) -> Option<Sex> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "male" | "m" => Some(Sex::Male),
-            "female" | "f" => Some(Sex::Female),
-            _ => None,
-        }
-    }
-}
-
-/// The person type read from the first digit of a Thai national ID (DOMAIN.md §5).
-///
-/// Local stand-in for `toklon_thai::PersonType`, same variants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PersonType {
-    /// 1-5.
-    Thai,
-    /// 6-7: aliens and their children.
-    Alien,
-    /// 8: legal residents and naturalised.
-    Resident,
-    /// 0: no registration status.
-    NoStatus,
-    /// 9 or anything else.
-    Unknown,
-}
+use toklon_types::{Date, Employment, PersonType, Relationship, Sex};
 
 /// What coverage needs to know about one population row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -76,9 +76,11 @@ pub use compute::{
 pub use eligibility::{Conditions, Context, Rule, Rules};
 pub use entitlements::{Entitlements, Holdings, Remedy, RemedySet};
 pub use error::{CatalogError, Error};
-pub use facts::{Enrolment, HouseholdFacts, PersonFacts, PersonType, SchemeRef, Sex};
+pub use facts::{Enrolment, HouseholdFacts, PersonFacts, SchemeRef};
+// Re-exported: the facts hold them, and callers need not name a second crate.
 pub use indicators::{
     GroupCount, GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, RemedyCount,
     StructuralGaps, TARGET, render_table,
 };
 pub use places::{Location, Place, Places};
+pub use toklon_types::{PersonType, Sex};

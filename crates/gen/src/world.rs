@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+pub(crate) use toklon_types::Sex;
 use toklon_types::{Date, Employment, ProtectionSet, Relationship, days_in_month};
 
 use crate::config::GenConfig;
@@ -22,12 +23,6 @@ fn day(y: i32, m: u8, d: u8) -> Date {
 /// The parts of a full day.
 pub(crate) fn ymd(d: Date) -> (i32, u8, u8) {
     (d.year(), d.month().unwrap_or(1), d.day().unwrap_or(1))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Sex {
-    Male,
-    Female,
 }
 
 /// One enrolment row as the agency holds it.
