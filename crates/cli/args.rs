@@ -52,8 +52,8 @@ pub struct RunArgs {
     pub threads: Option<usize>,
     /// Reference date for ages and enrolment validity, YYYY-MM-DD (default: today's date
     /// in the local time zone; `TZ` is respected).
-    #[arg(long)]
-    pub as_of: Option<String>,
+    #[arg(long, value_parser = toklon_engine::parse_as_of)]
+    pub as_of: Option<(i32, u8, u8)>,
     /// Thai column headers in the per-province CSV lists.
     #[arg(long)]
     pub thai_headers: bool,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use toklon_engine::{Job, Manifest, Operator, RunOptions, Summary, parse_as_of};
+use toklon_engine::{Job, Manifest, Operator, RunOptions, Summary};
 
 use crate::args::{CatalogArgs, CheckArgs, Cli, Command, EvalArgs, Format, GenerateArgs, RunArgs};
 use crate::bars::Bars;
@@ -105,8 +105,8 @@ fn account_of_process() -> Option<String> {
 
 fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
     let job = Job::load(&args.input)?;
-    let (as_of, as_of_time_zone) = match args.as_of.as_deref().or(job.run.as_of.as_deref()) {
-        Some(s) => (parse_as_of(s).map_err(anyhow::Error::msg)?, None),
+    let (as_of, as_of_time_zone) = match args.as_of.or(job.run.as_of) {
+        Some(date) => (date, None),
         None => {
             let (date, zone) = today();
             (date, Some(zone))
@@ -186,7 +186,6 @@ fn check(args: CheckArgs) -> Result<Status> {
         (None, None) => bail!("give a job file or folder, or --manifest OUT"),
     };
     let job = Job::load(&input)?;
-    toklon_engine::link_config(&job)?;
     toklon_engine::coverage_setup(&job)?;
     outln!(
         "ok: population, {} household file(s), {} registr{}",

@@ -1,5 +1,6 @@
-//! From links to coverage: builds the coverage crate's plain inputs from the tables
-//! and the link outcomes, and turns its results into the contract's output tables.
+//! Stage 5, cover: from the tables, the links and the persons to each person's
+//! coverage, remedies and the indicators (the rules are `toklon_coverage`'s; this
+//! stage builds their plain inputs).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,16 +8,19 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use toklon_coverage::{
-    Catalog, Coverage, Day, Enrolment, Entitlements, HouseholdFacts, Indicators, PersonFacts,
-    PersonType, RuleSets, Rules, Sex,
+    Catalog, Coverage, Day, DirectSchemes, Enrolment, Entitlements, HouseholdFacts, Indicators,
+    PersonFacts, PersonType, RuleSets, Rules, Sex,
 };
 use toklon_io::Read;
 use toklon_link::{IdKind, LinkOutcome, Records};
-use toklon_thai::date::parse_date;
 use toklon_thai::id::PersonType as IdType;
 use toklon_types::{Employment, Relationship, StrColumn, Table, columns as col};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
+use crate::link::Linked;
+use crate::read::Inputs;
+use crate::run::Workers;
+use crate::standardize::{BENEFICIARY, DEATH_DATE, day, dependant, ended, flag};
 use crate::{EngineError, Job};
 
 /// The rule sets of a job: the built-in catalog, scope and entitlement rules,
@@ -77,14 +81,6 @@ fn read_text(path: &Path) -> Result<String, EngineError> {
     std::fs::read_to_string(path).map_err(|source| EngineError::ReadJob {
         path: path.to_path_buf(),
         source,
-    })
-}
-
-fn flag(s: Option<&str>) -> bool {
-    s.map(str::trim).is_some_and(|v| {
-        ["true", "1", "yes", "y", "t", "ใช่", "มี"]
-            .iter()
-            .any(|t| v.eq_ignore_ascii_case(t))
     })
 }
 
@@ -234,9 +230,6 @@ pub fn person_facts(
         .collect()
 }
 
-/// The contract's `death_date` column of the population base.
-const DEATH_DATE: &str = "death_date";
-
 /// Which rows of a table carry a valid national ID of person type 1-5 or 8 (the
 /// "Thai" of DOMAIN.md §2a), one bit a row: kept for the registries past their
 /// records, which are freed once linked.
@@ -260,12 +253,6 @@ impl ThaiIds {
     pub fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
-}
-
-fn day(s: Option<&str>) -> Option<Day> {
-    // An unparseable bound is treated as open (and counted by the reader as a field
-    // problem when it is a person column; enrolment periods are rarely written badly).
-    s.and_then(|v| parse_date(v).ok()).map(|d| Day(d.pack()))
 }
 
 /// One enrolment per accepted link of one registry.
@@ -294,22 +281,86 @@ pub fn enrolments(
             Enrolment {
                 person_row: l.population_row,
                 scheme: catalog.scheme_ref(code),
-                active: !status
-                    .get(r)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("ended")),
+                active: !ended(status.get(r)),
                 valid_from: day(from.get(r)),
                 valid_to: day(to.get(r)),
-                dependant: beneficiary
-                    .get(r)
-                    .is_some_and(|b| b.eq_ignore_ascii_case("dependant")),
+                dependant: dependant(beneficiary.get(r)),
                 thai_id: thai.get(r),
             }
         })
         .collect()
 }
 
-/// The contract's `beneficiary` column of a registry (`principal` or `dependant`).
-const BENEFICIARY: &str = "beneficiary";
+/// The cover stage's result: the persons and households coverage was computed on,
+/// and what it found.
+pub(crate) struct Covered<'a> {
+    pub persons: Vec<PersonFacts>,
+    pub households: HouseholdIndex<'a>,
+    pub result: CoverageResult,
+}
+
+/// Computes every person's coverage from the base (`population`: its table and, consumed
+/// here, its standardized records), the households, the registries' links and the
+/// deduplicated persons.
+pub(crate) fn cover<'a>(
+    inputs: &'a Inputs<'_>,
+    population: Records,
+    linked: &Linked,
+    person_of_row: &[u32],
+    rules: &CoverageRules,
+    as_of: (i32, u8, u8),
+    w: &Workers<'_>,
+) -> Result<Covered<'a>, EngineError> {
+    let (pool, progress) = (w.pool, w.progress);
+    progress.start("coverage", None);
+    let pop_table = &inputs.population.read.table;
+    let mut hh = household_index(pop_table, inputs.households.as_ref().map(|h| &h.read.table));
+    let persons = person_facts(pop_table, &population, &hh, person_of_row, as_of);
+    // The base's link records are not read again, and the persons carry each row's
+    // household.
+    drop(population);
+    drop(std::mem::take(&mut hh.of_row));
+    let reference = Day::new(as_of.0, as_of.1, as_of.2);
+    // A registry's enrolments at a time: tens of millions of them are never held
+    // together.
+    let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;
+    for (source, links) in inputs.registries.iter().zip(&linked.registries) {
+        pool.install(|| {
+            direct.add(&enrolments(
+                &rules.catalog,
+                &source.read,
+                source.spec,
+                &links.outcome,
+                &links.thai,
+            ))
+        });
+    }
+    // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
+    let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
+    let coverage = pool.install(|| direct.finish(rules.sets(), &hh.facts, &by_record_id));
+    let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
+    let provinces: Vec<Option<&str>> = (0..pop_table.len())
+        .map(|i| province_of(subdistricts.get(i)))
+        .collect();
+    let mut indicators = Indicators::compute(
+        &rules.catalog,
+        &rules.entitlements,
+        &persons,
+        &coverage,
+        &provinces,
+        reference,
+    )?;
+    indicators.name_provinces(crate::lists::province_label);
+    progress.finish();
+    Ok(Covered {
+        persons,
+        households: hh,
+        result: CoverageResult {
+            coverage,
+            indicators,
+        },
+    })
+}
 
 /// Everything coverage produced, ready to write.
 pub struct CoverageResult {
@@ -346,7 +397,7 @@ pub struct ListOptions {
 /// record that stayed unlinked with this row as its nearest candidate): a lead for
 /// provincial teams reviewing near misses.
 pub struct NearestRejected<'a> {
-    registries: &'a [Read],
+    registries: Vec<&'a Table>,
     /// Per population row, its slot in `best`, or [`NearestRejected::NONE`]: near
     /// misses are few, so a row costs 4 bytes rather than a whole slot.
     slot: Vec<u32>,
@@ -357,10 +408,10 @@ pub struct NearestRejected<'a> {
 impl<'a> NearestRejected<'a> {
     const NONE: u32 = u32::MAX;
 
-    pub fn new(n: usize, registries: &'a [Read], outcomes: &[LinkOutcome]) -> Self {
+    pub fn new(n: usize, registries: &[(&'a Table, &LinkOutcome)]) -> Self {
         let mut slot = vec![Self::NONE; n];
         let mut best: Vec<(u32, u32, f64)> = Vec::new();
-        for (k, o) in outcomes.iter().enumerate() {
+        for (k, (_, o)) in registries.iter().enumerate() {
             for u in &o.unlinked {
                 let Some((p, w)) = u.nearest else { continue };
                 let Some(s) = slot.get_mut(p as usize) else {
@@ -378,7 +429,7 @@ impl<'a> NearestRejected<'a> {
             }
         }
         NearestRejected {
-            registries,
+            registries: registries.iter().map(|&(t, _)| t).collect(),
             slot,
             best,
         }
@@ -387,7 +438,7 @@ impl<'a> NearestRejected<'a> {
     /// Registry name, registry record ID and weight of row `i`'s near miss.
     pub fn get(&self, i: usize) -> Option<(&'a str, &'a str, f64)> {
         let &(k, r, w) = self.best.get(*self.slot.get(i)? as usize)?;
-        let t = &self.registries.get(k as usize)?.table;
+        let t = self.registries.get(k as usize)?;
         Some((t.source.as_str(), t.id(r as usize), w))
     }
 }
@@ -398,27 +449,12 @@ mod tests {
     use toklon_link::{BlockStats, LinkConfig, Model, UnlinkReason, Unlinked};
     use toklon_types::StrColumn;
 
-    #[test]
-    fn flags_read_the_contract_spellings() {
-        for yes in ["true", " TRUE ", "1", "Yes", "y", "T", "ใช่", "มี"] {
-            assert!(flag(Some(yes)), "{yes:?}");
-        }
-        for no in ["false", "0", "no", "", "  ", "ไม่", "yess", "2"] {
-            assert!(!flag(Some(no)), "{no:?}");
-        }
-        assert!(!flag(None));
-    }
-
-    fn registry(name: &str, ids: &[&str]) -> Read {
-        Read {
-            table: Table {
-                source: name.into(),
-                rows: (1..=ids.len() as u32).collect(),
-                ids: StrColumn::from_options(ids.iter().map(|s| Some(*s))).unwrap(),
-                columns: Default::default(),
-            },
-            rejects: Vec::new(),
-            rows_read: ids.len() as u64,
+    fn registry(name: &str, ids: &[&str]) -> Table {
+        Table {
+            source: name.into(),
+            rows: (1..=ids.len() as u32).collect(),
+            ids: StrColumn::from_options(ids.iter().map(|s| Some(*s))).unwrap(),
+            columns: Default::default(),
         }
     }
 
@@ -445,13 +481,15 @@ mod tests {
             unlinked(&[(0, Some((2, 1.5))), (1, Some((2, 3.0)))]),
             unlinked(&[(0, Some((2, 2.0))), (0, Some((9, 9.0)))]),
         ];
-        let n = NearestRejected::new(4, &regs, &outcomes);
+        let parts: Vec<(&Table, &LinkOutcome)> = regs.iter().zip(&outcomes).collect();
+        let n = NearestRejected::new(4, &parts);
         assert_eq!(n.get(2), Some(("a", "a1", 3.0)));
         // A row without a near miss, and one beyond the base, have none.
         assert_eq!(n.get(0), None);
         assert_eq!(n.get(3), None);
         assert_eq!(n.get(9), None);
-        let none = NearestRejected::new(4, &regs, &[unlinked(&[(0, None)])]);
+        let lone = unlinked(&[(0, None)]);
+        let none = NearestRejected::new(4, &[(&regs[0], &lone)]);
         assert!((0..4).all(|i| none.get(i).is_none()));
     }
 }

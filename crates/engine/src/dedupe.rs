@@ -1,12 +1,9 @@
-//! The dedupe step of a run: base rows that are one person get one `person_id`
+//! Stage 4, dedupe: base rows that are one person get one `person_id`
 //! (the smallest `record_id` of their cluster, so the same inputs always give the
 //! same ids), coverage and the lists count them once, and `duplicates.parquet`
 //! lists the merges. The algorithm and its guard against chaining are in
 //! `toklon_link::dedupe`.
 
-use std::path::Path;
-
-use toklon_io::{OutColumn, OutTable};
 use toklon_link::{
     DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, dedupe,
     fit_dedupe_model,
@@ -14,7 +11,8 @@ use toklon_link::{
 use toklon_types::Table;
 use tracing::info;
 
-use crate::{EngineError, Progress};
+use crate::EngineError;
+use crate::run::Workers;
 
 /// A deduplicated base.
 #[derive(Debug)]
@@ -37,13 +35,13 @@ pub(crate) struct Base<'a> {
 /// Deduplicates the base on `pool`: with `saved` when the model file holds a dedupe
 /// model, else with one assembled from `registry_models` and the base itself.
 pub(crate) fn dedupe_base(
-    pool: &rayon::ThreadPool,
     base: &Base<'_>,
     cfg: &LinkConfig,
     saved: Option<&Model>,
     registry_models: &[&Model],
-    progress: &dyn Progress,
+    w: &Workers<'_>,
 ) -> Result<BaseDedupe, EngineError> {
+    let (pool, progress) = (w.pool, w.progress);
     let (pop, index) = (base.records, base.index);
     let (model, reused) = match saved {
         Some(m) => (m.clone(), true),
@@ -90,76 +88,6 @@ pub(crate) fn person_of_row(pop: &Table, cluster_of_row: &[u32]) -> Vec<u32> {
         .iter()
         .map(|&root| best[root as usize])
         .collect()
-}
-
-/// `duplicates.parquet`: one row per merge (the pair that joined two clusters),
-/// `record_id_a < record_id_b`, sorted by `person_id` then the pair.
-pub(crate) fn write_duplicates(
-    dir: &Path,
-    pop: &Table,
-    d: &BaseDedupe,
-    cfg: &LinkConfig,
-) -> Result<(), EngineError> {
-    let mut rows: Vec<(&str, &str, &str, &toklon_link::DuplicatePair)> = d
-        .outcome
-        .merges
-        .iter()
-        .map(|p| {
-            let (a, b) = (pop.id(p.a as usize), pop.id(p.b as usize));
-            let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            (pop.id(d.person_of_row[p.a as usize] as usize), a, b, p)
-        })
-        .collect();
-    rows.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
-    let mut t = OutTable::new("duplicates")
-        .with(OutColumn::str(
-            "record_id_a",
-            rows.iter().map(|r| Some(r.1)),
-        ))
-        .with(OutColumn::str(
-            "record_id_b",
-            rows.iter().map(|r| Some(r.2)),
-        ))
-        .with(OutColumn::str("person_id", rows.iter().map(|r| Some(r.0))))
-        .with(OutColumn::f64(
-            "match_weight",
-            rows.iter().map(|r| Some(r.3.weight)),
-        ))
-        .with(OutColumn::f64(
-            "match_probability",
-            rows.iter().map(|r| Some(r.3.probability)),
-        ));
-    for (k, spec) in cfg.comparisons.iter().enumerate() {
-        let names = spec.field.level_names();
-        t.push(OutColumn::str(
-            &format!("level_{}", spec.field.name()),
-            rows.iter().map(|r| {
-                r.3.levels
-                    .as_slice()
-                    .get(k)
-                    .and_then(|&lv| names.get(lv as usize).copied())
-            }),
-        ));
-    }
-    t.write_parquet(&dir.join("duplicates.parquet"))?;
-    Ok(())
-}
-
-/// `linkage.dedupe` of `summary.json`.
-pub(crate) fn summary_json(d: &BaseDedupe) -> serde_json::Value {
-    let guard = DedupeConfig::default();
-    serde_json::json!({
-        "model": if d.reused { "reused" } else { "fitted" },
-        "lambda": d.model.lambda,
-        "max_cluster_size": guard.max_cluster_size,
-        "member_threshold": guard.member_threshold,
-        "distinct_ids_differ": guard.distinct_ids_differ,
-        "clusters": d.outcome.stats.clusters,
-        "merged_rows": d.outcome.stats.merged_rows,
-        "duplicate_rows": d.outcome.stats.duplicate_rows,
-        "largest_cluster": d.outcome.stats.largest_cluster,
-        "stats": d.outcome.stats,
-    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ pub enum EngineError {
     },
     #[error("{path}: {message}")]
     BadJob { path: PathBuf, message: String },
+    /// A run folder's files (read by `eval` and `explain`) are missing or not what a
+    /// run of this toklon writes.
+    #[error("{path}: {message}")]
+    BadRunFolder { path: PathBuf, message: String },
     #[error(
         "{path}: a registry cannot be named `{name}`, the name of the {name} input (rename the file, or give it another `name` in the job file)"
     )]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toklon_io::{READABLE_EXTENSIONS, SourceKind, SourceSpec, TextEncoding};
+use toklon_link::LinkConfig;
 use toklon_types::columns as col;
 
 use crate::EngineError;
@@ -27,7 +28,7 @@ pub struct RawJob {
     #[serde(default)]
     pub output: RawOutput,
     #[serde(default)]
-    pub run: RunSettings,
+    pub run: RawRunSettings,
     /// Linkage settings, passed to the linkage core (see the README).
     pub link: Option<toml::Value>,
     #[serde(default)]
@@ -71,10 +72,10 @@ pub struct RawOutput {
     pub group_readable: bool,
 }
 
-/// Run settings shared by the job file and the command line.
+/// `[run]` of a job file as written.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RunSettings {
+pub struct RawRunSettings {
     /// Reference date for ages and enrolment validity, `YYYY-MM-DD` (CE). Default: today.
     pub as_of: Option<String>,
     /// Worker threads; 0 = all cores.
@@ -94,6 +95,31 @@ fn default_max_reject_share() -> f64 {
 
 fn default_seed() -> u64 {
     42
+}
+
+impl Default for RawRunSettings {
+    fn default() -> Self {
+        RawRunSettings {
+            as_of: None,
+            threads: 0,
+            max_reject_share: default_max_reject_share(),
+            seed: default_seed(),
+        }
+    }
+}
+
+/// Run settings of a validated job, shared with the command line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSettings {
+    /// Reference date (CE) for ages and enrolment validity; `None`: the command
+    /// line's, else today's.
+    pub as_of: Option<(i32, u8, u8)>,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Above this share of rejected rows (any source) the run exits 1 after writing.
+    pub max_reject_share: f64,
+    /// Seed for sampling (u-probabilities); results are deterministic for a seed.
+    pub seed: u64,
 }
 
 impl Default for RunSettings {
@@ -133,7 +159,9 @@ pub struct Job {
     /// `[output] group_readable`: outputs readable by the owner's group.
     pub group_readable: bool,
     pub run: RunSettings,
-    pub link: Option<toml::Value>,
+    /// `[link]` over the defaults, validated (the seed is `[run] seed` unless
+    /// `[link]` sets its own).
+    pub link: LinkConfig,
     pub coverage: CoverageFiles,
     /// Files in the registries folder that toklon does not read (warned about, and
     /// listed in `summary.json`), sorted.
@@ -300,12 +328,16 @@ impl Job {
                 });
             }
         }
-        if let Some(as_of) = &raw.run.as_of {
-            parse_as_of(as_of).map_err(|message| EngineError::BadJob {
+        let as_of = raw
+            .run
+            .as_of
+            .as_deref()
+            .map(parse_as_of)
+            .transpose()
+            .map_err(|message| EngineError::BadJob {
                 path: origin.to_path_buf(),
                 message,
             })?;
-        }
         if !(0.0..=1.0).contains(&raw.run.max_reject_share) {
             return Err(EngineError::BadJob {
                 path: origin.to_path_buf(),
@@ -324,12 +356,41 @@ impl Job {
             registries,
             output: raw.output.dir.as_deref().map(resolve),
             group_readable: raw.output.group_readable,
-            run: raw.run,
-            link: raw.link,
+            run: RunSettings {
+                as_of,
+                threads: raw.run.threads,
+                max_reject_share: raw.run.max_reject_share,
+                seed: raw.run.seed,
+            },
+            link: link_config(raw.link, raw.run.seed, origin)?,
             coverage,
             unread,
         })
     }
+}
+
+/// `[link]` over the defaults, validated.
+fn link_config(
+    link: Option<toml::Value>,
+    seed: u64,
+    origin: &Path,
+) -> Result<LinkConfig, EngineError> {
+    let bad = |message: String| EngineError::BadJob {
+        path: origin.to_path_buf(),
+        message: format!("[link]: {message}"),
+    };
+    let own_seed = link.as_ref().and_then(|v| v.get("seed")).is_some();
+    let mut cfg: LinkConfig = match link {
+        None => LinkConfig::default(),
+        Some(v) => v
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?,
+    };
+    if !own_seed {
+        cfg.seed = seed;
+    }
+    cfg.validate().map_err(|e| bad(e.to_string()))?;
+    Ok(cfg)
 }
 
 /// Parses a reference date `YYYY-MM-DD` (CE; a BE year above 2400 is converted).

@@ -29,18 +29,27 @@ mod cover;
 mod dedupe;
 mod error;
 mod job;
+mod link;
 mod lists;
 pub mod manifest;
 pub mod output;
 mod progress;
+mod read;
 mod run;
+mod standardize;
 mod summary;
+mod tables;
+mod write;
 
 pub use cover::coverage_setup;
 pub use error::EngineError;
-pub use job::{CoverageFiles, Job, RawJob, RunSettings, parse_as_of};
+pub use job::{CoverageFiles, Job, RawJob, RawRunSettings, RunSettings, parse_as_of};
+pub use link::{DataProfile, ModelFile};
 pub use manifest::{Manifest, Operator};
 pub use output::Access;
 pub use progress::{Progress, Silent};
-pub use run::{DataProfile, ModelFile, RunOptions, RunOutcome, link_config, run};
-pub use summary::{SourceCounts, SourceKey, Summary, UnreadFiles};
+pub use run::{RunOptions, RunOutcome, run};
+pub use summary::{
+    DedupeSummary, InputRead, LinkageSummary, ModelSource, RegistryLinkage, SCHEMA_VERSION,
+    SourceCounts, SourceKey, Summary, UnreadFiles,
+};

@@ -19,7 +19,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{EngineError, Job};
+use crate::cover::CoverageRules;
+use crate::{EngineError, Job, RunOptions};
 
 /// The manifest's file name in a run folder.
 pub const FILE: &str = "manifest.json";
@@ -222,6 +223,30 @@ impl std::fmt::Display for Changed {
 }
 
 impl Manifest {
+    /// The manifest of a run that started at `started` and ends now.
+    pub(crate) fn of_run(
+        job: &Job,
+        opts: &RunOptions,
+        inputs: Vec<InputFile>,
+        rules: &CoverageRules,
+        started: SystemTime,
+    ) -> Result<Manifest, EngineError> {
+        Ok(Manifest {
+            manifest_version: MANIFEST_VERSION,
+            toklon_version: env!("CARGO_PKG_VERSION").into(),
+            job: JobFile::of(&job.origin)?,
+            inputs,
+            as_of: crate::summary::format_ymd(opts.as_of),
+            rules: rule_hashes(job, &rules.catalog)?,
+            decisions: Vec::new(),
+            feedback: Vec::new(),
+            user: opts.operator.user.clone(),
+            host: opts.operator.host.clone(),
+            started: utc_timestamp(started),
+            ended: utc_timestamp(SystemTime::now()),
+        })
+    }
+
     /// Reads `OUT/manifest.json`.
     pub fn load(out: &Path) -> Result<Manifest, EngineError> {
         let path = out.join(FILE);

@@ -1,10 +1,28 @@
-//! `summary.json`: counts in and out, proving every input row is accounted for.
+//! `summary.json`: counts in and out, proving every input row is accounted for, and
+//! what the run decided with. One set of types, written by the run and read back by
+//! `eval`, `explain` and the binary; [`SCHEMA_VERSION`] names their shape.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use toklon_coverage::{Indicators, StructuralGaps};
+use toklon_link::{BlockStats, DedupeStats, LinkConfig};
+
+use toklon_link::{DedupeConfig, FieldProblems};
+use toklon_types::columns as col;
+
+use crate::EngineError;
+use crate::dedupe::BaseDedupe;
+use crate::link::drift_warnings;
+use crate::read::Source;
+use crate::run::{Results, RunOptions};
+
+/// The shape of `summary.json`. Raised when a field is renamed or removed (adding
+/// one is compatible); a reader refuses files of another version.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Which input a count is about. Keyed by kind, so that no registry can take the
 /// base's or the households' place (the job refuses registries so named, and a
@@ -63,8 +81,20 @@ impl Serialize for SourceKey {
     }
 }
 
+impl<'de> Deserialize<'de> for SourceKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(match name.as_str() {
+            "population" => SourceKey::Population,
+            "households" => SourceKey::Households,
+            _ => SourceKey::Registry(name),
+        })
+    }
+}
+
 /// Counts for one input source.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SourceCounts {
     pub path: String,
     /// Canonical column → the file's own column, when the job mapped any.
@@ -99,14 +129,14 @@ pub struct SourceCounts {
 }
 
 /// What the run did not read, with a count.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UnreadFiles {
     pub count: u64,
     pub files: Vec<String>,
 }
 
 /// Totals over all sources.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Totals {
     pub rows_read: u64,
     pub rows_used: u64,
@@ -114,7 +144,7 @@ pub struct Totals {
     pub reject_share: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityGate {
     pub max_reject_share: f64,
     pub passed: bool,
@@ -124,36 +154,137 @@ pub struct QualityGate {
 
 /// The whole summary. Field order is the JSON order; maps are sorted, so the file is
 /// identical for identical inputs except `timings_ms`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
-    pub toklon_version: &'static str,
+    /// [`SCHEMA_VERSION`] when written.
+    pub schema_version: u32,
+    pub toklon_version: String,
+    /// The reference date, `YYYY-MM-DD` (CE).
     pub as_of: String,
     /// When no date was given: the time zone whose calendar date `as_of` is.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of_time_zone: Option<String>,
     pub sources: BTreeMap<SourceKey, SourceCounts>,
     pub totals: Totals,
     pub quality_gate: QualityGate,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub linkage: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<serde_json::Value>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "keys_sorted"
+    )]
+    pub linkage: Option<LinkageSummary>,
+    /// The coverage indicators.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "keys_sorted"
+    )]
+    pub coverage: Option<Indicators>,
     /// In scope, not covered and closable by no remedy: per protection, group and
     /// province (also inside `coverage`). Never listed per person.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub structural_gaps: Option<toklon_coverage::StructuralGaps>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structural_gaps: Option<StructuralGaps>,
     /// The coverage indicators as a text table, for the end of a run (not in JSON).
     #[serde(skip)]
     pub coverage_table: Option<String>,
     pub warnings: Vec<String>,
     /// Entries of the registries folder that were not read (not a readable type).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_files: Option<UnreadFiles>,
     /// Wall time per phase, milliseconds. The only part that varies between runs.
     pub timings_ms: BTreeMap<String, u64>,
 }
 
+/// Writes `value` with every object's keys in alphabetical order, at every depth:
+/// the linkage and coverage sections have always been written so.
+fn keys_sorted<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
+}
+
+/// `linkage` of `summary.json`: per registry how blocking and linking went, and
+/// how the run linked (settings, inputs, models), so that `explain` can redo a
+/// decision exactly. Registries are keyed by name beside the fixed keys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LinkageSummary {
+    #[serde(flatten)]
+    pub registries: BTreeMap<String, RegistryLinkage>,
+    pub model_source: ModelSource,
+    pub dedupe: DedupeSummary,
+    /// The link settings in force.
+    pub config: LinkConfig,
+    /// How each source the linkage read was read (base and registries).
+    pub inputs: BTreeMap<String, InputRead>,
+}
+
+/// How one registry linked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegistryLinkage {
+    pub blocking: BlockStats,
+    pub pairs_per_registry_row: f64,
+    /// Link method code → links.
+    pub links_by_method: BTreeMap<String, u64>,
+}
+
+/// Where the models came from: `"fitted"`, or `{"reused": PATH}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    Fitted,
+    Reused(String),
+}
+
+/// `linkage.dedupe`: how the base was deduplicated.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DedupeSummary {
+    /// `fitted` or `reused`.
+    pub model: String,
+    pub lambda: f64,
+    pub max_cluster_size: u64,
+    pub member_threshold: f64,
+    pub distinct_ids_differ: bool,
+    pub clusters: u64,
+    pub merged_rows: u64,
+    pub duplicate_rows: u64,
+    pub largest_cluster: u64,
+    pub stats: DedupeStats,
+}
+
+/// One input as the run read it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InputRead {
+    pub path: String,
+    /// Canonical column → the file's own column.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    #[serde(default)]
+    pub default_scheme: Option<String>,
+}
+
 impl Summary {
+    /// Reads the `summary.json` of the run folder `out`.
+    pub fn load(out: &Path) -> Result<Summary, EngineError> {
+        let path = out.join(crate::output::MARKER);
+        let bad = |message: String| EngineError::BadRunFolder {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let version = value.get("schema_version").and_then(|v| v.as_u64());
+        if version != Some(u64::from(SCHEMA_VERSION)) {
+            return Err(bad(match version {
+                None => "written by an older toklon (no schema_version); rerun the job".into(),
+                Some(v) => format!(
+                    "summary schema version {v}; this toklon reads version {SCHEMA_VERSION}"
+                ),
+            }));
+        }
+        serde_json::from_value(value).map_err(|e| bad(format!("not a toklon summary: {e}")))
+    }
+
     /// Adds up the sources and applies the reject-share gate.
     pub fn close(&mut self, max_reject_share: f64) {
         let mut t = Totals::default();
@@ -173,6 +304,189 @@ impl Summary {
             passed: failing.is_empty(),
             failing_sources: failing,
         };
+    }
+}
+
+/// The summary of a finished run, from what its stages produced.
+pub(crate) fn build(
+    r: &Results<'_, '_>,
+    opts: &RunOptions,
+    timings: BTreeMap<String, u64>,
+) -> Summary {
+    let (job, inputs) = (r.job, r.inputs);
+    let catalog = &r.rules.catalog;
+    let mut sources = BTreeMap::new();
+    sources.insert(
+        SourceKey::Population,
+        counts(&inputs.population, Some(r.population_problems)),
+    );
+    if let Some(h) = &inputs.households {
+        sources.insert(SourceKey::Households, counts(h, None));
+    }
+    let mut registries = BTreeMap::new();
+    let mut warnings: Vec<String> = job
+        .unread
+        .iter()
+        .map(|p| format!("{}: not read (not a file type toklon reads)", p.display()))
+        .collect();
+    for (source, links) in inputs.registries.iter().zip(&r.linked.registries) {
+        let (spec, read, outcome) = (source.spec, &source.read, &links.outcome);
+        let mut c = counts(source, Some(&links.problems));
+        for l in &outcome.links {
+            let row = l.registry_row as usize;
+            let code = read
+                .table
+                .value(col::SCHEME, row)
+                .or(spec.default_scheme.as_deref())
+                .unwrap_or("");
+            if catalog.id(code).is_none() {
+                *c.unknown_schemes.entry(code.to_string()).or_default() += 1;
+            }
+        }
+        if !c.unknown_schemes.is_empty() {
+            warnings.push(format!(
+                "registry `{}`: {} linked rows have scheme codes the catalog does not know ({}); they give no protection",
+                spec.name,
+                c.unknown_schemes.values().sum::<u64>(),
+                c.unknown_schemes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        c.linked = Some(outcome.links.len() as u64);
+        c.unlinked = Some(outcome.unlinked.len() as u64);
+        for u in &outcome.unlinked {
+            *c.unlinked_by_reason
+                .entry(u.reason.code().to_string())
+                .or_default() += 1;
+        }
+        let mut links_by_method = BTreeMap::new();
+        for l in &outcome.links {
+            *links_by_method
+                .entry(l.method.code().to_string())
+                .or_insert(0) += 1;
+        }
+        registries.insert(
+            spec.name.clone(),
+            RegistryLinkage {
+                blocking: outcome.stats.clone(),
+                pairs_per_registry_row: outcome.stats.pairs_per_registry_row(),
+                links_by_method,
+            },
+        );
+        let unfitted = r
+            .models
+            .registries
+            .get(&spec.name)
+            .is_some_and(|m| m.fit.is_none());
+        if r.reused.is_none() && unfitted {
+            warnings.push(format!(
+                "registry `{}`: the base and the registry are too small to fit a model \
+                 (fewer than 1,000 record pairs); the built-in starting model was used",
+                spec.name
+            ));
+        }
+        if let Some(reused) = r.reused {
+            if let Some(model) = r.models.registries.get(&spec.name) {
+                let profile = reused.file.profiles.get(&spec.name);
+                warnings.extend(drift_warnings(
+                    &spec.name,
+                    model,
+                    profile,
+                    &links.profile,
+                    outcome,
+                ));
+            }
+        }
+        sources.insert(SourceKey::Registry(spec.name.clone()), c);
+    }
+    let linkage = LinkageSummary {
+        registries,
+        model_source: match r.reused {
+            Some(reused) => ModelSource::Reused(reused.path.display().to_string()),
+            None => ModelSource::Fitted,
+        },
+        dedupe: DedupeSummary::of(r.people),
+        config: r.cfg.clone(),
+        inputs: std::iter::once(&job.population)
+            .chain(&job.registries)
+            .map(|spec| {
+                let read = InputRead {
+                    path: spec.path.display().to_string(),
+                    columns: spec.columns.clone(),
+                    default_scheme: spec.default_scheme.clone(),
+                };
+                (spec.name.clone(), read)
+            })
+            .collect(),
+    };
+    let indicators = &r.covered.result.indicators;
+    let mut summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        toklon_version: env!("CARGO_PKG_VERSION").into(),
+        as_of: format_ymd(opts.as_of),
+        as_of_time_zone: opts.as_of_time_zone.clone(),
+        sources,
+        totals: Totals::default(),
+        quality_gate: QualityGate {
+            max_reject_share: job.run.max_reject_share,
+            passed: true,
+            failing_sources: Vec::new(),
+        },
+        linkage: Some(linkage),
+        coverage: Some(indicators.clone()),
+        structural_gaps: Some(indicators.structural_gaps.clone()),
+        coverage_table: Some(toklon_coverage::render_table(indicators)),
+        warnings,
+        unread_files: (!job.unread.is_empty()).then(|| UnreadFiles {
+            count: job.unread.len() as u64,
+            files: job.unread.iter().map(|p| p.display().to_string()).collect(),
+        }),
+        timings_ms: timings,
+    };
+    summary.close(job.run.max_reject_share);
+    summary
+}
+
+/// `YYYY-MM-DD`.
+pub(crate) fn format_ymd((y, m, d): (i32, u8, u8)) -> String {
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+impl DedupeSummary {
+    fn of(d: &BaseDedupe) -> DedupeSummary {
+        let guard = DedupeConfig::default();
+        let stats = &d.outcome.stats;
+        DedupeSummary {
+            model: if d.reused { "reused" } else { "fitted" }.into(),
+            lambda: d.model.lambda,
+            max_cluster_size: guard.max_cluster_size as u64,
+            member_threshold: guard.member_threshold,
+            distinct_ids_differ: guard.distinct_ids_differ,
+            clusters: stats.clusters,
+            merged_rows: stats.merged_rows,
+            duplicate_rows: stats.duplicate_rows,
+            largest_cluster: stats.largest_cluster,
+            stats: stats.clone(),
+        }
+    }
+}
+
+fn counts(source: &Source<'_>, problems: Option<&FieldProblems>) -> SourceCounts {
+    let (spec, read, format) = (source.spec, &source.read, &source.format);
+    let mut by_reason = BTreeMap::new();
+    for r in &read.rejects {
+        *by_reason.entry(r.reason.code().to_string()).or_default() += 1;
+    }
+    SourceCounts {
+        path: spec.path.display().to_string(),
+        columns: spec.columns.clone(),
+        encoding: format.encoding.map(str::to_string),
+        sheet: format.sheet.clone(),
+        rows_read: read.rows_read,
+        rows_used: read.table.len() as u64,
+        rows_rejected: read.rejects.len() as u64,
+        rejects_by_reason: by_reason,
+        field_problems: problems.map(|p| p.0.clone()).unwrap_or_default(),
+        ..SourceCounts::default()
     }
 }
 

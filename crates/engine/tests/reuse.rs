@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use toklon_engine::{Job, RunOptions, Silent, run};
+use toklon_engine::{Job, ModelSource, RunOptions, Silent, run};
 use toklon_io::read_columns;
 
 const FIRST: [&str; 10] = [
@@ -168,16 +168,21 @@ fn a_reused_model_gives_the_same_links_and_says_so() {
         // model.json holds floats to within one ulp (serde_json's default parse).
         assert!((x - y).abs() < 1e-9);
     }
-    let src = |s: &toklon_engine::Summary| s.linkage.as_ref().unwrap()["model_source"].clone();
-    assert_eq!(src(&first), serde_json::json!("fitted"));
+    let src = |s: &toklon_engine::Summary| s.linkage.as_ref().unwrap().model_source.clone();
+    assert_eq!(src(&first), ModelSource::Fitted);
     assert_eq!(
         src(&second),
+        ModelSource::Reused(model.display().to_string())
+    );
+    // As written in summary.json.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("b/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        written["linkage"]["model_source"],
         serde_json::json!({ "reused": model.display().to_string() })
     );
-    assert_eq!(
-        second.linkage.as_ref().unwrap()["dedupe"]["model"],
-        serde_json::json!("reused")
-    );
+    assert_eq!(second.linkage.as_ref().unwrap().dedupe.model, "reused");
     assert!(second.warnings.is_empty(), "{:?}", second.warnings);
 }
 
@@ -244,9 +249,9 @@ fn a_person_twice_in_the_base_is_one_person() {
     write_data(&data, |k| k % 3 == 0);
     let out = tmp.path().join("a");
     let s = run_into(&data, out.clone(), None);
-    let d = &s.linkage.as_ref().unwrap()["dedupe"];
-    assert_eq!(d["clusters"], serde_json::json!(1), "{d}");
-    assert_eq!(d["largest_cluster"], serde_json::json!(2));
+    let d = &s.linkage.as_ref().unwrap().dedupe;
+    assert_eq!(d.clusters, 1, "{d:?}");
+    assert_eq!(d.largest_cluster, 2);
 
     let cov = read_columns(&out.join("coverage.parquet"), &["record_id", "person_id"]).unwrap();
     let person = |r: &str| {

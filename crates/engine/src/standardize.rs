@@ -1,0 +1,130 @@
+//! Stage 2, standardize: every value the later stages compare or count is parsed
+//! here, once, never per pair. Identifying fields (IDs, names, sex, birth dates,
+//! places) become `toklon_link::Records`; the coverage fields (flags, enrolment
+//! periods, status, beneficiary, death date) are read by the parsers below, which
+//! the cover stage calls as it builds its inputs.
+
+use rayon::prelude::*;
+use toklon_coverage::Day;
+use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
+use toklon_thai::date::parse_date;
+use toklon_types::columns as col;
+
+use crate::read::Inputs;
+use crate::run::Workers;
+
+/// The linkage view of every source.
+pub(crate) struct Standardized {
+    pub population: Records,
+    /// Fields of the base present but unusable (the row is kept).
+    pub population_problems: FieldProblems,
+    /// Per registry, in the job's order.
+    pub registries: Vec<(Records, FieldProblems)>,
+}
+
+/// Standardizes every source of `inputs` on `pool` for the reference date `as_of`.
+///
+/// A registry's identifying columns live in its records from here on: its table
+/// keeps only what coverage and the outputs read. The registries go first, so that
+/// their raw columns are gone before the base's records are built. The base keeps
+/// its raw columns for the lists, but sex and birth date are read from its records.
+pub(crate) fn standardize(
+    inputs: &mut Inputs<'_>,
+    as_of: (i32, u8, u8),
+    w: &Workers<'_>,
+) -> Standardized {
+    let (pool, progress) = (w.pool, w.progress);
+    let prep = PrepareOptions { today: Some(as_of) };
+    let rows = inputs.population.read.table.len()
+        + inputs
+            .registries
+            .iter()
+            .map(|r| r.read.table.len())
+            .sum::<usize>();
+    progress.start("standardize", Some(rows as u64));
+    let population = &inputs.population.read.table;
+    let registries = &mut inputs.registries;
+    let ((population, population_problems), registries) = pool.install(|| {
+        let regs: Vec<_> = registries
+            .par_iter_mut()
+            .map(|r| {
+                let table = &mut r.read.table;
+                let out = Records::from_table(table, &prep);
+                table
+                    .columns
+                    .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
+                progress.advance(table.len() as u64);
+                out
+            })
+            .collect();
+        let pop = Records::from_table(population, &prep);
+        progress.advance(population.len() as u64);
+        (pop, regs)
+    });
+    inputs
+        .population
+        .read
+        .table
+        .columns
+        .retain(|c, _| ![col::SEX, col::BIRTH_DATE].contains(c));
+    progress.finish();
+    Standardized {
+        population,
+        population_problems,
+        registries,
+    }
+}
+
+/// A yes/no field (`disabled`, `chronic_ill`) in the spellings the contract allows.
+pub(crate) fn flag(s: Option<&str>) -> bool {
+    s.map(str::trim).is_some_and(|v| {
+        ["true", "1", "yes", "y", "t", "ใช่", "มี"]
+            .iter()
+            .any(|t| v.eq_ignore_ascii_case(t))
+    })
+}
+
+/// A date field of coverage (an enrolment's bounds, a death date). An unparseable
+/// value is `None`: an enrolment bound is then open, a death date no death.
+pub(crate) fn day(s: Option<&str>) -> Option<Day> {
+    s.and_then(|v| parse_date(v).ok()).map(|d| Day(d.pack()))
+}
+
+/// An enrolment's `status`: only `ended` ends it; anything else is active.
+pub(crate) fn ended(status: Option<&str>) -> bool {
+    status.is_some_and(|s| s.eq_ignore_ascii_case("ended"))
+}
+
+/// A registry's `beneficiary`: `dependant`, or the principal.
+pub(crate) fn dependant(beneficiary: Option<&str>) -> bool {
+    beneficiary.is_some_and(|b| b.eq_ignore_ascii_case("dependant"))
+}
+
+/// The contract's `death_date` column of the population base.
+pub(crate) const DEATH_DATE: &str = "death_date";
+
+/// The contract's `beneficiary` column of a registry (`principal` or `dependant`).
+pub(crate) const BENEFICIARY: &str = "beneficiary";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_read_the_contract_spellings() {
+        for yes in ["true", " TRUE ", "1", "Yes", "y", "T", "ใช่", "มี"] {
+            assert!(flag(Some(yes)), "{yes:?}");
+        }
+        for no in ["false", "0", "no", "", "  ", "ไม่", "yess", "2"] {
+            assert!(!flag(Some(no)), "{no:?}");
+        }
+        assert!(!flag(None));
+    }
+
+    #[test]
+    fn only_ended_ends_and_only_dependant_depends() {
+        assert!(ended(Some("ENDED")) && !ended(Some("active")) && !ended(None));
+        assert!(dependant(Some("Dependant")) && !dependant(Some("principal")));
+        assert!(!dependant(None));
+    }
+}

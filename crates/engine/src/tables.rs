@@ -1,0 +1,291 @@
+//! The linkage tables: `rejects`, `links`, `unlinked_registry` and `duplicates`,
+//! one function each, written a batch at a time. (The coverage tables are in
+//! `lists.rs`.)
+
+use std::path::Path;
+
+use toklon_io::{OutColumn, OutTable, Reject, write_parquet_batches};
+use toklon_link::{LinkConfig, LinkOutcome};
+use toklon_types::Table;
+
+use crate::EngineError;
+use crate::dedupe::BaseDedupe;
+
+/// `rejects.parquet`: every row of every input that could not be used, with why.
+pub(crate) fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
+    let reasons: Vec<String> = rejects.iter().map(|r| r.reason.to_string()).collect();
+    OutTable::new("rejects")
+        .with(OutColumn::str(
+            "source",
+            rejects.iter().map(|r| Some(r.source.as_str())),
+        ))
+        .with(OutColumn::u64("row", rejects.iter().map(|r| Some(r.row))))
+        .with(OutColumn::str(
+            "record_id",
+            rejects.iter().map(|r| r.record_id.as_deref()),
+        ))
+        .with(OutColumn::str(
+            "reason",
+            rejects.iter().map(|r| Some(r.reason.code())),
+        ))
+        .with(OutColumn::str(
+            "detail",
+            reasons.iter().map(|s| Some(s.as_str())),
+        ))
+        .write_parquet(&dir.join("rejects.parquet"))?;
+    Ok(())
+}
+
+/// Every registry's links (or unlinked rows), in registry order, addressed by
+/// one row number without copying them: a table of tens of millions of links
+/// is written a batch at a time.
+struct Chained<'a, T> {
+    /// Per registry: its table, its items and the row number of its first item.
+    parts: Vec<(&'a Table, &'a [T], usize)>,
+    len: usize,
+}
+
+impl<'a, T> Chained<'a, T> {
+    fn new(
+        registries: &[(&'a Table, &'a LinkOutcome)],
+        pick: impl Fn(&'a LinkOutcome) -> &'a [T],
+    ) -> Self {
+        let mut len = 0;
+        let parts = registries
+            .iter()
+            .map(|&(table, o)| {
+                let items = pick(o);
+                let first = len;
+                len += items.len();
+                (table, items, first)
+            })
+            .collect();
+        Chained { parts, len }
+    }
+
+    /// The rows of `range`, with their registry's table.
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<(&'a Table, &'a T)> {
+        let mut out = Vec::with_capacity(range.len());
+        for &(table, items, first) in &self.parts {
+            let from = range.start.max(first) - first;
+            let to = range.end.min(first + items.len()).saturating_sub(first);
+            if from < to {
+                out.extend(items[from..to].iter().map(|x| (table, x)));
+            }
+        }
+        out
+    }
+}
+
+/// `t` with the `registry` and `registry_record_id` columns of `rows`.
+fn with_registry_ids<T>(
+    t: OutTable,
+    rows: &[(&Table, &T)],
+    registry_row: impl Fn(&T) -> u32,
+) -> OutTable {
+    t.with(OutColumn::str(
+        "registry",
+        rows.iter().map(|(r, _)| Some(r.source.as_str())),
+    ))
+    .with(OutColumn::str(
+        "registry_record_id",
+        rows.iter()
+            .map(|(r, x)| Some(r.id(registry_row(x) as usize))),
+    ))
+}
+
+/// `links.parquet`: one row per accepted link, with each field's comparison level.
+pub(crate) fn write_links(
+    dir: &Path,
+    pop: &Table,
+    registries: &[(&Table, &LinkOutcome)],
+    cfg: &LinkConfig,
+    advance: &(dyn Fn(u64) + Sync),
+) -> Result<(), EngineError> {
+    let all = Chained::new(registries, |o| &o.links);
+    let build = |r: std::ops::Range<usize>| {
+        advance(r.len() as u64);
+        let rows = &all.rows(r)[..];
+        let t = OutTable::new("links").with(OutColumn::str(
+            "population_record_id",
+            rows.iter()
+                .map(|(_, l)| Some(pop.id(l.population_row as usize))),
+        ));
+        let mut t = with_registry_ids(t, rows, |l| l.registry_row)
+            .with(OutColumn::f64(
+                "match_weight",
+                rows.iter().map(|(_, l)| Some(l.weight)),
+            ))
+            .with(OutColumn::f64(
+                "match_probability",
+                rows.iter().map(|(_, l)| Some(l.probability())),
+            ))
+            .with(OutColumn::str(
+                "method",
+                rows.iter().map(|(_, l)| Some(l.method.code())),
+            ));
+        for (k, spec) in cfg.comparisons.iter().enumerate() {
+            let names = spec.field.level_names();
+            t.push(OutColumn::str(
+                &format!("level_{}", spec.field.name()),
+                rows.iter().map(|(_, l)| {
+                    l.levels
+                        .as_slice()
+                        .get(k)
+                        .and_then(|&lv| names.get(lv as usize).copied())
+                }),
+            ));
+        }
+        t
+    };
+    write_parquet_batches(&dir.join("links.parquet"), all.len, build)?;
+    Ok(())
+}
+
+/// `unlinked_registry.parquet`: registry rows that linked to no one, with why and
+/// the nearest candidate.
+pub(crate) fn write_unlinked(
+    dir: &Path,
+    pop: &Table,
+    registries: &[(&Table, &LinkOutcome)],
+    advance: &(dyn Fn(u64) + Sync),
+) -> Result<(), EngineError> {
+    let all = Chained::new(registries, |o| &o.unlinked);
+    let build = |r: std::ops::Range<usize>| {
+        advance(r.len() as u64);
+        let rows = &all.rows(r)[..];
+        with_registry_ids(OutTable::new("unlinked_registry"), rows, |u| u.registry_row)
+            .with(OutColumn::str(
+                "reason",
+                rows.iter().map(|(_, u)| Some(u.reason.code())),
+            ))
+            .with(OutColumn::str(
+                "nearest_population_record_id",
+                rows.iter()
+                    .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p as usize))),
+            ))
+            .with(OutColumn::f64(
+                "nearest_match_weight",
+                rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
+            ))
+    };
+    write_parquet_batches(&dir.join("unlinked_registry.parquet"), all.len, build)?;
+    Ok(())
+}
+
+/// `duplicates.parquet`: one row per merge (the pair that joined two clusters),
+/// `record_id_a < record_id_b`, sorted by `person_id` then the pair.
+pub(crate) fn write_duplicates(
+    dir: &Path,
+    pop: &Table,
+    d: &BaseDedupe,
+    cfg: &LinkConfig,
+) -> Result<(), EngineError> {
+    let mut rows: Vec<(&str, &str, &str, &toklon_link::DuplicatePair)> = d
+        .outcome
+        .merges
+        .iter()
+        .map(|p| {
+            let (a, b) = (pop.id(p.a as usize), pop.id(p.b as usize));
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            (pop.id(d.person_of_row[p.a as usize] as usize), a, b, p)
+        })
+        .collect();
+    rows.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+    let mut t = OutTable::new("duplicates")
+        .with(OutColumn::str(
+            "record_id_a",
+            rows.iter().map(|r| Some(r.1)),
+        ))
+        .with(OutColumn::str(
+            "record_id_b",
+            rows.iter().map(|r| Some(r.2)),
+        ))
+        .with(OutColumn::str("person_id", rows.iter().map(|r| Some(r.0))))
+        .with(OutColumn::f64(
+            "match_weight",
+            rows.iter().map(|r| Some(r.3.weight)),
+        ))
+        .with(OutColumn::f64(
+            "match_probability",
+            rows.iter().map(|r| Some(r.3.probability)),
+        ));
+    for (k, spec) in cfg.comparisons.iter().enumerate() {
+        let names = spec.field.level_names();
+        t.push(OutColumn::str(
+            &format!("level_{}", spec.field.name()),
+            rows.iter().map(|r| {
+                r.3.levels
+                    .as_slice()
+                    .get(k)
+                    .and_then(|&lv| names.get(lv as usize).copied())
+            }),
+        ));
+    }
+    t.write_parquet(&dir.join("duplicates.parquet"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toklon_link::{BlockStats, Model, UnlinkReason, Unlinked};
+    use toklon_types::StrColumn;
+
+    fn registry(name: &str) -> Table {
+        Table {
+            source: name.into(),
+            rows: Vec::new(),
+            ids: StrColumn::nulls(0),
+            columns: Default::default(),
+        }
+    }
+
+    fn outcome(rows: std::ops::Range<u32>) -> LinkOutcome {
+        LinkOutcome {
+            links: Vec::new(),
+            unlinked: rows
+                .map(|registry_row| Unlinked {
+                    registry_row,
+                    reason: UnlinkReason::NoCandidate,
+                    nearest: None,
+                })
+                .collect(),
+            stats: BlockStats::default(),
+            model: Model::untrained(&LinkConfig::default()),
+        }
+    }
+
+    #[test]
+    fn chained_rows_cross_registries_in_order() {
+        let regs = [registry("a"), registry("b"), registry("c"), registry("d")];
+        // b has nothing: a's rows run straight into c's.
+        let outcomes = [
+            outcome(0..3),
+            outcome(0..0),
+            outcome(10..12),
+            outcome(20..21),
+        ];
+        let parts: Vec<(&Table, &LinkOutcome)> = regs.iter().zip(&outcomes).collect();
+        let all = Chained::new(&parts, |o| &o.unlinked);
+        assert_eq!(all.len, 6);
+        let expect: Vec<(&str, u32)> = vec![
+            ("a", 0),
+            ("a", 1),
+            ("a", 2),
+            ("c", 10),
+            ("c", 11),
+            ("d", 20),
+        ];
+        for from in 0..=all.len {
+            for to in from..=all.len {
+                let got: Vec<(&str, u32)> = all
+                    .rows(from..to)
+                    .iter()
+                    .map(|(t, u)| (t.source.as_str(), u.registry_row))
+                    .collect();
+                assert_eq!(got, expect[from..to], "{from}..{to}");
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Stage 6, write: every output table into the staging folder. The linkage tables
+//! (`tables.rs`) and the coverage tables (`lists.rs`) are independent and are
+//! written side by side on the run's pool; `summary.json` and `manifest.json` are
+//! written last, by the run.
+
+use std::path::Path;
+
+use toklon_link::LinkOutcome;
+use toklon_types::Table;
+
+use crate::EngineError;
+use crate::cover::{ListOptions, NearestRejected};
+use crate::lists::{ListInputs, write_coverage};
+use crate::run::{Results, Workers};
+use crate::tables::{write_duplicates, write_links, write_rejects, write_unlinked};
+
+/// Writes `model.json` and every table of `r` into `dir`.
+pub(crate) fn write(
+    dir: &Path,
+    r: &Results<'_, '_>,
+    opts: &ListOptions,
+    w: &Workers<'_>,
+) -> Result<(), EngineError> {
+    let (pool, progress) = (w.pool, w.progress);
+    let result = &r.covered.result;
+    let link_rows: usize = r
+        .linked
+        .registries
+        .iter()
+        .map(|l| l.outcome.links.len() + l.outcome.unlinked.len())
+        .sum();
+    progress.start(
+        "write",
+        Some(link_rows as u64 + crate::lists::write_rows(result)),
+    );
+    let advance = |n: u64| progress.advance(n);
+    let rejects = r.inputs.rejects();
+    write_json(&dir.join("model.json"), r.models)?;
+    let pop = &r.inputs.population.read.table;
+    let registries: Vec<(&Table, &LinkOutcome)> = r
+        .inputs
+        .registries
+        .iter()
+        .zip(&r.linked.registries)
+        .map(|(s, l)| (&s.read.table, &l.outcome))
+        .collect();
+    let nearest = NearestRejected::new(pop.len(), &registries);
+    let (linkage_written, coverage_written) = pool.install(|| {
+        rayon::join(
+            || -> Result<(), EngineError> {
+                write_rejects(dir, &rejects)?;
+                write_links(dir, pop, &registries, r.cfg, &advance)?;
+                write_unlinked(dir, pop, &registries, &advance)?;
+                write_duplicates(dir, pop, r.people, r.cfg)
+            },
+            || {
+                let inputs = ListInputs {
+                    pop,
+                    persons: &r.covered.persons,
+                    hh: &r.covered.households,
+                    rules: r.rules,
+                    result,
+                    nearest: &nearest,
+                    opts,
+                };
+                write_coverage(dir, &inputs, &advance)
+            },
+        )
+    });
+    linkage_written?;
+    coverage_written?;
+    progress.finish();
+    Ok(())
+}
+
+/// `value` as pretty JSON with a final newline, owner-only.
+pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), EngineError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| EngineError::OutputIo {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    crate::output::write_owner_only(path, text.as_bytes()).map_err(|source| EngineError::OutputIo {
+        path: path.to_path_buf(),
+        source,
+    })
+}
