@@ -26,7 +26,7 @@ use crate::commands::Status;
 pub(crate) struct Run {
     out: PathBuf,
     pub(crate) cfg: LinkConfig,
-    as_of: (i32, u8, u8),
+    as_of: toklon_types::Date,
     inputs: serde_json::Map<String, serde_json::Value>,
     models: ModelFile,
 }
