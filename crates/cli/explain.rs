@@ -142,7 +142,7 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
             match e.decision {
                 Decision::Linked { population_row } => outln!(
                     "decision: linked to population record {} (threshold p >= {})",
-                    pop_table.id(population_row as usize),
+                    pop_table.id(population_row.get()),
                     run.cfg.threshold
                 ),
                 Decision::Unlinked { reason } => outln!(
@@ -168,7 +168,7 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 outln!(
                     "candidate {}: population record {}",
                     k + 1,
-                    pop_table.id(x.population_row as usize)
+                    pop_table.id(x.population_row.get())
                 );
                 print_waterfall(x, model);
             }

@@ -5,7 +5,7 @@ use toklon_coverage::{
     Catalog, Enrolment, Entitlements, HouseholdFacts, Indicators, Inputs, PersonFacts, RuleSets,
     Rules, compute,
 };
-use toklon_types::{Employment, Relationship};
+use toklon_types::{Employment, Relationship, RowIdx};
 
 fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
     let catalog = Catalog::builtin();
@@ -28,7 +28,7 @@ fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
             disabled: i % 50 == 0,
             thai_id: i % 40 != 0,
             // Every 100th row duplicates the row before it.
-            person: if i % 100 == 99 { i - 1 } else { i },
+            person: RowIdx(if i % 100 == 99 { i - 1 } else { i }),
             ..PersonFacts::default()
         })
         .collect();
@@ -40,7 +40,7 @@ fn build(n: u32) -> (Vec<PersonFacts>, Vec<HouseholdFacts>, Vec<Enrolment>) {
     let codes: Vec<&str> = catalog.schemes().iter().map(|s| s.code.as_str()).collect();
     let enrolments = (0..n + n / 2)
         .map(|i| Enrolment {
-            person_row: (i.wrapping_mul(2_654_435_761)) % n,
+            person_row: RowIdx((i.wrapping_mul(2_654_435_761)) % n),
             scheme: catalog.scheme_ref(codes[(i as usize * 7) % codes.len()]),
             active: i % 10 != 0,
             valid_from: None,

@@ -369,10 +369,10 @@ impl<'a> DirectSchemes<'a> {
     ) -> Result<Self, Error> {
         let n = persons.len();
         for (row, p) in persons.iter().enumerate() {
-            if p.person as usize >= n {
+            if p.person.get() >= n {
                 return Err(Error::PersonOutOfRange {
                     row,
-                    person: p.person,
+                    person: p.person.0,
                     rows: n,
                 });
             }
@@ -394,11 +394,11 @@ impl<'a> DirectSchemes<'a> {
         let counts = &mut self.counts;
         for e in enrolments {
             counts.total += 1;
-            let Some(p) = self.persons.get(e.person_row as usize) else {
+            let Some(p) = self.persons.get(e.person_row.get()) else {
                 counts.bad_row += 1;
                 continue;
             };
-            let pi = p.person as usize;
+            let pi = p.person.get();
             // Any linked record speaks to nationality, whatever its scheme or status.
             self.person_thai[pi] |= e.thai_id;
             let id = match &e.scheme {
@@ -498,7 +498,7 @@ fn finish(
     let mut chosen = vec![u32::MAX; n];
     let mut dead = vec![false; n];
     for (row, p) in persons.iter().enumerate() {
-        let pi = p.person as usize;
+        let pi = p.person.get();
         let row = row as u32;
         person_thai[pi] |= p.thai_id;
         dead[pi] |= p.dead;
@@ -550,7 +550,7 @@ fn finish(
             let Some(rel_to_head) = holder.relationship else {
                 continue;
             };
-            let held = person_principal[holder.person as usize].intersection(extending);
+            let held = person_principal[holder.person.get()].intersection(extending);
             for id in held.iter() {
                 let Some(scheme) = catalog.scheme(id) else {
                     continue;
@@ -563,8 +563,8 @@ fn finish(
                                 if target.person == holder.person || !ext.age_ok(target.age) {
                                     continue;
                                 }
-                                person_via[target.person as usize].insert(id);
-                                let pp = &mut person_via_prot[target.person as usize];
+                                person_via[target.person.get()].insert(id);
+                                let pp = &mut person_via_prot[target.person.get()];
                                 *pp = pp.union(ext.protections);
                             }
                         }
@@ -641,10 +641,7 @@ fn finish(
             priority: priority(entitlements, remedies, missing, hh.deprived_count(), groups),
         };
     }
-    let rows: Vec<RowCoverage> = persons
-        .iter()
-        .map(|p| person_cov[p.person as usize])
-        .collect();
+    let rows: Vec<RowCoverage> = persons.iter().map(|p| person_cov[p.person.get()]).collect();
 
     // 4. The lists: once per person, at the chosen row.
     let mut fall_through = Vec::new();
@@ -676,7 +673,7 @@ fn finish(
     for group in by_household.chunk_by(|a, b| a.0 == b.0) {
         let h = group[0].0;
         in_household.clear();
-        in_household.extend(group.iter().map(|&(_, row)| persons[row as usize].person));
+        in_household.extend(group.iter().map(|&(_, row)| persons[row as usize].person.0));
         in_household.sort_unstable();
         in_household.dedup();
         let mut r = HouseholdRollup {
@@ -745,7 +742,7 @@ mod tests {
     use super::*;
     use crate::{Indicators, SchemeId};
     use proptest::prelude::*;
-    use toklon_types::{Employment, Protection::*};
+    use toklon_types::{Employment, Protection::*, RowIdx};
 
     fn day(packed: u32) -> Date {
         Date::from_packed(packed).unwrap()
@@ -757,14 +754,14 @@ mod tests {
             relationship: Some(rel),
             age: Some(age),
             thai_id: true,
-            person,
+            person: RowIdx(person),
             ..PersonFacts::default()
         }
     }
 
     fn enrol(c: &Catalog, row: u32, code: &str) -> Enrolment {
         Enrolment {
-            person_row: row,
+            person_row: RowIdx(row),
             scheme: c.scheme_ref(code),
             active: true,
             valid_from: None,
@@ -1048,7 +1045,7 @@ mod tests {
     #[test]
     fn person_out_of_range_is_an_error() {
         let p = PersonFacts {
-            person: 3,
+            person: RowIdx(3),
             ..PersonFacts::default()
         };
         let c = Catalog::builtin();
@@ -1150,7 +1147,7 @@ mod tests {
         let p = PersonFacts {
             age: None,
             thai_id: true,
-            person: 0,
+            person: RowIdx(0),
             ..PersonFacts::default()
         };
         let cov = run(&[p], &[], &[]);
@@ -1184,7 +1181,7 @@ mod tests {
                         disabled,
                         thai_id,
                         dead,
-                        person,
+                        person: RowIdx(person),
                         employment: employment.map(|e| {
                             [
                                 Employment::Informal,
@@ -1210,7 +1207,7 @@ mod tests {
             let enrolments: Vec<Enrolment> = enrols
                 .iter()
                 .map(|&(row, s, active, dependant)| Enrolment {
-                    person_row: row,
+                    person_row: RowIdx(row),
                     scheme: match c.schemes().get(s) {
                         Some(sc) => c.scheme_ref(&sc.code),
                         None => SchemeRef::Unknown("zzz".into()),
@@ -1248,13 +1245,13 @@ mod tests {
             prop_assert_eq!(seen.len(), len);
             for f in &cov.fall_through {
                 prop_assert!(!f.remedies.is_empty());
-                prop_assert_eq!(persons[f.row as usize].person, f.person);
+                prop_assert_eq!(persons[f.row as usize].person.0, f.person);
                 prop_assert_eq!(cov.rows[f.row as usize].status, PersonStatus::Thai);
             }
             for w in cov.fall_through.windows(2) {
                 prop_assert!((w[0].priority, std::cmp::Reverse(w[0].row)) >= (w[1].priority, std::cmp::Reverse(w[1].row)));
             }
-            let mut distinct: Vec<u32> = persons.iter().map(|p| p.person).collect();
+            let mut distinct: Vec<u32> = persons.iter().map(|p| p.person.0).collect();
             distinct.sort_unstable();
             distinct.dedup();
             prop_assert_eq!(cov.people.len(), distinct.len());

@@ -1,6 +1,6 @@
 //! Plain per-row inputs the engine fills before computing coverage.
 
-use toklon_types::{Date, Employment, PersonType, Relationship, Sex};
+use toklon_types::{Date, Employment, PersonType, Relationship, RowIdx, Sex};
 
 /// What coverage needs to know about one population row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,9 +19,10 @@ pub struct PersonFacts {
     pub thai_id: bool,
     /// A `death_date` on or before the reference date.
     pub dead: bool,
-    /// The person this row belongs to (an index below the row count). Rows of one
-    /// person duplicated in the base share it, and share their coverage.
-    pub person: u32,
+    /// The person this row belongs to, named by one of their rows (below the row
+    /// count). Rows of one person duplicated in the base share it, and share their
+    /// coverage.
+    pub person: RowIdx,
 }
 
 /// The five TPMAP deprivation flags of a household, in the contract's order.
@@ -63,7 +64,7 @@ pub enum SchemeRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enrolment {
     /// The population row the registry record was linked to.
-    pub person_row: u32,
+    pub person_row: RowIdx,
     pub scheme: SchemeRef,
     /// `status` is `active` (or missing).
     pub active: bool,
@@ -106,7 +107,7 @@ mod tests {
     #[test]
     fn period_bounds() {
         let e = Enrolment {
-            person_row: 0,
+            person_row: RowIdx(0),
             scheme: SchemeRef::Unknown("x".into()),
             active: true,
             valid_from: Some(day(20240000)),

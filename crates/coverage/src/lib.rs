@@ -29,7 +29,7 @@
 //! use toklon_coverage::{
 //!     compute, Catalog, Enrolment, Entitlements, Inputs, PersonFacts, Rules, RuleSets,
 //! };
-//! use toklon_types::{Date, Employment, Protection, Relationship};
+//! use toklon_types::{Date, Employment, Protection, Relationship, RowIdx};
 //!
 //! let catalog = Catalog::builtin();
 //! let entitlements = Entitlements::builtin(&catalog).unwrap();
@@ -38,12 +38,12 @@
 //! // an informal worker of 40 (row 2), all with valid Thai IDs.
 //! let person = |person: u32, household: u32, relationship, age| PersonFacts {
 //!     household: Some(household), relationship: Some(relationship), age: Some(age),
-//!     thai_id: true, person, ..Default::default()
+//!     thai_id: true, person: RowIdx(person), ..Default::default()
 //! };
 //! let mut worker = person(2, 1, Relationship::Head, 40);
 //! worker.employment = Some(Employment::Informal);
 //! let persons = [person(0, 0, Relationship::Head, 40), person(1, 0, Relationship::Child, 5), worker];
-//! let enrolments = [Enrolment { person_row: 0, scheme: catalog.scheme_ref("csmbs"),
+//! let enrolments = [Enrolment { person_row: RowIdx(0), scheme: catalog.scheme_ref("csmbs"),
 //!                               active: true, valid_from: None, valid_to: None,
 //!                               dependant: false, thai_id: true }];
 //! let inputs = Inputs { persons: &persons, households: &[], enrolments: &enrolments,

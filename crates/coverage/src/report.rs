@@ -429,7 +429,7 @@ mod tests {
             relationship: Some(rel),
             age: Some(age),
             thai_id: true,
-            person,
+            person: toklon_types::RowIdx(person),
             ..PersonFacts::default()
         };
         let persons = [
@@ -442,7 +442,7 @@ mod tests {
             p(3, 2, Relationship::Head, 50),
         ];
         let en = |row, code: &str| Enrolment {
-            person_row: row,
+            person_row: toklon_types::RowIdx(row),
             scheme: c.scheme_ref(code),
             active: true,
             valid_from: None,

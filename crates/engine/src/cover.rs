@@ -13,7 +13,9 @@ use toklon_coverage::{
 };
 use toklon_io::Read;
 use toklon_link::{IdKind, LinkOutcome, Records};
-use toklon_types::{Date, Employment, PersonType, Relationship, StrColumn, Table, columns as col};
+use toklon_types::{
+    Date, Employment, PersonType, Relationship, RowIdx, StrColumn, Table, columns as col,
+};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::link::Linked;
@@ -187,7 +189,7 @@ pub fn person_facts(
     pop: &Table,
     records: &Records,
     hh: &HouseholdIndex,
-    person_of_row: &[u32],
+    person_of_row: &[RowIdx],
     as_of: Date,
 ) -> Vec<PersonFacts> {
     let (relationship, disabled, chronic_ill, employment, death) = (
@@ -265,7 +267,7 @@ pub fn enrolments(
         .links
         .par_iter()
         .map(|l| {
-            let r = l.registry_row as usize;
+            let r = l.registry_row.get();
             let code = scheme.get(r).or(default_scheme).unwrap_or("");
             Enrolment {
                 person_row: l.population_row,
@@ -295,7 +297,7 @@ pub(crate) fn cover<'a>(
     inputs: &'a Inputs<'_>,
     population: Records,
     linked: &Linked,
-    person_of_row: &[u32],
+    person_of_row: &[RowIdx],
     rules: &CoverageRules,
     as_of: Date,
     w: &Workers<'_>,
@@ -403,10 +405,10 @@ impl<'a> NearestRejected<'a> {
         for (k, (_, o)) in registries.iter().enumerate() {
             for u in &o.unlinked {
                 let Some((p, w)) = u.nearest else { continue };
-                let Some(s) = slot.get_mut(p as usize) else {
+                let Some(s) = slot.get_mut(p.get()) else {
                     continue;
                 };
-                let found = (k as u32, u.registry_row, w);
+                let found = (k as u32, u.registry_row.0, w);
                 match best.get_mut(*s as usize) {
                     Some(b) if w > b.2 => *b = found,
                     Some(_) => {}
@@ -452,10 +454,10 @@ mod tests {
             links: Vec::new(),
             unlinked: nearest
                 .iter()
-                .map(|&(registry_row, nearest)| Unlinked {
-                    registry_row,
+                .map(|&(row, nearest)| Unlinked {
+                    registry_row: RowIdx(row),
                     reason: UnlinkReason::BelowThreshold,
-                    nearest,
+                    nearest: nearest.map(|(p, w)| (RowIdx(p), w)),
                 })
                 .collect(),
             stats: BlockStats::default(),

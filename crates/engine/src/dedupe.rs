@@ -8,7 +8,7 @@ use toklon_link::{
     DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, dedupe,
     fit_dedupe_model,
 };
-use toklon_types::Table;
+use toklon_types::{RowIdx, Table};
 use tracing::info;
 
 use crate::EngineError;
@@ -22,7 +22,7 @@ pub(crate) struct BaseDedupe {
     pub reused: bool,
     pub outcome: DedupeOutcome,
     /// Per row, the row whose `record_id` names its person.
-    pub person_of_row: Vec<u32>,
+    pub person_of_row: Vec<RowIdx>,
 }
 
 /// The base as the run holds it: rows, standardized records, blocking index.
@@ -76,17 +76,17 @@ pub(crate) fn dedupe_base(
 }
 
 /// For each row, the row of its cluster with the smallest `record_id` (byte order).
-pub(crate) fn person_of_row(pop: &Table, cluster_of_row: &[u32]) -> Vec<u32> {
-    let mut best: Vec<u32> = (0..cluster_of_row.len() as u32).collect();
+pub(crate) fn person_of_row(pop: &Table, cluster_of_row: &[RowIdx]) -> Vec<RowIdx> {
+    let mut best: Vec<RowIdx> = (0..cluster_of_row.len() as u32).map(RowIdx).collect();
     for (i, &root) in cluster_of_row.iter().enumerate() {
-        let slot = &mut best[root as usize];
-        if pop.id(i) < pop.id(*slot as usize) {
-            *slot = i as u32;
+        let slot = &mut best[root.get()];
+        if pop.id(i) < pop.id(slot.get()) {
+            *slot = RowIdx(i as u32);
         }
     }
     cluster_of_row
         .iter()
-        .map(|&root| best[root as usize])
+        .map(|&root| best[root.get()])
         .collect()
 }
 
@@ -104,6 +104,9 @@ mod tests {
             ..Table::default()
         };
         // Rows 0, 1, 2 are one cluster (root 0); row 3 alone.
-        assert_eq!(person_of_row(&t, &[0, 0, 0, 3]), vec![1, 1, 1, 3]);
+        assert_eq!(
+            person_of_row(&t, &[0, 0, 0, 3].map(RowIdx)),
+            [1, 1, 1, 3].map(RowIdx)
+        );
     }
 }

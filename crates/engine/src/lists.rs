@@ -100,14 +100,14 @@ impl PersonRows {
     fn new(persons: &[PersonFacts]) -> PersonRows {
         let mut count = vec![0u8; persons.len()];
         for p in persons {
-            let c = &mut count[p.person as usize];
+            let c = &mut count[p.person.get()];
             *c = c.saturating_add(1);
         }
         let mut multi: Vec<(u32, u32)> = persons
             .iter()
             .enumerate()
-            .filter(|(_, p)| count[p.person as usize] > 1)
-            .map(|(row, p)| (p.person, row as u32))
+            .filter(|(_, p)| count[p.person.get()] > 1)
+            .map(|(row, p)| (p.person.0, row as u32))
             .collect();
         multi.sort_unstable();
         PersonRows(multi)
@@ -320,7 +320,7 @@ fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
             "person_id",
             persons[r.clone()]
                 .iter()
-                .map(|p| Some(pop.id(p.person as usize))),
+                .map(|p| Some(pop.id(p.person.get()))),
         ))
         .with(OutColumn::str("household_id", r.clone().map(household_id)))
         .with(OutColumn::str(

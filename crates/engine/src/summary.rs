@@ -333,7 +333,7 @@ pub(crate) fn build(
         let (spec, read, outcome) = (source.spec, &source.read, &links.outcome);
         let mut c = counts(source, Some(&links.problems));
         for l in &outcome.links {
-            let row = l.registry_row as usize;
+            let row = l.registry_row.get();
             let code = read
                 .table
                 .value(col::SCHEME, row)

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toklon_io::{OutColumn, OutTable, Reject, write_parquet_batches};
 use toklon_link::{LinkConfig, LinkOutcome};
-use toklon_types::Table;
+use toklon_types::{RowIdx, Table};
 
 use crate::EngineError;
 use crate::dedupe::BaseDedupe;
@@ -81,7 +81,7 @@ impl<'a, T> Chained<'a, T> {
 fn with_registry_ids<T>(
     t: OutTable,
     rows: &[(&Table, &T)],
-    registry_row: impl Fn(&T) -> u32,
+    registry_row: impl Fn(&T) -> RowIdx,
 ) -> OutTable {
     t.with(OutColumn::str(
         "registry",
@@ -89,8 +89,7 @@ fn with_registry_ids<T>(
     ))
     .with(OutColumn::str(
         "registry_record_id",
-        rows.iter()
-            .map(|(r, x)| Some(r.id(registry_row(x) as usize))),
+        rows.iter().map(|(r, x)| Some(r.id(registry_row(x).get()))),
     ))
 }
 
@@ -109,7 +108,7 @@ pub(crate) fn write_links(
         let t = OutTable::new("links").with(OutColumn::str(
             "population_record_id",
             rows.iter()
-                .map(|(_, l)| Some(pop.id(l.population_row as usize))),
+                .map(|(_, l)| Some(pop.id(l.population_row.get()))),
         ));
         let mut t = with_registry_ids(t, rows, |l| l.registry_row)
             .with(OutColumn::f64(
@@ -162,7 +161,7 @@ pub(crate) fn write_unlinked(
             .with(OutColumn::str(
                 "nearest_population_record_id",
                 rows.iter()
-                    .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p as usize))),
+                    .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p.get()))),
             ))
             .with(OutColumn::f64(
                 "nearest_match_weight",
@@ -186,9 +185,9 @@ pub(crate) fn write_duplicates(
         .merges
         .iter()
         .map(|p| {
-            let (a, b) = (pop.id(p.a as usize), pop.id(p.b as usize));
+            let (a, b) = (pop.id(p.a.get()), pop.id(p.b.get()));
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            (pop.id(d.person_of_row[p.a as usize] as usize), a, b, p)
+            (pop.id(d.person_of_row[p.a.get()].get()), a, b, p)
         })
         .collect();
     rows.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
@@ -245,8 +244,8 @@ mod tests {
         LinkOutcome {
             links: Vec::new(),
             unlinked: rows
-                .map(|registry_row| Unlinked {
-                    registry_row,
+                .map(|row| Unlinked {
+                    registry_row: RowIdx(row),
                     reason: UnlinkReason::NoCandidate,
                     nearest: None,
                 })
@@ -282,7 +281,7 @@ mod tests {
                 let got: Vec<(&str, u32)> = all
                     .rows(from..to)
                     .iter()
-                    .map(|(t, u)| (t.source.as_str(), u.registry_row))
+                    .map(|(t, u)| (t.source.as_str(), u.registry_row.0))
                     .collect();
                 assert_eq!(got, expect[from..to], "{from}..{to}");
             }

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use toklon_types::RowIdx;
 
 use crate::Progress;
 use crate::block::BlockStats;
@@ -33,8 +34,8 @@ impl Method {
 /// An accepted link.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Link {
-    pub registry_row: u32,
-    pub population_row: u32,
+    pub registry_row: RowIdx,
+    pub population_row: RowIdx,
     /// Match weight in bits.
     pub weight: f64,
     pub method: Method,
@@ -75,10 +76,10 @@ impl UnlinkReason {
 /// A registry record that linked to nobody.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Unlinked {
-    pub registry_row: u32,
+    pub registry_row: RowIdx,
     pub reason: UnlinkReason,
     /// The best candidate (population row) and its weight, when there was one.
-    pub nearest: Option<(u32, f64)>,
+    pub nearest: Option<(RowIdx, f64)>,
 }
 
 /// Result of linking one registry: links and unlinked rows (each sorted by registry
@@ -219,7 +220,7 @@ fn decide_row(
             }
         }
     }
-    let registry_row = j as u32;
+    let registry_row = RowIdx(j as u32);
     let Some(b) = best else {
         return Err(Unlinked {
             registry_row,
@@ -230,7 +231,7 @@ fn decide_row(
     let unlinked = |reason| Unlinked {
         registry_row,
         reason,
-        nearest: Some((b.row, b.weight)),
+        nearest: Some((RowIdx(b.row), b.weight)),
     };
     let p = probability(b.weight);
     if p < cfg.threshold {
@@ -250,7 +251,7 @@ fn decide_row(
     };
     Ok(Link {
         registry_row,
-        population_row: b.row,
+        population_row: RowIdx(b.row),
         weight: b.weight,
         method,
         levels: b.levels,
@@ -443,7 +444,7 @@ mod tests {
         let linked: Vec<(u32, u32, Method)> = out
             .links
             .iter()
-            .map(|l| (l.registry_row, l.population_row, l.method))
+            .map(|l| (l.registry_row.0, l.population_row.0, l.method))
             .collect();
         assert_eq!(
             linked,
@@ -459,13 +460,13 @@ mod tests {
         let unl: Vec<(u32, UnlinkReason)> = out
             .unlinked
             .iter()
-            .map(|u| (u.registry_row, u.reason))
+            .map(|u| (u.registry_row.0, u.reason))
             .collect();
         assert_eq!(
             unl,
             vec![(3, UnlinkReason::Ambiguous), (4, UnlinkReason::NoCandidate)]
         );
-        assert_eq!(out.unlinked[0].nearest.map(|n| n.0), Some(4));
+        assert_eq!(out.unlinked[0].nearest.map(|n| n.0), Some(RowIdx(4)));
         assert_eq!(out.stats.registry_rows, 6);
         assert_eq!(out.stats.rows_without_candidates, 1);
         assert!(out.stats.reduction_ratio > 0.0);

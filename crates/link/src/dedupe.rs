@@ -35,6 +35,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use toklon_types::RowIdx;
 
 use crate::Progress;
 use crate::block::BlockStats;
@@ -83,8 +84,8 @@ impl Default for DedupeConfig {
 /// clusters (`a < b`, row indices).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DuplicatePair {
-    pub a: u32,
-    pub b: u32,
+    pub a: RowIdx,
+    pub b: RowIdx,
     pub weight: f64,
     pub probability: f64,
     pub levels: Levels,
@@ -124,7 +125,7 @@ pub struct DedupeOutcome {
     /// Accepted merges, sorted by `(a, b)`.
     pub merges: Vec<DuplicatePair>,
     /// Per row, the smallest row index of its cluster (the row itself when alone).
-    pub cluster_of_row: Vec<u32>,
+    pub cluster_of_row: Vec<RowIdx>,
     pub stats: DedupeStats,
 }
 
@@ -402,8 +403,8 @@ pub fn dedupe(
                     let p = probability(weight);
                     if p >= cfg.threshold {
                         found.push(DuplicatePair {
-                            a: j as u32,
-                            b: i,
+                            a: RowIdx(j as u32),
+                            b: RowIdx(i),
                             weight,
                             probability: p,
                             levels,
@@ -436,7 +437,7 @@ pub fn dedupe(
     let mut cl = Clusters::new(n);
     let mut merges = Vec::new();
     for pair in pairs {
-        let (ra, rb) = (cl.find(pair.a), cl.find(pair.b));
+        let (ra, rb) = (cl.find(pair.a.0), cl.find(pair.b.0));
         if ra == rb {
             stats.already_together += 1;
             continue;
@@ -475,9 +476,9 @@ pub fn dedupe(
     merges.sort_by_key(|p| (p.a, p.b));
     stats.merges = merges.len() as u64;
 
-    let cluster_of_row: Vec<u32> = (0..n as u32).map(|i| cl.find(i)).collect();
+    let cluster_of_row: Vec<RowIdx> = (0..n as u32).map(|i| RowIdx(cl.find(i))).collect();
     for (root, &c) in cluster_of_row.iter().enumerate() {
-        if c as usize != root {
+        if c.get() != root {
             continue;
         }
         let size = u64::from(cl.size[root]);
@@ -563,6 +564,10 @@ pub fn evaluate_dedupe<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rows_of(rows: &[RowIdx]) -> Vec<u32> {
+        rows.iter().map(|r| r.0).collect()
+    }
     use crate::prepare::PrepareOptions;
     use crate::testutil::{Row, table};
 
@@ -620,9 +625,14 @@ mod tests {
         ]);
         let model = Model::untrained(&cfg);
         let out = dedupe(&pop, &idx, &cfg, &model, &DedupeConfig::default(), &|_| {}).unwrap();
-        assert_eq!(out.cluster_of_row, vec![0, 0, 2, 3], "{:?}", out.stats);
+        assert_eq!(
+            rows_of(&out.cluster_of_row),
+            [0, 0, 2, 3],
+            "{:?}",
+            out.stats
+        );
         assert_eq!(out.merges.len(), 1);
-        assert_eq!((out.merges[0].a, out.merges[0].b), (0, 1));
+        assert_eq!((out.merges[0].a, out.merges[0].b), (RowIdx(0), RowIdx(1)));
         assert!(out.merges[0].probability >= cfg.threshold);
         assert_eq!(out.stats.clusters, 1);
         assert_eq!(out.stats.merged_rows, 2);
@@ -676,7 +686,7 @@ mod tests {
             ..DedupeConfig::default()
         };
         let out = dedupe(&pop, &idx, &cfg, &even, &loose, &|_| {}).unwrap();
-        assert_eq!(out.cluster_of_row, vec![0, 0, 0], "{:?}", out.stats);
+        assert_eq!(rows_of(&out.cluster_of_row), [0, 0, 0], "{:?}", out.stats);
         // ...unless the rule on different IDs keeps x and z apart.
         let ids = DedupeConfig {
             member_threshold: 0.01,
@@ -732,7 +742,7 @@ mod tests {
         assert!(model.lambda > 0.0 && model.lambda < 0.5);
         // The exact copy is found under the fitted model.
         let out = dedupe(&pop, &idx, &cfg, &model, &DedupeConfig::default(), &|_| {}).unwrap();
-        assert_eq!(out.cluster_of_row[rows.len() - 1], 0);
+        assert_eq!(out.cluster_of_row[rows.len() - 1], RowIdx(0));
         assert_eq!(out.stats.clusters, 1, "{:?}", out.stats);
     }
 

@@ -16,6 +16,7 @@
 //! rule of [`crate::score`] for one registry record over its blocked candidates.
 
 use serde::Serialize;
+use toklon_types::RowIdx;
 
 use crate::block::BlockStats;
 use crate::compare::{Field, ID_CONFLICT, NAME_SWAPPED, NULL_LEVEL, compare_pair};
@@ -65,9 +66,9 @@ fn note(field: Field, level: u8) -> Option<&'static str> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
     /// Row in the population base.
-    pub population_row: u32,
+    pub population_row: RowIdx,
     /// Row on the other side (a registry row, or a second base row).
-    pub other_row: u32,
+    pub other_row: RowIdx,
     /// `log2(λ/(1−λ))`.
     pub prior: f64,
     pub terms: Vec<Term>,
@@ -81,7 +82,7 @@ pub struct Explanation {
 #[serde(rename_all = "snake_case", tag = "decision")]
 pub enum Decision {
     /// Linked to this population row.
-    Linked { population_row: u32 },
+    Linked { population_row: RowIdx },
     /// Not linked (the best candidate, if any, is the first explanation).
     Unlinked { reason: UnlinkReason },
 }
@@ -89,7 +90,7 @@ pub enum Decision {
 /// A registry record's best candidates and the decision.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordExplanation {
-    pub registry_row: u32,
+    pub registry_row: RowIdx,
     /// Distinct candidates blocking proposed.
     pub candidates: usize,
     /// The best `top` candidates, strongest first (ties: lower row first).
@@ -158,8 +159,8 @@ pub fn explain_pair(
         });
     }
     Ok(Explanation {
-        population_row: i as u32,
-        other_row: j as u32,
+        population_row: RowIdx(i as u32),
+        other_row: RowIdx(j as u32),
         prior,
         terms,
         total,
@@ -220,14 +221,18 @@ pub fn explain_record(
                         reason: UnlinkReason::Ambiguous,
                     }
                 } else {
-                    Decision::Linked { population_row: b }
+                    Decision::Linked {
+                        population_row: RowIdx(b),
+                    }
                 }
             }
-            None => Decision::Linked { population_row: b },
+            None => Decision::Linked {
+                population_row: RowIdx(b),
+            },
         },
     };
     Ok(RecordExplanation {
-        registry_row: j as u32,
+        registry_row: RowIdx(j as u32),
         candidates: cand.len(),
         best,
         decision,
@@ -379,7 +384,7 @@ mod tests {
                         let l = out
                             .links
                             .iter()
-                            .find(|l| l.registry_row as usize == j)
+                            .find(|l| l.registry_row.get() == j)
                             .expect("linked in the run too");
                         assert_eq!(l.population_row, population_row);
                         assert!((l.weight - e.best[0].total).abs() < 1e-9);
@@ -388,7 +393,7 @@ mod tests {
                         let u = out
                             .unlinked
                             .iter()
-                            .find(|u| u.registry_row as usize == j)
+                            .find(|u| u.registry_row.get() == j)
                             .expect("unlinked in the run too");
                         assert_eq!(u.reason, reason);
                         if let Some((row, w)) = u.nearest {

@@ -225,7 +225,7 @@ fn a_shared_id_does_not_link_the_wrong_member() {
     let linked: Vec<(u32, u32)> = out
         .links
         .iter()
-        .map(|l| (l.registry_row, l.population_row))
+        .map(|l| (l.registry_row.0, l.population_row.0))
         .collect();
     assert_eq!(linked, vec![(0, 1), (1, 0)], "{:?}", out.unlinked);
 }
@@ -252,7 +252,7 @@ fn a_shared_id_does_not_merge_father_and_son() {
         ..DedupeConfig::default()
     };
     let out = dedupe(&pop, &idx, &cfg, &model, &guard, &|_| {}).unwrap();
-    assert_eq!(out.cluster_of_row, vec![0, 1, 2, 0]);
+    assert_eq!(out.cluster_of_row, [0, 1, 2, 0].map(toklon_types::RowIdx));
 }
 
 #[test]

@@ -51,7 +51,7 @@
 //! let model = Model::untrained(&cfg);
 //! let out = link(&pop, &reg, &cfg, Some(&model), &|_| {}).unwrap();
 //! assert_eq!(out.links.len(), 1);
-//! assert_eq!(out.links[0].population_row, 0);
+//! assert_eq!(out.links[0].population_row.get(), 0);
 //! ```
 
 mod block;

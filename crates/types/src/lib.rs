@@ -35,7 +35,26 @@ pub use protection::{Protection, ProtectionSet};
 pub use table::{Employment, Relationship, Table, columns};
 
 /// Index of a row inside one in-memory table (not the row number in the file).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// What crosses crate boundaries as "a row" is a `RowIdx`: a link's registry and
+/// population rows, the rows of a deduplication, the person row of a coverage
+/// input. Hot loops inside a crate keep plain `u32`s; the newtype is the API.
+/// Serialized as the bare number.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
+#[repr(transparent)]
 pub struct RowIdx(pub u32);
 
 impl RowIdx {
@@ -43,5 +62,18 @@ impl RowIdx {
     #[inline]
     pub fn get(self) -> usize {
         self.0 as usize
+    }
+}
+
+impl From<u32> for RowIdx {
+    #[inline]
+    fn from(i: u32) -> RowIdx {
+        RowIdx(i)
+    }
+}
+
+impl std::fmt::Display for RowIdx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }

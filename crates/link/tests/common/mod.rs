@@ -413,8 +413,8 @@ pub fn evaluate_outcome(
         .map(|l| {
             (
                 "reg",
-                s.registry.id(l.registry_row as usize),
-                s.population.id(l.population_row as usize),
+                s.registry.id(l.registry_row.get()),
+                s.population.id(l.population_row.get()),
             )
         })
         .collect();
