@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use toklon_coverage::Day;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
-use toklon_types::columns as col;
+use toklon_types::{Table, columns as col};
 
 use crate::read::Inputs;
 use crate::run::Workers;
@@ -34,7 +34,6 @@ pub(crate) fn standardize(
     w: &Workers<'_>,
 ) -> Standardized {
     let (pool, progress) = (w.pool, w.progress);
-    let prep = PrepareOptions { today: Some(as_of) };
     let rows = inputs.population.read.table.len()
         + inputs
             .registries
@@ -49,7 +48,7 @@ pub(crate) fn standardize(
             .par_iter_mut()
             .map(|r| {
                 let table = &mut r.read.table;
-                let out = Records::from_table(table, &prep);
+                let out = records(table, as_of);
                 table
                     .columns
                     .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
@@ -57,7 +56,7 @@ pub(crate) fn standardize(
                 out
             })
             .collect();
-        let pop = Records::from_table(population, &prep);
+        let pop = records(population, as_of);
         progress.advance(population.len() as u64);
         (pop, regs)
     });
@@ -73,6 +72,12 @@ pub(crate) fn standardize(
         population_problems,
         registries,
     }
+}
+
+/// The linkage view of one table, for the reference date `as_of` (the era rule
+/// of two-digit and ambiguous years depends on it).
+pub(crate) fn records(table: &Table, as_of: (i32, u8, u8)) -> (Records, FieldProblems) {
+    Records::from_table(table, &PrepareOptions { today: Some(as_of) })
 }
 
 /// A yes/no field (`disabled`, `chronic_ill`) in the spellings the contract allows.
