@@ -13,7 +13,7 @@
 //! (percentage points; people per 1,000), coloured with a fixed ColorBrewer
 //! sequential scale; a province without people is grey. Each province shows its
 //! counts on hover (an SVG `<title>`) and links to its row of the province table,
-//! which links to its workbook.
+//! which links to its workbook. An inset draws Bangkok's region 2.5 times larger.
 //!
 //! ```
 //! use toklon_coverage::map::ProvinceMap;
@@ -44,11 +44,85 @@ pub struct ProvinceShape {
     pub path: &'static str,
 }
 
+/// A box in the map's coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub min_x: i64,
+    pub min_y: i64,
+    pub max_x: i64,
+    pub max_y: i64,
+}
+
+impl Bounds {
+    fn add(&mut self, x: i64, y: i64) {
+        self.min_x = self.min_x.min(x);
+        self.min_y = self.min_y.min(y);
+        self.max_x = self.max_x.max(x);
+        self.max_y = self.max_y.max(y);
+    }
+
+    fn union(self, o: Bounds) -> Bounds {
+        let mut b = self;
+        b.add(o.min_x, o.min_y);
+        b.add(o.max_x, o.max_y);
+        b
+    }
+
+    fn intersects(&self, o: &Bounds) -> bool {
+        self.min_x <= o.max_x
+            && o.min_x <= self.max_x
+            && self.min_y <= o.max_y
+            && o.min_y <= self.max_y
+    }
+}
+
+impl ProvinceShape {
+    /// Every point of the outline, in order: the path is written by `make_map.py` as
+    /// rings of `M x,y` then relative moves `l dx,dy …` closed by `z`. `None` when
+    /// the path is not of that form.
+    pub fn points(&self) -> Option<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for ring in self.path.split('z').filter(|r| !r.is_empty()) {
+            let (start, moves) = ring.strip_prefix('M')?.split_once('l')?;
+            let (x, y) = start.split_once(',')?;
+            let (mut x, mut y): (i64, i64) = (x.parse().ok()?, y.parse().ok()?);
+            out.push((x, y));
+            // "3,-4-1,2": a minus sign also separates numbers.
+            let spaced = moves.replace(',', " ").replace('-', " -");
+            let mut n = spaced.split_whitespace().map(|t| t.parse::<i64>().ok());
+            while let Some(dx) = n.next() {
+                x += dx?;
+                y += n.next()??;
+                out.push((x, y));
+            }
+        }
+        Some(out)
+    }
+
+    /// The box around the outline.
+    pub fn bounds(&self) -> Option<Bounds> {
+        let points = self.points()?;
+        let (&(x, y), rest) = points.split_first()?;
+        let mut b = Bounds {
+            min_x: x,
+            min_y: y,
+            max_x: x,
+            max_y: y,
+        };
+        for &(x, y) in rest {
+            b.add(x, y);
+        }
+        Some(b)
+    }
+}
+
 /// The province outlines, sorted by code, and the box that holds them.
 #[derive(Debug)]
 pub struct ProvinceMap {
     /// `min-x min-y width height`, as the SVG `viewBox` attribute.
     view_box: &'static str,
+    /// Width and height of the view box.
+    size: (i64, i64),
     shapes: Vec<ProvinceShape>,
 }
 
@@ -87,7 +161,16 @@ impl ProvinceMap {
             }
         }
         shapes.sort_by_key(|s| s.code);
-        ProvinceMap { view_box, shapes }
+        let n: Vec<i64> = view_box.split(' ').filter_map(|v| v.parse().ok()).collect();
+        let size = match n[..] {
+            [_, _, w, h] => (w, h),
+            _ => (0, 0),
+        };
+        ProvinceMap {
+            view_box,
+            size,
+            shapes,
+        }
     }
 
     pub fn shapes(&self) -> &[ProvinceShape] {
@@ -104,7 +187,21 @@ impl ProvinceMap {
     pub fn view_box(&self) -> &str {
         self.view_box
     }
+
+    /// Width and height of the view box.
+    pub fn size(&self) -> (i64, i64) {
+        self.size
+    }
 }
+
+/// Bangkok and the five provinces around it (the Bangkok Metropolitan Region) are
+/// too small to see or click at the country's scale: an inset in the empty sea at
+/// the bottom right draws them larger, with their neighbours' edges.
+const INSET: [&str; 6] = ["10", "11", "12", "13", "73", "74"];
+const INSET_ZOOM: f64 = 2.5;
+/// Map units around the region inside the inset, and between the inset and the
+/// view box's edge.
+const INSET_PAD: i64 = 6;
 
 /// How many colour classes each measure has.
 const CLASSES: usize = 5;
@@ -224,6 +321,8 @@ svg.map{width:420px;max-width:100%;height:auto}
 .legend-lst{display:none}#map-lst:checked~.map-body .legend-lst{display:block}
 #map-lst:checked~.map-body .legend-cov{display:none}
 .map-caption{font-size:.8rem;color:#555}tr:target{background:#fff3c4}
+.map .inset-frame{fill:none;stroke:#555;stroke-width:1;vector-effect:non-scaling-stroke}
+.map .inset-sea{fill:#f4f8fb}.map .inset-label{font-size:26px;fill:#333}
 ",
     );
     for m in Measure::ALL {
@@ -247,6 +346,127 @@ fn esc(s: &str) -> String {
     crate::report::esc(s)
 }
 
+/// One province's figures on the map: its colour classes and its hover text.
+struct Drawn {
+    class: String,
+    title: String,
+    /// Whether it has a row in the province table to link to.
+    linked: bool,
+}
+
+fn drawn(
+    s: &ProvinceShape,
+    p: Option<&ProvinceIndicator>,
+    classes: &[Option<Classes>; 2],
+    places: &Places,
+) -> Drawn {
+    let name = places
+        .province(s.code)
+        .map_or(s.name_en, |place| place.name_th);
+    let class: Vec<String> = Measure::ALL
+        .iter()
+        .zip(classes)
+        .map(|(m, c)| match (p.and_then(|p| m.value(p)), c) {
+            (Some(v), Some(c)) => format!("{}{}", m.prefix(), c.class(v)),
+            _ => format!("{}-none", m.prefix()),
+        })
+        .collect();
+    let shown = |m: Measure, p: &ProvinceIndicator| {
+        m.value(p).map_or_else(|| "–".to_string(), |v| m.format(v))
+    };
+    let title = match p {
+        Some(p) if p.persons > 0 => format!(
+            "{name} ({code}) · ได้รับความคุ้มครองอย่างน้อย 1 ด้าน {cov} ({covered} จาก {persons} คน) · ผู้ตกหล่น {listed} คน ({per} ต่อ 1,000 คน)",
+            code = s.code,
+            cov = shown(Measure::Covered, p),
+            covered = p.covered_any,
+            persons = p.persons,
+            listed = p.fall_through,
+            per = shown(Measure::Listed, p),
+        ),
+        _ => format!("{name} ({}) · ไม่มีประชากรในข้อมูล", s.code),
+    };
+    Drawn {
+        class: class.join(" "),
+        title,
+        linked: p.is_some_and(|p| p.persons > 0),
+    }
+}
+
+/// One shape as SVG, linked to the province's row when it has one. `key` names the
+/// attribute that carries the code: `data-code` on the map, `data-inset` in the
+/// inset, so that each province has exactly one `data-code`.
+fn shape_svg(o: &mut String, s: &ProvinceShape, d: &Drawn, key: &str) {
+    let path = format!(
+        "<path {key}=\"{code}\" class=\"{class}\" d=\"{path}\"><title>{title}</title></path>",
+        code = esc(s.code),
+        class = d.class,
+        path = esc(s.path),
+        title = esc(&d.title)
+    );
+    if d.linked {
+        let _ = writeln!(o, "<a href=\"#province-{}\">{path}</a>", esc(s.code));
+    } else {
+        let _ = writeln!(o, "{path}");
+    }
+}
+
+/// The inset of [`INSET`]: a frame at the bottom right of the map holding the
+/// region's provinces and their neighbours, scaled by [`INSET_ZOOM`] and clipped to
+/// the frame, and a frame around the region on the map itself.
+fn inset_svg(o: &mut String, map: &ProvinceMap, drawn: &[Drawn]) {
+    let region = INSET
+        .iter()
+        .filter_map(|c| map.shape(c).and_then(|s| s.bounds()))
+        .reduce(Bounds::union);
+    let Some(region) = region else {
+        return;
+    };
+    let window = Bounds {
+        min_x: region.min_x - INSET_PAD,
+        min_y: region.min_y - INSET_PAD,
+        max_x: region.max_x + INSET_PAD,
+        max_y: region.max_y + INSET_PAD,
+    };
+    let (w, h) = (
+        (window.max_x - window.min_x) as f64 * INSET_ZOOM,
+        (window.max_y - window.min_y) as f64 * INSET_ZOOM,
+    );
+    let (vw, vh) = map.size();
+    let (x, y) = (
+        vw as f64 - w - INSET_PAD as f64,
+        vh as f64 - h - INSET_PAD as f64,
+    );
+    let _ = writeln!(
+        o,
+        "<rect class=\"inset-frame\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
+        window.min_x,
+        window.min_y,
+        window.max_x - window.min_x,
+        window.max_y - window.min_y
+    );
+    let _ = writeln!(
+        o,
+        "<g id=\"map-inset\"><clipPath id=\"map-inset-clip\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"/></clipPath>\
+         <rect class=\"inset-sea\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"/>\
+         <text class=\"inset-label\" x=\"{x}\" y=\"{ty}\">กรุงเทพฯ และปริมณฑล (ขยาย {INSET_ZOOM} เท่า)</text>\
+         <g clip-path=\"url(#map-inset-clip)\"><g transform=\"translate({tx} {ty2}) scale({INSET_ZOOM})\">",
+        ty = y - 12.0,
+        tx = x - window.min_x as f64 * INSET_ZOOM,
+        ty2 = y - window.min_y as f64 * INSET_ZOOM,
+    );
+    for (s, d) in map.shapes().iter().zip(drawn) {
+        if s.bounds().is_some_and(|b| b.intersects(&window)) {
+            shape_svg(o, s, d, "data-inset");
+        }
+    }
+    o.push_str("</g></g>\n");
+    let _ = writeln!(
+        o,
+        "<rect class=\"inset-frame\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"/></g>"
+    );
+}
+
 /// The map section of the report: the measure switch, the map, the legends, the
 /// provinces that cannot be drawn, and the source. Links go to `#province-<code>`,
 /// the ids of the province table's rows.
@@ -262,8 +482,13 @@ pub(crate) fn render(ind: &Indicators) -> String {
                 .filter_map(|s| figures.get(s.code).and_then(|p| m.value(p))),
         )
     });
+    let drawn: Vec<Drawn> = map
+        .shapes()
+        .iter()
+        .map(|s| drawn(s, figures.get(s.code).copied(), &classes, places))
+        .collect();
 
-    let mut o = String::with_capacity(48 * 1024);
+    let mut o = String::with_capacity(64 * 1024);
     o.push_str("<h2 id=\"map\">แผนที่รายจังหวัด</h2>\n<div class=\"map-box\">\n");
     for (i, m) in Measure::ALL.iter().enumerate() {
         let _ = writeln!(
@@ -279,49 +504,10 @@ pub(crate) fn render(ind: &Indicators) -> String {
         "<div class=\"map-body\">\n<svg id=\"map-provinces\" class=\"map\" role=\"img\" aria-label=\"coverage per province on a map\" viewBox=\"{vb}\" xmlns=\"http://www.w3.org/2000/svg\">",
         vb = esc(map.view_box())
     );
-    for s in map.shapes() {
-        let p = figures.get(s.code).copied();
-        let name = places
-            .province(s.code)
-            .map_or(s.name_en, |place| place.name_th);
-        let class: Vec<String> = Measure::ALL
-            .iter()
-            .zip(&classes)
-            .map(|(m, c)| match (p.and_then(|p| m.value(p)), c) {
-                (Some(v), Some(c)) => format!("{}{}", m.prefix(), c.class(v)),
-                _ => format!("{}-none", m.prefix()),
-            })
-            .collect();
-        let title = match p {
-            Some(p) if p.persons > 0 => format!(
-                "{name} ({code}) · ได้รับความคุ้มครองอย่างน้อย 1 ด้าน {cov} ({covered} จาก {persons} คน) · ผู้ตกหล่น {listed} คน ({per} ต่อ 1,000 คน)",
-                code = s.code,
-                cov = Measure::Covered
-                    .value(p)
-                    .map_or_else(|| "–".to_string(), |v| Measure::Covered.format(v)),
-                covered = p.covered_any,
-                persons = p.persons,
-                listed = p.fall_through,
-                per = Measure::Listed
-                    .value(p)
-                    .map_or_else(|| "–".to_string(), |v| Measure::Listed.format(v)),
-            ),
-            _ => format!("{name} ({}) · ไม่มีประชากรในข้อมูล", s.code),
-        };
-        let shape = format!(
-            "<path data-code=\"{code}\" class=\"{class}\" d=\"{d}\"><title>{title}</title></path>",
-            code = esc(s.code),
-            class = class.join(" "),
-            d = esc(s.path),
-            title = esc(&title)
-        );
-        // A province with people has a row in the table to go to.
-        if p.is_some_and(|p| p.persons > 0) {
-            let _ = writeln!(o, "<a href=\"#province-{}\">{shape}</a>", esc(s.code));
-        } else {
-            let _ = writeln!(o, "{shape}");
-        }
+    for (s, d) in map.shapes().iter().zip(&drawn) {
+        shape_svg(&mut o, s, d, "data-code");
     }
+    inset_svg(&mut o, map, &drawn);
     o.push_str("</svg>\n<div class=\"map-side\">\n");
     for (m, c) in Measure::ALL.iter().zip(&classes) {
         let _ = writeln!(
@@ -407,33 +593,29 @@ mod tests {
         assert!(vb[2] > 500 && vb[3] > 1000, "{vb:?}");
     }
 
-    /// Every point of every shape lies inside the view box (the paths are relative
-    /// moves after one absolute `M` per ring).
+    /// Every point of every shape lies inside the view box, and each province's box
+    /// is where the country is (Bangkok north of the Gulf, Chiang Rai at the top,
+    /// Narathiwat at the bottom).
     #[test]
     fn shapes_lie_inside_the_view_box() {
         let map = ProvinceMap::builtin();
-        let vb: Vec<i64> = map
-            .view_box()
-            .split(' ')
-            .map(|v| v.parse().unwrap())
-            .collect();
+        let (w, h) = map.size();
+        assert_eq!(map.view_box(), format!("0 0 {w} {h}"));
         for s in map.shapes() {
-            for ring in s.path.split('z').filter(|r| !r.is_empty()) {
-                let (start, moves) = ring[1..].split_once('l').unwrap();
-                let num = |t: &str| t.parse::<i64>().unwrap();
-                let (x, y) = start.split_once(',').unwrap();
-                let (mut x, mut y) = (num(x), num(y));
-                // "3,-4-1,2": a minus sign also separates numbers.
-                let spaced = moves.replace(',', " ").replace('-', " -");
-                let n: Vec<i64> = spaced.split_whitespace().map(num).collect();
-                assert_eq!(n.len() % 2, 0, "{}", s.code);
-                for d in n.chunks(2) {
-                    x += d[0];
-                    y += d[1];
-                    assert!((0..=vb[2]).contains(&x) && (0..=vb[3]).contains(&y));
-                }
+            let points = s.points().unwrap_or_else(|| panic!("{}", s.code));
+            assert!(points.len() >= 3, "{}", s.code);
+            for (x, y) in points {
+                assert!((0..=w).contains(&x) && (0..=h).contains(&y), "{}", s.code);
             }
         }
+        let b = |c: &str| map.shape(c).unwrap().bounds().unwrap();
+        assert!(b("57").min_y < h / 20, "Chiang Rai is the northernmost");
+        assert!(b("96").max_y > h - h / 20 || b("95").max_y > h - h / 20);
+        assert!(b("10").max_y < h / 2 && b("10").min_y > h / 3);
+        assert!(
+            b("34").max_x > w - w / 10,
+            "Ubon Ratchathani is the easternmost"
+        );
     }
 
     #[test]

@@ -629,6 +629,15 @@ mod tests {
             "<p id=\"map-off\">ไม่อยู่บนแผนที่: <a href=\"#province-unknown\">ไม่ทราบจังหวัด</a> 1 คน</p>"
         ));
         assert!(html.contains(crate::map::ATTRIBUTION));
+        // The inset draws Bangkok's region again, larger, with the same colours.
+        let inset = &html[html.find("<g id=\"map-inset\">").unwrap()..];
+        for code in ["10", "11", "12", "13", "73", "74"] {
+            assert!(inset.contains(&format!("data-inset=\"{code}\"")), "{code}");
+        }
+        assert!(!inset.contains("data-inset=\"50\"") && !inset.contains("data-code="));
+        assert!(
+            inset.contains("<a href=\"#province-10\"><path data-inset=\"10\" class=\"cov0 lst0\"")
+        );
         assert!(
             html.contains("name=\"map-measure\" id=\"map-cov\" checked")
                 && html.contains("id=\"map-lst\"")
@@ -747,7 +756,9 @@ mod tests {
         assert_eq!(map.matches("<path data-code=\"").count(), 77);
         assert_eq!(codes.len(), 77);
         assert!(codes.contains("10") && codes.contains("38") && codes.contains("96"));
-        assert_eq!(map.matches("<a href=\"#province-").count(), 2);
+        // Bangkok twice: on the map and in the inset of Bangkok's region.
+        assert_eq!(map.matches("<a href=\"#province-").count(), 3);
+        assert!(map.contains("<a href=\"#province-10\"><path data-inset=\"10\""));
         assert!(dom.contains("id=\"province-10\"") && dom.contains("href=\"provinces/10.xlsx\""));
     }
 }
