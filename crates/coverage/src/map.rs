@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use crate::report::esc;
 use crate::{Indicators, Places, ProvinceIndicator};
 
 const SHAPES: &str = include_str!("../../../fixtures/geo/provinces.svgpaths.tsv");
@@ -340,10 +341,6 @@ svg.map{width:420px;max-width:100%;height:auto}
         );
     }
     o
-}
-
-fn esc(s: &str) -> String {
-    crate::report::esc(s)
 }
 
 /// One province's figures on the map: its colour classes and its hover text.

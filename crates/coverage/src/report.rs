@@ -226,8 +226,10 @@ th{background:#f3f6f8}td.n{text-align:right}td.below{color:#b23a1e;font-weight:b
 /// Renders the report: the plan's headline (people covered by at least one
 /// protection), coverage per protection over its in-scope population, the groups
 /// against the 80% target (the plan's reported figure as a grey tick), the remedies
-/// each office must act on, structural gaps, and per province (by name) the same,
-/// then the top fall-through households per province. UTF-8, `lang="th"`.
+/// each office must act on, structural gaps, the provinces on a map ([`crate::map`]),
+/// and per province (by name) the same, each province's row (`id="province-<code>"`)
+/// linking to its workbook, then the top fall-through households per province.
+/// UTF-8, `lang="th"`.
 pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
     let mut o = String::with_capacity(32 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
