@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("thread pool");
     let prep = PrepareOptions {
-        today: Some((2025, 1, 1)),
+        today: toklon_types::Date::ymd(2025, 1, 1).ok(),
     };
     let cfg = LinkConfig::default();
     let pop = pool.install(|| Records::from_table(&data.population, &prep).0);

@@ -53,7 +53,7 @@ pub struct RunArgs {
     /// Reference date for ages and enrolment validity, YYYY-MM-DD (default: today's date
     /// in the local time zone; `TZ` is respected).
     #[arg(long, value_parser = toklon_engine::parse_as_of)]
-    pub as_of: Option<(i32, u8, u8)>,
+    pub as_of: Option<toklon_types::Date>,
     /// Thai column headers in the per-province CSV lists.
     #[arg(long)]
     pub thai_headers: bool,

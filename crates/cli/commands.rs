@@ -28,7 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
 /// else the system's; names resolve through the time-zone data bundled with jiff,
 /// since a fresh machine or container may lack the system's. A zone that cannot be
 /// found falls back to UTC, and says so.
-fn today() -> ((i32, u8, u8), String) {
+fn today() -> Result<(toklon_types::Date, String)> {
     let (zone, name) = match jiff::tz::TimeZone::try_system() {
         Ok(tz) => {
             let name = tz
@@ -44,11 +44,12 @@ fn today() -> ((i32, u8, u8), String) {
         ),
     };
     let date = zone.to_datetime(jiff::Timestamp::now()).date();
-    // jiff's months and days are 1..=12 and 1..=31.
-    (
-        (i32::from(date.year()), date.month() as u8, date.day() as u8),
-        name,
-    )
+    // jiff's months and days are 1..=12 and 1..=31; only a clock before year 1
+    // fails here.
+    let today =
+        toklon_types::Date::ymd(i32::from(date.year()), date.month() as u8, date.day() as u8)
+            .with_context(|| format!("today's date in {name} is outside years 1-9999"))?;
+    Ok((today, name))
 }
 
 /// Who runs the job and where, for the manifest: read here, at the edge, since the
@@ -98,7 +99,7 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
     let (as_of, as_of_time_zone) = match args.as_of.or(job.run.as_of) {
         Some(date) => (date, None),
         None => {
-            let (date, zone) = today();
+            let (date, zone) = today()?;
             (date, Some(zone))
         }
     };

@@ -2,8 +2,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use toklon_coverage::{
-    Catalog, Day, Enrolment, Entitlements, HouseholdFacts, Indicators, Inputs, PersonFacts,
-    RuleSets, Rules, compute,
+    Catalog, Enrolment, Entitlements, HouseholdFacts, Indicators, Inputs, PersonFacts, RuleSets,
+    Rules, compute,
 };
 use toklon_types::{Employment, Relationship};
 
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
         entitlements: &entitlements,
     };
     let (persons, households, enrolments) = build(200_000);
-    let reference = Day::new(2024, 6, 15);
+    let reference = toklon_types::Date::ymd(2024, 6, 15).unwrap();
     let inputs = Inputs {
         persons: &persons,
         households: &households,

@@ -3,13 +3,13 @@
 //! gaps; then the fall-through and status-problems lists, the households with a
 //! listed member and the overlaps.
 
-use toklon_types::{Protection, ProtectionSet, Relationship};
+use toklon_types::{Date, Protection, ProtectionSet, Relationship};
 
 use crate::eligibility::Context;
 use crate::entitlements::{Holdings, RemedySet};
 use crate::{
-    Catalog, Day, Enrolment, Entitlements, Error, HouseholdFacts, PersonFacts, PersonType,
-    Relation, Rules, SchemeRef, SchemeSet,
+    Catalog, Enrolment, Entitlements, Error, HouseholdFacts, PersonFacts, PersonType, Relation,
+    Rules, SchemeRef, SchemeSet,
 };
 
 /// What the engine hands over: one [`PersonFacts`] per population row, the households
@@ -22,7 +22,7 @@ pub struct Inputs<'a> {
     pub households: &'a [HouseholdFacts],
     pub enrolments: &'a [Enrolment],
     /// Enrolments count when active and valid on this day; ages are taken on it.
-    pub reference: Day,
+    pub reference: Date,
 }
 
 /// Vulnerable-group flags of a row, as a bitmask.
@@ -349,7 +349,7 @@ pub fn compute(rules: RuleSets<'_>, inputs: &Inputs<'_>) -> Result<Coverage, Err
 pub struct DirectSchemes<'a> {
     catalog: &'a Catalog,
     persons: &'a [PersonFacts],
-    reference: Day,
+    reference: Date,
     counts: EnrolmentCounts,
     unknown: std::collections::BTreeMap<String, u64>,
     /// Per person (rows of one person share their schemes).
@@ -365,7 +365,7 @@ impl<'a> DirectSchemes<'a> {
     pub fn new(
         catalog: &'a Catalog,
         persons: &'a [PersonFacts],
-        reference: Day,
+        reference: Date,
     ) -> Result<Self, Error> {
         let n = persons.len();
         for (row, p) in persons.iter().enumerate() {
@@ -747,7 +747,9 @@ mod tests {
     use proptest::prelude::*;
     use toklon_types::{Employment, Protection::*};
 
-    const REF: Day = Day(20240615);
+    fn day(packed: u32) -> Date {
+        Date::from_packed(packed).unwrap()
+    }
 
     fn person(person: u32, household: u32, rel: Relationship, age: u32) -> PersonFacts {
         PersonFacts {
@@ -781,7 +783,7 @@ mod tests {
             persons,
             households,
             enrolments,
-            reference: REF,
+            reference: day(20240615),
         };
         let c = Catalog::builtin();
         let e = Entitlements::builtin(&c).unwrap();
@@ -959,7 +961,7 @@ mod tests {
         assert_eq!(listed[0].row, 1);
         assert_eq!(cov.people, [1, 2]);
         let e = Entitlements::builtin(&c).unwrap();
-        let ind = Indicators::compute(&c, &e, &persons, &cov, &[], REF).unwrap();
+        let ind = Indicators::compute(&c, &e, &persons, &cov, &[], day(20240615)).unwrap();
         assert_eq!((ind.rows, ind.persons), (3, 2));
         let elderly = ind.groups.iter().find(|g| g.code == "elderly_oaa").unwrap();
         assert_eq!((elderly.members, elderly.covered), (2, 0));
@@ -1005,12 +1007,12 @@ mod tests {
         let mut ended = enrol(&c, 0, "ucs");
         ended.active = false;
         let mut expired = enrol(&c, 0, "oaa");
-        expired.valid_to = Some(Day(20231231));
+        expired.valid_to = Some(day(20231231));
         let mut future = enrol(&c, 0, "csmbs");
-        future.valid_from = Some(Day(20250101));
+        future.valid_from = Some(day(20250101));
         let mut current = enrol(&c, 0, "disability_allowance");
-        current.valid_from = Some(Day(20240000));
-        current.valid_to = Some(Day(20240600));
+        current.valid_from = Some(day(20240000));
+        current.valid_to = Some(day(20240600));
         let cov = run(&[p], &[], &[ended, expired, future, current]);
         assert_eq!(c.codes(cov.rows[0].direct), ["disability_allowance"]);
         let e = &cov.enrolments;
@@ -1055,7 +1057,7 @@ mod tests {
             persons: &[p],
             households: &[],
             enrolments: &[],
-            reference: REF,
+            reference: day(20240615),
         };
         let rules = RuleSets {
             catalog: &c,
@@ -1258,12 +1260,12 @@ mod tests {
             prop_assert_eq!(cov.people.len(), distinct.len());
             let en = &cov.enrolments;
             prop_assert_eq!(en.total, en.used + en.inactive + en.out_of_period + en.unknown_scheme + en.bad_row);
-            let ind = Indicators::compute(&c, &e, &persons, &cov, &[], REF).unwrap();
+            let ind = Indicators::compute(&c, &e, &persons, &cov, &[], day(20240615)).unwrap();
             prop_assert_eq!(ind.fall_through_persons, cov.fall_through.len() as u64);
             prop_assert_eq!(ind.status_problem_persons, cov.status_problems.len() as u64);
             prop_assert!(ind.covered_all_in_scope <= ind.persons);
             // Enrolments taken in parts (a registry at a time) give the same.
-            let mut direct = DirectSchemes::new(&c, &persons, REF).unwrap();
+            let mut direct = DirectSchemes::new(&c, &persons, day(20240615)).unwrap();
             for part in enrolments.chunks(split.max(1)) {
                 direct.add(part);
             }

@@ -99,7 +99,7 @@ impl RawConditions {
         }
         let sex = self
             .sex
-            .map(|s| Sex::parse(&s).ok_or(Error::UnknownSex { rule, value: s }))
+            .map(|s| rule_sex(&s).ok_or(Error::UnknownSex { rule, value: s }))
             .transpose()?;
         let employment = self
             .employment
@@ -122,6 +122,15 @@ impl RawConditions {
             civil_servant: self.civil_servant,
             thai: self.thai,
         })
+    }
+}
+
+/// `male`/`female` (or `m`/`f`, any case) as written in rule files.
+fn rule_sex(s: &str) -> Option<Sex> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "male" | "m" => Some(Sex::Male),
+        "female" | "f" => Some(Sex::Female),
+        _ => None,
     }
 }
 

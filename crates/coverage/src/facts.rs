@@ -1,76 +1,6 @@
 //! Plain per-row inputs the engine fills before computing coverage.
 
-use toklon_types::{Employment, Relationship};
-
-/// Sex as the coverage rules need it.
-///
-/// Local stand-in for `toklon_thai::Sex`: the Thai crate was being written in parallel
-/// when this crate was; the engine maps one onto the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    /// `male`/`female` as written in rule files.
-    pub fn parse(s: &str) -> Option<Sex> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "male" | "m" => Some(Sex::Male),
-            "female" | "f" => Some(Sex::Female),
-            _ => None,
-        }
-    }
-}
-
-/// The person type read from the first digit of a Thai national ID (DOMAIN.md §5).
-///
-/// Local stand-in for `toklon_thai::PersonType`, same variants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PersonType {
-    /// 1-5.
-    Thai,
-    /// 6-7: aliens and their children.
-    Alien,
-    /// 8: legal residents and naturalised.
-    Resident,
-    /// 0: no registration status.
-    NoStatus,
-    /// 9 or anything else.
-    Unknown,
-}
-
-/// A calendar day packed as `yyyymmdd` (so packed values order like dates). `00` for
-/// the month or day means unknown. The layout is that of `toklon_thai::BirthDate::pack`,
-/// so `Day(date.pack())` converts a parsed date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Day(pub u32);
-
-impl Day {
-    /// `Day(year * 10000 + month * 100 + day)`; a negative year packs as 0.
-    pub fn new(year: i32, month: u8, day: u8) -> Day {
-        let y = u32::try_from(year).unwrap_or(0);
-        Day(y * 10_000 + u32::from(month) * 100 + u32::from(day))
-    }
-
-    pub fn year(self) -> u32 {
-        self.0 / 10_000
-    }
-
-    /// As the first possible day: unknown parts stay 0, which sorts first.
-    pub fn earliest(self) -> Day {
-        self
-    }
-
-    /// As the last possible day: unknown month → December, unknown day → 31.
-    /// Used for the end of an enrolment period written as `2566-00-00`.
-    pub fn latest(self) -> Day {
-        let (y, m, d) = (self.0 / 10_000, self.0 / 100 % 100, self.0 % 100);
-        let m = if m == 0 { 12 } else { m };
-        let d = if d == 0 { 31 } else { d };
-        Day(y * 10_000 + m * 100 + d)
-    }
-}
+use toklon_types::{Date, Employment, PersonType, Relationship, Sex};
 
 /// What coverage needs to know about one population row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -137,8 +67,8 @@ pub struct Enrolment {
     pub scheme: SchemeRef,
     /// `status` is `active` (or missing).
     pub active: bool,
-    pub valid_from: Option<Day>,
-    pub valid_to: Option<Day>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
     /// The row says `beneficiary = dependant`: the holder is not the scheme's
     /// principal (DOMAIN.md §2a), so gets no principal protections and reaches
     /// nobody in the household.
@@ -149,21 +79,17 @@ pub struct Enrolment {
 }
 
 impl Enrolment {
-    /// Whether the enrolment period contains `day`: `valid_from` ≤ day < `valid_to`
-    /// (DOMAIN.md §2a "holds"). Missing bounds are open; a bound with unknown parts
-    /// widens the period (from its earliest day, through its latest day). `Day(0)`
-    /// (the packed "unknown" of `toklon_thai::BirthDate::pack`) is an open bound too.
-    pub fn valid_on(&self, day: Day) -> bool {
-        let known = |d: &Day| d.0 != 0;
-        let partial = |d: Day| d.0 % 100 == 0 || d.0 / 100 % 100 == 0;
-        self.valid_from
-            .filter(known)
-            .is_none_or(|f| f.earliest() <= day)
-            && self.valid_to.filter(known).is_none_or(|t| {
-                if partial(t) {
-                    day <= t.latest()
-                } else {
+    /// Whether the enrolment period contains the full day `day`: `valid_from` ≤ day
+    /// < `valid_to` (DOMAIN.md §2a "holds"). Missing bounds are open; a bound with
+    /// unknown parts widens the period (from its earliest day, through its latest
+    /// day).
+    pub fn valid_on(&self, day: Date) -> bool {
+        self.valid_from.is_none_or(|f| f.earliest() <= day)
+            && self.valid_to.is_none_or(|t| {
+                if t.is_full() {
                     day < t
+                } else {
+                    day <= t.latest()
                 }
             })
     }
@@ -173,36 +99,44 @@ impl Enrolment {
 mod tests {
     use super::*;
 
+    fn day(packed: u32) -> Date {
+        Date::from_packed(packed).unwrap()
+    }
+
     #[test]
-    fn day_bounds() {
-        assert_eq!(Day::new(2024, 3, 5), Day(20240305));
-        assert_eq!(Day(20240000).latest(), Day(20241231));
-        assert_eq!(Day(20240200).latest(), Day(20240231));
+    fn period_bounds() {
         let e = Enrolment {
             person_row: 0,
             scheme: SchemeRef::Unknown("x".into()),
             active: true,
-            valid_from: Some(Day(20240000)),
-            valid_to: Some(Day(20240600)),
+            valid_from: Some(day(20240000)),
+            valid_to: Some(day(20240600)),
             dependant: false,
             thai_id: false,
         };
-        assert!(e.valid_on(Day::new(2024, 1, 1)));
-        assert!(e.valid_on(Day::new(2024, 6, 30)));
-        assert!(!e.valid_on(Day::new(2024, 7, 1)));
-        assert!(!e.valid_on(Day::new(2023, 12, 31)));
+        assert!(e.valid_on(day(20240101)));
+        assert!(e.valid_on(day(20240630)));
+        assert!(!e.valid_on(day(20240701)));
+        assert!(!e.valid_on(day(20231231)));
         let open = Enrolment {
-            valid_from: Some(Day(0)),
-            valid_to: Some(Day(0)),
+            valid_from: None,
+            valid_to: None,
             ..e
         };
-        assert!(open.valid_on(Day::new(2024, 7, 1)));
+        assert!(open.valid_on(day(20240701)));
         // A full end date is the first day without the enrolment.
         let to = Enrolment {
-            valid_to: Some(Day(20240701)),
+            valid_to: Some(day(20240701)),
+            ..open.clone()
+        };
+        assert!(to.valid_on(day(20240630)));
+        assert!(!to.valid_on(day(20240701)));
+        // An end known to the month runs through its last day, 29 February here.
+        let feb = Enrolment {
+            valid_to: Some(day(20240200)),
             ..open
         };
-        assert!(to.valid_on(Day::new(2024, 6, 30)));
-        assert!(!to.valid_on(Day::new(2024, 7, 1)));
+        assert!(feb.valid_on(day(20240229)));
+        assert!(!feb.valid_on(day(20240301)));
     }
 }

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use toklon_types::{Protection, ProtectionSet};
+use toklon_types::{Date, Protection, ProtectionSet};
 
 use crate::{
-    Catalog, Coverage, Day, EnrolmentCounts, Entitlements, Error, Groups, PersonFacts,
-    PersonStatus, SchemeSet,
+    Catalog, Coverage, EnrolmentCounts, Entitlements, Error, Groups, PersonFacts, PersonStatus,
+    SchemeSet,
 };
 
 /// The national target for the vulnerable groups (DOMAIN.md §1: 80%).
@@ -226,7 +226,7 @@ impl Indicators {
         persons: &[PersonFacts],
         coverage: &Coverage,
         provinces: &[Option<&str>],
-        reference: Day,
+        reference: Date,
     ) -> Result<Indicators, Error> {
         let n = persons.len();
         if coverage.rows.len() != n {
@@ -375,12 +375,7 @@ impl Indicators {
                 .collect(),
         };
         Ok(Indicators {
-            reference_date: format!(
-                "{:04}-{:02}-{:02}",
-                reference.0 / 10_000,
-                reference.0 / 100 % 100,
-                reference.0 % 100
-            ),
+            reference_date: reference.to_string(),
             rows: n as u64,
             persons: alive,
             covered_any: any,

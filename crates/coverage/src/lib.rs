@@ -28,9 +28,9 @@
 //!
 //! ```
 //! use toklon_coverage::{
-//!     compute, Catalog, Day, Enrolment, Entitlements, Inputs, PersonFacts, Rules, RuleSets,
+//!     compute, Catalog, Enrolment, Entitlements, Inputs, PersonFacts, Rules, RuleSets,
 //! };
-//! use toklon_types::{Employment, Protection, Relationship};
+//! use toklon_types::{Date, Employment, Protection, Relationship};
 //!
 //! let catalog = Catalog::builtin();
 //! let entitlements = Entitlements::builtin(&catalog).unwrap();
@@ -48,7 +48,7 @@
 //!                               active: true, valid_from: None, valid_to: None,
 //!                               dependant: false, thai_id: true }];
 //! let inputs = Inputs { persons: &persons, households: &[], enrolments: &enrolments,
-//!                       reference: Day::new(2024, 1, 1) };
+//!                       reference: Date::ymd(2024, 1, 1).unwrap() };
 //! let cov = compute(rules, &inputs).unwrap();
 //! // The child is covered for sickness and family_child through the parent's CSMBS,
 //! assert!(cov.rows[1].covered.contains(Protection::FamilyChild));
@@ -78,9 +78,11 @@ pub use compute::{
 pub use eligibility::{Conditions, Context, Rule, Rules};
 pub use entitlements::{Entitlements, Holdings, Remedy, RemedySet};
 pub use error::{CatalogError, Error};
-pub use facts::{Day, Enrolment, HouseholdFacts, PersonFacts, PersonType, SchemeRef, Sex};
+pub use facts::{Enrolment, HouseholdFacts, PersonFacts, SchemeRef};
+// Re-exported: the facts hold them, and callers need not name a second crate.
 pub use indicators::{
     GroupCount, GroupIndicator, Indicators, ProtectionIndicator, ProvinceIndicator, RemedyCount,
     StructuralGaps, TARGET, render_table,
 };
 pub use places::{Location, Place, Places};
+pub use toklon_types::{PersonType, Sex};

@@ -441,8 +441,8 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
 mod tests {
     use super::*;
     use crate::{
-        Catalog, Day, Enrolment, Entitlements, HouseholdFacts, Inputs, PersonFacts, RuleSets,
-        Rules, compute, render_table,
+        Catalog, Enrolment, Entitlements, HouseholdFacts, Inputs, PersonFacts, RuleSets, Rules,
+        compute, render_table,
     };
     use toklon_types::Employment;
     use toklon_types::Relationship;
@@ -491,7 +491,7 @@ mod tests {
             HouseholdFacts::default(),
             HouseholdFacts::default(),
         ];
-        let reference = Day::new(2024, 6, 15);
+        let reference = toklon_types::Date::ymd(2024, 6, 15).unwrap();
         let inputs = Inputs {
             persons: &persons,
             households: &households,

@@ -8,13 +8,12 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use toklon_coverage::{
-    Catalog, Coverage, Day, DirectSchemes, Enrolment, Entitlements, HouseholdFacts, Indicators,
-    PersonFacts, PersonType, RuleSets, Rules, Sex,
+    Catalog, Coverage, DirectSchemes, Enrolment, Entitlements, HouseholdFacts, Indicators,
+    PersonFacts, RuleSets, Rules,
 };
 use toklon_io::Read;
 use toklon_link::{IdKind, LinkOutcome, Records};
-use toklon_thai::id::PersonType as IdType;
-use toklon_types::{Employment, Relationship, StrColumn, Table, columns as col};
+use toklon_types::{Date, Employment, PersonType, Relationship, StrColumn, Table, columns as col};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::link::Linked;
@@ -189,7 +188,7 @@ pub fn person_facts(
     records: &Records,
     hh: &HouseholdIndex,
     person_of_row: &[u32],
-    as_of: (i32, u8, u8),
+    as_of: Date,
 ) -> Vec<PersonFacts> {
     let (relationship, disabled, chronic_ill, employment, death) = (
         Col::of(pop, col::RELATIONSHIP),
@@ -198,7 +197,6 @@ pub fn person_facts(
         Col::of(pop, col::EMPLOYMENT),
         Col::of(pop, DEATH_DATE),
     );
-    let reference = Day::new(as_of.0, as_of.1, as_of.2);
     let thai = ThaiIds::of(records);
     (0..pop.len())
         .into_par_iter()
@@ -208,23 +206,14 @@ pub fn person_facts(
             age: records
                 .birth_date(i)
                 .and_then(|b| toklon_thai::date::age_on(b, as_of)),
-            sex: records.sex(i).map(|s| match s {
-                toklon_thai::title::Sex::Male => Sex::Male,
-                toklon_thai::title::Sex::Female => Sex::Female,
-            }),
+            sex: records.sex(i),
             disabled: flag(disabled.get(i)),
             chronic_ill: flag(chronic_ill.get(i)),
             employment: employment.get(i).and_then(Employment::parse),
-            person_type: records.national_id(i).map(|id| match id.person_type() {
-                IdType::Thai => PersonType::Thai,
-                IdType::Alien => PersonType::Alien,
-                IdType::Resident => PersonType::Resident,
-                IdType::NoStatus => PersonType::NoStatus,
-                IdType::Unknown => PersonType::Unknown,
-            }),
+            person_type: records.national_id(i).map(|id| id.person_type()),
             thai_id: thai.get(i),
             // A death date that does not parse is a field problem, not a death.
-            dead: day(death.get(i)).is_some_and(|d| d.earliest() <= reference),
+            dead: day(death.get(i)).is_some_and(|d| d.earliest() <= as_of),
             person: person_of_row[i],
         })
         .collect()
@@ -240,9 +229,9 @@ impl ThaiIds {
         let mut bits = vec![0u64; records.len().div_ceil(64)];
         for i in 0..records.len() {
             let thai = records.id_kind(i) == IdKind::Thai
-                && records
-                    .national_id(i)
-                    .is_some_and(|id| matches!(id.person_type(), IdType::Thai | IdType::Resident));
+                && records.national_id(i).is_some_and(|id| {
+                    matches!(id.person_type(), PersonType::Thai | PersonType::Resident)
+                });
             if thai {
                 bits[i / 64] |= 1 << (i % 64);
             }
@@ -308,7 +297,7 @@ pub(crate) fn cover<'a>(
     linked: &Linked,
     person_of_row: &[u32],
     rules: &CoverageRules,
-    as_of: (i32, u8, u8),
+    as_of: Date,
     w: &Workers<'_>,
 ) -> Result<Covered<'a>, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
@@ -320,7 +309,7 @@ pub(crate) fn cover<'a>(
     // household.
     drop(population);
     drop(std::mem::take(&mut hh.of_row));
-    let reference = Day::new(as_of.0, as_of.1, as_of.2);
+    let reference = as_of;
     // A registry's enrolments at a time: tens of millions of them are never held
     // together.
     let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;

@@ -26,7 +26,7 @@ pub struct RunFolder {
     pub summary: Summary,
     pub linkage: LinkageSummary,
     pub models: ModelFile,
-    as_of: (i32, u8, u8),
+    as_of: toklon_types::Date,
 }
 
 /// One source of a run, read and standardized as the run did.

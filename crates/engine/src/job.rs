@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toklon_io::{READABLE_EXTENSIONS, SourceKind, SourceSpec, TextEncoding};
 use toklon_link::LinkConfig;
-use toklon_types::columns as col;
+use toklon_thai::date::be_to_ce;
+use toklon_types::{Date, columns as col};
 
 use crate::EngineError;
 
@@ -113,7 +114,7 @@ impl Default for RawRunSettings {
 pub struct RunSettings {
     /// Reference date (CE) for ages and enrolment validity; `None`: the command
     /// line's, else today's.
-    pub as_of: Option<(i32, u8, u8)>,
+    pub as_of: Option<Date>,
     /// Worker threads; 0 = all cores.
     pub threads: usize,
     /// Above this share of rejected rows (any source) the run exits 1 after writing.
@@ -393,32 +394,21 @@ fn link_config(
     Ok(cfg)
 }
 
-/// Parses a reference date `YYYY-MM-DD` (CE; a BE year above 2400 is converted).
-pub fn parse_as_of(s: &str) -> Result<(i32, u8, u8), String> {
-    let bad = || format!("reference date `{s}` is not YYYY-MM-DD");
-    let mut it = s.trim().split('-');
-    let (Some(y), Some(m), Some(d), None) = (it.next(), it.next(), it.next(), it.next()) else {
-        return Err(bad());
+/// Parses a reference date: a full day written `YYYY-MM-DD` (strict ISO), CE, or
+/// BE when the year is above 2400.
+pub fn parse_as_of(s: &str) -> Result<Date, String> {
+    let bad = || format!("reference date `{s}` is not a full date YYYY-MM-DD");
+    let t = s.trim();
+    // A Buddhist-Era year becomes CE before the calendar check, so that BE
+    // 2567-02-29 (CE 2024, a leap year) is a day.
+    let ce = match t.get(..4).and_then(|y| y.parse::<i32>().ok()) {
+        Some(y) if y > 2400 => format!("{:04}{}", be_to_ce(y), &t[4..]),
+        _ => t.to_string(),
     };
-    let mut y: i32 = y.parse().map_err(|_| bad())?;
-    let m: u8 = m.parse().map_err(|_| bad())?;
-    let d: u8 = d.parse().map_err(|_| bad())?;
-    if y > 2400 {
-        y -= 543; // Buddhist Era = CE + 543
-    }
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-        return Err(bad());
-    }
-    Ok((y, m, d))
-}
-
-fn days_in_month(y: i32, m: u8) -> u8 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
+    Date::parse_iso(&ce)
+        .ok()
+        .filter(|d| d.is_full())
+        .ok_or_else(bad)
 }
 
 fn source_spec(

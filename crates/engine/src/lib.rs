@@ -13,7 +13,7 @@
 //! let opts = RunOptions {
 //!     out: "toklon-out".into(),
 //!     threads: None,
-//!     as_of: (2026, 1, 1),
+//!     as_of: toklon_types::Date::ymd(2026, 1, 1).unwrap(),
 //!     as_of_time_zone: None,
 //!     thai_headers: false,
 //!     mask_ids: false,

@@ -236,7 +236,7 @@ impl Manifest {
             toklon_version: env!("CARGO_PKG_VERSION").into(),
             job: JobFile::of(&job.origin)?,
             inputs,
-            as_of: crate::summary::format_ymd(opts.as_of),
+            as_of: opts.as_of.to_string(),
             rules: rule_hashes(job, &rules.catalog)?,
             decisions: Vec::new(),
             feedback: Vec::new(),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use toklon_link::{FieldProblems, LinkConfig};
+use toklon_types::Date;
 use tracing::{info, warn};
 
 use crate::cover::{CoverageRules, Covered, ListOptions, coverage_setup};
@@ -25,8 +26,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Worker threads (0 = all cores); overrides the job's `run.threads` when set.
     pub threads: Option<usize>,
-    /// Reference date (CE).
-    pub as_of: (i32, u8, u8),
+    /// Reference date: a full day.
+    pub as_of: Date,
     /// When no date was given and `as_of` is today's: the time zone of that calendar
     /// date, stated in the log and `summary.json`.
     pub as_of_time_zone: Option<String>,
@@ -209,7 +210,7 @@ impl RunOptions {
 
 /// The reference date and the files not read, in the log.
 fn log_start(job: &Job, opts: &RunOptions) {
-    let as_of = crate::summary::format_ymd(opts.as_of);
+    let as_of = opts.as_of.to_string();
     match &opts.as_of_time_zone {
         Some(zone) => {
             info!(as_of = %as_of, time_zone = %zone, "reference date: today's local date")

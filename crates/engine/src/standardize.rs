@@ -5,10 +5,9 @@
 //! the cover stage calls as it builds its inputs.
 
 use rayon::prelude::*;
-use toklon_coverage::Day;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
-use toklon_types::{Table, columns as col};
+use toklon_types::{Date, Table, columns as col};
 
 use crate::read::Inputs;
 use crate::run::Workers;
@@ -28,11 +27,7 @@ pub(crate) struct Standardized {
 /// keeps only what coverage and the outputs read. The registries go first, so that
 /// their raw columns are gone before the base's records are built. The base keeps
 /// its raw columns for the lists, but sex and birth date are read from its records.
-pub(crate) fn standardize(
-    inputs: &mut Inputs<'_>,
-    as_of: (i32, u8, u8),
-    w: &Workers<'_>,
-) -> Standardized {
+pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>) -> Standardized {
     let (pool, progress) = (w.pool, w.progress);
     let rows = inputs.population.read.table.len()
         + inputs
@@ -76,7 +71,7 @@ pub(crate) fn standardize(
 
 /// The linkage view of one table, for the reference date `as_of` (the era rule
 /// of two-digit and ambiguous years depends on it).
-pub(crate) fn records(table: &Table, as_of: (i32, u8, u8)) -> (Records, FieldProblems) {
+pub(crate) fn records(table: &Table, as_of: Date) -> (Records, FieldProblems) {
     Records::from_table(table, &PrepareOptions { today: Some(as_of) })
 }
 
@@ -91,8 +86,8 @@ pub(crate) fn flag(s: Option<&str>) -> bool {
 
 /// A date field of coverage (an enrolment's bounds, a death date). An unparseable
 /// value is `None`: an enrolment bound is then open, a death date no death.
-pub(crate) fn day(s: Option<&str>) -> Option<Day> {
-    s.and_then(|v| parse_date(v).ok()).map(|d| Day(d.pack()))
+pub(crate) fn day(s: Option<&str>) -> Option<Date> {
+    s.and_then(|v| parse_date(v).ok())
 }
 
 /// An enrolment's `status`: only `ended` ends it; anything else is active.

@@ -422,7 +422,7 @@ pub(crate) fn build(
     let mut summary = Summary {
         schema_version: SCHEMA_VERSION,
         toklon_version: env!("CARGO_PKG_VERSION").into(),
-        as_of: format_ymd(opts.as_of),
+        as_of: opts.as_of.to_string(),
         as_of_time_zone: opts.as_of_time_zone.clone(),
         sources,
         totals: Totals::default(),
@@ -447,10 +447,6 @@ pub(crate) fn build(
 }
 
 /// `YYYY-MM-DD`.
-pub(crate) fn format_ymd((y, m, d): (i32, u8, u8)) -> String {
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 impl DedupeSummary {
     fn of(d: &BaseDedupe) -> DedupeSummary {
         let guard = DedupeConfig::default();

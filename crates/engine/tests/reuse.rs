@@ -115,7 +115,7 @@ fn run_into(data: &Path, out: PathBuf, model: Option<PathBuf>) -> toklon_engine:
     let opts = RunOptions {
         out,
         threads: Some(2),
-        as_of: (2026, 1, 1),
+        as_of: toklon_types::Date::ymd(2026, 1, 1).unwrap(),
         as_of_time_zone: None,
         thai_headers: false,
         mask_ids: false,

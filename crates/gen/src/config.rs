@@ -2,6 +2,8 @@
 //! corruption model's rates. Every rate is a probability in `[0, 1]`, checked by
 //! [`GenConfig::validate`] before any work starts.
 
+use toklon_types::Date;
+
 use crate::GenError;
 
 /// Which files to write.
@@ -214,9 +216,9 @@ pub struct GenConfig {
     /// Same seed, same bytes, whatever the thread count.
     pub seed: u64,
     pub format: OutputFormat,
-    /// The day ages and enrolment periods are measured against, CE `(y, m, d)`.
-    /// The library never reads the clock, so it is fixed here.
-    pub reference_date: (i32, u8, u8),
+    /// The day ages and enrolment periods are measured against: a full date, CE
+    /// year 1900–9000. The library never reads the clock, so it is fixed here.
+    pub reference_date: Date,
     pub enrolment: EnrolmentRates,
     pub corruption: CorruptionRates,
 }
@@ -229,7 +231,7 @@ impl GenConfig {
             people,
             seed,
             format: OutputFormat::Parquet,
-            reference_date: (2025, 1, 1),
+            reference_date: Date::ymd(2025, 1, 1).expect("a valid date"),
             enrolment: EnrolmentRates::default(),
             corruption: CorruptionRates::default(),
         }
@@ -294,27 +296,11 @@ impl GenConfig {
                 value: c.date_unknown,
             });
         }
-        let (y, m, d) = self.reference_date;
-        if !(1900..=9000).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m)
-        {
-            return Err(GenError::InvalidReferenceDate {
-                year: y,
-                month: m,
-                day: d,
-            });
+        let r = self.reference_date;
+        if !(1900..=9000).contains(&r.year()) || !r.is_full() {
+            return Err(GenError::InvalidReferenceDate { date: r });
         }
         Ok(())
-    }
-}
-
-/// Days in a Gregorian month.
-pub(crate) fn days_in_month(y: i32, m: u8) -> u8 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
     }
 }
 
@@ -342,7 +328,7 @@ mod tests {
         c.enrolment.ucs = f64::NAN;
         assert!(c.validate().is_err());
         let mut c = GenConfig::default_for(10, 1);
-        c.reference_date = (2023, 2, 29);
+        c.reference_date = Date::new(2023, Some(2), None).expect("a valid date");
         assert!(matches!(
             c.validate(),
             Err(GenError::InvalidReferenceDate { .. })
@@ -355,13 +341,5 @@ mod tests {
         *c.rate_mut("names_swapped").expect("a rate") = 0.0;
         assert_eq!(c.names_swapped, 0.0);
         assert!(c.rate_mut("no_such_rate").is_none());
-    }
-
-    #[test]
-    fn month_lengths() {
-        assert_eq!(days_in_month(2024, 2), 29);
-        assert_eq!(days_in_month(1900, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert_eq!(days_in_month(2023, 4), 30);
     }
 }

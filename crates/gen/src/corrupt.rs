@@ -5,8 +5,7 @@ use std::fmt::Write as _;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-
-use crate::world::Ymd;
+use toklon_types::Date;
 
 /// What happened to a registry row's ID (kept for the tests that measure rates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,9 +270,9 @@ pub(crate) fn thai_digits(s: &mut String) {
 }
 
 /// An enrolment period date, always ISO CE (agencies' own system dates).
-pub(crate) fn write_period(out: &mut String, d: Ymd) {
+pub(crate) fn write_period(out: &mut String, d: Date) {
     out.clear();
-    let _ = write!(out, "{:04}-{:02}-{:02}", d.0, d.1, d.2);
+    let _ = write!(out, "{d}");
 }
 
 #[cfg(test)]

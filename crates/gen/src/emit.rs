@@ -450,7 +450,7 @@ fn push_person(
         kinds.insert(Kind::DateMissing);
         cols.birth_date.append_null();
     } else {
-        let (mut y, m, d) = p.birth;
+        let (mut y, m, d) = crate::world::ymd(p.birth);
         let unknown_rate = if y < 1950 {
             r.date_unknown * 5.0
         } else {

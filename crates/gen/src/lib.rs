@@ -168,8 +168,8 @@ const WINDOW: usize = 32;
 pub enum GenError {
     #[error("rate `{name}` must be a probability in [0, 1], got {value}")]
     InvalidRate { name: &'static str, value: f64 },
-    #[error("reference date {year}-{month:02}-{day:02} is not a valid date")]
-    InvalidReferenceDate { year: i32, month: u8, day: u8 },
+    #[error("reference date {date} is not a full date with a year in 1900-9000")]
+    InvalidReferenceDate { date: toklon_types::Date },
     #[error("cannot write {}", path.display())]
     Io {
         path: PathBuf,

@@ -6,19 +6,23 @@ use std::ops::Range;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use toklon_types::{Employment, ProtectionSet, Relationship};
+pub(crate) use toklon_types::Sex;
+use toklon_types::{Date, Employment, ProtectionSet, Relationship, days_in_month};
 
-use crate::config::{GenConfig, days_in_month};
+use crate::config::GenConfig;
 use crate::lexicon::Lexicon;
 use crate::scheme::{CHILD_UNDER, Scheme, YOUNG_CHILD_UNDER};
 
-/// A CE calendar date `(year, month, day)`.
-pub(crate) type Ymd = (i32, u8, u8);
+/// A full day made from parts the generator keeps valid: the reference date is
+/// checked by [`GenConfig::validate`] (year 1900–9000), days are clamped to their
+/// month and years stay within a few centuries of it.
+fn day(y: i32, m: u8, d: u8) -> Date {
+    Date::ymd(y, m, d).expect("a day made in range")
+}
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Sex {
-    Male,
-    Female,
+/// The parts of a full day.
+pub(crate) fn ymd(d: Date) -> (i32, u8, u8) {
+    (d.year(), d.month().unwrap_or(1), d.day().unwrap_or(1))
 }
 
 /// One enrolment row as the agency holds it.
@@ -26,9 +30,9 @@ pub(crate) enum Sex {
 pub(crate) struct Enrolment {
     pub scheme: Scheme,
     pub active: bool,
-    pub from: Ymd,
+    pub from: Date,
     /// Set for ended enrolments (always before the reference date).
-    pub to: Option<Ymd>,
+    pub to: Option<Date>,
 }
 
 #[derive(Clone, Debug)]
@@ -43,7 +47,7 @@ pub(crate) struct Person {
     pub maiden: Option<&'static str>,
     /// Canonical Thai title (full form; ranks dotted as written).
     pub title: &'static str,
-    pub birth: Ymd,
+    pub birth: Date,
     pub age: u32,
     pub rel: Relationship,
     pub disabled: bool,
@@ -138,8 +142,8 @@ fn head_age(rng: &mut ChaCha8Rng) -> u32 {
 }
 
 /// A birth date giving exactly `age` years on `reference`.
-fn birth_for_age(rng: &mut ChaCha8Rng, age: u32, reference: Ymd) -> Ymd {
-    let (ry, rm, rd) = reference;
+fn birth_for_age(rng: &mut ChaCha8Rng, age: u32, reference: Date) -> Date {
+    let (ry, rm, rd) = ymd(reference);
     let m = rng.random_range(1..=12u8);
     let mut y = ry - age as i32;
     // Born after the reference day in the year → one year less of age, so go back.
@@ -149,7 +153,7 @@ fn birth_for_age(rng: &mut ChaCha8Rng, age: u32, reference: Ymd) -> Ymd {
         y -= 1;
     }
     let d = d.min(days_in_month(y, m));
-    (y, m, d)
+    day(y, m, d)
 }
 
 fn employment_for(rng: &mut ChaCha8Rng, age: u32) -> Employment {
@@ -574,7 +578,7 @@ fn add_members(
             40..=59 => 0.10,
             _ => 0.30,
         });
-        let id = national_id(nat, birth.0, office, entity, cfg.seed, rng);
+        let id = national_id(nat, birth.year(), office, entity, cfg.seed, rng);
         people.push(Person {
             entity,
             id,
@@ -600,11 +604,12 @@ fn add_members(
 }
 
 /// `reference` minus `months` months, on day `day` (clamped to the month).
-fn months_before(reference: Ymd, months: u32, day: u8) -> Ymd {
-    let total = reference.0 * 12 + i32::from(reference.1) - 1 - months as i32;
+fn months_before(reference: Date, months: u32, d: u8) -> Date {
+    let (ry, rm, _) = ymd(reference);
+    let total = ry * 12 + i32::from(rm) - 1 - months as i32;
     let y = total.div_euclid(12);
     let m = (total.rem_euclid(12) + 1) as u8;
-    (y, m, day.min(days_in_month(y, m)))
+    day(y, m, d.min(days_in_month(y, m)))
 }
 
 /// An enrolment that is active, or ended (at rate `cfg.enrolment.ended`, or always
@@ -888,7 +893,7 @@ mod tests {
         let w = world(20_000, 11);
         let r = (2025, 1, 1);
         for p in w.people.iter().take(500) {
-            let (y, m, d) = p.birth;
+            let (y, m, d) = ymd(p.birth);
             let mut age = r.0 - y;
             if (m, d) > (r.1, r.2) {
                 age -= 1;
@@ -936,8 +941,8 @@ mod tests {
 
     #[test]
     fn months_before_wraps_years() {
-        assert_eq!(months_before((2025, 1, 1), 1, 31), (2024, 12, 31));
-        assert_eq!(months_before((2025, 3, 15), 14, 30), (2024, 1, 30));
-        assert_eq!(months_before((2024, 3, 1), 1, 31), (2024, 2, 29));
+        assert_eq!(months_before(day(2025, 1, 1), 1, 31), day(2024, 12, 31));
+        assert_eq!(months_before(day(2025, 3, 15), 14, 30), day(2024, 1, 30));
+        assert_eq!(months_before(day(2024, 3, 1), 1, 31), day(2024, 2, 29));
     }
 }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use toklon_thai::date::BirthDate;
+use toklon_thai::date::Date;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::compare::Field;
@@ -168,7 +168,7 @@ impl BlockingRule {
 /// The value of one part for row `i`, `None` when unknown.
 #[inline]
 fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
-    let date = || BirthDate::unpack(r.k[i].birth);
+    let date = || Date::from_packed(r.k[i].birth);
     let v = match part {
         KeyPart::NationalId => match r.k[i].id_kind {
             IdKind::None => 0,
@@ -187,17 +187,13 @@ fn part_value(part: KeyPart, r: &Records, i: usize) -> Option<u64> {
         KeyPart::LastSkeleton => r.last_keys(i).skel,
         KeyPart::NamePairSkeleton => unordered(r.first_keys(i).skel, r.last_keys(i).skel),
         KeyPart::NamePairLoose => unordered(r.first_keys(i).loose, r.last_keys(i).loose),
-        KeyPart::BirthYear => date().map_or(0, |d| u64::from(d.year as u32) | (1 << 40)),
+        KeyPart::BirthYear => date().map_or(0, |d| u64::from(d.year() as u32) | (1 << 40)),
         KeyPart::BirthDate => match date() {
-            Some(d) if d.month.is_some() && d.day.is_some() => u64::from(r.k[i].birth),
+            Some(d) if d.is_full() => u64::from(r.k[i].birth),
             _ => 0,
         },
-        KeyPart::BirthMonthDay => match date() {
-            Some(BirthDate {
-                month: Some(m),
-                day: Some(d),
-                ..
-            }) => u64::from(m) * 100 + u64::from(d),
+        KeyPart::BirthMonthDay => match date().map(|d| (d.month(), d.day())) {
+            Some((Some(m), Some(d))) => u64::from(m) * 100 + u64::from(d),
             _ => 0,
         },
         KeyPart::Sex => u64::from(r.k[i].sex),

@@ -2,7 +2,7 @@
 //! was computed in `prepare`, so a comparison allocates nothing.
 
 use serde::{Deserialize, Serialize};
-use toklon_thai::date::{BirthDate, DateMatch, compare_dates};
+use toklon_thai::date::{Date, DateMatch, compare_dates};
 use toklon_thai::similarity::{JW_CLOSE, JW_SIMILAR};
 
 use crate::prepare::{IdKind, NameKeys, Records};
@@ -224,7 +224,7 @@ pub fn compare_pair(
 #[inline]
 fn person_differs(a: &Records, i: usize, b: &Records, j: usize) -> bool {
     let (x, y) = (a.k[i].birth, b.k[j].birth);
-    let full = |d: u32| BirthDate::unpack(d).is_some_and(|d| d.month.is_some() && d.day.is_some());
+    let full = |d: u32| Date::from_packed(d).is_some_and(Date::is_full);
     let dates = match date_level(x, y) {
         DATE_DIFFERENT => true,
         DATE_SAME_YEAR => full(x) && full(y),
@@ -460,7 +460,7 @@ fn name_level(th: &NameThresholds, a: Name<'_>, b: Name<'_>) -> u8 {
 }
 
 fn date_level(a: u32, b: u32) -> u8 {
-    let (Some(x), Some(y)) = (BirthDate::unpack(a), BirthDate::unpack(b)) else {
+    let (Some(x), Some(y)) = (Date::from_packed(a), Date::from_packed(b)) else {
         return NULL_LEVEL;
     };
     match compare_dates(x, y) {

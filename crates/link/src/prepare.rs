@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use toklon_thai::date::{BirthDate, parse_date, parse_date_with_today};
+use toklon_thai::date::{Date, parse_date, parse_date_with_today};
 use toklon_thai::id::{IdValue, NationalId, parse_id};
 use toklon_thai::phonetic::lk82;
 use toklon_thai::romanize::skeleton;
@@ -24,10 +24,10 @@ const CHUNK: usize = 8192;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrepareOptions {
-    /// The reference date (`(year, month, day)` CE) for the era rule: a four-digit
-    /// year above its year + 5 is BE. The library never reads the clock; `None`
-    /// uses the Thai crate's fixed pivot.
-    pub today: Option<(i32, u8, u8)>,
+    /// The reference date for the era rule: a four-digit year above its year + 5
+    /// is BE. The library never reads the clock; `None` uses the Thai crate's
+    /// fixed pivot.
+    pub today: Option<Date>,
 }
 
 /// What kind of identifier a row carries.
@@ -153,7 +153,7 @@ pub(crate) struct Key {
     /// (0 = empty or unknown).
     pub(crate) first: u32,
     pub(crate) last: u32,
-    /// `BirthDate::pack` (0 = unknown).
+    /// `Date::pack` (0 = unknown).
     pub(crate) birth: u32,
     /// หมู่ที่; `u32::MAX` = unknown.
     pub(crate) village: u32,
@@ -359,7 +359,7 @@ impl Records {
             opts.today
                 .map_or_else(|| parse_date(s), |d| parse_date_with_today(s, d))
                 .ok()
-                .map(BirthDate::pack)
+                .map(Date::pack)
         };
         let parsed = Parsed {
             birth: PerValue::new(cols.birth, &birth),
@@ -496,8 +496,8 @@ impl Records {
     }
 
     /// Birth date of row `i`, when known.
-    pub fn birth_date(&self, i: usize) -> Option<BirthDate> {
-        self.k.get(i).and_then(|k| BirthDate::unpack(k.birth))
+    pub fn birth_date(&self, i: usize) -> Option<Date> {
+        self.k.get(i).and_then(|k| Date::from_packed(k.birth))
     }
 
     /// Sex of row `i` (from the sex column, or implied by the title).
@@ -963,7 +963,7 @@ mod tests {
             "unknown code falls back to title"
         );
         assert_eq!(r.sex(2), Some(Sex::Female));
-        assert_eq!(r.birth_date(0).map(|d| d.year), Some(1987));
+        assert_eq!(r.birth_date(0).map(|d| d.year()), Some(1987));
         assert_eq!(r.birth_date(1), None);
         assert_eq!(r.k[0].district(), 1001 + 1);
         assert_eq!(r.k[0].province(), 10 + 1);

@@ -1,12 +1,13 @@
 //! Birth dates as Thai registries write them (DOMAIN.md §9).
 //!
 //! Years come in the Buddhist Era (BE = CE + 543) or the Common Era; day or month
-//! may be unknown (`00`), or only the year known. [`BirthDate`] keeps the year in CE
-//! and unknown parts as `None`; [`BirthDate::pack`] squeezes it into a `u32` for
-//! columnar storage. Parsing never reads the clock: [`parse_date`] uses a fixed
-//! era pivot, [`parse_date_with_today`] the caller's "today".
+//! may be unknown (`00`), or only the year known. Every reader here returns the
+//! workspace's one date type, [`Date`] (re-exported from `toklon_types`): year in
+//! CE, unknown parts as `None`, packed as `YYYYMMDD` for columnar storage. Parsing
+//! never reads the clock: [`parse_date`] uses a fixed era pivot,
+//! [`parse_date_with_today`] the caller's "today".
 
-use std::fmt;
+pub use toklon_types::date::{Date, DateError, days_in_month};
 
 /// BE = CE + 543 (the Thai solar calendar since 1941; before 1941 the year began on
 /// 1 April, so January–March dates of that era are CE + 542: a 1-year slip that
@@ -17,7 +18,8 @@ pub const BE_OFFSET: i32 = 543;
 /// no CE birth year in a registry comes near 2400.
 pub const BE_PIVOT: i32 = 2400;
 
-/// Earliest and latest CE years accepted for a birth date.
+/// Earliest and latest CE years accepted for a birth date (a [`Date`] itself
+/// holds any four-digit year).
 pub const MIN_YEAR: i32 = 1800;
 /// See [`MIN_YEAR`].
 pub const MAX_YEAR: i32 = 2200;
@@ -30,88 +32,6 @@ pub fn ce_to_be(ce: i32) -> i32 {
 /// BE year → CE year.
 pub fn be_to_ce(be: i32) -> i32 {
     be - BE_OFFSET
-}
-
-/// A possibly partial birth date; `year` in CE. A day is only known with a month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BirthDate {
-    /// Year in CE.
-    pub year: i32,
-    /// Month 1–12, if known.
-    pub month: Option<u8>,
-    /// Day 1–31, if known.
-    pub day: Option<u8>,
-}
-
-impl BirthDate {
-    /// Packs as `YYYYMMDD` (CE) with `00` for unknown parts; 0 means "no date", and
-    /// is also what a year outside 1..=9999 packs to.
-    pub fn pack(self) -> u32 {
-        if !(1..=9999).contains(&self.year) {
-            return 0;
-        }
-        let m = self.month.filter(|m| (1..=12).contains(m)).unwrap_or(0);
-        let d = if m == 0 {
-            0
-        } else {
-            self.day.filter(|d| (1..=31).contains(d)).unwrap_or(0)
-        };
-        self.year as u32 * 10_000 + u32::from(m) * 100 + u32::from(d)
-    }
-
-    /// Inverse of [`BirthDate::pack`]; `None` for 0 or a value that no date packs to.
-    pub fn unpack(v: u32) -> Option<BirthDate> {
-        let year = (v / 10_000) as i32;
-        let m = ((v / 100) % 100) as u8;
-        let d = (v % 100) as u8;
-        if year == 0 || m > 12 || d > 31 || (m == 0 && d != 0) {
-            return None;
-        }
-        Some(BirthDate {
-            year,
-            month: (m != 0).then_some(m),
-            day: (d != 0).then_some(d),
-        })
-    }
-
-    /// How many of year, month, day are known (1–3).
-    fn precision(self) -> u8 {
-        1 + u8::from(self.month.is_some()) + u8::from(self.month.is_some() && self.day.is_some())
-    }
-}
-
-/// ISO form with `00` for unknown parts (`1987-03-00`).
-impl fmt::Display for BirthDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            self.year,
-            self.month.unwrap_or(0),
-            self.day.unwrap_or(0)
-        )
-    }
-}
-
-/// Why a date could not be read. Variants carry no values: a birth date is personal
-/// data and errors may end up in logs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DateError {
-    /// Nothing but whitespace.
-    #[error("empty date")]
-    Empty,
-    /// Not a date layout this parser knows.
-    #[error("unrecognized date layout")]
-    Unrecognized,
-    /// Month outside 1–12.
-    #[error("month out of range")]
-    MonthOutOfRange,
-    /// Day outside the month (30 February, 31 April…).
-    #[error("day out of range for its month")]
-    DayOutOfRange,
-    /// Year (after era conversion) outside MIN_YEAR..=MAX_YEAR.
-    #[error("year out of range")]
-    YearOutOfRange,
 }
 
 /// Thai month names: full name, then abbreviations written without dots (the
@@ -151,21 +71,6 @@ fn month_from_word(w: &str) -> Option<u8> {
         }
     }
     None
-}
-
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// Days in a month of a CE year.
-pub fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
 }
 
 /// How the year was written, for the era rule.
@@ -220,34 +125,12 @@ impl Ctx {
     }
 }
 
-fn build(year: i32, month: u32, day: u32) -> Result<BirthDate, DateError> {
-    if month > 12 {
-        return Err(DateError::MonthOutOfRange);
-    }
-    if month == 0 {
-        // Unknown month: a day alone means nothing.
-        return Ok(BirthDate {
-            year,
-            month: None,
-            day: None,
-        });
-    }
-    let m = month as u8;
-    if day == 0 {
-        return Ok(BirthDate {
-            year,
-            month: Some(m),
-            day: None,
-        });
-    }
-    if day > u32::from(days_in_month(year, m)) {
-        return Err(DateError::DayOutOfRange);
-    }
-    Ok(BirthDate {
-        year,
-        month: Some(m),
-        day: Some(day as u8),
-    })
+fn build(year: i32, month: u32, day: u32) -> Result<Date, DateError> {
+    let month = u8::try_from(month).map_err(|_| DateError::MonthOutOfRange)?;
+    let day = u8::try_from(day).map_err(|_| DateError::DayOutOfRange)?;
+    // Unknown month: a day alone means nothing, so it is dropped.
+    let day = (month != 0 && day != 0).then_some(day);
+    Date::new(year, (month != 0).then_some(month), day)
 }
 
 fn tokenize(s: &str) -> Result<Vec<Tok<'_>>, DateError> {
@@ -279,7 +162,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok<'_>>, DateError> {
     Ok(toks)
 }
 
-fn parse_with(s: &str, ctx: &Ctx) -> Result<BirthDate, DateError> {
+fn parse_with(s: &str, ctx: &Ctx) -> Result<Date, DateError> {
     let canon = crate::text::canonical_thai(s);
     let mut t = canon.trim();
     if t.is_empty() {
@@ -350,12 +233,12 @@ fn parse_with(s: &str, ctx: &Ctx) -> Result<BirthDate, DateError> {
 /// two-digit years are BE 25xx. Impossible dates (`2566-02-30`) are errors.
 ///
 /// ```
-/// use toklon_thai::date::{parse_date, BirthDate};
+/// use toklon_thai::date::{parse_date, Date};
 /// let d = parse_date("2490-00-00").unwrap();
-/// assert_eq!(d, BirthDate { year: 1947, month: None, day: None });
+/// assert_eq!(d, Date::year_only(1947).unwrap());
 /// assert!(parse_date("2566-02-30").is_err());
 /// ```
-pub fn parse_date(s: &str) -> Result<BirthDate, DateError> {
+pub fn parse_date(s: &str) -> Result<Date, DateError> {
     parse_with(
         s,
         &Ctx {
@@ -365,32 +248,26 @@ pub fn parse_date(s: &str) -> Result<BirthDate, DateError> {
     )
 }
 
-/// As [`parse_date`], with the era rule of the data contract tied to `today`
-/// (CE year, month, day): a four-digit year above today's year + 5 is BE, and a
+/// As [`parse_date`], with the era rule of the data contract tied to `today`: a
+/// four-digit year above today's year + 5 is BE, and a
 /// two-digit year whose BE 25xx reading lands after today is read as BE 24xx.
-pub fn parse_date_with_today(s: &str, today: (i32, u8, u8)) -> Result<BirthDate, DateError> {
+pub fn parse_date_with_today(s: &str, today: Date) -> Result<Date, DateError> {
     parse_with(
         s,
         &Ctx {
-            pivot: today.0.saturating_add(5),
-            today_year: Some(today.0),
+            pivot: today.year().saturating_add(5),
+            today_year: Some(today.year()),
         },
     )
 }
 
-/// Legal age in whole years on `on` (CE year, month, day). An unknown month counts
-/// from 1 January and an unknown day from the 1st (DOMAIN.md §9). `None` if `on` is
+/// Legal age in whole years on `on`. An unknown month counts from 1 January and an
+/// unknown day from the 1st (DOMAIN.md §9), on either side. `None` if `on` is
 /// before the birth date.
-pub fn age_on(birth: BirthDate, on: (i32, u8, u8)) -> Option<u32> {
-    let bm = birth.month.unwrap_or(1);
-    let bd = if birth.month.is_some() {
-        birth.day.unwrap_or(1)
-    } else {
-        1
-    };
-    let (y, m, d) = on;
-    let mut age = i64::from(y) - i64::from(birth.year);
-    if (m, d) < (bm, bd) {
+pub fn age_on(birth: Date, on: Date) -> Option<u32> {
+    let (b, on) = (birth.earliest(), on.earliest());
+    let mut age = i64::from(on.year()) - i64::from(b.year());
+    if (on.month(), on.day()) < (b.month(), b.day()) {
         age -= 1;
     }
     u32::try_from(age).ok()
@@ -415,18 +292,18 @@ pub enum DateMatch {
 
 /// Compares two birth dates; symmetric. Partial dates that agree on every part
 /// both know are `Exact` only at the same precision, else `SameYear`.
-pub fn compare_dates(a: BirthDate, b: BirthDate) -> DateMatch {
-    let common_month = match (a.month, b.month) {
+pub fn compare_dates(a: Date, b: Date) -> DateMatch {
+    let common_month = match (a.month(), b.month()) {
         (Some(x), Some(y)) => x == y,
         _ => true,
     };
-    let common_day = match (a.month.and(a.day), b.month.and(b.day)) {
+    let common_day = match (a.day(), b.day()) {
         (Some(x), Some(y)) => x == y,
         _ => true,
     };
     let md_equal = common_month && common_day;
-    let same_precision = a.precision() == b.precision();
-    if a.year == b.year {
+    let same_precision = precision(a) == precision(b);
+    if a.year() == b.year() {
         if md_equal {
             return if same_precision {
                 DateMatch::Exact
@@ -434,7 +311,7 @@ pub fn compare_dates(a: BirthDate, b: BirthDate) -> DateMatch {
                 DateMatch::SameYear
             };
         }
-        if let (Some(am), Some(ad), Some(bm), Some(bd)) = (a.month, a.day, b.month, b.day) {
+        if let (Some(am), Some(ad), Some(bm), Some(bd)) = (a.month(), a.day(), b.month(), b.day()) {
             if am == bd && ad == bm {
                 return DateMatch::DayMonthSwapped;
             }
@@ -442,8 +319,8 @@ pub fn compare_dates(a: BirthDate, b: BirthDate) -> DateMatch {
         return DateMatch::SameYear;
     }
     // Day and month must be known on both sides for a year slip to mean anything.
-    if md_equal && same_precision && a.month.is_some() {
-        let gap = (i64::from(a.year) - i64::from(b.year)).abs();
+    if md_equal && same_precision && a.month().is_some() {
+        let gap = (i64::from(a.year()) - i64::from(b.year())).abs();
         if gap == 1 {
             return DateMatch::YearOffByOne;
         }
@@ -454,16 +331,21 @@ pub fn compare_dates(a: BirthDate, b: BirthDate) -> DateMatch {
     DateMatch::Different
 }
 
+/// How many of year, month, day are known (1–3).
+fn precision(d: Date) -> u8 {
+    1 + u8::from(d.month().is_some()) + u8::from(d.day().is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn bd(y: i32, m: u8, d: u8) -> BirthDate {
-        BirthDate {
-            year: y,
-            month: (m != 0).then_some(m),
-            day: (m != 0 && d != 0).then_some(d),
-        }
+    fn bd(y: i32, m: u8, d: u8) -> Date {
+        Date::new(y, (m != 0).then_some(m), (m != 0 && d != 0).then_some(d)).unwrap()
+    }
+
+    fn on(y: i32, m: u8, d: u8) -> Date {
+        Date::ymd(y, m, d).unwrap()
     }
 
     #[test]
@@ -538,7 +420,7 @@ mod tests {
     fn impossible_dates() {
         assert_eq!(parse_date("2566-02-30"), Err(DateError::DayOutOfRange));
         assert_eq!(parse_date("2566-13-01"), Err(DateError::MonthOutOfRange));
-        assert_eq!(parse_date("2567-02-29").map(|d| d.year), Ok(2024));
+        assert_eq!(parse_date("2567-02-29").map(|d| d.year()), Ok(2024));
         assert_eq!(parse_date("2566-02-29"), Err(DateError::DayOutOfRange));
         assert_eq!(parse_date(""), Err(DateError::Empty));
         assert_eq!(parse_date("hello"), Err(DateError::Unrecognized));
@@ -548,27 +430,27 @@ mod tests {
 
     #[test]
     fn era_rules() {
-        assert_eq!(parse_date("2100-01-01").map(|d| d.year), Ok(2100));
-        assert_eq!(parse_date("2400-01-01").map(|d| d.year), Ok(1857));
-        let today = (2026, 6, 1);
+        assert_eq!(parse_date("2100-01-01").map(|d| d.year()), Ok(2100));
+        assert_eq!(parse_date("2400-01-01").map(|d| d.year()), Ok(1857));
+        let today = on(2026, 6, 1);
         assert_eq!(
-            parse_date_with_today("2040-01-01", today).map(|d| d.year),
+            parse_date_with_today("2040-01-01", today).map(|d| d.year()),
             Err(DateError::YearOutOfRange)
         );
         assert_eq!(
-            parse_date_with_today("2030-01-01", today).map(|d| d.year),
+            parse_date_with_today("2030-01-01", today).map(|d| d.year()),
             Ok(2030)
         );
         // Two-digit: BE 2575 = CE 2032 is after today, so BE 2475 = CE 1932.
         assert_eq!(
-            parse_date_with_today("01/01/75", today).map(|d| d.year),
+            parse_date_with_today("01/01/75", today).map(|d| d.year()),
             Ok(1932)
         );
         assert_eq!(
-            parse_date_with_today("01/01/30", today).map(|d| d.year),
+            parse_date_with_today("01/01/30", today).map(|d| d.year()),
             Ok(1987)
         );
-        assert_eq!(parse_date("01/01/75").map(|d| d.year), Ok(2032));
+        assert_eq!(parse_date("01/01/75").map(|d| d.year()), Ok(2032));
         assert_eq!(parse_date("15 มี.ค. ค.ศ. 1987"), Ok(bd(1987, 3, 15)));
         assert_eq!(ce_to_be(1987), 2530);
         assert_eq!(be_to_ce(2530), 1987);
@@ -577,32 +459,21 @@ mod tests {
     #[test]
     fn pack_roundtrip() {
         for d in [bd(1987, 3, 15), bd(1947, 0, 0), bd(2000, 2, 0)] {
-            assert_eq!(BirthDate::unpack(d.pack()), Some(d));
+            assert_eq!(Date::from_packed(d.pack()), Some(d));
         }
         assert_eq!(bd(1987, 3, 15).pack(), 19870315);
-        assert_eq!(BirthDate::unpack(0), None);
-        assert_eq!(BirthDate::unpack(19870015), None);
-        assert_eq!(
-            BirthDate {
-                year: -5,
-                month: None,
-                day: None
-            }
-            .pack(),
-            0
-        );
         assert_eq!(bd(1987, 3, 0).to_string(), "1987-03-00");
     }
 
     #[test]
     fn ages() {
         let b = bd(1960, 6, 15);
-        assert_eq!(age_on(b, (2020, 6, 14)), Some(59));
-        assert_eq!(age_on(b, (2020, 6, 15)), Some(60));
-        assert_eq!(age_on(bd(1960, 0, 0), (2020, 1, 1)), Some(60));
-        assert_eq!(age_on(bd(1960, 6, 0), (2020, 6, 1)), Some(60));
-        assert_eq!(age_on(bd(1960, 6, 0), (2020, 5, 31)), Some(59));
-        assert_eq!(age_on(b, (1959, 1, 1)), None);
+        assert_eq!(age_on(b, on(2020, 6, 14)), Some(59));
+        assert_eq!(age_on(b, on(2020, 6, 15)), Some(60));
+        assert_eq!(age_on(bd(1960, 0, 0), on(2020, 1, 1)), Some(60));
+        assert_eq!(age_on(bd(1960, 6, 0), on(2020, 6, 1)), Some(60));
+        assert_eq!(age_on(bd(1960, 6, 0), on(2020, 5, 31)), Some(59));
+        assert_eq!(age_on(b, on(1959, 1, 1)), None);
     }
 
     #[test]

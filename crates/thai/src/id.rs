@@ -11,20 +11,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NationalId([u8; 13]);
 
-/// Who an ID belongs to, read from its first digit (DOMAIN.md §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PersonType {
-    /// 1–5: Thai nationals (5 = added after being missed by the census).
-    Thai,
-    /// 6–7: aliens and their children.
-    Alien,
-    /// 8: legal residents and the naturalised.
-    Resident,
-    /// 0: people without registration status.
-    NoStatus,
-    /// 9: not assigned by the published scheme.
-    Unknown,
-}
+/// Who an ID belongs to, read from its first digit: the workspace's one
+/// `PersonType`.
+pub use toklon_types::PersonType;
 
 /// Digit value of an ASCII or Thai (๐–๙, U+0E50–U+0E59) digit.
 #[inline]
@@ -89,13 +78,7 @@ impl NationalId {
 
     /// The person type from the first digit.
     pub fn person_type(&self) -> PersonType {
-        match self.0[0] {
-            1..=5 => PersonType::Thai,
-            6 | 7 => PersonType::Alien,
-            8 => PersonType::Resident,
-            0 => PersonType::NoStatus,
-            _ => PersonType::Unknown,
-        }
+        PersonType::from_first_digit(self.0[0])
     }
 
     /// The ID as a number (a leading 0 is kept implicitly; use `Display` to print).

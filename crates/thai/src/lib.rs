@@ -20,7 +20,7 @@
 //! ```
 //! use toklon_thai::id::NationalId;
 //! use toklon_thai::title::split_name;
-//! use toklon_thai::date::{parse_date, BirthDate};
+//! use toklon_thai::date::{parse_date, Date};
 //!
 //! let id = NationalId::parse("1-1017-00207-03-0").unwrap();
 //! assert!(id.check_digit_ok());
@@ -30,7 +30,7 @@
 //! assert_eq!(name.first, "สมชาย");
 //!
 //! let d = parse_date("15 มี.ค. 2530").unwrap();
-//! assert_eq!(d, BirthDate { year: 1987, month: Some(3), day: Some(15) });
+//! assert_eq!(d, Date::ymd(1987, 3, 15).unwrap());
 //! ```
 
 pub mod date;
@@ -41,7 +41,7 @@ pub mod similarity;
 pub mod text;
 pub mod title;
 
-pub use date::{BirthDate, DateError, DateMatch, age_on, compare_dates, parse_date};
+pub use date::{Date, DateError, DateMatch, age_on, compare_dates, parse_date};
 pub use id::{IdMatch, IdValue, NationalId, PersonType, compare_id_values, compare_ids, parse_id};
 pub use phonetic::{lk82, udom83};
 pub use romanize::{romanize, skeleton};

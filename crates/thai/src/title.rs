@@ -35,14 +35,8 @@ use crate::text::{
     canonical_name, canonical_thai, is_alnum, is_consonant, is_leading_vowel, is_thai,
 };
 
-/// Sex as recorded or implied by a title.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Sex {
-    /// Male.
-    Male,
-    /// Female.
-    Female,
-}
+/// Sex as recorded or implied by a title: the workspace's one `Sex`.
+pub use toklon_types::Sex;
 
 /// Parses a sex code: `M`/`F`, `1`/`2` (the DOPA order), `ชาย`/`หญิง`, `ช`/`ญ`,
 /// `male`/`female`, `man`/`woman`, any case and surrounding space.

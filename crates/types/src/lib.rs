@@ -8,6 +8,9 @@
 //! - [`StrColumn`], a compact nullable string column (one buffer plus offsets, like an
 //!   Arrow `StringArray` but without Arrow), and [`Table`], a source read into the
 //!   canonical column names of the data contract;
+//! - [`Date`], the one calendar date of every crate: CE, month or day possibly
+//!   unknown, packed as `YYYYMMDD`;
+//! - [`Sex`] and [`PersonType`] (the first digit of a Thai national ID);
 //! - small enums the contract fixes: [`Relationship`], [`Employment`].
 //!
 //! ```
@@ -20,10 +23,14 @@
 //! ```
 
 mod column;
+pub mod date;
+mod person;
 mod protection;
 mod table;
 
 pub use column::{ColumnError, NO_MEMO, PassThrough, StrColumn, StrColumnBuilder};
+pub use date::{Date, DateError, days_in_month, is_leap_year};
+pub use person::{PersonType, Sex};
 pub use protection::{Protection, ProtectionSet};
 pub use table::{Employment, Relationship, Table, columns};
 
