@@ -1,24 +1,14 @@
 //! One function per subcommand; each returns a [`Status`] or an error for `main`.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use toklon_engine::{Job, Manifest, Operator, RunOptions, Summary};
 
-use crate::args::{CatalogArgs, CheckArgs, Cli, Command, EvalArgs, Format, GenerateArgs, RunArgs};
+use crate::Status;
+use crate::args::{CatalogArgs, CheckArgs, Cli, Command, Format, GenerateArgs, RunArgs};
 use crate::bars::Bars;
-use crate::explain::explain;
-
-/// How a command that ran ended.
-pub enum Status {
-    Success,
-    /// Outputs were written, but a quality gate failed (exit code 1).
-    QualityGateFailed,
-    /// `check --manifest`: some input is no longer what the run read (exit code 1).
-    InputsChanged,
-}
 
 pub fn dispatch(cli: Cli) -> Result<Status> {
     let bars = Bars::new(cli.no_progress);
@@ -26,9 +16,9 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Run(args) => run(args, &bars, cli.quiet),
         Command::Check(args) => check(args),
         Command::Generate(args) => generate(args, &bars),
-        Command::Eval(args) => eval(args),
+        Command::Eval(args) => crate::eval::eval(args),
         Command::Catalog(args) => catalog(args),
-        Command::Explain(args) => explain(args),
+        Command::Explain(args) => crate::explain::explain(args),
     }
 }
 
@@ -276,270 +266,6 @@ fn rayon_pool(threads: usize) -> Result<rayon::ThreadPool> {
         .num_threads(threads)
         .build()
         .context("cannot start the worker threads")
-}
-
-fn eval(args: EvalArgs) -> Result<Status> {
-    use toklon_io::read_columns;
-    let entities = args.truth.join("entities.parquet");
-    let truth_cols = read_columns(&entities, &["source", "record_id", "entity_id"])?;
-    let links_path = args.out.join("links.parquet");
-    let link_cols = read_columns(
-        &links_path,
-        &["registry", "registry_record_id", "population_record_id"],
-    )?;
-    let truth: Vec<(&str, &str, &str)> = (0..truth_cols[0].len())
-        .map(|i| {
-            (
-                truth_cols[0].get(i).unwrap_or(""),
-                truth_cols[1].get(i).unwrap_or(""),
-                truth_cols[2].get(i).unwrap_or(""),
-            )
-        })
-        .collect();
-    let links: Vec<(&str, &str, &str)> = (0..link_cols[0].len())
-        .map(|i| {
-            (
-                link_cols[0].get(i).unwrap_or(""),
-                link_cols[1].get(i).unwrap_or(""),
-                link_cols[2].get(i).unwrap_or(""),
-            )
-        })
-        .collect();
-    // The hard cases: registry records whose ID is missing or wrong. Their raw IDs
-    // come from the inputs the run names in its summary.
-    let summary_path = args.out.join("summary.json");
-    let summary: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&summary_path)
-            .with_context(|| format!("{}: cannot read", summary_path.display()))?,
-    )
-    .with_context(|| format!("{}: not JSON", summary_path.display()))?;
-    let Some(sources) = summary.get("sources").and_then(|s| s.as_object()) else {
-        bail!("{}: no `sources`", summary_path.display());
-    };
-    let mut reg_cols = Vec::new();
-    let mut pop_cols = None;
-    // Registry records whose surname is written in Latin letters (romanized).
-    let mut romanized_rows: BTreeSet<(String, String)> = BTreeSet::new();
-    for (name, s) in sources {
-        let Some(path) = s.get("path").and_then(|p| p.as_str()) else {
-            continue;
-        };
-        let id_col = s
-            .get("columns")
-            .and_then(|c| c.get("national_id"))
-            .and_then(|c| c.as_str())
-            .unwrap_or("national_id");
-        let rid_col = s
-            .get("columns")
-            .and_then(|c| c.get("record_id"))
-            .and_then(|c| c.as_str())
-            .unwrap_or("record_id");
-        if name == "households" {
-            continue;
-        }
-        let last_col = s
-            .get("columns")
-            .and_then(|c| c.get("last_name"))
-            .and_then(|c| c.as_str())
-            .unwrap_or("last_name");
-        if name != "population"
-            && let Ok(c) = read_columns(Path::new(path), &[rid_col, last_col])
-        {
-            for i in 0..c[0].len() {
-                let romanized = c[1].get_nonempty(i).is_some_and(|v| {
-                    v.chars().any(|ch| ch.is_ascii_alphabetic())
-                        && !v.chars().any(|ch| ('\u{0E00}'..='\u{0E7F}').contains(&ch))
-                });
-                if romanized {
-                    romanized_rows.insert((name.clone(), c[0].get(i).unwrap_or("").to_string()));
-                }
-            }
-        }
-        let cols = match read_columns(Path::new(path), &[rid_col, id_col]) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("toklon: note: {e}; its records are not split by ID quality");
-                continue;
-            }
-        };
-        if name == "population" {
-            pop_cols = Some(cols);
-        } else {
-            reg_cols.push((name.clone(), cols));
-        }
-    }
-    let mut reg_rows = Vec::new();
-    for (name, cols) in &reg_cols {
-        for i in 0..cols[0].len() {
-            reg_rows.push((
-                name.as_str(),
-                cols[0].get(i).unwrap_or(""),
-                cols[1].get_nonempty(i),
-            ));
-        }
-    }
-    let pop_rows: Vec<(&str, Option<&str>)> = pop_cols
-        .as_ref()
-        .map(|c| {
-            (0..c[0].len())
-                .map(|i| (c[0].get(i).unwrap_or(""), c[1].get_nonempty(i)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let hard: BTreeSet<(String, String)> =
-        toklon_link::eval::id_missing_or_wrong(&reg_rows, &pop_rows, &truth);
-    let report = toklon_link::eval::evaluate(&links, &truth, &hard);
-    outln!(
-        "{:<22} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}",
-        "slice",
-        "tp",
-        "fp",
-        "fn",
-        "prec",
-        "recall",
-        "f1"
-    );
-    let line = |name: &str, m: &toklon_link::eval::Metrics| {
-        outln!(
-            "{:<22} {:>9} {:>9} {:>9} {:>8.5} {:>8.5} {:>8.5}",
-            name,
-            m.true_positives,
-            m.false_positives,
-            m.false_negatives,
-            m.precision,
-            m.recall,
-            m.f1
-        );
-    };
-    line("overall", &report.overall);
-    line("id missing or wrong", &report.id_missing_or_wrong);
-    // The same scorer with another "hard" set gives the romanized slices.
-    let romanized = toklon_link::eval::evaluate(&links, &truth, &romanized_rows);
-    line("romanized", &romanized.id_missing_or_wrong);
-    let both: BTreeSet<(String, String)> = hard.intersection(&romanized_rows).cloned().collect();
-    let romanized_hard = toklon_link::eval::evaluate(&links, &truth, &both);
-    line("romanized, id bad", &romanized_hard.id_missing_or_wrong);
-    for (name, m) in &report.per_registry {
-        line(&format!("  {name}"), m);
-    }
-    // Deduplication of the base: do the true duplicates share a person_id?
-    let dedupe = match read_columns(
-        &args.out.join("coverage.parquet"),
-        &["record_id", "person_id"],
-    ) {
-        Ok(cols) => {
-            let entity: std::collections::HashMap<&str, &str> = truth
-                .iter()
-                .filter(|t| t.0 == toklon_link::eval::POPULATION)
-                .map(|t| (t.1, t.2))
-                .collect();
-            let rows: Vec<(&str, &str)> = (0..cols[0].len())
-                .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
-                .collect();
-            let m = toklon_link::evaluate_dedupe(&rows, |r| entity.get(r).copied());
-            outln!();
-            outln!(
-                "base duplicates: {} true pairs, {} in one person_id (recall {:.5}); {} wrong pairs in {} of {} clusters",
-                m.true_pairs,
-                m.true_pairs_merged,
-                m.pair_recall,
-                m.wrong_pairs,
-                m.impure_clusters,
-                m.clusters
-            );
-            Some(m)
-        }
-        Err(e) => {
-            eprintln!("toklon: note: {e}; deduplication not scored");
-            None
-        }
-    };
-    // The lists: (person, remedy) pairs, status problems, held schemes.
-    let entity_of: std::collections::HashMap<&str, &str> = truth
-        .iter()
-        .filter(|t| t.0 == toklon_link::eval::POPULATION)
-        .map(|t| (t.1, t.2))
-        .collect();
-    let lists = crate::lists::list_quality(&args.truth, &args.out, &entity_of);
-    for note in &lists.notes {
-        eprintln!("toklon: note: {note}");
-    }
-    for line in crate::lists::render(&lists) {
-        outln!("{line}");
-    }
-    let hard_cases = hard_cases(&args, &links, &truth, &hard)?;
-    if let Some(path) = args.json {
-        let mut value = serde_json::to_value(&report)?;
-        if let (Some(obj), Some(m)) = (value.as_object_mut(), dedupe) {
-            obj.insert("dedupe".into(), serde_json::to_value(m)?);
-        }
-        if let Some(obj) = value.as_object_mut() {
-            obj.insert("lists".into(), serde_json::to_value(&lists)?);
-        }
-        if let (Some(obj), Some(h)) = (value.as_object_mut(), hard_cases) {
-            obj.insert("corruption_kinds".into(), serde_json::to_value(&h.kinds)?);
-            if let Some(c) = h.completeness {
-                obj.insert("pairs_completeness".into(), serde_json::to_value(c)?);
-            }
-            obj.insert(
-                "impure_clusters_by_kind".into(),
-                serde_json::to_value(&h.impure_clusters_by_kind)?,
-            );
-        }
-        std::fs::write(&path, serde_json::to_string_pretty(&value)?)
-            .with_context(|| format!("{}: cannot write", path.display()))?;
-    }
-    Ok(Status::Success)
-}
-
-/// Recall per corruption kind (when the truth has a `corruptions` column) and
-/// pairs completeness under the run's blocking; printed, and returned for the JSON.
-fn hard_cases(
-    args: &EvalArgs,
-    links: &[(&str, &str, &str)],
-    truth: &[(&str, &str, &str)],
-    hard: &BTreeSet<(String, String)>,
-) -> Result<Option<crate::hard_cases::HardCases>> {
-    use crate::hard_cases as hc;
-    let entities = args.truth.join("entities.parquet");
-    let kinds: Vec<u32> = match toklon_io::read_columns(&entities, &["corruptions"]) {
-        Ok(c) => (0..c[0].len())
-            .map(|i| hc::parse_kinds(c[0].get(i).unwrap_or("")))
-            .collect(),
-        Err(e) => {
-            eprintln!("toklon: note: {e}; recall per corruption kind not scored");
-            return Ok(None);
-        }
-    };
-    let candidates = match crate::explain::Run::open(&args.out) {
-        Ok(run) => {
-            let entity: std::collections::HashMap<(&str, &str), &str> =
-                truth.iter().map(|&(s, r, e)| ((s, r), e)).collect();
-            Some(hc::candidate_pairs(&run, &entity)?)
-        }
-        Err(e) => {
-            eprintln!("toklon: note: {e:#}; pairs completeness not measured");
-            None
-        }
-    };
-    let mut h = hc::score(links, truth, &kinds, hard, candidates.as_ref());
-    if let Ok(cols) = toklon_io::read_columns(
-        &args.out.join("coverage.parquet"),
-        &["record_id", "person_id"],
-    ) {
-        let base: std::collections::HashMap<&str, (&str, u32)> = truth
-            .iter()
-            .zip(&kinds)
-            .filter(|(t, _)| t.0 == toklon_link::eval::POPULATION)
-            .map(|(t, &k)| (t.1, (t.2, k)))
-            .collect();
-        let rows: Vec<(&str, &str)> = (0..cols[0].len())
-            .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
-            .collect();
-        h.impure_clusters_by_kind = hc::impure_cluster_kinds(&rows, &base);
-    }
-    hc::print(&h);
-    Ok(Some(h))
 }
 
 fn catalog(args: CatalogArgs) -> Result<Status> {

@@ -24,9 +24,8 @@ macro_rules! out {
 mod args;
 mod bars;
 mod commands;
+mod eval;
 mod explain;
-mod hard_cases;
-mod lists;
 
 use std::process::ExitCode;
 
@@ -36,6 +35,15 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
+
+/// How a command that ran ended.
+pub enum Status {
+    Success,
+    /// Outputs were written, but a quality gate failed (exit code 1).
+    QualityGateFailed,
+    /// `check --manifest`: some input is no longer what the run read (exit code 1).
+    InputsChanged,
+}
 
 fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
@@ -49,29 +57,15 @@ fn main() -> ExitCode {
     };
     init_logging(cli.verbose, cli.quiet);
     match commands::dispatch(cli) {
-        Ok(commands::Status::Success) => ExitCode::SUCCESS,
-        Ok(commands::Status::QualityGateFailed | commands::Status::InputsChanged) => {
-            ExitCode::from(1)
-        }
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::QualityGateFailed | Status::InputsChanged) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("toklon: error: {}", message(&e));
+            // The error and its causes on one line: `{:#}` joins the chain with
+            // `: `, and no error of this workspace repeats its cause.
+            eprintln!("toklon: error: {e:#}");
             ExitCode::from(2)
         }
     }
-}
-
-/// The error and its causes on one line, each cause once: library errors often
-/// name their cause in their own message already.
-fn message(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-    }
-    out
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`/`-q`.

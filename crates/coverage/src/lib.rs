@@ -23,7 +23,8 @@
 //!   people with a remedy), the status-problems list (no valid Thai ID), the
 //!   households with a listed member and the overlaps.
 //! - [`Indicators`]: the master plan's measures for `summary.json`, a text table
-//!   ([`render_table`]) and a self-contained HTML report ([`report::render_html`]).
+//!   ([`render_table`]) and a self-contained HTML report ([`report::render_html`]),
+//!   with the provinces on a map ([`map`]).
 //!
 //! ```
 //! use toklon_coverage::{
@@ -65,6 +66,7 @@ mod error;
 pub mod eval;
 mod facts;
 mod indicators;
+pub mod map;
 pub mod places;
 pub mod report;
 

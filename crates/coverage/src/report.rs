@@ -1,5 +1,6 @@
 //! A self-contained HTML report: inline CSS and inline SVG, no script, no network,
-//! no external fonts, so it opens from a USB stick in a provincial office.
+//! no external fonts, so it opens from a USB stick in a provincial office. The
+//! provinces' map is drawn by [`crate::map`].
 
 use std::fmt::Write as _;
 
@@ -95,7 +96,7 @@ pub fn top_households(
 }
 
 /// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -127,6 +128,23 @@ fn province_label(ind: &Indicators, code: &str) -> String {
     {
         Some(name) => format!("{name} ({code})"),
         None => format!("จังหวัดรหัส {code}"),
+    }
+}
+
+/// A link to the province's workbook, `provinces/<code>.xlsx` beside the report.
+/// The engine writes one for every province with someone on the fall-through or the
+/// status-problems list; the code is the engine's (two digits or `unknown`), checked
+/// again here so that a link never leaves the output folder.
+fn workbook_link(p: &crate::ProvinceIndicator) -> String {
+    let safe =
+        p.code == "unknown" || (p.code.len() == 2 && p.code.bytes().all(|b| b.is_ascii_digit()));
+    if safe && (p.fall_through > 0 || p.status_problems > 0) {
+        format!(
+            " · <a class=\"workbook\" href=\"provinces/{code}.xlsx\">ไฟล์ Excel</a>",
+            code = p.code
+        )
+    } else {
+        String::new()
     }
 }
 
@@ -208,8 +226,10 @@ th{background:#f3f6f8}td.n{text-align:right}td.below{color:#b23a1e;font-weight:b
 /// Renders the report: the plan's headline (people covered by at least one
 /// protection), coverage per protection over its in-scope population, the groups
 /// against the 80% target (the plan's reported figure as a grey tick), the remedies
-/// each office must act on, structural gaps, and per province (by name) the same,
-/// then the top fall-through households per province. UTF-8, `lang="th"`.
+/// each office must act on, structural gaps, the provinces on a map ([`crate::map`]),
+/// and per province (by name) the same, each province's row (`id="province-<code>"`)
+/// linking to its workbook, then the top fall-through households per province.
+/// UTF-8, `lang="th"`.
 pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
     let mut o = String::with_capacity(32 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -219,7 +239,11 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
         "<title>toklon: ความครอบคลุมการคุ้มครองทางสังคม {}</title>",
         esc(&ind.reference_date)
     );
-    let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>");
+    let _ = writeln!(
+        o,
+        "<style>{CSS}{}</style>\n</head>\n<body>",
+        crate::map::css()
+    );
     let _ = writeln!(
         o,
         "<h1>ความครอบคลุมการคุ้มครองทางสังคม 9 ด้าน</h1>\n<p>ณ วันที่ {} · {} คน ({} แถว; ไม่นับผู้เสียชีวิต {} คน)</p>",
@@ -310,6 +334,8 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
     }
     o.push_str("</table>\n");
 
+    o.push_str(&crate::map::render(ind));
+
     o.push_str("<h2>รายจังหวัด: ได้รับความคุ้มครองอย่างน้อย 1 ด้าน</h2>\n");
     let bars: Vec<Bar> = ind
         .provinces
@@ -335,13 +361,14 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
     for p in &ind.provinces {
         let _ = write!(
             o,
-            "<tr data-province=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-            esc(&p.code),
+            "<tr id=\"province-{code}\" data-province=\"{code}\"><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             esc(&province_label(ind, &p.code)),
+            workbook_link(p),
             p.persons,
             pct(p.covered_any_share),
             p.fall_through,
-            p.status_problems
+            p.status_problems,
+            code = esc(&p.code),
         );
         for g in &p.groups {
             let class = if g.meets_target == Some(false) {
@@ -540,6 +567,128 @@ mod tests {
         assert!(html.contains("id=\"remedies\"") && html.contains("id=\"structural-gaps\""));
     }
 
+    /// Sets a province's figures (for the map's tests).
+    fn with_province(ind: &mut Indicators, code: &str, persons: u64, covered: u64, listed: u64) {
+        let mut p = ind.provinces[0].clone();
+        p.code = code.to_string();
+        p.persons = persons;
+        p.covered_any = covered;
+        p.covered_any_share = (persons > 0).then(|| covered as f64 / persons as f64);
+        p.fall_through = listed;
+        p.status_problems = 0;
+        ind.provinces.retain(|q| q.code != code);
+        ind.provinces.push(p);
+        ind.provinces.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+
+    /// The `<path>` of one province on the map, with its link if it has one.
+    fn map_shape<'a>(html: &'a str, code: &str) -> &'a str {
+        let at = html
+            .find(&format!("<path data-code=\"{code}\""))
+            .unwrap_or_else(|| panic!("no shape for {code}"));
+        let start = html[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = at + html[at..].find('\n').unwrap();
+        &html[start..end]
+    }
+
+    #[test]
+    fn map_draws_every_province_with_its_code_and_links() {
+        let (ind, top) = sample();
+        let html = render_html(&ind, &top);
+        assert_eq!(html.matches("<path data-code=\"").count(), 77);
+        for p in crate::Places::builtin().provinces() {
+            let code = p.code.to_string();
+            assert_eq!(
+                html.matches(&format!("data-code=\"{code}\"")).count(),
+                1,
+                "{code}"
+            );
+        }
+        // Provinces with people link to their row, which links to the workbook.
+        let bangkok = map_shape(&html, "10");
+        assert!(
+            bangkok.starts_with("<a href=\"#province-10\">"),
+            "{bangkok}"
+        );
+        assert!(bangkok.contains("<title>กรุงเทพมหานคร (10) · ได้รับความคุ้มครองอย่างน้อย 1 ด้าน 100.0% (2 จาก 2 คน) · ผู้ตกหล่น 1 คน (500.0 ต่อ 1,000 คน)</title>"));
+        assert!(html.contains("<tr id=\"province-10\" data-province=\"10\">"));
+        assert!(html.contains("<tr id=\"province-50\" data-province=\"50\">"));
+        assert_eq!(
+            html.matches("<a class=\"workbook\" href=\"provinces/")
+                .count(),
+            2
+        );
+        assert!(
+            html.contains("href=\"provinces/10.xlsx\"")
+                && html.contains("href=\"provinces/50.xlsx\"")
+        );
+        // Nobody in Chon Buri: grey, no link, and it says so.
+        let chon_buri = map_shape(&html, "20");
+        assert!(chon_buri.starts_with("<path data-code=\"20\" class=\"cov-none lst-none\""));
+        assert!(chon_buri.contains("ไม่มีประชากรในข้อมูล"));
+        // The row without a province is named under the map, not drawn.
+        assert!(html.contains(
+            "<p id=\"map-off\">ไม่อยู่บนแผนที่: <a href=\"#province-unknown\">ไม่ทราบจังหวัด</a> 1 คน</p>"
+        ));
+        assert!(html.contains(crate::map::ATTRIBUTION));
+        // The inset draws Bangkok's region again, larger, with the same colours.
+        let inset = &html[html.find("<g id=\"map-inset\">").unwrap()..];
+        for code in ["10", "11", "12", "13", "73", "74"] {
+            assert!(inset.contains(&format!("data-inset=\"{code}\"")), "{code}");
+        }
+        assert!(!inset.contains("data-inset=\"50\"") && !inset.contains("data-code="));
+        assert!(
+            inset.contains("<a href=\"#province-10\"><path data-inset=\"10\" class=\"cov0 lst0\"")
+        );
+        assert!(
+            html.contains("name=\"map-measure\" id=\"map-cov\" checked")
+                && html.contains("id=\"map-lst\"")
+        );
+        // Same indicators, same bytes.
+        assert_eq!(html, render_html(&ind, &top));
+    }
+
+    #[test]
+    fn map_colours_follow_the_figures() {
+        let (mut ind, top) = sample();
+        // Coverage 50%, 75% and 100%: classes of 10 points from 50 to 100.
+        // Listed per 1,000: 100, 0 and 40: classes of 20 from 0 to 100.
+        with_province(&mut ind, "10", 200, 100, 20);
+        with_province(&mut ind, "50", 400, 300, 0);
+        with_province(&mut ind, "96", 1000, 1000, 40);
+        with_province(&mut ind, "38", 0, 0, 0);
+        let html = render_html(&ind, &top);
+        let class = |code: &str| {
+            let s = map_shape(&html, code);
+            let at = s.find("class=\"").unwrap() + 7;
+            s[at..at + s[at..].find('"').unwrap()].to_string()
+        };
+        assert_eq!(class("10"), "cov0 lst4");
+        assert_eq!(class("50"), "cov2 lst0");
+        assert_eq!(class("96"), "cov4 lst2");
+        assert_eq!(class("38"), "cov-none lst-none");
+        assert_eq!(class("20"), "cov-none lst-none");
+        assert!(!map_shape(&html, "38").contains("<a href"));
+        for legend in [
+            "50.0% – 60.0%",
+            "90.0% – 100.0%",
+            "0.0 – 20.0",
+            "80.0 – 100.0",
+        ] {
+            assert!(html.contains(&format!("</i>{legend}</div>")), "{legend}");
+        }
+        // The colours are fixed: the lowest and highest classes of each scale.
+        for rule in [
+            ".cov0{fill:#ffffcc}",
+            ".cov4{fill:#253494}",
+            "#map-lst:checked~.map-body .lst0{fill:#ffffb2}",
+            "#map-lst:checked~.map-body .lst4{fill:#bd0026}",
+            ".cov-none{fill:#d9d9d9}",
+        ] {
+            assert!(html.contains(rule), "{rule}");
+        }
+    }
+
     /// Renders the report in headless Chromium and checks the charts reached the DOM.
     #[test]
     fn html_renders_in_chromium() {
@@ -599,5 +748,19 @@ mod tests {
         assert!(dom.contains("กรุงเทพมหานคร (10)"));
         assert_eq!(dom.matches("<tr data-remedy=").count(), 3);
         assert!(dom.contains("H&lt;1&gt;"));
+        // The map: 77 shapes, each with its own code, two of them linked to their rows.
+        let map = chart("map-provinces");
+        let codes: std::collections::BTreeSet<&str> = map
+            .split("<path data-code=\"")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect();
+        assert_eq!(map.matches("<path data-code=\"").count(), 77);
+        assert_eq!(codes.len(), 77);
+        assert!(codes.contains("10") && codes.contains("38") && codes.contains("96"));
+        // Bangkok twice: on the map and in the inset of Bangkok's region.
+        assert_eq!(map.matches("<a href=\"#province-").count(), 3);
+        assert!(map.contains("<a href=\"#province-10\"><path data-inset=\"10\""));
+        assert!(dom.contains("id=\"province-10\"") && dom.contains("href=\"provinces/10.xlsx\""));
     }
 }

@@ -45,7 +45,7 @@ impl CoverageRules {
 pub fn coverage_setup(job: &Job) -> Result<CoverageRules, EngineError> {
     let bad = |path: &Path, what: &str, e: toklon_coverage::Error| EngineError::BadJob {
         path: path.to_path_buf(),
-        message: format!("{what}: {e}"),
+        message: format!("{what}: {}", crate::chain(&e)),
     };
     let mut catalog = Catalog::builtin();
     if let Some(path) = &job.coverage.catalog {

@@ -1,9 +1,10 @@
 use std::path::PathBuf;
 
-/// What stops a run. Bad rows never do: they become rejects.
+/// What stops a run. Bad rows never do: they become rejects. A variant with a
+/// cause does not repeat it in its message; [`chain`] gives both.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     ReadJob {
         path: PathBuf,
         #[source]
@@ -29,13 +30,13 @@ pub enum EngineError {
     NoInput { path: PathBuf, what: String },
     #[error(transparent)]
     Io(#[from] toklon_io::IoError),
-    #[error("linkage: {0}")]
+    #[error("linkage")]
     Link(#[from] toklon_link::LinkError),
-    #[error("coverage: {0}")]
+    #[error("coverage")]
     Coverage(#[from] toklon_coverage::Error),
     #[error("output folder {path}: {message}")]
     Output { path: PathBuf, message: String },
-    #[error("output folder {path}: {source}")]
+    #[error("output folder {path}")]
     OutputIo {
         path: PathBuf,
         #[source]
@@ -61,4 +62,17 @@ pub enum EngineError {
     },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+}
+
+/// An error and its causes, outermost first, joined by `: ` (each said once: no
+/// message of this workspace repeats its cause).
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }

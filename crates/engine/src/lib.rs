@@ -28,6 +28,8 @@
 mod cover;
 mod dedupe;
 mod error;
+pub mod eval;
+pub mod explain;
 mod job;
 mod link;
 mod lists;
@@ -42,7 +44,7 @@ mod tables;
 mod write;
 
 pub use cover::coverage_setup;
-pub use error::EngineError;
+pub use error::{EngineError, chain};
 pub use job::{CoverageFiles, Job, RawJob, RawRunSettings, RunSettings, parse_as_of};
 pub use link::{DataProfile, ModelFile};
 pub use manifest::{Manifest, Operator};

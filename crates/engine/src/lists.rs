@@ -736,7 +736,7 @@ pub fn write_coverage(
     )
     .map_err(|e| EngineError::Output {
         path: dir.to_path_buf(),
-        message: format!("report: {e}"),
+        message: format!("report: {}", crate::chain(&e)),
     })?;
     let html = toklon_coverage::report::render_html(&inp.result.indicators, &top);
     let path = dir.join("report.html");

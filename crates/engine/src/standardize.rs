@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
-use toklon_types::{Date, columns as col};
+use toklon_types::{Date, Table, columns as col};
 
 use crate::read::Inputs;
 use crate::run::Workers;
@@ -29,7 +29,6 @@ pub(crate) struct Standardized {
 /// its raw columns for the lists, but sex and birth date are read from its records.
 pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>) -> Standardized {
     let (pool, progress) = (w.pool, w.progress);
-    let prep = PrepareOptions { today: Some(as_of) };
     let rows = inputs.population.read.table.len()
         + inputs
             .registries
@@ -44,7 +43,7 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
             .par_iter_mut()
             .map(|r| {
                 let table = &mut r.read.table;
-                let out = Records::from_table(table, &prep);
+                let out = records(table, as_of);
                 table
                     .columns
                     .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
@@ -52,7 +51,7 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
                 out
             })
             .collect();
-        let pop = Records::from_table(population, &prep);
+        let pop = records(population, as_of);
         progress.advance(population.len() as u64);
         (pop, regs)
     });
@@ -68,6 +67,12 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
         population_problems,
         registries,
     }
+}
+
+/// The linkage view of one table, for the reference date `as_of` (the era rule
+/// of two-digit and ambiguous years depends on it).
+pub(crate) fn records(table: &Table, as_of: Date) -> (Records, FieldProblems) {
+    Records::from_table(table, &PrepareOptions { today: Some(as_of) })
 }
 
 /// A yes/no field (`disabled`, `chronic_ill`) in the spellings the contract allows.

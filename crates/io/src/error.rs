@@ -1,10 +1,11 @@
 use std::path::PathBuf;
 
 /// What stops a read or a write. Row-level damage is never an error: it is a
-/// [`crate::Reject`].
+/// [`crate::Reject`]. A variant with a `source` does not repeat it in its message:
+/// print the chain ([`std::error::Error::source`]) to see it.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
-    #[error("{path}: cannot open: {source}")]
+    #[error("{path}: cannot open")]
     Open {
         path: PathBuf,
         #[source]
@@ -28,20 +29,20 @@ pub enum IoError {
     },
     #[error("{path}: the CSV header cannot be read: {message}")]
     CsvHeader { path: PathBuf, message: String },
-    #[error("{path}: read failed after row {row}: {source}")]
+    #[error("{path}: read failed after row {row}")]
     CsvIo {
         path: PathBuf,
         row: u64,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not a readable Parquet file: {source}")]
+    #[error("{path}: not a readable Parquet file")]
     Parquet {
         path: PathBuf,
         #[source]
         source: parquet::errors::ParquetError,
     },
-    #[error("{path}: Parquet data is corrupt near row {row}: {source}")]
+    #[error("{path}: Parquet data is corrupt near row {row}")]
     ParquetData {
         path: PathBuf,
         row: u64,
@@ -64,13 +65,13 @@ pub enum IoError {
     },
     #[error("{path}: more than 4 GiB of text in column `{column}` or more than 4 billion rows")]
     TooLarge { path: PathBuf, column: String },
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write")]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: cannot write Parquet: {source}")]
+    #[error("{path}: cannot write Parquet")]
     WriteParquet {
         path: PathBuf,
         #[source]
@@ -78,13 +79,13 @@ pub enum IoError {
     },
     /// A workbook sheet could not be built (too many columns, a dropdown list over
     /// Excel's 255 characters).
-    #[error("workbook sheet `{sheet}`: {source}")]
+    #[error("workbook sheet `{sheet}`")]
     XlsxSheet {
         sheet: String,
         #[source]
         source: rust_xlsxwriter::XlsxError,
     },
-    #[error("{path}: cannot write the workbook: {source}")]
+    #[error("{path}: cannot write the workbook")]
     WriteXlsx {
         path: PathBuf,
         #[source]

@@ -34,6 +34,8 @@ pub enum RejectReason {
     Undecodable,
     /// A registry row with neither a national ID nor a name.
     NoIdentifiers,
+    /// A reviewer's decision row with a field that cannot be used.
+    BadDecision { column: String, problem: String },
 }
 
 impl RejectReason {
@@ -47,6 +49,7 @@ impl RejectReason {
             RejectReason::InvalidEncoding { .. } => "invalid_encoding",
             RejectReason::Undecodable => "undecodable_row",
             RejectReason::NoIdentifiers => "no_identifiers",
+            RejectReason::BadDecision { .. } => "bad_decision",
         }
     }
 }
@@ -68,6 +71,9 @@ impl fmt::Display for RejectReason {
             RejectReason::Undecodable => f.write_str("undecodable_row"),
             RejectReason::NoIdentifiers => {
                 f.write_str("no_identifiers (neither national_id nor a name)")
+            }
+            RejectReason::BadDecision { column, problem } => {
+                write!(f, "bad_decision: column {column}: {problem}")
             }
         }
     }

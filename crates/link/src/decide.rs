@@ -20,6 +20,8 @@ pub enum Method {
     /// The national IDs agree exactly (the weight still had to pass the threshold).
     IdExact,
     Probabilistic,
+    /// A reviewer decided the pair is a match (see [`Reviewed`]).
+    Reviewed,
 }
 
 impl Method {
@@ -27,6 +29,7 @@ impl Method {
         match self {
             Method::IdExact => "id_exact",
             Method::Probabilistic => "probabilistic",
+            Method::Reviewed => "reviewed",
         }
     }
 }
@@ -126,6 +129,57 @@ pub fn score_with(
     fitted: Option<&FitPairs>,
     progress: Progress<'_>,
 ) -> Result<LinkOutcome, LinkError> {
+    score_reviewed(
+        pop,
+        idx,
+        reg,
+        cfg,
+        model,
+        &Scoring {
+            fitted,
+            reviewed: &Reviewed::default(),
+        },
+        progress,
+    )
+}
+
+/// Reviewers' decisions on registry–base pairs, by registry row: hard constraints
+/// on the decision. A `match` links the row to that base row whatever the weight;
+/// a `non_match` takes that base row out of the row's candidates (the row may
+/// still link to another).
+#[derive(Clone, Debug, Default)]
+pub struct Reviewed {
+    /// Registry row → the base row a reviewer matched it to.
+    pub matched: std::collections::HashMap<u32, u32>,
+    /// Registry row → base rows a reviewer said are someone else (sorted).
+    pub non_matched: std::collections::HashMap<u32, Vec<u32>>,
+}
+
+impl Reviewed {
+    pub fn is_empty(&self) -> bool {
+        self.matched.is_empty() && self.non_matched.is_empty()
+    }
+}
+
+/// What [`score_reviewed`] starts from besides the records: the pairs a fit already
+/// compared (see [`crate::fit_model_keeping`]) and the reviewers' decisions.
+#[derive(Clone, Copy)]
+pub struct Scoring<'a> {
+    pub fitted: Option<&'a FitPairs>,
+    pub reviewed: &'a Reviewed,
+}
+
+/// [`score_with`] under reviewers' decisions ([`Reviewed`]).
+pub fn score_reviewed(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    model: &Model,
+    scoring: &Scoring<'_>,
+    progress: Progress<'_>,
+) -> Result<LinkOutcome, LinkError> {
+    let (fitted, reviewed) = (scoring.fitted, scoring.reviewed);
     cfg.validate()?;
     let scorer = Scorer::new(model, cfg)?;
     let n = reg.len();
@@ -142,19 +196,36 @@ pub fn score_with(
             let mut cand = Vec::new();
             let done = rows.len() as u64;
             for j in rows {
-                let decided = match fitted.and_then(|f| f.get(j)) {
-                    Some((cand, levels)) => {
-                        let pairs = cand.iter().copied().zip(levels.iter().copied());
-                        decide_row(pop, idx, cfg, &scorer, j, pairs)
-                    }
-                    None => {
-                        idx.blocks.candidates(reg, j, &mut cand, &mut stats);
-                        let pairs = cand.iter().map(|&i| {
-                            let levels =
-                                compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
-                            (i, levels)
-                        });
-                        decide_row(pop, idx, cfg, &scorer, j, pairs)
+                let row = j as u32;
+                let forbidden: &[u32] = reviewed.non_matched.get(&row).map_or(&[], Vec::as_slice);
+                let allowed = |i: &u32| !forbidden.contains(i);
+                let decided = if let Some(&i) = reviewed
+                    .matched
+                    .get(&row)
+                    .filter(|&&i| (i as usize) < pop.len())
+                {
+                    Ok(reviewed_link(pop, idx, reg, cfg, &scorer, j, i))
+                } else {
+                    match fitted.and_then(|f| f.get(j)) {
+                        Some((cand, levels)) => {
+                            let pairs = cand.iter().copied().zip(levels.iter().copied());
+                            decide_row(pop, idx, cfg, &scorer, j, pairs.filter(|p| allowed(&p.0)))
+                        }
+                        None => {
+                            idx.blocks.candidates(reg, j, &mut cand, &mut stats);
+                            let pairs = cand.iter().filter(|i| allowed(i)).map(|&i| {
+                                let levels = compare_pair(
+                                    &cfg.comparisons,
+                                    &cfg.names,
+                                    pop,
+                                    i as usize,
+                                    reg,
+                                    j,
+                                );
+                                (i, levels)
+                            });
+                            decide_row(pop, idx, cfg, &scorer, j, pairs)
+                        }
                     }
                 };
                 match decided {
@@ -185,6 +256,27 @@ pub fn score_with(
     }
     out.stats.finish();
     Ok(out)
+}
+
+/// A reviewer's match of registry row `j` to base row `i`, with the pair's weight.
+fn reviewed_link(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    scorer: &Scorer,
+    j: usize,
+    i: u32,
+) -> Link {
+    let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
+    let iu = i as usize;
+    Link {
+        registry_row: RowIdx(j as u32),
+        population_row: RowIdx(i),
+        weight: scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]),
+        method: Method::Reviewed,
+        levels,
+    }
 }
 
 /// The decision for registry row `j` given its candidates and their levels
@@ -476,6 +568,39 @@ mod tests {
         }
         let lv2 = out.links[2].levels;
         assert_eq!(lv2.as_slice()[1], 2, "สมศี ~ สมศรี is close");
+    }
+
+    #[test]
+    fn reviewers_decisions_bind_linkage() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let model = Model::untrained(&cfg);
+        let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+        // Registry row 0 linked to base row 0 on its ID: a reviewer says no. Row
+        // 3 (unlinked) is base row 1, a reviewer says.
+        let reviewed = Reviewed {
+            matched: [(3, 1)].into(),
+            non_matched: [(0, vec![0]), (2, vec![99])].into(),
+        };
+        let scoring = Scoring {
+            fitted: None,
+            reviewed: &reviewed,
+        };
+        let out = score_reviewed(&pop, &idx, &reg, &cfg, &model, &scoring, &|_| {}).unwrap();
+        let link_of = |j: u32| out.links.iter().find(|l| l.registry_row == RowIdx(j));
+        assert!(link_of(0).is_none_or(|l| l.population_row != RowIdx(0)));
+        let forced = link_of(3).expect("the reviewed match is a link");
+        assert_eq!(
+            (forced.population_row, forced.method),
+            (RowIdx(1), Method::Reviewed)
+        );
+        // A decision naming a base row that does not exist changes nothing.
+        assert_eq!(link_of(2).map(|l| l.population_row), Some(RowIdx(2)));
+        // Every registry row is still decided exactly once.
+        let mut rows: Vec<u32> = out.links.iter().map(|l| l.registry_row.0).collect();
+        rows.extend(out.unlinked.iter().map(|u| u.registry_row.0));
+        rows.sort_unstable();
+        assert_eq!(rows, (0..reg.len() as u32).collect::<Vec<_>>());
     }
 
     #[test]

@@ -110,6 +110,12 @@ pub struct DedupeStats {
     pub refused_weak_member: u64,
     /// Refused: the two clusters hold rows with different national IDs.
     pub refused_different_ids: u64,
+    /// Merges a reviewer decided (`same` pairs); absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reviewed_merges: u64,
+    /// Refused: the merge would join a pair a reviewer said are different people.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_reviewed: u64,
     /// Clusters of two rows or more.
     pub clusters: u64,
     /// Rows in clusters of two rows or more.
@@ -117,6 +123,10 @@ pub struct DedupeStats {
     /// Rows beyond the first of each cluster (base rows − persons).
     pub duplicate_rows: u64,
     pub largest_cluster: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Result of deduplicating the base.
@@ -363,6 +373,37 @@ pub fn dedupe(
     guard: &DedupeConfig,
     progress: Progress<'_>,
 ) -> Result<DedupeOutcome, LinkError> {
+    dedupe_reviewed(
+        pop,
+        idx,
+        cfg,
+        model,
+        guard,
+        &ReviewedPairs::default(),
+        progress,
+    )
+}
+
+/// Reviewers' decisions on pairs of base rows: hard constraints on deduplication.
+/// `same` pairs are one person whatever the weights (merged first, before any
+/// scored pair, past the size and ID guards); `different` pairs never end up in one
+/// cluster, through no chain of merges.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewedPairs {
+    pub same: Vec<(u32, u32)>,
+    pub different: Vec<(u32, u32)>,
+}
+
+/// [`dedupe`] under reviewers' decisions.
+pub fn dedupe_reviewed(
+    pop: &Records,
+    idx: &PopulationIndex,
+    cfg: &LinkConfig,
+    model: &Model,
+    guard: &DedupeConfig,
+    reviewed: &ReviewedPairs,
+    progress: Progress<'_>,
+) -> Result<DedupeOutcome, LinkError> {
     cfg.validate()?;
     if !(guard.member_threshold > 0.0 && guard.member_threshold < 1.0) {
         return Err(LinkError::OutOfRange {
@@ -436,10 +477,51 @@ pub fn dedupe(
 
     let mut cl = Clusters::new(n);
     let mut merges = Vec::new();
+    let in_base = |&(a, b): &(u32, u32)| a != b && (a as usize) < n && (b as usize) < n;
+    let different: Vec<(u32, u32)> = reviewed.different.iter().copied().filter(in_base).collect();
+    // Would joining the clusters of `ra` and `rb` put a reviewed "different" pair
+    // together?
+    let kept_apart = |cl: &mut Clusters, ra: u32, rb: u32| {
+        different.iter().any(|&(x, y)| {
+            let (cx, cy) = (cl.find(x), cl.find(y));
+            (cx == ra && cy == rb) || (cx == rb && cy == ra)
+        })
+    };
+    let mut same: Vec<(u32, u32)> = reviewed.same.iter().copied().filter(in_base).collect();
+    same.sort_unstable();
+    for (a, b) in same {
+        let (ra, rb) = (cl.find(a), cl.find(b));
+        if ra == rb || kept_apart(&mut cl, ra, rb) {
+            continue;
+        }
+        let levels = compare_pair(
+            &cfg.comparisons,
+            &cfg.names,
+            pop,
+            a as usize,
+            pop,
+            b as usize,
+        );
+        let (tf_first, tf_last) = idx.name_frequencies(a as usize);
+        let weight = scorer.weight(&levels, tf_first, tf_last);
+        cl.union(ra, rb);
+        stats.reviewed_merges += 1;
+        merges.push(DuplicatePair {
+            a: RowIdx(a.min(b)),
+            b: RowIdx(a.max(b)),
+            weight,
+            probability: probability(weight),
+            levels,
+        });
+    }
     for pair in pairs {
         let (ra, rb) = (cl.find(pair.a.0), cl.find(pair.b.0));
         if ra == rb {
             stats.already_together += 1;
+            continue;
+        }
+        if kept_apart(&mut cl, ra, rb) {
+            stats.refused_reviewed += 1;
             continue;
         }
         let size = cl.size[ra as usize] as usize + cl.size[rb as usize] as usize;
@@ -638,6 +720,44 @@ mod tests {
         assert_eq!(out.stats.merged_rows, 2);
         assert_eq!(out.stats.duplicate_rows, 1);
         assert_eq!(out.stats.largest_cluster, 2);
+    }
+
+    #[test]
+    fn reviewers_decisions_bind_deduplication() {
+        // Three copies of one person and a stranger.
+        let stranger: Row<'static> = [
+            Some("3100600123458"),
+            Some("มานี"),
+            Some("รักไทย"),
+            Some("F"),
+            Some("2501-07-01"),
+            Some("500101"),
+            Some("9"),
+        ];
+        let (pop, idx, cfg) = base(&[SOMCHAI, SOMCHAI, SOMCHAI, stranger]);
+        let model = Model::untrained(&cfg);
+        let guard = DedupeConfig::default();
+        let free = dedupe(&pop, &idx, &cfg, &model, &guard, &|_| {}).unwrap();
+        assert_eq!(rows_of(&free.cluster_of_row), [0, 0, 0, 3]);
+        // Rows 0 and 2 are different people: no chain may join them, and the
+        // stranger is one person with row 1.
+        let reviewed = ReviewedPairs {
+            same: vec![(1, 3)],
+            different: vec![(2, 0)],
+        };
+        let out = dedupe_reviewed(&pop, &idx, &cfg, &model, &guard, &reviewed, &|_| {}).unwrap();
+        let c = &out.cluster_of_row;
+        assert_ne!(c[0], c[2]);
+        assert_eq!(c[1], c[3]);
+        assert_eq!(out.stats.reviewed_merges, 1);
+        assert!(out.stats.refused_reviewed > 0);
+        // Pairs outside the base are ignored, not a panic.
+        let odd = ReviewedPairs {
+            same: vec![(0, 99)],
+            different: vec![(7, 7)],
+        };
+        let out = dedupe_reviewed(&pop, &idx, &cfg, &model, &guard, &odd, &|_| {}).unwrap();
+        assert_eq!(out.cluster_of_row, free.cluster_of_row);
     }
 
     #[test]

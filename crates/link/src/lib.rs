@@ -77,10 +77,13 @@ pub use compare::{
     compare_pair,
 };
 pub use config::{EmConfig, LinkConfig};
-pub use decide::{Link, LinkOutcome, Method, UnlinkReason, Unlinked, link, score, score_with};
+pub use decide::{
+    Link, LinkOutcome, Method, Reviewed, Scoring, UnlinkReason, Unlinked, link, score,
+    score_reviewed, score_with,
+};
 pub use dedupe::{
-    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, dedupe,
-    evaluate_dedupe, fit_dedupe_model,
+    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, ReviewedPairs, dedupe,
+    dedupe_reviewed, evaluate_dedupe, fit_dedupe_model,
 };
 pub use error::LinkError;
 pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};

@@ -1,4 +1,4 @@
-//! `toklon eval`'s view of the hard cases: recall per corruption kind and pairs
+//! Evaluation of the hard cases: recall per corruption kind and pairs
 //! completeness.
 //!
 //! The generator writes, for every record, the kinds of corruption applied to it
@@ -16,13 +16,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::Result;
 use serde::Serialize;
 use toklon_gen::Kind;
 use toklon_io::SourceKind;
-use toklon_link::{BlockStats, PopulationIndex, RuleStats};
+use toklon_link::{BlockStats, RuleStats};
 
-use crate::explain::Run;
+use crate::EngineError;
+use crate::explain::RunFolder;
 
 /// A bitset of [`Kind`]s (the generator's codes; unknown codes are ignored).
 type Bits = u32;
@@ -222,10 +222,12 @@ pub fn score(
 /// For every registry record of the run: its true pairs (base rows of its person)
 /// and how many of them the run's blocking proposes. Keys are `(registry,
 /// record_id)`; `entity` maps `(source, record_id)` to the true person.
-pub fn candidate_pairs(run: &Run, entity: &HashMap<(&str, &str), &str>) -> Result<PairCounts> {
-    let pool = rayon::ThreadPoolBuilder::new().build()?;
-    let (pop_table, pop) = run.read("population", SourceKind::Population)?;
-    let idx = pool.install(|| PopulationIndex::build(&pop, &run.cfg))?;
+pub fn candidate_pairs(
+    run: &RunFolder,
+    entity: &HashMap<(&str, &str), &str>,
+) -> Result<PairCounts, EngineError> {
+    let (base, idx) = run.base()?;
+    let pop_table = &base.table;
     let pop_name = toklon_link::eval::POPULATION;
     let mut rows_of: HashMap<&str, Vec<u32>> = HashMap::new();
     for i in 0..pop_table.len() {
@@ -236,11 +238,12 @@ pub fn candidate_pairs(run: &Run, entity: &HashMap<(&str, &str), &str>) -> Resul
     let mut out = HashMap::new();
     let mut cands = Vec::new();
     let mut stats = BlockStats {
-        rules: vec![RuleStats::default(); run.cfg.blocking.len()],
+        rules: vec![RuleStats::default(); run.config().blocking.len()],
         ..BlockStats::default()
     };
     for name in run.registry_names() {
-        let (table, reg) = run.read(&name, SourceKind::Registry)?;
+        let reg = run.read(&name, SourceKind::Registry)?;
+        let table = &reg.table;
         for j in 0..table.len() {
             let rid = table.id(j);
             let Some(rows) = entity
@@ -249,7 +252,8 @@ pub fn candidate_pairs(run: &Run, entity: &HashMap<(&str, &str), &str>) -> Resul
             else {
                 continue;
             };
-            idx.blocks.candidates(&reg, j, &mut cands, &mut stats);
+            idx.blocks
+                .candidates(&reg.records, j, &mut cands, &mut stats);
             // `cands` is ascending: a binary search per true row.
             let found = rows
                 .iter()
@@ -293,60 +297,6 @@ pub fn impure_cluster_kinds(
         }
     }
     out
-}
-
-/// Prints the per-kind table and the completeness line.
-pub fn print(h: &HardCases) {
-    outln!();
-    if let Some(c) = &h.completeness {
-        outln!(
-            "pairs completeness: {} of {} true pairs proposed by blocking ({:.5}); {} records with no true candidate",
-            c.candidate_pairs,
-            c.true_pairs,
-            c.pairs_completeness,
-            c.records_without_true_candidate
-        );
-    }
-    outln!(
-        "{:<30} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}",
-        "corruption kind",
-        "records",
-        "recall",
-        "fp",
-        "prec",
-        "id bad",
-        "recall",
-        "pairs",
-        "complete"
-    );
-    if !h.impure_clusters_by_kind.is_empty() {
-        let parts: Vec<String> = h
-            .impure_clusters_by_kind
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        outln!(
-            "wrong dedupe clusters holding each kind: {}",
-            parts.join(", ")
-        );
-    }
-    for (name, m) in &h.kinds {
-        let complete = m
-            .pairs_completeness
-            .map_or_else(|| "-".to_owned(), |c| format!("{c:.5}"));
-        outln!(
-            "{:<30} {:>8} {:>8.5} {:>7} {:>8.5} {:>8} {:>8.5} {:>9} {:>9}",
-            name,
-            m.records,
-            m.recall,
-            m.false_positives,
-            m.precision,
-            m.id_bad_records,
-            m.id_bad_recall,
-            m.true_pairs,
-            complete
-        );
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `toklon eval`, the lists part: reads the run's lists (`fall_through.parquet`,
+//! Evaluation, the lists part: reads the run's lists (`fall_through.parquet`,
 //! `status_problems.parquet`), its `coverage.parquet` and the generator's
 //! `truth/coverage`, and hands plain rows to [`toklon_coverage::eval`], which does
 //! the scoring. What a run or a truth folder lacks (an older run, a truth without
@@ -12,6 +12,8 @@ use toklon_coverage::eval::{
     HeldScore, ListScore, PairMetrics, score_held, score_list, score_status, split_list,
 };
 use toklon_io::read_columns;
+
+use crate::chain;
 
 /// The lists' and held schemes' quality; a part is `None` when its inputs are
 /// missing (see `notes`).
@@ -56,7 +58,7 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
         Ok(c) => c,
         Err(e) => {
             q.notes
-                .push(format!("{e}; lists and held schemes not scored"));
+                .push(format!("{}; lists and held schemes not scored", chain(&e)));
             return q;
         }
     };
@@ -80,7 +82,9 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
                 .collect();
             q.held_schemes = Some(score_held(&run, &want));
         }
-        Err(e) => q.notes.push(format!("{e}; held schemes not scored")),
+        Err(e) => q
+            .notes
+            .push(format!("{}; held schemes not scored", chain(&e))),
     }
 
     // The lists: both together for the pairs, the status list alone as people.
@@ -89,7 +93,9 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
         let path = out.join(format!("{stem}.parquet"));
         match read_columns(&path, &["record_id", "remedies"]) {
             Ok(c) => listed_cols.push((stem, c)),
-            Err(e) => q.notes.push(format!("{e}; this list is not scored")),
+            Err(e) => q
+                .notes
+                .push(format!("{}; this list is not scored", chain(&e))),
         }
     }
     if listed_cols.is_empty() {
@@ -119,59 +125,6 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
         q.status_problems = Some(score_status(&status, entity_of, &truth_status));
     }
     q
-}
-
-/// The report's lines, for stdout.
-pub fn render(q: &ListQuality) -> Vec<String> {
-    let mut lines = Vec::new();
-    let metric = |name: &str, m: &PairMetrics| {
-        format!(
-            "{:<22} {:>9} {:>9} {:>9} {:>8.5} {:>8.5}",
-            name, m.true_positives, m.false_positives, m.false_negatives, m.precision, m.recall
-        )
-    };
-    if q.lists.is_some() || q.status_problems.is_some() {
-        lines.push(String::new());
-        lines.push(format!(
-            "{:<22} {:>9} {:>9} {:>9} {:>8} {:>8}",
-            "list (person, remedy)", "tp", "fp", "fn", "prec", "recall"
-        ));
-    }
-    if let Some(l) = &q.lists {
-        lines.push(metric("all remedies", &l.pairs));
-        for (code, m) in &l.per_remedy {
-            lines.push(metric(&format!("  {code}"), m));
-        }
-        lines.push(format!(
-            "listed people: {}, with a true remedy: {} ({:.5}); people with a true remedy: {}{}",
-            l.listed_people,
-            l.listed_with_true_remedy,
-            l.listed_share_true,
-            l.truth_people_with_remedy,
-            if l.unknown_rows > 0 {
-                format!("; {} listed rows unknown to the truth", l.unknown_rows)
-            } else {
-                String::new()
-            }
-        ));
-    }
-    if let Some(m) = &q.status_problems {
-        lines.push(metric("status problems", m));
-    }
-    if let Some(h) = &q.held_schemes {
-        lines.push(format!(
-            "held schemes agree with the truth for {} of {} people ({:.5}){}",
-            h.agree,
-            h.people,
-            h.share,
-            if h.missing_rows > 0 {
-                format!("; {} base rows missing from coverage", h.missing_rows)
-            } else {
-                String::new()
-            }
-        ));
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -283,12 +236,6 @@ mod tests {
         // missing from the run's coverage.
         let h = q.held_schemes.as_ref().unwrap();
         assert_eq!((h.people, h.agree, h.missing_rows), (4, 2, 1));
-        let text = render(&q).join("\n");
-        assert!(text.contains("all remedies"), "{text}");
-        assert!(
-            text.contains("held schemes agree with the truth for 2 of 4 people"),
-            "{text}"
-        );
     }
 
     #[test]
