@@ -14,7 +14,8 @@ use toklon_coverage::{
 use toklon_io::Read;
 use toklon_link::{IdKind, LinkOutcome, Records};
 use toklon_types::{
-    Date, Employment, PersonType, Relationship, RowIdx, StrColumn, Table, columns as col,
+    Date, Employment, PersonType, Relationship, RowIdx, StrColumn, SubdistrictCode, Table,
+    columns as col,
 };
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
@@ -368,14 +369,23 @@ pub(crate) fn mask(id: &str) -> String {
     format!("{}{keep}", "*".repeat(digits.len() - 4))
 }
 
-pub fn province_of(code: Option<&str>) -> Option<&str> {
+/// The subdistrict code of a `subdistrict_code` value. Only six ASCII digits as
+/// written count here, while linkage (`toklon_link`) also reads Thai digits and
+/// surrounding spaces: such a row blocks by district but has no province in the
+/// lists and indicators.
+fn subdistrict_of(code: Option<&str>) -> Option<SubdistrictCode> {
     code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-        .map(|c| &c[..2])
+        .and_then(SubdistrictCode::parse)
 }
 
-pub(crate) fn district_of(code: Option<&str>) -> Option<&str> {
-    code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-        .map(|c| &c[..4])
+/// The two-digit province code of a `subdistrict_code` value.
+pub fn province_of(code: Option<&str>) -> Option<&'static str> {
+    subdistrict_of(code).map(|c| c.province().as_str())
+}
+
+/// The four-digit district code of a `subdistrict_code` value.
+pub(crate) fn district_of(code: Option<&str>) -> Option<&'static str> {
+    subdistrict_of(code).map(|c| c.district().as_str())
 }
 
 /// Output options for the lists.

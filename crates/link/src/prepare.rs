@@ -12,7 +12,7 @@ use toklon_thai::phonetic::lk82;
 use toklon_thai::romanize::skeleton;
 use toklon_thai::text::is_thai;
 use toklon_thai::title::{Sex, parse_sex, split_name};
-use toklon_types::{StrColumn, Table, columns as col};
+use toklon_types::{StrColumn, SubdistrictCode, Table, columns as col};
 use xxhash_rust::xxh3::{Xxh3Builder, xxh3_64};
 
 use crate::spelling::{latin_fold, loose_key};
@@ -170,20 +170,24 @@ const OPAQUE: u32 = 1 << 31;
 impl Key {
     /// The 6-digit tambon code, when the row has one.
     #[inline]
-    fn tambon(&self) -> Option<u32> {
-        (self.subdistrict != 0 && self.subdistrict & OPAQUE == 0).then(|| self.subdistrict - 1)
+    fn tambon(&self) -> Option<SubdistrictCode> {
+        (self.subdistrict != 0 && self.subdistrict & OPAQUE == 0)
+            .then(|| SubdistrictCode::from_number(self.subdistrict - 1))
+            .flatten()
     }
 
     /// The district (amphoe) of a 6-digit tambon code, + 1; 0 = unknown.
     #[inline]
     pub(crate) fn district(&self) -> u32 {
-        self.tambon().map_or(0, |t| t / 100 + 1)
+        self.tambon()
+            .map_or(0, |t| u32::from(t.district().get()) + 1)
     }
 
     /// The province of a 6-digit tambon code, + 1; 0 = unknown.
     #[inline]
     pub(crate) fn province(&self) -> u32 {
-        self.tambon().map_or(0, |t| t / 10_000 + 1)
+        self.tambon()
+            .map_or(0, |t| u32::from(t.province().get()) + 1)
     }
 }
 
@@ -686,8 +690,8 @@ struct Parsed<'a> {
 /// A tambon code's key: a 6-digit code + 1 (so that 0 is unknown), else an
 /// opaque hash; `true` when it was not 6 digits.
 fn subdistrict_key(s: &str) -> (u32, bool) {
-    match six_digits(s) {
-        Some(code) => (code + 1, false),
+    match SubdistrictCode::parse(s) {
+        Some(code) => (code.get() + 1, false),
         None => (text_hash(1, s) as u32 | OPAQUE, true),
     }
 }
@@ -818,20 +822,6 @@ fn name_keys(name: &str) -> NameKeys {
 }
 
 /// A 6-digit code (ASCII or Thai digits, surrounding space ignored).
-fn six_digits(s: &str) -> Option<u32> {
-    let mut v = 0u32;
-    let mut n = 0;
-    for c in s.trim().chars() {
-        let d = thai_or_ascii_digit(c)?;
-        v = v * 10 + d;
-        n += 1;
-        if n > 6 {
-            return None;
-        }
-    }
-    (n == 6).then_some(v)
-}
-
 fn thai_or_ascii_digit(c: char) -> Option<u32> {
     match c {
         '0'..='9' => Some(c as u32 - '0' as u32),
@@ -1019,8 +1009,8 @@ mod tests {
 
     #[test]
     fn small_parsers() {
-        assert_eq!(six_digits("๑๐๐๑๐๑"), Some(100101));
-        assert_eq!(six_digits("1001011"), None);
+        assert_eq!(subdistrict_key("๑๐๐๑๐๑"), (100101 + 1, false));
+        assert!(subdistrict_key("1001011").1);
         assert_eq!(parse_village("ม.4"), Some(4));
         assert_eq!(parse_village("4.0"), Some(4));
         assert_eq!(parse_village("4 5"), None);

@@ -10,6 +10,8 @@
 //!   canonical column names of the data contract;
 //! - [`Date`], the one calendar date of every crate: CE, month or day possibly
 //!   unknown, packed as `YYYYMMDD`;
+//! - [`SubdistrictCode`] with its [`DistrictCode`] and [`ProvinceCode`], read once
+//!   from ASCII or Thai digits;
 //! - [`Sex`] and [`PersonType`] (the first digit of a Thai national ID);
 //! - small enums the contract fixes: [`Relationship`], [`Employment`].
 //!
@@ -25,12 +27,14 @@
 mod column;
 pub mod date;
 mod person;
+pub mod place;
 mod protection;
 mod table;
 
 pub use column::{ColumnError, NO_MEMO, PassThrough, StrColumn, StrColumnBuilder};
 pub use date::{Date, DateError, days_in_month, is_leap_year};
 pub use person::{PersonType, Sex};
+pub use place::{DistrictCode, ProvinceCode, SubdistrictCode};
 pub use protection::{Protection, ProtectionSet};
 pub use table::{Employment, Relationship, Table, columns};
 
