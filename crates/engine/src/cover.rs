@@ -369,13 +369,11 @@ pub(crate) fn mask(id: &str) -> String {
     format!("{}{keep}", "*".repeat(digits.len() - 4))
 }
 
-/// The subdistrict code of a `subdistrict_code` value. Only six ASCII digits as
-/// written count here, while linkage (`toklon_link`) also reads Thai digits and
-/// surrounding spaces: such a row blocks by district but has no province in the
-/// lists and indicators.
+/// The subdistrict code of a `subdistrict_code` value, read as linkage reads it
+/// (ASCII or Thai digits, spaces around), so a row that blocks by district also
+/// has its province in the lists and indicators.
 fn subdistrict_of(code: Option<&str>) -> Option<SubdistrictCode> {
-    code.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(SubdistrictCode::parse)
+    code.and_then(SubdistrictCode::parse)
 }
 
 /// The two-digit province code of a `subdistrict_code` value.
@@ -472,6 +470,24 @@ mod tests {
                 .collect(),
             stats: BlockStats::default(),
             model: Model::untrained(&LinkConfig::default()),
+        }
+    }
+
+    #[test]
+    fn place_codes_in_any_digits_have_their_province() {
+        for code in ["101001", "๑๐๑๐๐๑", " 101001 ", "๑๐1๐๐1"] {
+            assert_eq!(province_of(Some(code)), Some("10"), "{code:?}");
+            assert_eq!(district_of(Some(code)), Some("1010"), "{code:?}");
+        }
+        for code in [
+            None,
+            Some(""),
+            Some("1010"),
+            Some("10100x"),
+            Some("10 10 01"),
+        ] {
+            assert_eq!(province_of(code), None, "{code:?}");
+            assert_eq!(district_of(code), None, "{code:?}");
         }
     }
 
