@@ -5,8 +5,8 @@
 //! `toklon_link::dedupe`.
 
 use toklon_link::{
-    DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, dedupe,
-    fit_dedupe_model,
+    DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, ReviewedPairs,
+    dedupe_reviewed, fit_dedupe_model,
 };
 use toklon_types::Table;
 use tracing::info;
@@ -39,6 +39,7 @@ pub(crate) fn dedupe_base(
     cfg: &LinkConfig,
     saved: Option<&Model>,
     registry_models: &[&Model],
+    reviewed: &ReviewedPairs,
     w: &Workers<'_>,
 ) -> Result<BaseDedupe, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
@@ -54,7 +55,8 @@ pub(crate) fn dedupe_base(
     };
     progress.start("dedupe", Some(pop.len() as u64));
     let outcome = pool.install(|| {
-        dedupe(pop, index, cfg, &model, &DedupeConfig::default(), &|n| {
+        let guard = DedupeConfig::default();
+        dedupe_reviewed(pop, index, cfg, &model, &guard, reviewed, &|n| {
             progress.advance(n)
         })
     })?;
