@@ -211,7 +211,10 @@ fn two_nights_in_a_row() {
                 .then(|| (pid, links[0][1].clone().unwrap()))
         })
         .next();
-    assert!(ucs_only.is_some(), "the set has a person covered by UCS alone");
+    assert!(
+        ucs_only.is_some(),
+        "the set has a person covered by UCS alone"
+    );
     if let Some((_, ucs_record)) = &ucs_only {
         let path = day2.join("registries/nhso_ucs.csv");
         let mut ucs = Csv::read(&path);
@@ -329,6 +332,36 @@ fn two_nights_in_a_row() {
         summary["decisions"]
     );
     assert_eq!(summary["decisions"]["rejected"], 1);
+    // explain shows the decision that applied.
+    let r = run(&[
+        "explain",
+        out.to_str().unwrap(),
+        "--registry",
+        unmatched[0].as_deref().unwrap(),
+        "--record",
+        unmatched[1].as_deref().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("reviewer's decision: non_match") && r.stdout.contains("(applied)"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "explain",
+        out.to_str().unwrap(),
+        "--population",
+        &one_a,
+        "--with",
+        &one_b,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("decision: one person"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("reviewer's decision: match"),
+        "{}",
+        r.stdout
+    );
 
     // The same inputs and previous state give the same outputs.
     let again_a = tmp.path().join("again_a");
