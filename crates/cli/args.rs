@@ -67,6 +67,14 @@ pub struct RunArgs {
     /// default they are owner-only (0700 / 0600).
     #[arg(long)]
     pub group_readable: bool,
+    /// Compare with this earlier run's folder (person IDs, lists, decisions) instead
+    /// of the output folder's own earlier run.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_previous")]
+    pub previous: Option<PathBuf>,
+    /// Start afresh: compare with no earlier run (every person new, IDs from their
+    /// rows, no carried decisions).
+    #[arg(long)]
+    pub no_previous: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use toklon_engine::{Job, Manifest, Operator, RunOptions, Summary};
+use toklon_engine::{Job, Manifest, Operator, PreviousRun, RunOptions, Summary};
 
 use crate::Status;
 use crate::args::{CatalogArgs, CheckArgs, Cli, Command, Format, GenerateArgs, RunArgs};
@@ -117,6 +117,11 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
         model: args.model,
         group_readable: args.group_readable || job.group_readable,
         operator: operator(),
+        previous: match (args.previous, args.no_previous) {
+            (_, true) => PreviousRun::Skip,
+            (Some(dir), false) => PreviousRun::Folder(dir),
+            (None, false) => PreviousRun::OutputFolder,
+        },
     };
     let started = Instant::now();
     let outcome = toklon_engine::run(&job, &opts, bars)?;

@@ -3,7 +3,7 @@
 //! comparison levels, never names, IDs or dates.
 
 use anyhow::{Result, bail};
-use toklon_engine::explain::{Decided, RunFolder};
+use toklon_engine::explain::{Decided, Review, RunFolder};
 use toklon_link::{Explanation, Model};
 
 use crate::Status;
@@ -32,6 +32,7 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                     run.config().margin
                 ),
             }
+            print_reviews(&e.reviewed);
             if let Some(w) = e.runner_up_pair_weight {
                 let p = toklon_link::probability(w);
                 outln!(
@@ -60,6 +61,7 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
                 }
                 None => outln!("decision: unknown (coverage.parquet unreadable)"),
             }
+            print_reviews(&x.reviewed);
             outln!(
                 "a merge needs p >= {threshold} for the joining pair and every pair in the cluster above the floor (see summary.json linkage.dedupe)"
             );
@@ -69,6 +71,21 @@ pub fn explain(args: ExplainArgs) -> Result<Status> {
         _ => bail!("give either --registry NAME --record ID, or --population ID_A --with ID_B"),
     }
     Ok(Status::Success)
+}
+
+/// The reviewers' decisions in force (who and when; the reason stays in
+/// `decisions.parquet`, being free text).
+fn print_reviews(reviews: &[Review]) {
+    for r in reviews {
+        outln!(
+            "reviewer's decision: {} with population record {} by {} on {} ({})",
+            r.decision,
+            r.population_record_id,
+            r.by,
+            r.at,
+            r.applied
+        );
+    }
 }
 
 fn print_waterfall(x: &Explanation, model: &Model) {

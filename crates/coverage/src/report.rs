@@ -95,6 +95,44 @@ pub fn top_households(
         .collect())
 }
 
+/// New and resolved people per province since the previous run.
+fn changes_section(o: &mut String, ind: &Indicators, c: &ListChanges) {
+    match &c.previous_as_of {
+        Some(date) => {
+            let _ = writeln!(
+                o,
+                "<h2>ความเปลี่ยนแปลงจากรอบก่อน (ข้อมูล ณ วันที่ {})</h2>",
+                esc(date)
+            );
+        }
+        None => {
+            o.push_str("<h2>ความเปลี่ยนแปลงจากรอบก่อน</h2>\n<p>รอบแรก: ไม่มีรอบก่อนให้เทียบ ทุกคนในรายชื่อเป็นรายชื่อใหม่</p>\n");
+        }
+    }
+    o.push_str("<table id=\"changes\">\n<tr><th>จังหวัด</th><th>ใหม่</th><th>ยังอยู่ในรายชื่อ</th><th>แก้ไขแล้ว (ได้รับสิทธิ)</th><th>ออกจากฐาน</th></tr>\n");
+    let mut total = [0u64; 4];
+    for (code, n) in &c.by_province {
+        let _ = writeln!(
+            o,
+            "<tr data-province=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(code),
+            esc(&province_label(ind, code)),
+            n[0],
+            n[1],
+            n[2],
+            n[3]
+        );
+        for (t, v) in total.iter_mut().zip(n) {
+            *t += v;
+        }
+    }
+    let _ = writeln!(
+        o,
+        "<tr><th>รวม</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>\n</table>",
+        total[0], total[1], total[2], total[3]
+    );
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -231,6 +269,24 @@ th{background:#f3f6f8}td.n{text-align:right}td.below{color:#b23a1e;font-weight:b
 /// linking to its workbook, then the top fall-through households per province.
 /// UTF-8, `lang="th"`.
 pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
+    render_html_with(ind, top_households_per_province, None)
+}
+
+/// What changed on the fall-through list since the previous run, per province:
+/// people `[new, still listed, resolved, gone]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListChanges {
+    /// The previous run's reference date; `None` on a first run.
+    pub previous_as_of: Option<String>,
+    pub by_province: std::collections::BTreeMap<String, [u64; 4]>,
+}
+
+/// [`render_html`] with a section on what changed since the previous run.
+pub fn render_html_with(
+    ind: &Indicators,
+    top_households_per_province: &[ProvinceHouseholds],
+    changes: Option<&ListChanges>,
+) -> String {
     let mut o = String::with_capacity(32 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -403,6 +459,9 @@ pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHous
     }
     o.push_str("</table>\n");
 
+    if let Some(c) = changes {
+        changes_section(&mut o, ind, c);
+    }
     o.push_str("<h2>ครัวเรือนที่ควรเยี่ยมก่อน (รายจังหวัด)</h2>\n<div id=\"top-households\">\n");
     for p in top_households_per_province {
         let _ = writeln!(
@@ -548,6 +607,26 @@ mod tests {
         assert_eq!(top[0].households[0].household_id, "H<1>");
         let json = serde_json::to_value(&ind).unwrap();
         assert_eq!(json["groups"][0]["target"], 0.8);
+    }
+
+    #[test]
+    fn changes_since_the_previous_run_show_per_province() {
+        let (ind, top) = sample();
+        assert!(!render_html(&ind, &top).contains("id=\"changes\""));
+        let changes = ListChanges {
+            previous_as_of: Some("2025-12-31".into()),
+            by_province: [("10".to_string(), [3, 5, 2, 1])].into(),
+        };
+        let html = render_html_with(&ind, &top, Some(&changes));
+        let at = html.find("id=\"changes\"").expect("a changes table");
+        let table = &html[at..at + html[at..].find("</table>").unwrap()];
+        assert!(html.contains("2025-12-31"));
+        assert!(table.contains("กรุงเทพมหานคร (10)"), "{table}");
+        for n in ["<td class=\"n\">3</td>", "<td class=\"n\">2</td>"] {
+            assert!(table.contains(n), "{table}");
+        }
+        let first = ListChanges::default();
+        assert!(render_html_with(&ind, &top, Some(&first)).contains("รอบแรก"));
     }
 
     #[test]

@@ -190,7 +190,7 @@ pub fn person_facts(
     pop: &Table,
     records: &Records,
     hh: &HouseholdIndex,
-    person_of_row: &[RowIdx],
+    person_of_row: &[u32],
     as_of: Date,
 ) -> Vec<PersonFacts> {
     let (relationship, disabled, chronic_ill, employment, death) = (
@@ -217,7 +217,7 @@ pub fn person_facts(
             thai_id: thai.get(i),
             // A death date that does not parse is a field problem, not a death.
             dead: day(death.get(i)).is_some_and(|d| d.earliest() <= as_of),
-            person: person_of_row[i],
+            person: RowIdx(person_of_row[i]),
         })
         .collect()
 }
@@ -298,7 +298,7 @@ pub(crate) fn cover<'a>(
     inputs: &'a Inputs<'_>,
     population: Records,
     linked: &Linked,
-    person_of_row: &[RowIdx],
+    person_of_row: &[u32],
     rules: &CoverageRules,
     as_of: Date,
     w: &Workers<'_>,

@@ -5,8 +5,8 @@
 //! `toklon_link::dedupe`.
 
 use toklon_link::{
-    DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, dedupe,
-    fit_dedupe_model,
+    DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, ReviewedPairs,
+    dedupe_reviewed, fit_dedupe_model,
 };
 use toklon_types::{RowIdx, Table};
 use tracing::info;
@@ -22,7 +22,7 @@ pub(crate) struct BaseDedupe {
     pub reused: bool,
     pub outcome: DedupeOutcome,
     /// Per row, the row whose `record_id` names its person.
-    pub person_of_row: Vec<RowIdx>,
+    pub person_of_row: Vec<u32>,
 }
 
 /// The base as the run holds it: rows, standardized records, blocking index.
@@ -39,6 +39,7 @@ pub(crate) fn dedupe_base(
     cfg: &LinkConfig,
     saved: Option<&Model>,
     registry_models: &[&Model],
+    reviewed: &ReviewedPairs,
     w: &Workers<'_>,
 ) -> Result<BaseDedupe, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
@@ -54,7 +55,8 @@ pub(crate) fn dedupe_base(
     };
     progress.start("dedupe", Some(pop.len() as u64));
     let outcome = pool.install(|| {
-        dedupe(pop, index, cfg, &model, &DedupeConfig::default(), &|n| {
+        let guard = DedupeConfig::default();
+        dedupe_reviewed(pop, index, cfg, &model, &guard, reviewed, &|n| {
             progress.advance(n)
         })
     })?;
@@ -76,12 +78,12 @@ pub(crate) fn dedupe_base(
 }
 
 /// For each row, the row of its cluster with the smallest `record_id` (byte order).
-pub(crate) fn person_of_row(pop: &Table, cluster_of_row: &[RowIdx]) -> Vec<RowIdx> {
-    let mut best: Vec<RowIdx> = (0..cluster_of_row.len() as u32).map(RowIdx).collect();
+pub(crate) fn person_of_row(pop: &Table, cluster_of_row: &[RowIdx]) -> Vec<u32> {
+    let mut best: Vec<u32> = (0..cluster_of_row.len() as u32).collect();
     for (i, &root) in cluster_of_row.iter().enumerate() {
         let slot = &mut best[root.get()];
-        if pop.id(i) < pop.id(slot.get()) {
-            *slot = RowIdx(i as u32);
+        if pop.id(i) < pop.id(*slot as usize) {
+            *slot = i as u32;
         }
     }
     cluster_of_row
@@ -104,9 +106,6 @@ mod tests {
             ..Table::default()
         };
         // Rows 0, 1, 2 are one cluster (root 0); row 3 alone.
-        assert_eq!(
-            person_of_row(&t, &[0, 0, 0, 3].map(RowIdx)),
-            [1, 1, 1, 3].map(RowIdx)
-        );
+        assert_eq!(person_of_row(&t, &[0, 0, 0, 3].map(RowIdx)), [1, 1, 1, 3]);
     }
 }

@@ -49,6 +49,21 @@ pub struct RecordExplanation {
     pub best: Vec<(String, Explanation)>,
     /// The model the registry was linked with.
     pub model: Model,
+    /// Reviewers' decisions in force on this record (from the run's
+    /// `decisions.parquet`).
+    pub reviewed: Vec<Review>,
+}
+
+/// A reviewer's decision as the run applied it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    pub population_record_id: String,
+    /// `match` or `non_match`.
+    pub decision: String,
+    pub by: String,
+    pub at: String,
+    /// `applied`, `record_gone` or `unknown_registry`.
+    pub applied: String,
 }
 
 /// A decision on a registry record.
@@ -67,6 +82,8 @@ pub struct PairExplanation {
     pub explanation: Explanation,
     /// The model the base was deduplicated with.
     pub model: Model,
+    /// A reviewer's decision in force on the pair.
+    pub reviewed: Vec<Review>,
 }
 
 impl RunFolder {
@@ -198,7 +215,37 @@ impl RunFolder {
                 .map(|x| (id(x.population_row), x))
                 .collect(),
             model: model.clone(),
+            reviewed: self.reviews(registry, |r, p| r == record_id && !p.is_empty()),
         })
+    }
+
+    /// The decisions in force of `registry` whose (record, base row) `keep` accepts.
+    fn reviews(&self, registry: &str, keep: impl Fn(&str, &str) -> bool) -> Vec<Review> {
+        let path = self.out.join(crate::decisions::FILE);
+        let names = [
+            "registry",
+            "record_id",
+            "population_record_id",
+            "decision",
+            "by",
+            "at",
+            "applied",
+        ];
+        let Ok(c) = read_columns(&path, &names) else {
+            return Vec::new();
+        };
+        let get = |k: usize, i: usize| c[k].get(i).unwrap_or("").to_string();
+        (0..c[0].len())
+            .filter(|&i| c[0].get(i) == Some(registry))
+            .filter(|&i| keep(c[1].get(i).unwrap_or(""), c[2].get(i).unwrap_or("")))
+            .map(|i| Review {
+                population_record_id: get(2, i),
+                decision: get(3, i),
+                by: get(4, i),
+                at: get(5, i),
+                applied: get(6, i),
+            })
+            .collect()
     }
 
     /// Why the base rows `a` and `b` are one person or not.
@@ -237,6 +284,9 @@ impl RunFolder {
             person_ids: self.person_ids(a, b),
             explanation,
             model: model.clone(),
+            reviewed: self.reviews(crate::decisions::POPULATION, |x, y| {
+                (x == a && y == b) || (x == b && y == a)
+            }),
         })
     }
 

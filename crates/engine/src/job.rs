@@ -34,6 +34,17 @@ pub struct RawJob {
     pub link: Option<toml::Value>,
     #[serde(default)]
     pub coverage: CoverageFiles,
+    /// Reviewers' decisions (`[decisions] path`).
+    #[serde(default)]
+    pub decisions: RawDecisions,
+}
+
+/// `[decisions]` of a job file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecisions {
+    /// A CSV or Parquet file of reviewers' decisions.
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +175,9 @@ pub struct Job {
     /// `[link]` sets its own).
     pub link: LinkConfig,
     pub coverage: CoverageFiles,
+    /// Reviewers' decisions: `[decisions] path`, or `decisions.csv` / `.parquet` in
+    /// a data folder.
+    pub decisions: Option<PathBuf>,
     /// Files in the registries folder that toklon does not read (warned about, and
     /// listed in `summary.json`), sorted.
     pub unread: Vec<PathBuf>,
@@ -217,6 +231,12 @@ impl Job {
                 ..RawSource::default()
             }),
             registries_dir: Some(dir.join("registries")),
+            decisions: RawDecisions {
+                path: ["csv", "parquet"]
+                    .iter()
+                    .map(|ext| dir.join(format!("decisions.{ext}")))
+                    .find(|p| p.is_file()),
+            },
             ..RawJob::default()
         };
         Job::from_raw(raw, Path::new(""), dir)
@@ -350,6 +370,13 @@ impl Job {
             scope: raw.coverage.scope.as_deref().map(resolve),
             entitlements: raw.coverage.entitlements.as_deref().map(resolve),
         };
+        let decisions = raw.decisions.path.as_deref().map(resolve);
+        if let Some(path) = decisions.as_ref().filter(|p| !p.is_file()) {
+            return Err(EngineError::NoInput {
+                path: path.clone(),
+                what: "the reviewers' decisions file ([decisions] path)".into(),
+            });
+        }
         Ok(Job {
             origin: origin.to_path_buf(),
             population,
@@ -365,6 +392,7 @@ impl Job {
             },
             link: link_config(raw.link, raw.run.seed, origin)?,
             coverage,
+            decisions,
             unread,
         })
     }

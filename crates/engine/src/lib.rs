@@ -8,7 +8,7 @@
 //! ([`Manifest`], the audit trail of what a run read).
 //!
 //! ```no_run
-//! use toklon_engine::{Job, Operator, RunOptions, Silent, run};
+//! use toklon_engine::{Job, Operator, PreviousRun, RunOptions, Silent, run};
 //! let job = Job::load("fixtures/demo".as_ref()).unwrap();
 //! let opts = RunOptions {
 //!     out: "toklon-out".into(),
@@ -20,12 +20,16 @@
 //!     model: None,
 //!     group_readable: false,
 //!     operator: Operator::default(),
+//!     previous: PreviousRun::OutputFolder,
 //! };
 //! let outcome = run(&job, &opts, &Silent).unwrap();
 //! println!("{} rows read", outcome.summary.totals.rows_read);
 //! ```
 
+mod changes;
+mod continuity;
 mod cover;
+mod decisions;
 mod dedupe;
 mod error;
 pub mod eval;
@@ -35,6 +39,8 @@ mod link;
 mod lists;
 pub mod manifest;
 pub mod output;
+mod person_ids;
+mod previous;
 mod progress;
 mod read;
 mod run;
@@ -43,12 +49,16 @@ mod summary;
 mod tables;
 mod write;
 
+pub use changes::ChangeCounts;
+pub use continuity::ChangeSummary;
 pub use cover::coverage_setup;
+pub use decisions::DecisionCounts;
 pub use error::{EngineError, chain};
 pub use job::{CoverageFiles, Job, RawJob, RawRunSettings, RunSettings, parse_as_of};
 pub use link::{DataProfile, ModelFile};
 pub use manifest::{Manifest, Operator};
 pub use output::Access;
+pub use previous::PreviousRun;
 pub use progress::{Progress, Silent};
 pub use run::{RunOptions, RunOutcome, run};
 pub use summary::{

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use toklon_link::{
     Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex, Records,
-    fit_model_keeping, score_with,
+    Reviewed, Scoring, fit_model_keeping, score_reviewed,
 };
 use tracing::{debug, info};
 
@@ -109,6 +109,13 @@ pub(crate) fn index(
     Ok(index)
 }
 
+/// What linkage starts from besides the data: a reused model file, and the
+/// reviewers' decisions per registry (in the job's order).
+pub(crate) struct Given<'a> {
+    pub reused: Option<&'a Reused<'a>>,
+    pub reviewed: &'a [Reviewed],
+}
+
 /// Links each registry of `inputs` (standardized as `records`) to the base.
 pub(crate) fn link(
     inputs: &Inputs<'_>,
@@ -116,9 +123,11 @@ pub(crate) fn link(
     records: Vec<(Records, FieldProblems)>,
     index: &PopulationIndex,
     cfg: &LinkConfig,
-    reused: Option<&Reused<'_>>,
+    given: &Given<'_>,
     w: &Workers<'_>,
 ) -> Result<Linked, EngineError> {
+    let reused = given.reused;
+    let none = Reviewed::default();
     let (pool, progress) = (w.pool, w.progress);
     let mib = |b: usize| b >> 20;
     debug!(
@@ -140,7 +149,8 @@ pub(crate) fn link(
         fit_ms: 0,
         score_ms: 0,
     };
-    for (source, (records, problems)) in inputs.registries.iter().zip(records) {
+    for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
+        let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
         let t = Instant::now();
         // A fit keeps the pairs it compared, so scoring does not redo them.
@@ -169,16 +179,14 @@ pub(crate) fn link(
         linked.fit_ms += t.elapsed().as_millis() as u64;
         let t = Instant::now();
         progress.start(&format!("link {name}"), Some(records.len() as u64));
+        let scoring = Scoring {
+            fitted: fitted.as_ref(),
+            reviewed,
+        };
         let outcome = pool.install(|| {
-            score_with(
-                population,
-                index,
-                &records,
-                cfg,
-                &model,
-                fitted.as_ref(),
-                &|n| progress.advance(n),
-            )
+            score_reviewed(population, index, &records, cfg, &model, &scoring, &|n| {
+                progress.advance(n)
+            })
         })?;
         drop(fitted);
         progress.finish();

@@ -17,13 +17,15 @@ use toklon_io::{
     CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, row_batches,
     write_csv_batches, write_parquet_batches,
 };
-use toklon_types::{Protection, ProtectionSet, Table, columns as col};
+use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
 use crate::EngineError;
+use crate::continuity::Changes;
 use crate::cover::{
     Col, CoverageResult, CoverageRules, HouseholdIndex, ListOptions, NearestRejected, district_of,
     mask, province_of,
 };
+use crate::person_ids::PersonIds;
 
 /// Everything the coverage outputs are made from.
 pub struct ListInputs<'a> {
@@ -34,6 +36,10 @@ pub struct ListInputs<'a> {
     pub result: &'a CoverageResult,
     pub nearest: &'a NearestRejected<'a>,
     pub opts: &'a ListOptions,
+    /// Person IDs, carried over from the previous run.
+    pub ids: &'a PersonIds,
+    /// Since the previous run: each listed person's status and first listing.
+    pub changes: &'a Changes,
 }
 
 /// One output column, built when called (so a table's columns can be built on
@@ -179,7 +185,7 @@ fn people_table(
         Box::new(|| {
             OutColumn::str(
                 "person_id",
-                listed.iter().map(|f| Some(pop.id(f.person as usize))),
+                listed.iter().map(|f| Some(inp.ids.id(f.person))),
             )
         }),
         Box::new(|| OutColumn::u32("priority", listed.iter().map(|f| Some(f.priority)))),
@@ -291,6 +297,24 @@ fn people_table(
             )
         }),
     ]);
+    if name == "fall_through" {
+        // Since the previous run: `new` or `still_listed`, and since when.
+        let change = |f: &Listed| inp.changes.of_person(inp.ids.id(f.person));
+        columns.push(Box::new(move || {
+            OutColumn::str(
+                "status",
+                listed.iter().map(|f| change(f).map(|c| c.status.code())),
+            )
+        }));
+        columns.push(Box::new(move || {
+            OutColumn::date(
+                "first_listed",
+                listed
+                    .iter()
+                    .map(|f| change(f).and_then(|c| Date::from_days(c.first_listed))),
+            )
+        }));
+    }
     if name == "status_problems" {
         columns.push(Box::new(|| {
             OutColumn::str(
@@ -320,7 +344,13 @@ fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
             "person_id",
             persons[r.clone()]
                 .iter()
-                .map(|p| Some(pop.id(p.person.get()))),
+                .map(|p| Some(inp.ids.id(p.person.0))),
+        ))
+        .with(OutColumn::date(
+            "person_since",
+            persons[r.clone()]
+                .iter()
+                .map(|p| inp.ids.since(p.person.0).and_then(Date::from_days)),
         ))
         .with(OutColumn::str("household_id", r.clone().map(household_id)))
         .with(OutColumn::str(
@@ -503,6 +533,17 @@ fn households_table(
             ids.iter()
                 .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
         ));
+    // Since the previous run.
+    let change = |k: usize| inp.changes.of_household(hh.ids[of(k)]);
+    t.push(OutColumn::str(
+        "status",
+        ids.iter().map(|&k| change(k).map(|c| c.status.code())),
+    ));
+    t.push(OutColumn::date(
+        "first_listed",
+        ids.iter()
+            .map(|&k| change(k).and_then(|c| Date::from_days(c.first_listed))),
+    ));
     for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
         t.push(OutColumn::bool(
             name,
@@ -654,7 +695,7 @@ pub fn write_coverage(
             ))
             .with(OutColumn::str(
                 "person_id",
-                ov.iter().map(|o| Some(pop.id(o.person as usize))),
+                ov.iter().map(|o| Some(inp.ids.id(o.person))),
             ))
             .with(OutColumn::str(
                 "province_code",
@@ -738,7 +779,11 @@ pub fn write_coverage(
         path: dir.to_path_buf(),
         message: format!("report: {}", crate::chain(&e)),
     })?;
-    let html = toklon_coverage::report::render_html(&inp.result.indicators, &top);
+    let html = toklon_coverage::report::render_html_with(
+        &inp.result.indicators,
+        &top,
+        Some(&inp.changes.for_report()),
+    );
     let path = dir.join("report.html");
     crate::output::write_owner_only(&path, html.as_bytes())
         .map_err(|source| EngineError::OutputIo { path, source })?;
@@ -747,8 +792,10 @@ pub fn write_coverage(
 
 /// The columns of a workbook's people sheets, in the order a field team reads them
 /// (names and place first, what to do next, the identifiers for the office last).
-const WORKBOOK_PEOPLE: [&str; 24] = [
+const WORKBOOK_PEOPLE: [&str; 26] = [
     "priority",
+    "status",
+    "first_listed",
     "prefix",
     "first_name",
     "last_name",
@@ -775,8 +822,10 @@ const WORKBOOK_PEOPLE: [&str; 24] = [
 ];
 
 /// The columns of a workbook's households sheet.
-const WORKBOOK_HOUSEHOLDS: [&str; 16] = [
+const WORKBOOK_HOUSEHOLDS: [&str; 18] = [
     "priority",
+    "status",
+    "first_listed",
     "district_name",
     "subdistrict_name",
     "village_no",
@@ -937,6 +986,8 @@ pub(crate) fn thai_header(name: &str) -> String {
         "record_id" => "รหัสระเบียน",
         "record_ids" => "รหัสระเบียนทั้งหมด",
         "person_id" => "รหัสบุคคล",
+        "status" => "สถานะในรายชื่อ",
+        "first_listed" => "เข้ารายชื่อครั้งแรก",
         "priority" => "ลำดับความสำคัญ",
         "household_id" => "รหัสครัวเรือน",
         "province_code" => "รหัสจังหวัด",

@@ -229,6 +229,7 @@ impl Manifest {
         opts: &RunOptions,
         inputs: Vec<InputFile>,
         rules: &CoverageRules,
+        decisions: &[(&str, PathBuf)],
         started: SystemTime,
     ) -> Result<Manifest, EngineError> {
         Ok(Manifest {
@@ -238,7 +239,14 @@ impl Manifest {
             inputs,
             as_of: opts.as_of.to_string(),
             rules: rule_hashes(job, &rules.catalog)?,
-            decisions: Vec::new(),
+            // The reviewers' file. Decisions carried from the previous run were
+            // read from the output folder this run replaces: they are in its own
+            // decisions.parquet, not an input to verify later.
+            decisions: decisions
+                .iter()
+                .filter(|(source, _)| *source == crate::decisions::NEW)
+                .map(|(source, path)| InputFile::hash(source, path))
+                .collect::<Result<_, _>>()?,
             feedback: Vec::new(),
             user: opts.operator.user.clone(),
             host: opts.operator.host.clone(),

@@ -10,15 +10,22 @@ use toklon_link::{FieldProblems, LinkConfig};
 use toklon_types::Date;
 use tracing::{info, warn};
 
+use crate::continuity::Changes;
 use crate::cover::{CoverageRules, Covered, ListOptions, coverage_setup};
+use crate::decisions::{Decisions, Fate};
 use crate::dedupe::{Base, BaseDedupe, dedupe_base};
-use crate::link::{Linked, ModelFile, Reused};
+use crate::link::{Given, Linked, ModelFile, Reused};
 use crate::manifest::{self, Manifest, Operator};
 use crate::output::{Access, Staging};
+use crate::person_ids::PersonIds;
+use crate::previous::{Previous, PreviousRun};
 use crate::read::Inputs;
 use crate::summary::Summary;
 use crate::write::write_json;
-use crate::{EngineError, Job, Progress, cover, link, read, standardize, summary, write};
+use crate::{
+    EngineError, Job, Progress, continuity, cover, decisions, link, read, standardize, summary,
+    write,
+};
 
 /// Command-line choices that override or complete the job.
 #[derive(Clone, Debug)]
@@ -42,6 +49,8 @@ pub struct RunOptions {
     pub group_readable: bool,
     /// Who runs the job, for `manifest.json`.
     pub operator: Operator,
+    /// The earlier run to compare with and carry person IDs and decisions from.
+    pub previous: PreviousRun,
 }
 
 /// What a finished run hands back to the binary.
@@ -96,6 +105,12 @@ fn run_staged(
     let staging = Staging::with_access(&opts.out, opts.access())?;
     let mut timer = Timer::start();
     log_start(job, opts);
+    let previous = Previous::open(&opts.previous, &opts.out)?;
+    let decisions = Decisions::read(
+        previous.as_ref().and_then(|p| p.decisions.as_deref()),
+        job.decisions.as_deref(),
+    )?;
+    timer.lap("previous");
 
     let mut inputs = read::read(job, w)?;
     timer.lap("read");
@@ -105,13 +120,26 @@ fn run_staged(
     timer.lap("standardize");
     let index = link::index(&std.population, cfg, w)?;
     timer.lap("block_index");
+    let reviewed = decisions::resolve(
+        &decisions.in_force,
+        &inputs.population.read.table,
+        &inputs
+            .registries
+            .iter()
+            .map(|s| &s.read.table)
+            .collect::<Vec<_>>(),
+    );
+    let given = Given {
+        reused: reused.as_ref(),
+        reviewed: &reviewed.registries,
+    };
     let linked = link::link(
         &inputs,
         &std.population,
         std.registries,
         &index,
         cfg,
-        reused.as_ref(),
+        &given,
         w,
     )?;
     timer.record("fit", linked.fit_ms);
@@ -128,10 +156,18 @@ fn run_staged(
         cfg,
         saved,
         &linked.models.values().collect::<Vec<_>>(),
+        &reviewed.base,
         w,
     )?;
     timer.lap("dedupe");
     drop(index);
+    let ids = continuity::person_ids(
+        &inputs.population.read.table,
+        &people.person_of_row,
+        previous.as_ref(),
+        opts.as_of,
+    );
+    timer.lap("person_ids");
     let covered = cover::cover(
         &inputs,
         std.population,
@@ -142,6 +178,15 @@ fn run_staged(
         w,
     )?;
     timer.lap("coverage");
+    let changes = continuity::compare(
+        previous.as_ref(),
+        &ids,
+        &inputs.population.read.table,
+        &covered,
+        rules,
+        opts.as_of,
+    );
+    timer.lap("changes");
     let models = link::model_file(&inputs, &linked, &people, reused.as_ref());
     let results = Results {
         job,
@@ -154,13 +199,18 @@ fn run_staged(
         covered: &covered,
         models: &models,
         reused: reused.as_ref(),
+        ids: &ids,
+        changes: &changes,
+        previous: previous.as_ref(),
+        decisions: &decisions,
+        applied: &reviewed.applied,
     };
     write::write(staging.dir(), &results, &opts.list_options(), w)?;
     timer.lap("write");
 
     let summary = summary::build(&results, opts, timer.timings);
     write_json(&staging.dir().join(crate::output::MARKER), &summary)?;
-    let manifest = Manifest::of_run(job, opts, input_files, rules, started)?;
+    let manifest = Manifest::of_run(job, opts, input_files, rules, &decisions.files, started)?;
     write_json(&staging.dir().join(manifest::FILE), &manifest)?;
     staging.commit()?;
     info!(out = %opts.out.display(), "outputs written");
@@ -189,6 +239,14 @@ pub(crate) struct Results<'r, 'j> {
     pub covered: &'r Covered<'r>,
     pub models: &'r ModelFile,
     pub reused: Option<&'r Reused<'r>>,
+    /// This run's person IDs, carried over from the previous run.
+    pub ids: &'r PersonIds,
+    /// What changed on the lists since the previous run.
+    pub changes: &'r Changes,
+    pub previous: Option<&'r Previous>,
+    /// The reviewers' decisions in force, and what became of each.
+    pub decisions: &'r Decisions,
+    pub applied: &'r [Fate],
 }
 
 impl RunOptions {

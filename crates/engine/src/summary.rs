@@ -15,6 +15,8 @@ use toklon_link::{DedupeConfig, FieldProblems};
 use toklon_types::columns as col;
 
 use crate::EngineError;
+use crate::continuity::ChangeSummary;
+use crate::decisions::DecisionCounts;
 use crate::dedupe::BaseDedupe;
 use crate::link::drift_warnings;
 use crate::read::Source;
@@ -184,6 +186,13 @@ pub struct Summary {
     /// province (also inside `coverage`). Never listed per person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structural_gaps: Option<StructuralGaps>,
+    /// Since the previous run: new, still listed, resolved and gone, for persons
+    /// and households, per province; and what became of person IDs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangeSummary>,
+    /// Reviewers' decisions: in force, applied, no longer applying, rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<DecisionCounts>,
     /// The coverage indicators as a text table, for the end of a run (not in JSON).
     #[serde(skip)]
     pub coverage_table: Option<String>,
@@ -434,6 +443,8 @@ pub(crate) fn build(
         linkage: Some(linkage),
         coverage: Some(indicators.clone()),
         structural_gaps: Some(indicators.structural_gaps.clone()),
+        changes: Some(r.changes.summary(r.previous, r.ids)),
+        decisions: Some(DecisionCounts::of(r.applied, r.decisions.rejects.len())),
         coverage_table: Some(toklon_coverage::render_table(indicators)),
         warnings,
         unread_files: (!job.unread.is_empty()).then(|| UnreadFiles {

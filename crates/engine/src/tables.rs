@@ -10,6 +10,7 @@ use toklon_types::{RowIdx, Table};
 
 use crate::EngineError;
 use crate::dedupe::BaseDedupe;
+use crate::person_ids::PersonIds;
 
 /// `rejects.parquet`: every row of every input that could not be used, with why.
 pub(crate) fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
@@ -178,6 +179,7 @@ pub(crate) fn write_duplicates(
     dir: &Path,
     pop: &Table,
     d: &BaseDedupe,
+    ids: &PersonIds,
     cfg: &LinkConfig,
 ) -> Result<(), EngineError> {
     let mut rows: Vec<(&str, &str, &str, &toklon_link::DuplicatePair)> = d
@@ -187,7 +189,7 @@ pub(crate) fn write_duplicates(
         .map(|p| {
             let (a, b) = (pop.id(p.a.get()), pop.id(p.b.get()));
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            (pop.id(d.person_of_row[p.a.get()].get()), a, b, p)
+            (ids.id(d.person_of_row[p.a.get()]), a, b, p)
         })
         .collect();
     rows.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));

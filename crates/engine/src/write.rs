@@ -34,7 +34,8 @@ pub(crate) fn write(
         Some(link_rows as u64 + crate::lists::write_rows(result)),
     );
     let advance = |n: u64| progress.advance(n);
-    let rejects = r.inputs.rejects();
+    let mut rejects = r.inputs.rejects();
+    rejects.extend(&r.decisions.rejects);
     write_json(&dir.join("model.json"), r.models)?;
     let pop = &r.inputs.population.read.table;
     let registries: Vec<(&Table, &LinkOutcome)> = r
@@ -51,7 +52,9 @@ pub(crate) fn write(
                 write_rejects(dir, &rejects)?;
                 write_links(dir, pop, &registries, r.cfg, &advance)?;
                 write_unlinked(dir, pop, &registries, &advance)?;
-                write_duplicates(dir, pop, r.people, r.cfg)
+                write_duplicates(dir, pop, r.people, r.ids, r.cfg)?;
+                crate::continuity::write_tables(dir, r.changes, r.ids)?;
+                crate::decisions::write(dir, &r.decisions.in_force, r.applied)
             },
             || {
                 let inputs = ListInputs {
@@ -62,6 +65,8 @@ pub(crate) fn write(
                     result,
                     nearest: &nearest,
                     opts,
+                    ids: r.ids,
+                    changes: r.changes,
                 };
                 write_coverage(dir, &inputs, &advance)
             },

@@ -122,6 +122,7 @@ fn run_into(data: &Path, out: PathBuf, model: Option<PathBuf>) -> toklon_engine:
         model,
         group_readable: false,
         operator: Default::default(),
+        previous: Default::default(),
     };
     run(&job, &opts, &Silent).unwrap().summary
 }

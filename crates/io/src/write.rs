@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, ListArray, RecordBatch, StringArray,
-    UInt32Array, UInt64Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, ListArray, RecordBatch,
+    StringArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
+use toklon_types::Date;
 
 use crate::IoError;
 
@@ -64,6 +65,15 @@ impl OutColumn {
 
     pub fn i32<I: IntoIterator<Item = Option<i32>>>(name: &str, values: I) -> OutColumn {
         Self::wrap(name, Arc::new(values.into_iter().collect::<Int32Array>()))
+    }
+
+    /// A column of full dates: Parquet `date32`, `YYYY-MM-DD` in CSV, an Excel date
+    /// in a workbook. A partial date is written as null.
+    pub fn date<I: IntoIterator<Item = Option<Date>>>(name: &str, values: I) -> OutColumn {
+        let days = values
+            .into_iter()
+            .map(|d| d.and_then(Date::days_since_epoch));
+        Self::wrap(name, Arc::new(days.collect::<Date32Array>()))
     }
 
     pub fn bool<I: IntoIterator<Item = Option<bool>>>(name: &str, values: I) -> OutColumn {
@@ -120,6 +130,8 @@ impl OutColumn {
             Typed::I32(a)
         } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
             Typed::Bool(a)
+        } else if let Some(a) = any.downcast_ref::<Date32Array>() {
+            Typed::Date(a)
         } else if let Some(a) = any.downcast_ref::<ListArray>() {
             match a.values().as_any().downcast_ref::<StringArray>() {
                 Some(values) => Typed::List(a, values),
@@ -139,6 +151,7 @@ enum Typed<'a> {
     U64(&'a UInt64Array),
     I32(&'a Int32Array),
     Bool(&'a BooleanArray),
+    Date(&'a Date32Array),
     /// A list of strings and its values.
     List(&'a ListArray, &'a StringArray),
     Other,
@@ -166,6 +179,10 @@ impl Typed<'_> {
                 out.push_str(if a.value(row) { "true" } else { "false" });
                 Ok(())
             }
+            Typed::Date(a) if a.is_valid(row) => match Date::from_days(a.value(row)) {
+                Some(d) => write!(out, "{d}"),
+                None => Ok(()),
+            },
             Typed::List(l, values) if l.is_valid(row) => {
                 // Read through the offsets: `ListArray::value` would build an
                 // array per cell.
@@ -242,6 +259,15 @@ impl OutTable {
                     Typed::Bool(a) => {
                         Column::bool(h, (0..n).map(|i| a.is_valid(i).then(|| a.value(i))))
                     }
+                    Typed::Date(a) => Column::date(
+                        h,
+                        (0..n).map(|i| {
+                            a.is_valid(i)
+                                .then(|| Date::from_days(a.value(i)))
+                                .flatten()
+                                .and_then(|d| Some((d.year(), d.month()?, d.day()?)))
+                        }),
+                    ),
                     Typed::List(l, values) => {
                         let offsets = l.value_offsets();
                         Column::list(

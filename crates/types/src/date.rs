@@ -168,6 +168,42 @@ impl Date {
         Date::ymd(self.year(), m, d).unwrap_or(self)
     }
 
+    /// Days since 1970-01-01 of a full date (`None` for a partial one): the
+    /// Parquet `date32` value, and what spans between two days are counted in.
+    ///
+    /// ```
+    /// use toklon_types::Date;
+    /// let d = Date::ymd(2025, 1, 1).unwrap();
+    /// assert_eq!(d.days_since_epoch(), Some(20089));
+    /// assert_eq!(Date::from_days(20089), Some(d));
+    /// ```
+    pub fn days_since_epoch(self) -> Option<i32> {
+        let (y, m, d) = (self.year(), self.month()?, self.day()?);
+        // Days from civil (proleptic Gregorian), with March as the first month so
+        // that the leap day ends the year.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (i32::from(m) + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + i32::from(d) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some(era * 146_097 + doe - 719_468)
+    }
+
+    /// The full date `days` days after 1970-01-01; `None` outside years 1–9999.
+    pub fn from_days(days: i32) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let y = yoe + era * 400 + i32::from(m <= 2);
+        Date::ymd(y, m, d).ok()
+    }
+
     /// Reads the strict ISO form `YYYY-MM-DD` (four, two and two ASCII digits,
     /// nothing around them), `00` for an unknown part: the inverse of `Display`.
     /// Callers that need a full day check [`Date::is_full`].
@@ -251,6 +287,28 @@ impl<'de> serde::Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_numbers_walk_the_calendar() {
+        // Every day from 1899 to 2101 is the day after the one before, across
+        // month ends, leap days and the century rule.
+        let mut prev = Date::ymd(1899, 12, 31).unwrap().days_since_epoch().unwrap();
+        for y in 1900..=2100 {
+            for m in 1..=12u8 {
+                for d in 1..=days_in_month(y, m) {
+                    let date = Date::ymd(y, m, d).unwrap();
+                    let n = date.days_since_epoch().unwrap();
+                    assert_eq!(n, prev + 1, "{date}");
+                    assert_eq!(Date::from_days(n), Some(date));
+                    prev = n;
+                }
+            }
+        }
+        assert_eq!(Date::ymd(1970, 1, 1).unwrap().days_since_epoch(), Some(0));
+        assert_eq!(Date::year_only(1970).unwrap().days_since_epoch(), None);
+        assert_eq!(Date::from_days(i32::MAX), None);
+        assert_eq!(Date::from_days(i32::MIN / 2), None);
+    }
 
     #[test]
     fn parts_and_packing() {

@@ -1,0 +1,372 @@
+//! From one night to the next: person IDs carried over from the previous run
+//! (`person_ids.rs`), and what changed on the lists since (`changes.rs`), from what
+//! the previous run left (`previous.rs`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use toklon_io::{OutColumn, OutTable};
+
+use toklon_coverage::{PersonStatus, RemedySet};
+use toklon_types::{Date, Table, columns as col};
+
+use crate::EngineError;
+use crate::changes::{self, Change, ChangeCounts, Now, Status, Unit};
+use crate::cover::{Col, CoverageRules, Covered, province_of};
+use crate::person_ids::PersonIds;
+use crate::previous::Previous;
+
+/// Assigns this run's person IDs: carried over from `previous`, else new.
+pub(crate) fn person_ids(
+    pop: &Table,
+    person_of_row: &[u32],
+    previous: Option<&Previous>,
+    today: Date,
+) -> PersonIds {
+    let days = today.days_since_epoch().unwrap_or(0);
+    PersonIds::assign(
+        person_of_row,
+        |i| pop.id(i),
+        |r| previous.and_then(|p| p.ids.get(r)),
+        days,
+    )
+}
+
+/// What changed since the previous run, for the persons and the households.
+pub(crate) struct Changes {
+    pub persons: Vec<Change>,
+    pub households: Vec<Change>,
+    /// Listed person ID → its row in `persons`.
+    person_row: HashMap<String, usize>,
+    /// Listed household ID → its row in `households`.
+    household_row: HashMap<String, usize>,
+    pub today: i32,
+    /// The previous run's reference date.
+    previous_as_of: Option<String>,
+}
+
+impl Changes {
+    /// Status and first listing date of a person on this run's list.
+    pub fn of_person(&self, person_id: &str) -> Option<&Change> {
+        self.person_row.get(person_id).map(|&k| &self.persons[k])
+    }
+
+    /// The same for a household.
+    pub fn of_household(&self, household_id: &str) -> Option<&Change> {
+        self.household_row
+            .get(household_id)
+            .map(|&k| &self.households[k])
+    }
+
+    /// New, still listed, resolved and gone people per province, for the report.
+    pub fn for_report(&self) -> toklon_coverage::report::ListChanges {
+        let mut by_province: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+        for c in &self.persons {
+            let province = c.province.clone().unwrap_or_else(|| "unknown".into());
+            let k = match c.status {
+                Status::New => 0,
+                Status::StillListed => 1,
+                Status::Resolved => 2,
+                Status::Gone => 3,
+            };
+            by_province.entry(province).or_default()[k] += 1;
+        }
+        toklon_coverage::report::ListChanges {
+            previous_as_of: self.previous_as_of.clone(),
+            by_province,
+        }
+    }
+
+    /// Counts for `summary.json`.
+    pub fn summary(&self, previous: Option<&Previous>, ids: &PersonIds) -> ChangeSummary {
+        let mut s = ChangeSummary {
+            previous_run: previous.map(|p| p.dir.display().to_string()),
+            previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
+            ..ChangeSummary::default()
+        };
+        for c in &self.persons {
+            s.persons.add(c.status);
+            let province = c.province.clone().unwrap_or_else(|| "unknown".into());
+            s.persons_by_province
+                .entry(province)
+                .or_default()
+                .add(c.status);
+        }
+        for c in &self.households {
+            s.households.add(c.status);
+        }
+        for (_, event, _) in &ids.events {
+            *s.person_id_events
+                .entry(event.code().to_string())
+                .or_default() += 1;
+        }
+        s
+    }
+}
+
+/// `summary.json` → `changes`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeSummary {
+    /// The run compared with (none on a first run or with `--no-previous`).
+    pub previous_run: Option<String>,
+    pub previous_as_of: Option<String>,
+    pub persons: ChangeCounts,
+    pub households: ChangeCounts,
+    pub persons_by_province: BTreeMap<String, ChangeCounts>,
+    /// `created`, `merged_into`, `split_from` → count.
+    pub person_id_events: BTreeMap<String, u64>,
+}
+
+/// This run as the comparison sees it.
+struct Today<'a> {
+    now_of_previous: &'a HashMap<String, String>,
+    /// Person ID → the person's representative row.
+    row_of: HashMap<&'a str, u32>,
+    covered: &'a Covered<'a>,
+    rules: &'a CoverageRules,
+    pop: &'a Table,
+    subdistrict: Col<'a>,
+    households: HashMap<&'a str, u32>,
+}
+
+impl Now for Today<'_> {
+    fn key_now(&self, previous: &str) -> Option<String> {
+        self.now_of_previous.get(previous).cloned()
+    }
+
+    fn present(&self, key: &str) -> bool {
+        match self.row_of.get(key) {
+            Some(&row) => self
+                .covered
+                .result
+                .coverage
+                .rows
+                .get(row as usize)
+                .is_some_and(|r| r.status != PersonStatus::Dead),
+            None => self.households.contains_key(key),
+        }
+    }
+
+    fn resolved_by(&self, key: &str, remedy: &str) -> Option<String> {
+        let &row = self.row_of.get(key)?;
+        let r = self.covered.result.coverage.rows.get(row as usize)?;
+        let held = r.direct.union(r.via_household);
+        let catalog = &self.rules.catalog;
+        let own = catalog.id(remedy).filter(|&id| held.contains(id));
+        let needless = self
+            .rules
+            .entitlements
+            .remedies()
+            .iter()
+            .find(|x| x.code == remedy)
+            .and_then(|x| held.intersection(x.holds_none).iter().next());
+        own.or(needless).map(|id| catalog.code(id).to_string())
+    }
+
+    fn describe(&self, key: &str) -> (Option<String>, Option<String>) {
+        match self.row_of.get(key) {
+            Some(&row) => {
+                let row = row as usize;
+                let province = province_of(self.subdistrict.get(row)).map(str::to_owned);
+                (Some(self.pop.id(row).to_string()), province)
+            }
+            None => (None, None),
+        }
+    }
+}
+
+/// Compares this run's lists with the previous run's.
+pub(crate) fn compare(
+    previous: Option<&Previous>,
+    ids: &PersonIds,
+    pop: &Table,
+    covered: &Covered<'_>,
+    rules: &CoverageRules,
+    today: Date,
+) -> Changes {
+    let today = today.days_since_epoch().unwrap_or(0);
+    let coverage = &covered.result.coverage;
+    let remedy_codes: Vec<&str> = rules
+        .entitlements
+        .remedies()
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    let codes = |set: RemedySet| -> Vec<String> {
+        set.iter()
+            .filter_map(|i| remedy_codes.get(i))
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let subdistrict = Col::of(pop, col::SUBDISTRICT_CODE);
+    let persons_now: Vec<Unit> = coverage
+        .fall_through
+        .iter()
+        .map(|f| Unit {
+            key: ids.id(f.person).to_string(),
+            record_id: Some(pop.id(f.person as usize).to_string()),
+            province: province_of(subdistrict.get(f.row as usize)).map(str::to_owned),
+            remedies: codes(f.remedies),
+            first_listed: None,
+        })
+        .collect();
+    let hh = &covered.households;
+    let households_now: Vec<Unit> = coverage
+        .households
+        .iter()
+        .map(|h| {
+            let k = h.household as usize;
+            Unit {
+                key: hh.ids[k].to_string(),
+                record_id: None,
+                province: province_of(hh.subdistrict[k]).map(str::to_owned),
+                remedies: codes(h.remedies),
+                first_listed: None,
+            }
+        })
+        .collect();
+    let row_of: HashMap<&str, u32> = covered
+        .persons
+        .iter()
+        .map(|p| (ids.id(p.person.0), p.person.0))
+        .collect();
+    let households: HashMap<&str, u32> = hh
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (*id, k as u32))
+        .collect();
+    let now = Today {
+        now_of_previous: &ids.now_of_previous,
+        row_of,
+        covered,
+        rules,
+        pop,
+        subdistrict,
+        households,
+    };
+    let (prev_persons, prev_households) = match previous {
+        Some(p) => (&p.persons[..], &p.households[..]),
+        None => (&[][..], &[][..]),
+    };
+    let persons = changes::compare(prev_persons, &persons_now, &now, today);
+    // Household IDs are the input's own: a previous household stands for itself.
+    let same = SameKeys(&now);
+    let households = changes::compare(prev_households, &households_now, &same, today);
+    let index = |rows: &[Change]| -> HashMap<String, usize> {
+        rows.iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.status, Status::New | Status::StillListed))
+            .map(|(k, c)| (c.key.clone(), k))
+            .collect()
+    };
+    Changes {
+        previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
+        person_row: index(&persons),
+        household_row: index(&households),
+        persons,
+        households,
+        today,
+    }
+}
+
+/// Households: keys do not change between runs.
+struct SameKeys<'a, 'b>(&'a Today<'b>);
+
+impl Now for SameKeys<'_, '_> {
+    fn key_now(&self, previous: &str) -> Option<String> {
+        self.0
+            .households
+            .contains_key(previous)
+            .then(|| previous.to_string())
+    }
+
+    fn present(&self, key: &str) -> bool {
+        self.0.households.contains_key(key)
+    }
+
+    fn resolved_by(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+
+    fn describe(&self, _: &str) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
+}
+
+/// `changes.parquet`, `household_changes.parquet` and `person_ids.parquet`.
+pub(crate) fn write_tables(
+    dir: &Path,
+    changes: &Changes,
+    ids: &PersonIds,
+) -> Result<(), EngineError> {
+    change_table("changes", "person_id", &changes.persons, true)
+        .write_parquet(&dir.join("changes.parquet"))?;
+    change_table(
+        "household_changes",
+        "household_id",
+        &changes.households,
+        false,
+    )
+    .write_parquet(&dir.join("household_changes.parquet"))?;
+    let e = &ids.events;
+    OutTable::new("person_ids")
+        .with(OutColumn::str(
+            "person_id",
+            e.iter().map(|x| Some(x.0.as_str())),
+        ))
+        .with(OutColumn::str("event", e.iter().map(|x| Some(x.1.code()))))
+        .with(OutColumn::str(
+            "other_person_id",
+            e.iter().map(|x| x.2.as_deref()),
+        ))
+        .with(OutColumn::date(
+            "date",
+            e.iter().map(|_| Date::from_days(changes.today)),
+        ))
+        .write_parquet(&dir.join("person_ids.parquet"))?;
+    Ok(())
+}
+
+fn change_table(name: &str, key: &str, rows: &[Change], persons: bool) -> OutTable {
+    let mut t = OutTable::new(name).with(OutColumn::str(
+        key,
+        rows.iter().map(|c| Some(c.key.as_str())),
+    ));
+    if persons {
+        t.push(OutColumn::str(
+            "record_id",
+            rows.iter().map(|c| c.record_id.as_deref()),
+        ));
+    }
+    t.with(OutColumn::str(
+        "province_code",
+        rows.iter().map(|c| c.province.as_deref()),
+    ))
+    .with(OutColumn::str(
+        "status",
+        rows.iter().map(|c| Some(c.status.code())),
+    ))
+    .with(OutColumn::date(
+        "first_listed",
+        rows.iter().map(|c| Date::from_days(c.first_listed)),
+    ))
+    .with(OutColumn::i32(
+        "days_listed",
+        rows.iter().map(|c| Some(c.days_listed)),
+    ))
+    .with(OutColumn::str_list(
+        "remedies_before",
+        rows.iter()
+            .map(|c| c.remedies_before.iter().map(String::as_str)),
+    ))
+    .with(OutColumn::str_list(
+        "remedies_now",
+        rows.iter()
+            .map(|c| c.remedies_now.iter().map(String::as_str)),
+    ))
+    .with(OutColumn::str(
+        "resolved_by",
+        rows.iter().map(|c| c.resolved_by.as_deref()),
+    ))
+}

@@ -1,0 +1,162 @@
+//! The previous run, as the next one needs it: each base row's person ID and since
+//! when it has existed (`coverage.parquet`), who was listed and since when
+//! (`fall_through.parquet`, `households.parquet`), and the reviewers' decisions in
+//! force (`decisions.parquet`).
+//!
+//! A run into a folder that holds an earlier run compares with it; `--previous DIR`
+//! names another, `--no-previous` starts afresh. A folder written by a toklon
+//! without these columns is read for what it has: a missing `person_since` or
+//! `first_listed` counts from that run's reference date.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use toklon_io::read_columns;
+use toklon_types::{Date, StrColumn};
+
+use crate::changes::Unit;
+use crate::person_ids::PreviousId;
+use crate::{EngineError, Summary};
+
+/// Which earlier run a run compares with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PreviousRun {
+    /// The output folder's own earlier run, when there is one.
+    #[default]
+    OutputFolder,
+    /// This folder's run (an error when it is not one).
+    Folder(PathBuf),
+    /// None: every person is new.
+    Skip,
+}
+
+/// What the previous run left.
+#[derive(Debug)]
+pub(crate) struct Previous {
+    pub dir: PathBuf,
+    /// Its reference date, days since 1970-01-01.
+    pub as_of: i32,
+    /// `record_id` → the person ID of its row then.
+    pub ids: HashMap<String, PreviousId>,
+    pub persons: Vec<Unit>,
+    pub households: Vec<Unit>,
+    /// Its `decisions.parquet`, when it wrote one.
+    pub decisions: Option<PathBuf>,
+}
+
+impl Previous {
+    /// The previous run `choice` names for a run into `out`, if any.
+    pub fn open(choice: &PreviousRun, out: &Path) -> Result<Option<Previous>, EngineError> {
+        let dir = match choice {
+            PreviousRun::Skip => return Ok(None),
+            PreviousRun::Folder(dir) => dir.clone(),
+            PreviousRun::OutputFolder => {
+                if !out.join(crate::output::MARKER).is_file() {
+                    return Ok(None);
+                }
+                out.to_path_buf()
+            }
+        };
+        let summary = Summary::load(&dir)?;
+        let bad = |message: String| EngineError::BadRunFolder {
+            path: dir.join(crate::output::MARKER),
+            message,
+        };
+        let as_of = Date::parse_iso(&summary.as_of)
+            .ok()
+            .and_then(Date::days_since_epoch)
+            .ok_or_else(|| bad("`as_of` is not a date".into()))?;
+        let day = |c: &StrColumn, i: usize| {
+            c.get_nonempty(i)
+                .and_then(|s| Date::parse_iso(s).ok())
+                .and_then(Date::days_since_epoch)
+                .unwrap_or(as_of)
+        };
+        let coverage = dir.join("coverage.parquet");
+        let cols = read_optional(&coverage, &["record_id", "person_id"], "person_since")?;
+        let mut ids = HashMap::with_capacity(cols[0].len());
+        for i in 0..cols[0].len() {
+            let (Some(r), Some(p)) = (cols[0].get_nonempty(i), cols[1].get_nonempty(i)) else {
+                continue;
+            };
+            let since = day(&cols[2], i);
+            ids.insert(
+                r.to_string(),
+                PreviousId {
+                    person_id: p.to_string(),
+                    since,
+                },
+            );
+        }
+        let persons = units(
+            &dir.join("fall_through.parquet"),
+            &["person_id", "record_id", "province_code", "remedies"],
+            &day,
+        )?;
+        let households = units(
+            &dir.join("households.parquet"),
+            &["household_id", "household_id", "province_code", "remedies"],
+            &day,
+        )?
+        .into_iter()
+        .map(|u| Unit {
+            record_id: None,
+            ..u
+        })
+        .collect();
+        let decisions = Some(dir.join(crate::decisions::FILE)).filter(|p| p.is_file());
+        Ok(Some(Previous {
+            dir,
+            as_of,
+            ids,
+            persons,
+            households,
+            decisions,
+        }))
+    }
+}
+
+/// `names` and, when the file has it, `optional` (else a column of nulls).
+fn read_optional(
+    path: &Path,
+    names: &[&str],
+    optional: &str,
+) -> Result<Vec<StrColumn>, EngineError> {
+    let mut with: Vec<&str> = names.to_vec();
+    with.push(optional);
+    match read_columns(path, &with) {
+        Ok(cols) => Ok(cols),
+        Err(toklon_io::IoError::MissingColumn { column, .. }) if column == optional => {
+            let mut cols = read_columns(path, names)?;
+            let n = cols.first().map_or(0, StrColumn::len);
+            cols.push(StrColumn::nulls(n));
+            Ok(cols)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The listed units of one list: `names` are the key, record, province and
+/// remedies columns; `first_listed` is read when present.
+fn units(
+    path: &Path,
+    names: &[&str; 4],
+    day: &dyn Fn(&StrColumn, usize) -> i32,
+) -> Result<Vec<Unit>, EngineError> {
+    // A list column reads back as its items joined by `;`.
+    let cols = read_optional(path, names, "first_listed")?;
+    Ok((0..cols[0].len())
+        .filter_map(|i| {
+            Some(Unit {
+                key: cols[0].get_nonempty(i)?.to_string(),
+                record_id: cols[1].get_nonempty(i).map(str::to_owned),
+                province: cols[2].get_nonempty(i).map(str::to_owned),
+                remedies: toklon_coverage::eval::split_list(cols[3].get(i).unwrap_or(""))
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+                first_listed: Some(day(&cols[4], i)),
+            })
+        })
+        .collect())
+}
