@@ -105,8 +105,8 @@ pub struct StructuralGaps {
 /// Coverage measures of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Indicators {
-    /// `YYYY-MM-DD`.
-    pub reference_date: String,
+    /// The run's reference date (`YYYY-MM-DD` in JSON).
+    pub reference_date: Date,
     pub rows: u64,
     /// Living persons (the dead are in `dead_persons`).
     pub persons: u64,
@@ -375,7 +375,7 @@ impl Indicators {
                 .collect(),
         };
         Ok(Indicators {
-            reference_date: reference.to_string(),
+            reference_date: reference,
             rows: n as u64,
             persons: alive,
             covered_any: any,

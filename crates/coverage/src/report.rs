@@ -293,7 +293,7 @@ pub fn render_html_with(
     let _ = writeln!(
         o,
         "<title>toklon: ความครอบคลุมการคุ้มครองทางสังคม {}</title>",
-        esc(&ind.reference_date)
+        ind.reference_date
     );
     let _ = writeln!(
         o,
@@ -303,10 +303,7 @@ pub fn render_html_with(
     let _ = writeln!(
         o,
         "<h1>ความครอบคลุมการคุ้มครองทางสังคม 9 ด้าน</h1>\n<p>ณ วันที่ {} · {} คน ({} แถว; ไม่นับผู้เสียชีวิต {} คน)</p>",
-        esc(&ind.reference_date),
-        ind.persons,
-        ind.rows,
-        ind.dead_persons
+        ind.reference_date, ind.persons, ind.rows, ind.dead_persons
     );
     let _ = writeln!(
         o,

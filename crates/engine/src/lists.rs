@@ -875,7 +875,9 @@ fn write_workbooks(
     }
     let header = |name: &str| thai_header(name);
     let indicators = &inp.result.indicators;
-    let reference = parse_ymd(&indicators.reference_date);
+    let r = indicators.reference_date;
+    // The reference date is a full day: month and day are known.
+    let reference = (r.year(), r.month().unwrap_or(0), r.day().unwrap_or(0));
     // Largest first, so that the threads finish together.
     let mut jobs: Vec<(&str, &Parts)> = by_province.iter().map(|(c, p)| (*c, p)).collect();
     jobs.sort_by_key(|(c, p)| (std::cmp::Reverse(p.people.len() + p.households.len()), *c));
@@ -912,10 +914,7 @@ fn write_workbooks(
                     "ชื่อจังหวัด".into(),
                     Value::Text(province_name(Some(code)).unwrap_or("-").into()),
                 ),
-                (
-                    "ข้อมูล ณ วันที่".into(),
-                    reference.map_or(Value::Empty, Value::Date),
-                ),
+                ("ข้อมูล ณ วันที่".into(), Value::Date(reference)),
             ];
             if let Some(p) = figures {
                 rows.push(("จำนวนคน".into(), Value::Int(p.persons as i64)));
@@ -954,15 +953,6 @@ fn write_workbooks(
 }
 
 /// `YYYY-MM-DD` as a date.
-fn parse_ymd(s: &str) -> Option<(i32, u8, u8)> {
-    let mut it = s.split('-');
-    Some((
-        it.next()?.parse().ok()?,
-        it.next()?.parse().ok()?,
-        it.next()?.parse().ok()?,
-    ))
-}
-
 /// Rows [`write_coverage`] writes: coverage, the two lists (Parquet and CSV) and
 /// households (Parquet and CSV).
 pub fn write_rows(result: &CoverageResult) -> u64 {
