@@ -17,16 +17,16 @@ use crate::person_ids::PersonIds;
 use crate::previous::Previous;
 
 /// Assigns this run's person IDs: carried over from `previous`, else new.
-pub(crate) fn person_ids(
-    pop: &Table,
+pub(crate) fn person_ids<'a>(
+    pop: &'a Table,
     person_of_row: &[u32],
-    previous: Option<&Previous>,
+    previous: Option<&'a Previous>,
     today: Date,
-) -> PersonIds {
+) -> PersonIds<'a> {
     let days = today.days_since_epoch().unwrap_or(0);
     PersonIds::assign(
         person_of_row,
-        |i| pop.id(i),
+        pop,
         |r| previous.and_then(|p| p.ids.get(r)),
         days,
     )
@@ -78,7 +78,7 @@ impl Changes {
     }
 
     /// Counts for `summary.json`.
-    pub fn summary(&self, previous: Option<&Previous>, ids: &PersonIds) -> ChangeSummary {
+    pub fn summary(&self, previous: Option<&Previous>, ids: &PersonIds<'_>) -> ChangeSummary {
         let mut s = ChangeSummary {
             previous_run: previous.map(|p| p.dir.display().to_string()),
             previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
@@ -95,10 +95,10 @@ impl Changes {
         for c in &self.households {
             s.households.add(c.status);
         }
-        for (_, event, _) in &ids.events {
-            *s.person_id_events
-                .entry(event.code().to_string())
-                .or_default() += 1;
+        for (event, n) in ids.event_counts() {
+            if n > 0 {
+                s.person_id_events.insert(event.code().to_string(), n);
+            }
         }
         s
     }
@@ -119,7 +119,7 @@ pub struct ChangeSummary {
 
 /// This run as the comparison sees it.
 struct Today<'a> {
-    now_of_previous: &'a HashMap<String, String>,
+    ids: &'a PersonIds<'a>,
     /// Person ID → the person's representative row.
     row_of: HashMap<&'a str, u32>,
     covered: &'a Covered<'a>,
@@ -131,7 +131,9 @@ struct Today<'a> {
 
 impl Now for Today<'_> {
     fn key_now(&self, previous: &str) -> Option<String> {
-        self.now_of_previous.get(previous).cloned()
+        self.ids
+            .now_of(previous)
+            .map(|p| self.ids.id(p).to_string())
     }
 
     fn present(&self, key: &str) -> bool {
@@ -178,7 +180,7 @@ impl Now for Today<'_> {
 /// Compares this run's lists with the previous run's.
 pub(crate) fn compare(
     previous: Option<&Previous>,
-    ids: &PersonIds,
+    ids: &PersonIds<'_>,
     pop: &Table,
     covered: &Covered<'_>,
     rules: &CoverageRules,
@@ -225,11 +227,16 @@ pub(crate) fn compare(
             }
         })
         .collect();
-    let row_of: HashMap<&str, u32> = covered
-        .persons
-        .iter()
-        .map(|p| (ids.id(p.person.0), p.person.0))
-        .collect();
+    // Only the previous run's listed units are looked up by key.
+    let row_of: HashMap<&str, u32> = match previous {
+        None => HashMap::new(),
+        Some(p) => p
+            .persons
+            .iter()
+            .filter_map(|u| ids.now_of(&u.key))
+            .map(|person| (ids.id(person), person))
+            .collect(),
+    };
     let households: HashMap<&str, u32> = hh
         .ids
         .iter()
@@ -237,7 +244,7 @@ pub(crate) fn compare(
         .map(|(k, id)| (*id, k as u32))
         .collect();
     let now = Today {
-        now_of_previous: &ids.now_of_previous,
+        ids,
         row_of,
         covered,
         rules,
@@ -298,7 +305,8 @@ impl Now for SameKeys<'_, '_> {
 pub(crate) fn write_tables(
     dir: &Path,
     changes: &Changes,
-    ids: &PersonIds,
+    ids: &PersonIds<'_>,
+    person_of_row: &[u32],
 ) -> Result<(), EngineError> {
     change_table("changes", "person_id", &changes.persons, true)
         .write_parquet(&dir.join("changes.parquet"))?;
@@ -309,11 +317,11 @@ pub(crate) fn write_tables(
         false,
     )
     .write_parquet(&dir.join("household_changes.parquet"))?;
-    let e = &ids.events;
+    let e = ids.events(person_of_row);
     OutTable::new("person_ids")
         .with(OutColumn::str(
             "person_id",
-            e.iter().map(|x| Some(x.0.as_str())),
+            e.iter().map(|x| Some(x.0.as_ref())),
         ))
         .with(OutColumn::str("event", e.iter().map(|x| Some(x.1.code()))))
         .with(OutColumn::str(

@@ -23,12 +23,10 @@ use toklon_types::{Date, Table};
 
 use crate::EngineError;
 
-/// The source name of decisions in `rejects.parquet` and `summary.json`.
-pub(crate) const SOURCE: &str = "decisions";
 /// `registry` of a decision about two base rows.
 pub(crate) const POPULATION: &str = "population";
-/// The label of the reviewers' file in `manifest.json` (carried decisions are
-/// `decisions_carried`).
+/// The reviewers' file as a source, in `rejects.parquet` and `manifest.json`
+/// (decisions carried from the previous run are `decisions_carried`).
 pub(crate) const NEW: &str = "decisions";
 /// The file every run writes, and the next one reads back.
 pub(crate) const FILE: &str = "decisions.parquet";
@@ -91,7 +89,7 @@ impl Decisions {
                 match parse_row(get) {
                     Ok(d) => all.push(d),
                     Err(reason) => out.rejects.push(Reject {
-                        source: SOURCE.into(),
+                        source: label.into(),
                         row: i as u64 + 1,
                         record_id: cols[1].get_nonempty(i).map(str::to_owned),
                         reason,
@@ -336,5 +334,83 @@ impl DecisionCounts {
             unknown_registry: count(Fate::UnknownRegistry),
             rejected: rejected as u64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toklon_types::StrColumn;
+
+    fn table(source: &str, ids: &[&str]) -> Table {
+        Table {
+            source: source.into(),
+            rows: (1..=ids.len() as u32).collect(),
+            ids: StrColumn::from_options(ids.iter().map(|s| Some(*s))).unwrap(),
+            columns: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_latest_decision_per_pair_holds_and_bad_rows_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let carried = dir.path().join("carried.csv");
+        let new = dir.path().join("new.csv");
+        let header = "registry,record_id,population_record_id,decision,by,at,why\n";
+        std::fs::write(
+            &carried,
+            format!("{header}ucs,U1,P1,match,a,2026-01-01,x\npopulation,P3,P2,non_match,a,2026-01-01,x\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            &new,
+            format!(
+                "{header}ucs,U1,P1,non_match,b,2026-01-05,seen\n\
+                 population,P2,P3,match,b,2026-01-01,same day: the file after the carried\n\
+                 ucs,U2,P1,maybe,b,2026-01-05,\n\
+                 ucs,,P1,match,b,2026-01-05,\n\
+                 ucs,U3,P1,match,b,05/01/2026,\n\
+                 oaa,U9,P9,match,b,2026-01-05,\n"
+            ),
+        )
+        .unwrap();
+        let d = Decisions::read(Some(&carried), Some(&new)).unwrap();
+        let reasons: Vec<&str> = d.rejects.iter().map(|r| r.reason.code()).collect();
+        assert_eq!(
+            reasons,
+            ["bad_decision", "missing_record_id", "bad_decision"]
+        );
+        assert_eq!(d.rejects[0].row, 3);
+        let got: Vec<(&str, &str, &str, bool)> = d
+            .in_force
+            .iter()
+            .map(|x| {
+                (
+                    x.registry.as_str(),
+                    x.record_id.as_str(),
+                    x.population_record_id.as_str(),
+                    x.matched,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("oaa", "U9", "P9", true),
+                ("population", "P2", "P3", true),
+                ("ucs", "U1", "P1", false),
+            ]
+        );
+
+        let base = table("population", &["P1", "P2", "P3"]);
+        let ucs = table("ucs", &["U0", "U1"]);
+        let r = resolve(&d.in_force, &base, &[&ucs]);
+        assert_eq!(
+            r.applied,
+            [Fate::UnknownRegistry, Fate::Applied, Fate::Applied]
+        );
+        assert_eq!(r.base.same, [(1, 2)]);
+        assert_eq!(r.registries[0].non_matched[&1], [0]);
+        assert_eq!(DecisionCounts::of(&r.applied, 3).applied, 2);
     }
 }

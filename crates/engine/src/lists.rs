@@ -37,7 +37,7 @@ pub struct ListInputs<'a> {
     pub nearest: &'a NearestRejected<'a>,
     pub opts: &'a ListOptions,
     /// Person IDs, carried over from the previous run.
-    pub ids: &'a PersonIds,
+    pub ids: &'a PersonIds<'a>,
     /// Since the previous run: each listed person's status and first listing.
     pub changes: &'a Changes,
 }

@@ -9,10 +9,12 @@
 //! `first_listed` counts from that run's reference date.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use toklon_io::read_columns;
-use toklon_types::{Date, StrColumn};
+use toklon_types::{Date, PassThrough, StrColumn};
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::changes::Unit;
 use crate::person_ids::PreviousId;
@@ -36,8 +38,8 @@ pub(crate) struct Previous {
     pub dir: PathBuf,
     /// Its reference date, days since 1970-01-01.
     pub as_of: i32,
-    /// `record_id` → the person ID of its row then.
-    pub ids: HashMap<String, PreviousId>,
+    /// Each base row's person ID then, by `record_id`.
+    pub ids: PreviousIds,
     pub persons: Vec<Unit>,
     pub households: Vec<Unit>,
     /// Its `decisions.parquet`, when it wrote one.
@@ -74,20 +76,13 @@ impl Previous {
         };
         let coverage = dir.join("coverage.parquet");
         let cols = read_optional(&coverage, &["record_id", "person_id"], "person_since")?;
-        let mut ids = HashMap::with_capacity(cols[0].len());
-        for i in 0..cols[0].len() {
-            let (Some(r), Some(p)) = (cols[0].get_nonempty(i), cols[1].get_nonempty(i)) else {
-                continue;
-            };
-            let since = day(&cols[2], i);
-            ids.insert(
-                r.to_string(),
-                PreviousId {
-                    person_id: p.to_string(),
-                    since,
-                },
-            );
-        }
+        let mut cols = cols.into_iter();
+        let (Some(records), Some(persons), Some(since)) = (cols.next(), cols.next(), cols.next())
+        else {
+            return Err(bad("coverage.parquet lacks its columns".into()));
+        };
+        let since = (0..since.len()).map(|i| day(&since, i)).collect();
+        let ids = PreviousIds::new(records, persons, since);
         let persons = units(
             &dir.join("fall_through.parquet"),
             &["person_id", "record_id", "province_code", "remedies"],
@@ -113,6 +108,48 @@ impl Previous {
             households,
             decisions,
         }))
+    }
+}
+
+/// The previous run's person ID of each base row, looked up by `record_id`: the
+/// columns as read (one text buffer each) and a hash index of the `record_id`s, a
+/// few bytes a row rather than two strings.
+#[derive(Debug)]
+pub(crate) struct PreviousIds {
+    records: StrColumn,
+    persons: StrColumn,
+    since: Vec<i32>,
+    /// xxh3 of a `record_id` → its row. A second `record_id` with the same hash (or
+    /// a repeated one) keeps the first row: the later one reads as unknown to the
+    /// previous run, i.e. new.
+    index: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+}
+
+impl PreviousIds {
+    fn new(records: StrColumn, persons: StrColumn, since: Vec<i32>) -> PreviousIds {
+        let mut index = HashMap::with_capacity_and_hasher(records.len(), Default::default());
+        for i in 0..records.len() {
+            if let Some(r) = records.get_nonempty(i) {
+                index.entry(xxh3_64(r.as_bytes())).or_insert(i as u32);
+            }
+        }
+        PreviousIds {
+            records,
+            persons,
+            since,
+            index,
+        }
+    }
+
+    /// What the previous run knew of the row whose `record_id` is `record`.
+    pub fn get(&self, record: &str) -> Option<PreviousId<'_>> {
+        let &i = self.index.get(&xxh3_64(record.as_bytes()))?;
+        let i = i as usize;
+        (self.records.get(i) == Some(record)).then_some(())?;
+        Some(PreviousId {
+            person_id: self.persons.get_nonempty(i)?,
+            since: self.since.get(i).copied()?,
+        })
     }
 }
 

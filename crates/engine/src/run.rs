@@ -240,7 +240,7 @@ pub(crate) struct Results<'r, 'j> {
     pub models: &'r ModelFile,
     pub reused: Option<&'r Reused<'r>>,
     /// This run's person IDs, carried over from the previous run.
-    pub ids: &'r PersonIds,
+    pub ids: &'r PersonIds<'r>,
     /// What changed on the lists since the previous run.
     pub changes: &'r Changes,
     pub previous: Option<&'r Previous>,

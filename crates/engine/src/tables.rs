@@ -179,7 +179,7 @@ pub(crate) fn write_duplicates(
     dir: &Path,
     pop: &Table,
     d: &BaseDedupe,
-    ids: &PersonIds,
+    ids: &PersonIds<'_>,
     cfg: &LinkConfig,
 ) -> Result<(), EngineError> {
     let mut rows: Vec<(&str, &str, &str, &toklon_link::DuplicatePair)> = d

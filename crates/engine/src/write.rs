@@ -53,7 +53,7 @@ pub(crate) fn write(
                 write_links(dir, pop, &registries, r.cfg, &advance)?;
                 write_unlinked(dir, pop, &registries, &advance)?;
                 write_duplicates(dir, pop, r.people, r.ids, r.cfg)?;
-                crate::continuity::write_tables(dir, r.changes, r.ids)?;
+                crate::continuity::write_tables(dir, r.changes, r.ids, &r.people.person_of_row)?;
                 crate::decisions::write(dir, &r.decisions.in_force, r.applied)
             },
             || {
