@@ -5,7 +5,9 @@
 //! The same comparison serves persons (keyed by their stable `person_id`, see
 //! `person_ids.rs`) and households (keyed by `household_id`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
+
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// One listed person or household, in this run or the previous one.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,13 +78,14 @@ pub(crate) trait Now {
 /// reference date (days since 1970-01-01); the rows come sorted by key.
 pub(crate) fn compare(
     previous: &[Unit],
-    current: &[Unit],
+    current: Vec<Unit>,
     now: &dyn Now,
     today: i32,
 ) -> Vec<Change> {
     // Previous units by the key they stand for now; two previous persons merged
     // into one bring the earlier listing date and all their remedies.
-    let mut before: BTreeMap<String, Unit> = BTreeMap::new();
+    let mut before: HashMap<String, Unit, Xxh3DefaultBuilder> =
+        HashMap::with_capacity_and_hasher(previous.len(), Xxh3DefaultBuilder);
     let mut gone: Vec<&Unit> = Vec::new();
     for u in previous {
         match now.key_now(&u.key) {
@@ -106,7 +109,8 @@ pub(crate) fn compare(
             None => gone.push(u),
         }
     }
-    let listed_now: HashMap<&str, &Unit> = current.iter().map(|u| (u.key.as_str(), u)).collect();
+    let listed_now: HashSet<String, Xxh3DefaultBuilder> =
+        current.iter().map(|u| u.key.clone()).collect();
     let mut out = Vec::with_capacity(current.len() + gone.len());
     for u in current {
         let (status, first, remedies_before) = match before.get(&u.key) {
@@ -118,19 +122,19 @@ pub(crate) fn compare(
             None => (Status::New, today, Vec::new()),
         };
         out.push(Change {
-            key: u.key.clone(),
-            record_id: u.record_id.clone(),
-            province: u.province.clone(),
+            key: u.key,
+            record_id: u.record_id,
+            province: u.province,
             status,
             first_listed: first,
             days_listed: today - first,
             remedies_before,
-            remedies_now: u.remedies.clone(),
+            remedies_now: u.remedies,
             resolved_by: None,
         });
     }
     for (key, b) in &before {
-        if listed_now.contains_key(key.as_str()) {
+        if listed_now.contains(key) {
             continue;
         }
         let first = b.first_listed.unwrap_or(today);
@@ -255,7 +259,7 @@ mod tests {
             present: vec!["a", "b", "d", "e"],
             holds: vec![("b", "oaa")],
         };
-        let rows = compare(&previous, &current, &world, 100);
+        let rows = compare(&previous, current.to_vec(), &world, 100);
         let get = |k: &str| rows.iter().find(|r| r.key == k).unwrap();
         assert_eq!(get("a").status, Status::StillListed);
         assert_eq!((get("a").first_listed, get("a").days_listed), (10, 90));
@@ -280,7 +284,7 @@ mod tests {
             present: vec!["y"],
             holds: vec![],
         };
-        let rows = compare(&previous, &current, &world, 50);
+        let rows = compare(&previous, current.to_vec(), &world, 50);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, Status::StillListed);
         assert_eq!(rows[0].first_listed, 15);
@@ -298,7 +302,7 @@ mod tests {
             present: vec!["a", "b"],
             holds: vec![],
         };
-        let rows = compare(&previous, &current, &world, 9);
+        let rows = compare(&previous, current.to_vec(), &world, 9);
         assert!(rows.iter().all(|r| r.status == Status::StillListed));
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use toklon_io::{OutColumn, OutTable};
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use toklon_coverage::{PersonStatus, RemedySet};
 use toklon_types::{Date, Table, columns as col};
@@ -37,9 +38,9 @@ pub(crate) struct Changes {
     pub persons: Vec<Change>,
     pub households: Vec<Change>,
     /// Listed person ID → its row in `persons`.
-    person_row: HashMap<String, usize>,
+    person_row: HashMap<String, usize, Xxh3DefaultBuilder>,
     /// Listed household ID → its row in `households`.
-    household_row: HashMap<String, usize>,
+    household_row: HashMap<String, usize, Xxh3DefaultBuilder>,
     pub today: i32,
     /// The previous run's reference date.
     previous_as_of: Option<String>,
@@ -121,12 +122,12 @@ pub struct ChangeSummary {
 struct Today<'a> {
     ids: &'a PersonIds<'a>,
     /// Person ID → the person's representative row.
-    row_of: HashMap<&'a str, u32>,
+    row_of: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
     covered: &'a Covered<'a>,
     rules: &'a CoverageRules,
     pop: &'a Table,
     subdistrict: Col<'a>,
-    households: HashMap<&'a str, u32>,
+    households: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
 }
 
 impl Now for Today<'_> {
@@ -228,8 +229,8 @@ pub(crate) fn compare(
         })
         .collect();
     // Only the previous run's listed units are looked up by key.
-    let row_of: HashMap<&str, u32> = match previous {
-        None => HashMap::new(),
+    let row_of: HashMap<&str, u32, Xxh3DefaultBuilder> = match previous {
+        None => HashMap::default(),
         Some(p) => p
             .persons
             .iter()
@@ -237,7 +238,7 @@ pub(crate) fn compare(
             .map(|person| (ids.id(person), person))
             .collect(),
     };
-    let households: HashMap<&str, u32> = hh
+    let households: HashMap<&str, u32, Xxh3DefaultBuilder> = hh
         .ids
         .iter()
         .enumerate()
@@ -256,11 +257,11 @@ pub(crate) fn compare(
         Some(p) => (&p.persons[..], &p.households[..]),
         None => (&[][..], &[][..]),
     };
-    let persons = changes::compare(prev_persons, &persons_now, &now, today);
+    let persons = changes::compare(prev_persons, persons_now, &now, today);
     // Household IDs are the input's own: a previous household stands for itself.
     let same = SameKeys(&now);
-    let households = changes::compare(prev_households, &households_now, &same, today);
-    let index = |rows: &[Change]| -> HashMap<String, usize> {
+    let households = changes::compare(prev_households, households_now, &same, today);
+    let index = |rows: &[Change]| -> HashMap<String, usize, Xxh3DefaultBuilder> {
         rows.iter()
             .enumerate()
             .filter(|(_, c)| matches!(c.status, Status::New | Status::StillListed))
