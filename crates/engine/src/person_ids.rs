@@ -24,6 +24,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 /// What the previous run knew of a row (by its `record_id`): its person's ID, and
 /// since when (days since 1970-01-01) that ID has existed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,7 +84,7 @@ pub(crate) struct PersonIds<'a> {
     /// Per row, a bit: the person represented there was created this run.
     created: Vec<u64>,
     /// Persons whose ID is not their representative row's `record_id`.
-    named: HashMap<u32, Cow<'a, str>>,
+    named: HashMap<u32, Cow<'a, str>, Xxh3DefaultBuilder>,
     changes: Vec<Change<'a>>,
     /// Previous ID → the person that stands for it now, sorted by ID.
     now_of_previous: Vec<(&'a str, u32)>,
@@ -137,7 +139,7 @@ impl<'a> PersonIds<'a> {
             records,
             since: vec![today; n],
             created: vec![0; n.div_ceil(64)],
-            named: HashMap::new(),
+            named: HashMap::default(),
             changes: Vec::new(),
             now_of_previous: Vec::with_capacity(won.len()),
         };
