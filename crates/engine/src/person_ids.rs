@@ -86,8 +86,8 @@ pub(crate) struct PersonIds<'a> {
     /// Persons whose ID is not their representative row's `record_id`.
     named: HashMap<u32, Cow<'a, str>, Xxh3DefaultBuilder>,
     changes: Vec<Change<'a>>,
-    /// Previous ID → the person that stands for it now, sorted by ID.
-    now_of_previous: Vec<(&'a str, u32)>,
+    /// Previous ID → the person that stands for it now.
+    now_of_previous: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
 }
 
 impl<'a> PersonIds<'a> {
@@ -141,7 +141,7 @@ impl<'a> PersonIds<'a> {
             created: vec![0; n.div_ceil(64)],
             named: HashMap::default(),
             changes: Vec::new(),
-            now_of_previous: Vec::with_capacity(won.len()),
+            now_of_previous: HashMap::with_capacity_and_hasher(won.len(), Xxh3DefaultBuilder),
         };
         // Persons keeping a previous ID: the oldest they won.
         for group in won.chunk_by(|a, b| a.0 == b.0) {
@@ -151,19 +151,15 @@ impl<'a> PersonIds<'a> {
                 out.named.insert(p, Cow::Borrowed(kept));
             }
             for &(_, _, id) in group {
-                out.now_of_previous.push((id, p));
+                out.now_of_previous.insert(id, p);
                 if id != kept {
                     out.changes.push(Change::MergedInto { id, into: p });
                 }
             }
         }
-        out.now_of_previous.sort_unstable();
         // New persons: their own record_id, unless it names a previous ID.
         let is_previous = |id: &str| {
-            out.now_of_previous
-                .binary_search_by(|(x, _)| (*x).cmp(id))
-                .is_ok()
-                || previous(id).is_some_and(|p| p.person_id == id)
+            out.now_of_previous.contains_key(id) || previous(id).is_some_and(|p| p.person_id == id)
         };
         let mut suffixed: HashSet<String> = HashSet::new();
         let mut fresh: Vec<(u32, Option<Cow<'a, str>>)> = Vec::new();
@@ -227,10 +223,7 @@ impl<'a> PersonIds<'a> {
     /// The person (representative row) a previous ID stands for now: the one that
     /// kept it or that it merged into; `None` when all its rows are gone.
     pub fn now_of(&self, previous: &str) -> Option<u32> {
-        self.now_of_previous
-            .binary_search_by(|(x, _)| (*x).cmp(previous))
-            .ok()
-            .map(|k| self.now_of_previous[k].1)
+        self.now_of_previous.get(previous).copied()
     }
 
     /// This run's events, `(person_id, event, other person_id)`: creations and
