@@ -370,19 +370,13 @@ fn unix_seconds(t: SystemTime) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 → civil date, by Howard Hinnant's `civil_from_days`
-/// (<https://howardhinnant.github.io/date_algorithms.html>).
+/// Days since 1970-01-01 → civil date (the one calendar of `toklon_types::Date`).
 fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
+    i32::try_from(days)
+        .ok()
+        .and_then(toklon_types::Date::from_days)
+        .and_then(|d| Some((d.year(), d.month()?, d.day()?)))
+        .unwrap_or((1970, 1, 1))
 }
 
 #[cfg(test)]
