@@ -400,3 +400,31 @@ fn two_nights_in_a_row() {
         summary["decisions"]
     );
 }
+
+#[test]
+fn an_older_run_in_the_output_folder_starts_afresh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // What a toklon without schema_version left.
+    std::fs::write(
+        out.join("summary.json"),
+        "{\"toklon_version\": \"0.1.0\"}\n",
+    )
+    .unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    night(&demo, &out, "2026-01-01", &[]);
+    assert!(changes(&out).values().all(|(s, _)| s == "new"));
+    // Named explicitly, it is an error naming the file.
+    let r = run(&[
+        "run",
+        demo.to_str().unwrap(),
+        "--out",
+        tmp.path().join("out2").to_str().unwrap(),
+        "--previous",
+        tmp.path().to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("summary.json"), "{}", r.stderr);
+}

@@ -49,17 +49,28 @@ pub(crate) struct Previous {
 impl Previous {
     /// The previous run `choice` names for a run into `out`, if any.
     pub fn open(choice: &PreviousRun, out: &Path) -> Result<Option<Previous>, EngineError> {
-        let dir = match choice {
+        let (dir, summary) = match choice {
             PreviousRun::Skip => return Ok(None),
-            PreviousRun::Folder(dir) => dir.clone(),
+            PreviousRun::Folder(dir) => (dir.clone(), Summary::load(dir)?),
             PreviousRun::OutputFolder => {
                 if !out.join(crate::output::MARKER).is_file() {
                     return Ok(None);
                 }
-                out.to_path_buf()
+                // A run of an older toklon in the output folder is not an error: the
+                // run starts afresh (and says so), as on a first night.
+                match Summary::load(out) {
+                    Ok(summary) => (out.to_path_buf(), summary),
+                    Err(e) => {
+                        tracing::warn!(
+                            folder = %out.display(),
+                            reason = %crate::chain(&e),
+                            "the earlier run in the output folder cannot be compared with; every person is new"
+                        );
+                        return Ok(None);
+                    }
+                }
             }
         };
-        let summary = Summary::load(&dir)?;
         let bad = |message: String| EngineError::BadRunFolder {
             path: dir.join(crate::output::MARKER),
             message,
