@@ -231,7 +231,7 @@ impl GenConfig {
             people,
             seed,
             format: OutputFormat::Parquet,
-            reference_date: Date::ymd(2025, 1, 1).expect("a valid date"),
+            reference_date: Date::clamped(2025, 1, 1),
             enrolment: EnrolmentRates::default(),
             corruption: CorruptionRates::default(),
         }

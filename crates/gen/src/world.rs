@@ -15,9 +15,10 @@ use crate::scheme::{CHILD_UNDER, Scheme, YOUNG_CHILD_UNDER};
 
 /// A full day made from parts the generator keeps valid: the reference date is
 /// checked by [`GenConfig::validate`] (year 1900–9000), days are clamped to their
-/// month and years stay within a few centuries of it.
+/// month and years stay within a few centuries of it; out-of-range parts would be
+/// clamped, never a panic.
 fn day(y: i32, m: u8, d: u8) -> Date {
-    Date::ymd(y, m, d).expect("a day made in range")
+    Date::clamped(y, m, d)
 }
 
 /// The parts of a full day.

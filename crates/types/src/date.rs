@@ -113,6 +113,23 @@ impl Date {
         Date::new(year, Some(month), Some(day))
     }
 
+    /// The full date nearest to the given parts: the year clamped to 1–9999, the
+    /// month to 1–12 and the day to its month. Never fails, for code that builds
+    /// dates from parts it keeps in range itself.
+    ///
+    /// ```
+    /// use toklon_types::Date;
+    /// assert_eq!(Date::clamped(2023, 2, 31), Date::ymd(2023, 2, 28).unwrap());
+    /// assert_eq!(Date::clamped(0, 0, 0), Date::ymd(1, 1, 1).unwrap());
+    /// ```
+    pub fn clamped(year: i32, month: u8, day: u8) -> Date {
+        let y = year.clamp(MIN_YEAR, MAX_YEAR);
+        let m = month.clamp(1, 12);
+        let d = day.clamp(1, days_in_month(y, m));
+        let packed = y as u32 * 10_000 + u32::from(m) * 100 + u32::from(d);
+        Date(NonZeroU32::new(packed).unwrap_or(NonZeroU32::MIN))
+    }
+
     /// A date of which only the year is known.
     pub fn year_only(year: i32) -> Result<Date, DateError> {
         Date::new(year, None, None)
