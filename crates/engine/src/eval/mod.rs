@@ -178,33 +178,37 @@ fn hard_and_romanized(
             column("last_name"),
         );
         let path = Path::new(&s.path);
-        match key {
-            SourceKey::Households => continue,
-            SourceKey::Registry(_) => {
-                if let Ok(c) = read_columns(path, &[&rid_col, &last_col]) {
-                    for i in 0..c[0].len() {
-                        let latin = c[1].get_nonempty(i).is_some_and(|v| {
-                            v.chars().any(|ch| ch.is_ascii_alphabetic())
-                                && !v.chars().any(toklon_thai::text::is_thai)
-                        });
-                        if latin {
-                            romanized.insert((name.to_string(), c[0].get(i).unwrap_or("").into()));
-                        }
-                    }
+        if *key == SourceKey::Households {
+            continue;
+        }
+        // One read per file: a registry's surname comes with its IDs when it has one.
+        let with_last = matches!(key, SourceKey::Registry(_))
+            .then(|| read_columns(path, &[&rid_col, &id_col, &last_col]).ok())
+            .flatten();
+        let cols = match with_last {
+            Some(c) => c,
+            None => match read_columns(path, &[&rid_col, &id_col]) {
+                Ok(c) => c,
+                Err(e) => {
+                    notes.push(format!(
+                        "{}; its records are not split by ID quality",
+                        chain(&e)
+                    ));
+                    continue;
+                }
+            },
+        };
+        if let Some(last) = cols.get(2) {
+            for i in 0..last.len() {
+                let latin = last.get_nonempty(i).is_some_and(|v| {
+                    v.chars().any(|ch| ch.is_ascii_alphabetic())
+                        && !v.chars().any(toklon_thai::text::is_thai)
+                });
+                if latin {
+                    romanized.insert((name.to_string(), cols[0].get(i).unwrap_or("").into()));
                 }
             }
-            SourceKey::Population => {}
         }
-        let cols = match read_columns(path, &[&rid_col, &id_col]) {
-            Ok(c) => c,
-            Err(e) => {
-                notes.push(format!(
-                    "{}; its records are not split by ID quality",
-                    chain(&e)
-                ));
-                continue;
-            }
-        };
         if *key == SourceKey::Population {
             pop_cols = Some(cols);
         } else {
