@@ -59,22 +59,32 @@ impl Changes {
             .map(|&k| &self.households[k])
     }
 
+    /// Listed persons per status and province (`unknown` without one).
+    fn by_province(&self) -> BTreeMap<String, ChangeCounts> {
+        let mut out: BTreeMap<String, ChangeCounts> = BTreeMap::new();
+        for c in &self.persons {
+            let province = c.province.as_deref().unwrap_or("unknown");
+            match out.get_mut(province) {
+                Some(n) => n.add(c.status),
+                None => {
+                    let mut n = ChangeCounts::default();
+                    n.add(c.status);
+                    out.insert(province.to_string(), n);
+                }
+            }
+        }
+        out
+    }
+
     /// New, still listed, resolved and gone people per province, for the report.
     pub fn for_report(&self) -> toklon_coverage::report::ListChanges {
-        let mut by_province: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-        for c in &self.persons {
-            let province = c.province.clone().unwrap_or_else(|| "unknown".into());
-            let k = match c.status {
-                Status::New => 0,
-                Status::StillListed => 1,
-                Status::Resolved => 2,
-                Status::Gone => 3,
-            };
-            by_province.entry(province).or_default()[k] += 1;
-        }
         toklon_coverage::report::ListChanges {
             previous_as_of: self.previous_as_of.clone(),
-            by_province,
+            by_province: self
+                .by_province()
+                .into_iter()
+                .map(|(p, n)| (p, [n.new, n.still_listed, n.resolved, n.gone]))
+                .collect(),
         }
     }
 
@@ -82,16 +92,12 @@ impl Changes {
     pub fn summary(&self, previous: Option<&Previous>, ids: &PersonIds<'_>) -> ChangeSummary {
         let mut s = ChangeSummary {
             previous_run: previous.map(|p| p.dir.display().to_string()),
-            previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
+            previous_as_of: self.previous_as_of.clone(),
+            persons_by_province: self.by_province(),
             ..ChangeSummary::default()
         };
         for c in &self.persons {
             s.persons.add(c.status);
-            let province = c.province.clone().unwrap_or_else(|| "unknown".into());
-            s.persons_by_province
-                .entry(province)
-                .or_default()
-                .add(c.status);
         }
         for c in &self.households {
             s.households.add(c.status);
