@@ -3,7 +3,7 @@
 //! gaps; then the fall-through and status-problems lists, the households with a
 //! listed member and the overlaps.
 
-use toklon_types::{Date, Protection, ProtectionSet, Relationship};
+use toklon_types::{Date, Employment, Protection, ProtectionSet, Relationship};
 
 use crate::eligibility::Context;
 use crate::entitlements::{Holdings, RemedySet};
@@ -194,7 +194,46 @@ pub struct RowCoverage {
     pub groups: Groups,
     pub status: PersonStatus,
     pub priority: u32,
+    /// Remedies the person is entitled to that a field finding withholds from the
+    /// lists (see [`Withhold`]); not in `remedies`.
+    pub withheld: RemedySet,
+    /// The facts the entitlement rules read, as they are now.
+    pub circumstances: Circumstances,
 }
+
+/// The facts a person's remedies follow from: their age band, employment,
+/// disability, their household's poverty and what they hold. A field finding that
+/// a person is not eligible for a remedy, or refuses it, holds while these stay
+/// the same; any change (a birthday across an age limit, a new job, a household
+/// that became poor, a scheme gained or lost) reopens the question.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Circumstances {
+    /// How many of the entitlement rules' age limits the age has reached
+    /// ([`Entitlements::age_limits`]); `u8::MAX` when the age is unknown.
+    pub age_band: u8,
+    pub employment: Option<Employment>,
+    pub disabled: bool,
+    pub poor_household: bool,
+    /// Schemes held directly.
+    pub direct: SchemeSet,
+    /// Schemes reaching the person through the household.
+    pub via_household: SchemeSet,
+}
+
+impl Circumstances {
+    /// The band of `age` among `limits` (ascending).
+    pub fn age_band(limits: &[u32], age: Option<u32>) -> u8 {
+        match age {
+            None => u8::MAX,
+            Some(a) => limits.partition_point(|&l| l <= a).min(254) as u8,
+        }
+    }
+}
+
+/// Field findings that withhold remedies: given a person (by index) and their
+/// circumstances now, the remedies to keep off the lists. A finding applies only
+/// while the circumstances it was made in hold.
+pub type Withhold<'a> = &'a (dyn Fn(u32, &Circumstances) -> RemedySet + Sync);
 
 /// What the lists make of a person.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -440,6 +479,18 @@ impl<'a> DirectSchemes<'a> {
         households: &[HouseholdFacts],
         order: RowOrder<'_>,
     ) -> Coverage {
+        self.finish_withholding(rules, households, order, &|_, _| RemedySet::empty())
+    }
+
+    /// [`finish`](Self::finish), keeping off the lists the remedies `withhold`
+    /// names (a field team found the person not eligible, or the person refused).
+    pub fn finish_withholding(
+        self,
+        rules: RuleSets<'_>,
+        households: &[HouseholdFacts],
+        order: RowOrder<'_>,
+        withhold: Withhold<'_>,
+    ) -> Coverage {
         let mut counts = self.counts;
         counts.unknown_codes = self.unknown.into_iter().collect();
         let held = Held {
@@ -447,7 +498,15 @@ impl<'a> DirectSchemes<'a> {
             principal: self.person_principal,
             thai: self.person_thai,
         };
-        finish(rules, self.persons, households, held, counts, order)
+        finish(
+            rules,
+            self.persons,
+            households,
+            held,
+            counts,
+            order,
+            withhold,
+        )
     }
 }
 
@@ -480,6 +539,7 @@ fn finish(
     held: Held,
     counts: EnrolmentCounts,
     order: RowOrder<'_>,
+    withhold: Withhold<'_>,
 ) -> Coverage {
     let RuleSets {
         catalog,
@@ -577,6 +637,7 @@ fn finish(
     // 3. Per person, from the chosen row: covered, in scope, missing, remedies,
     //    structural gaps, groups, priority; copied to each of the person's rows.
     let civil_service = catalog.civil_service();
+    let age_limits = entitlements.age_limits();
     let mut person_cov = vec![RowCoverage::default(); n];
     let mut people = Vec::new();
     for pi in 0..n {
@@ -627,6 +688,23 @@ fn finish(
                     s
                 });
         }
+        let circumstances = Circumstances {
+            age_band: Circumstances::age_band(&age_limits, p.age),
+            employment: p.employment,
+            disabled: p.disabled,
+            poor_household: hh.is_poor(),
+            direct,
+            via_household: person_via[pi],
+        };
+        let withheld = if remedies.is_empty() {
+            RemedySet::empty()
+        } else {
+            withhold(pi as u32, &circumstances).intersection(remedies)
+        };
+        // A withheld remedy is still one the data shows: the gap it would close is
+        // not structural.
+        let structural = missing.difference(entitlements.closes(remedies));
+        let remedies = remedies.difference(withheld);
         let groups = Groups::of(p, hh.is_poor());
         person_cov[pi] = RowCoverage {
             direct,
@@ -634,11 +712,13 @@ fn finish(
             covered,
             in_scope,
             missing,
-            structural: missing.difference(entitlements.closes(remedies)),
+            structural,
             remedies,
             groups,
             status,
             priority: priority(entitlements, remedies, missing, hh.deprived_count(), groups),
+            withheld,
+            circumstances,
         };
     }
     let rows: Vec<RowCoverage> = persons.iter().map(|p| person_cov[p.person.get()]).collect();
@@ -1153,6 +1233,83 @@ mod tests {
         let cov = run(&[p], &[], &[]);
         assert_eq!(remedies(&cov, 0), ["ucs"]);
         assert_eq!(cov.rows[0].in_scope.codes(), ["sickness"]);
+    }
+
+    /// Coverage with a field finding that withholds `code` from person 0 while
+    /// their circumstances are `found_in` (any, when `None`).
+    fn run_withholding(
+        persons: &[PersonFacts],
+        code: &str,
+        found_in: Option<Circumstances>,
+    ) -> Coverage {
+        let c = Catalog::builtin();
+        let e = Entitlements::builtin(&c).unwrap();
+        let remedy = e.index_of(code).unwrap();
+        let direct = DirectSchemes::new(&c, persons, day(20240615)).unwrap();
+        let withhold = |person: u32, now: &Circumstances| {
+            let mut set = RemedySet::empty();
+            if person == 0 && found_in.is_none_or(|f| f == *now) {
+                set.insert(remedy);
+            }
+            set
+        };
+        let rules = RuleSets {
+            catalog: &c,
+            scope: &Rules::builtin(),
+            entitlements: &e,
+        };
+        direct.finish_withholding(rules, &[], &|a, b| a.cmp(&b), &withhold)
+    }
+
+    #[test]
+    fn a_withheld_remedy_leaves_the_lists_while_the_circumstances_hold() {
+        let mut p = person(0, 0, Relationship::Head, 70);
+        p.household = None;
+        let cov = run(&[p], &[], &[]);
+        assert_eq!(remedies(&cov, 0), ["ucs", "oaa"]);
+        let found_in = cov.rows[0].circumstances;
+
+        let cov = run_withholding(&[p], "oaa", Some(found_in));
+        assert_eq!(remedies(&cov, 0), ["ucs"]);
+        let e = Entitlements::builtin(&Catalog::builtin()).unwrap();
+        assert_eq!(e.codes(cov.rows[0].withheld), ["oaa"]);
+        assert_eq!(cov.fall_through.len(), 1);
+        // The gap the withheld remedy would close is not structural.
+        assert!(!cov.rows[0].structural.contains(OldAge));
+
+        // Everything withheld: off the fall-through list.
+        let cov = run_withholding(&[p], "ucs", None);
+        let cov2 = {
+            let c = Catalog::builtin();
+            let e = Entitlements::builtin(&c).unwrap();
+            let (ucs, oaa) = (e.index_of("ucs").unwrap(), e.index_of("oaa").unwrap());
+            let direct = DirectSchemes::new(&c, std::slice::from_ref(&p), day(20240615)).unwrap();
+            let rules = RuleSets {
+                catalog: &c,
+                scope: &Rules::builtin(),
+                entitlements: &e,
+            };
+            direct.finish_withholding(rules, &[], &|a, b| a.cmp(&b), &|_, _| {
+                let mut s = RemedySet::empty();
+                s.insert(ucs);
+                s.insert(oaa);
+                s
+            })
+        };
+        assert_eq!(remedies(&cov, 0), ["oaa"]);
+        assert!(cov2.fall_through.is_empty() && cov2.rows[0].remedies.is_empty());
+
+        // A year older within the same age band: the finding holds.
+        let mut older = p;
+        older.age = Some(71);
+        let cov = run_withholding(&[older], "oaa", Some(found_in));
+        assert_eq!(remedies(&cov, 0), ["ucs"]);
+        // A new job: the finding lapses and the remedy is listed again.
+        let mut working = p;
+        working.employment = Some(Employment::Informal);
+        let cov = run_withholding(&[working], "oaa", Some(found_in));
+        assert!(remedies(&cov, 0).contains(&"oaa".to_string()));
+        assert!(cov.rows[0].withheld.is_empty());
     }
 
     fn arb_person(n: usize) -> impl Strategy<Value = PersonFacts> {

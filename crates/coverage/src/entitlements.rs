@@ -81,6 +81,15 @@ impl RemedySet {
         RemedySet(self.0 | other.0)
     }
 
+    pub fn intersection(self, other: Self) -> Self {
+        RemedySet(self.0 & other.0)
+    }
+
+    /// The remedies of `self` not in `other`.
+    pub fn difference(self, other: Self) -> Self {
+        RemedySet(self.0 & !other.0)
+    }
+
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -196,6 +205,26 @@ impl Entitlements {
 
     pub fn get(&self, i: usize) -> Option<&Remedy> {
         self.remedies.get(i)
+    }
+
+    /// The remedy with this code, by index.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.remedies.iter().position(|r| r.code == code)
+    }
+
+    /// Every age at which some rule's answer may change (each `min_age`, and the
+    /// year after each `max_age`), ascending: two ages between the same limits are
+    /// alike to every rule.
+    pub fn age_limits(&self) -> Vec<u32> {
+        let mut limits: Vec<u32> = self
+            .remedies
+            .iter()
+            .flat_map(|r| [r.when.min_age, r.when.max_age.map(|m| m.saturating_add(1))])
+            .flatten()
+            .collect();
+        limits.sort_unstable();
+        limits.dedup();
+        limits
     }
 
     /// Codes of a set, in rule order.

@@ -72,8 +72,9 @@ pub mod report;
 
 pub use catalog::{Catalog, Exclusion, Extension, Relation, Scheme, SchemeId, SchemeSet};
 pub use compute::{
-    Coverage, DirectSchemes, EnrolmentCounts, Groups, HouseholdRollup, Inputs, Listed, Overlap,
-    PersonStatus, RowCoverage, RowOrder, RuleSets, compute, priority, protection_weight,
+    Circumstances, Coverage, DirectSchemes, EnrolmentCounts, Groups, HouseholdRollup, Inputs,
+    Listed, Overlap, PersonStatus, RowCoverage, RowOrder, RuleSets, Withhold, compute, priority,
+    protection_weight,
 };
 pub use eligibility::{Conditions, Context, Rule, Rules};
 pub use entitlements::{Entitlements, Holdings, Remedy, RemedySet};

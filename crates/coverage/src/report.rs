@@ -269,7 +269,7 @@ th{background:#f3f6f8}td.n{text-align:right}td.below{color:#b23a1e;font-weight:b
 /// linking to its workbook, then the top fall-through households per province.
 /// UTF-8, `lang="th"`.
 pub fn render_html(ind: &Indicators, top_households_per_province: &[ProvinceHouseholds]) -> String {
-    render_html_with(ind, top_households_per_province, None)
+    render_html_with(ind, top_households_per_province, None, None)
 }
 
 /// What changed on the fall-through list since the previous run, per province:
@@ -281,11 +281,79 @@ pub struct ListChanges {
     pub by_province: std::collections::BTreeMap<String, [u64; 4]>,
 }
 
-/// [`render_html`] with a section on what changed since the previous run.
+/// Field follow-up per province: how the cases on the lists are moving.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FollowUpProgress {
+    pub by_province: std::collections::BTreeMap<String, ProvinceFollowUp>,
+}
+
+/// One province's cases (one per listed person and remedy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProvinceFollowUp {
+    /// Open cases (the remedy still listed), unconfirmed enrolments included.
+    pub open: u64,
+    /// Cases a team has reached (any status past `not_contacted`).
+    pub contacted: u64,
+    /// Cases whose person applied (or says they enrolled).
+    pub applied: u64,
+    /// Closed because the registries now show the remedy.
+    pub resolved_by_data: u64,
+    /// Reported enrolled in the field 60 days ago or more, no registry record yet.
+    pub enrolled_unconfirmed: u64,
+    /// Withheld: found not eligible, or refused.
+    pub suppressed: u64,
+    /// Open more than 90 days and never contacted.
+    pub stale: u64,
+}
+
+/// Follow-up progress per province.
+fn follow_up_section(o: &mut String, ind: &Indicators, f: &FollowUpProgress) {
+    o.push_str("<h2>ความคืบหน้าการติดตาม</h2>\n");
+    o.push_str("<p>กรณี = บุคคลหนึ่งคนกับสิทธิหนึ่งรายการในรายชื่อ; แก้ไขแล้วตามข้อมูล = ทะเบียนแสดงสิทธินั้นแล้ว; ยังไม่ยืนยัน = แจ้งว่าลงทะเบียนแล้วเกิน 60 วันแต่ยังไม่ปรากฏในทะเบียน</p>\n");
+    o.push_str("<table id=\"follow-up\">\n<tr><th>จังหวัด</th><th>กรณีเปิด</th><th>ติดต่อแล้ว</th><th>ยื่นสมัครแล้ว</th><th>แก้ไขแล้วตามข้อมูล</th><th>ลงทะเบียนแต่ยังไม่ยืนยัน</th><th>ระงับ (ไม่มีสิทธิ/ปฏิเสธ)</th><th>เปิดเกิน 90 วันไม่เคยติดต่อ</th></tr>\n");
+    let mut total = ProvinceFollowUp::default();
+    for (code, n) in &f.by_province {
+        let _ = writeln!(
+            o,
+            "<tr data-province=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(code),
+            esc(&province_label(ind, code)),
+            n.open,
+            n.contacted,
+            n.applied,
+            n.resolved_by_data,
+            n.enrolled_unconfirmed,
+            n.suppressed,
+            n.stale
+        );
+        total.open += n.open;
+        total.contacted += n.contacted;
+        total.applied += n.applied;
+        total.resolved_by_data += n.resolved_by_data;
+        total.enrolled_unconfirmed += n.enrolled_unconfirmed;
+        total.suppressed += n.suppressed;
+        total.stale += n.stale;
+    }
+    let _ = writeln!(
+        o,
+        "<tr><th>รวม</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>\n</table>",
+        total.open,
+        total.contacted,
+        total.applied,
+        total.resolved_by_data,
+        total.enrolled_unconfirmed,
+        total.suppressed,
+        total.stale
+    );
+}
+
+/// [`render_html`] with a section on what changed since the previous run and one
+/// on the field follow-up.
 pub fn render_html_with(
     ind: &Indicators,
     top_households_per_province: &[ProvinceHouseholds],
     changes: Option<&ListChanges>,
+    follow_up: Option<&FollowUpProgress>,
 ) -> String {
     let mut o = String::with_capacity(32 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -459,6 +527,9 @@ pub fn render_html_with(
     if let Some(c) = changes {
         changes_section(&mut o, ind, c);
     }
+    if let Some(f) = follow_up {
+        follow_up_section(&mut o, ind, f);
+    }
     o.push_str("<h2>ครัวเรือนที่ควรเยี่ยมก่อน (รายจังหวัด)</h2>\n<div id=\"top-households\">\n");
     for p in top_households_per_province {
         let _ = writeln!(
@@ -614,7 +685,7 @@ mod tests {
             previous_as_of: Some("2025-12-31".into()),
             by_province: [("10".to_string(), [3, 5, 2, 1])].into(),
         };
-        let html = render_html_with(&ind, &top, Some(&changes));
+        let html = render_html_with(&ind, &top, Some(&changes), None);
         let at = html.find("id=\"changes\"").expect("a changes table");
         let table = &html[at..at + html[at..].find("</table>").unwrap()];
         assert!(html.contains("2025-12-31"));
@@ -623,7 +694,21 @@ mod tests {
             assert!(table.contains(n), "{table}");
         }
         let first = ListChanges::default();
-        assert!(render_html_with(&ind, &top, Some(&first)).contains("รอบแรก"));
+        assert!(render_html_with(&ind, &top, Some(&first), None).contains("รอบแรก"));
+        let progress = FollowUpProgress {
+            by_province: [(
+                "10".to_string(),
+                ProvinceFollowUp {
+                    open: 7,
+                    stale: 4,
+                    ..ProvinceFollowUp::default()
+                },
+            )]
+            .into(),
+        };
+        let html = render_html_with(&ind, &top, None, Some(&progress));
+        assert!(html.contains("id=\"follow-up\""));
+        assert!(html.contains("<td class=\"n\">7</td>"));
     }
 
     #[test]

@@ -291,6 +291,14 @@ pub(crate) struct Covered<'a> {
     pub result: CoverageResult,
 }
 
+/// The rules coverage is computed by: the rule sets, the reference date, and the
+/// field findings that withhold remedies (see `cases.rs`).
+pub(crate) struct Terms<'r> {
+    pub rules: &'r CoverageRules,
+    pub as_of: Date,
+    pub withhold: toklon_coverage::Withhold<'r>,
+}
+
 /// Computes every person's coverage from the base (`population`: its table and, consumed
 /// here, its standardized records), the households, the registries' links and the
 /// deduplicated persons.
@@ -299,10 +307,14 @@ pub(crate) fn cover<'a>(
     population: Records,
     linked: &Linked,
     person_of_row: &[u32],
-    rules: &CoverageRules,
-    as_of: Date,
+    terms: &Terms<'_>,
     w: &Workers<'_>,
 ) -> Result<Covered<'a>, EngineError> {
+    let Terms {
+        rules,
+        as_of,
+        withhold,
+    } = *terms;
     let (pool, progress) = (w.pool, w.progress);
     progress.start("coverage", None);
     let pop_table = &inputs.population.read.table;
@@ -329,7 +341,8 @@ pub(crate) fn cover<'a>(
     }
     // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
     let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
-    let coverage = pool.install(|| direct.finish(rules.sets(), &hh.facts, &by_record_id));
+    let coverage = pool
+        .install(|| direct.finish_withholding(rules.sets(), &hh.facts, &by_record_id, withhold));
     let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
     let provinces: Vec<Option<&str>> = (0..pop_table.len())
         .map(|i| province_of(subdistricts.get(i)))

@@ -37,6 +37,18 @@ pub struct RawJob {
     /// Reviewers' decisions (`[decisions] path`).
     #[serde(default)]
     pub decisions: RawDecisions,
+    /// Field teams' returned lists (`[feedback] paths`).
+    #[serde(default)]
+    pub feedback: RawFeedback,
+}
+
+/// `[feedback]` of a job file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeedback {
+    /// Returned workbooks or CSV files, or folders of them; default: the folder
+    /// `feedback/` beside the job file (or in the data folder), when there is one.
+    pub paths: Option<Vec<PathBuf>>,
 }
 
 /// `[decisions]` of a job file.
@@ -178,6 +190,9 @@ pub struct Job {
     /// Reviewers' decisions: `[decisions] path`, or `decisions.csv` / `.parquet` in
     /// a data folder.
     pub decisions: Option<PathBuf>,
+    /// Field teams' returned lists (workbooks, CSV or Parquet), sorted by path
+    /// within each folder: `[feedback] paths`, or the files of `feedback/`.
+    pub feedback: Vec<PathBuf>,
     /// Files in the registries folder that toklon does not read (warned about, and
     /// listed in `summary.json`), sorted.
     pub unread: Vec<PathBuf>,
@@ -303,10 +318,36 @@ impl Job {
             )?);
         }
         let mut unread = Vec::new();
+        let feedback = {
+            let (given, default) = match &raw.feedback.paths {
+                Some(paths) => (paths.iter().map(|p| resolve(p)).collect(), false),
+                None => {
+                    // A data folder is its own origin; a job file's folder is `base`.
+                    let dir = if origin.is_dir() { origin } else { base };
+                    (vec![dir.join("feedback")], true)
+                }
+            };
+            let mut files = Vec::new();
+            for path in given {
+                if path.is_dir() {
+                    let (found, skipped) = registry_files(&path)?;
+                    files.extend(found);
+                    unread.extend(skipped);
+                } else if path.is_file() {
+                    files.push(path);
+                } else if !default {
+                    return Err(EngineError::NoInput {
+                        path,
+                        what: "a field feedback file or folder ([feedback] paths)".into(),
+                    });
+                }
+            }
+            files
+        };
         if let Some(dir) = raw.registries_dir {
             let dir = resolve(&dir);
             let (files, skipped) = registry_files(&dir)?;
-            unread = skipped;
+            unread.extend(skipped);
             for path in files {
                 let Some(name) = stem(&path) else { continue };
                 registries.push(source_spec(
@@ -377,6 +418,7 @@ impl Job {
                 what: "the reviewers' decisions file ([decisions] path)".into(),
             });
         }
+        unread.sort();
         Ok(Job {
             origin: origin.to_path_buf(),
             population,
@@ -393,6 +435,7 @@ impl Job {
             link: link_config(raw.link, raw.run.seed, origin)?,
             coverage,
             decisions,
+            feedback,
             unread,
         })
     }
@@ -507,7 +550,7 @@ fn find_input(dir: &Path, stem: &str) -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-/// Registry files in a folder, and the entries toklon does not read (other file
+/// Registry (or feedback) files in a folder, and the entries toklon does not read (other file
 /// types, sub-folders), both sorted by name so the run order is stable. Hidden
 /// entries (`.name`: editor and OS litter such as `.DS_Store`) are neither.
 fn registry_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), EngineError> {
@@ -520,10 +563,11 @@ fn registry_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), EngineErro
     })?;
     let (mut files, mut unread) = (Vec::new(), Vec::new());
     for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        // `~$name.xlsx`: the lock file Excel keeps beside a workbook it has open.
         let hidden = path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+            .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"));
         if hidden {
             continue;
         }

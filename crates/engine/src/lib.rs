@@ -26,6 +26,7 @@
 //! println!("{} rows read", outcome.summary.totals.rows_read);
 //! ```
 
+mod cases;
 mod changes;
 mod continuity;
 mod cover;
@@ -49,6 +50,7 @@ mod summary;
 mod tables;
 mod write;
 
+pub use cases::{CaseSummary, FeedbackCounts, FollowUp, Outcome, case_id};
 pub use changes::ChangeCounts;
 pub use continuity::ChangeSummary;
 pub use cover::coverage_setup;

@@ -20,6 +20,7 @@ use toklon_io::{
 use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
 use crate::EngineError;
+use crate::cases::{Case, Cases, FollowUp};
 use crate::continuity::Changes;
 use crate::cover::{
     Col, CoverageResult, CoverageRules, HouseholdIndex, ListOptions, NearestRejected, district_of,
@@ -40,6 +41,8 @@ pub struct ListInputs<'a> {
     pub ids: &'a PersonIds<'a>,
     /// Since the previous run: each listed person's status and first listing.
     pub changes: &'a Changes,
+    /// The field follow-up of each (person, remedy).
+    pub cases: &'a Cases,
 }
 
 /// One output column, built when called (so a table's columns can be built on
@@ -312,6 +315,14 @@ fn people_table(
                 listed
                     .iter()
                     .map(|f| change(f).and_then(|c| Date::from_days(c.first_listed))),
+            )
+        }));
+        // Remedies a field team found the person not eligible for, or refused.
+        columns.push(Box::new(|| {
+            OutColumn::str_list(
+                "suppressed_remedies",
+                rows.iter()
+                    .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
             )
         }));
     }
@@ -783,6 +794,7 @@ pub fn write_coverage(
         &inp.result.indicators,
         &top,
         Some(&inp.changes.for_report()),
+        Some(&inp.cases.progress()),
     );
     let path = dir.join("report.html");
     crate::output::write_owner_only(&path, html.as_bytes())
@@ -792,7 +804,7 @@ pub fn write_coverage(
 
 /// The columns of a workbook's people sheets, in the order a field team reads them
 /// (names and place first, what to do next, the identifiers for the office last).
-const WORKBOOK_PEOPLE: [&str; 26] = [
+const WORKBOOK_PEOPLE: [&str; 27] = [
     "priority",
     "status",
     "first_listed",
@@ -810,6 +822,7 @@ const WORKBOOK_PEOPLE: [&str; 26] = [
     "remedy_closes",
     "schemes",
     "schemes_via_household",
+    "suppressed_remedies",
     "status_reason",
     "household_id",
     "record_id",
@@ -861,6 +874,7 @@ fn write_workbooks(
         people: Vec<Listed>,
         status: Vec<Listed>,
         households: Vec<usize>,
+        cases: Vec<usize>,
     }
     let mut by_province: BTreeMap<&str, Parts> = BTreeMap::new();
     for f in &cov.fall_through {
@@ -872,6 +886,10 @@ fn write_workbooks(
     for (k, h) in cov.households.iter().enumerate() {
         let code = province_of(inp.hh.subdistrict[h.household as usize]).unwrap_or("unknown");
         by_province.entry(code).or_default().households.push(k);
+    }
+    for (k, c) in inp.cases.rows.iter().enumerate() {
+        let code = c.province.as_deref().unwrap_or("unknown");
+        by_province.entry(code).or_default().cases.push(k);
     }
     let header = |name: &str| thai_header(name);
     let indicators = &inp.result.indicators;
@@ -887,6 +905,11 @@ fn write_workbooks(
             let path = dir.join("provinces").join(format!("{code}.xlsx"));
             let xlsx_err = |e: IoError| EngineError::from(e);
             let mut book = Workbook::new();
+            book.add_sheet(
+                FOLLOW_UP_SHEET,
+                &follow_up_columns(inp, &parts.cases, text, &header),
+            )
+            .map_err(xlsx_err)?;
             let people = people_table("fall_through", inp, &parts.people, person_rows, text);
             let people = masked(&people, inp, &parts.people).unwrap_or(people);
             book.add_sheet(
@@ -952,7 +975,116 @@ fn write_workbooks(
         })
 }
 
-/// `YYYY-MM-DD` as a date.
+/// The workbook sheet a team fills in and sends back: one row per case.
+pub(crate) const FOLLOW_UP_SHEET: &str = "ติดตามผล";
+
+/// The follow-up sheet's columns: the four a team fills in first (`case_id` and the
+/// status, its date and a note, pre-filled with the latest known), then whom and
+/// what the case is about.
+fn follow_up_columns<'a>(
+    inp: &'a ListInputs<'_>,
+    cases: &[usize],
+    text: &'a RemedyText,
+    header: &dyn Fn(&str) -> String,
+) -> Vec<toklon_io::xlsx::Column<'a>> {
+    use toklon_io::xlsx::Column;
+    let rows: Vec<&'a Case> = cases.iter().map(|&k| &inp.cases.rows[k]).collect();
+    let pop = inp.pop;
+    let get = |name: &str| {
+        let c = Col::of(pop, name);
+        rows.iter()
+            .map(|x| x.row.and_then(|r| c.get(r as usize)))
+            .collect::<Vec<_>>()
+    };
+    let ymd = |d: Option<i32>| {
+        d.and_then(Date::from_days)
+            .map(|d| (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0)))
+    };
+    let remedy_index = |code: &str| text.code.iter().position(|c| c == code);
+    let national_id: Vec<Option<String>> = get(col::NATIONAL_ID)
+        .into_iter()
+        .map(|v| {
+            v.map(|id| {
+                if inp.opts.mask_ids {
+                    mask(id)
+                } else {
+                    id.to_string()
+                }
+            })
+        })
+        .collect();
+    let sub = get(col::SUBDISTRICT_CODE);
+    let choices: Vec<&str> = FollowUp::ALL.iter().map(|f| f.code()).collect();
+    vec![
+        Column::text(
+            header("case_id"),
+            rows.iter().map(|c| Some(c.case_id.as_str())),
+        ),
+        Column::text(
+            header("follow_up"),
+            rows.iter()
+                .map(|c| c.status.as_ref().map(|s| s.follow_up.code())),
+        )
+        .with_choices(&choices),
+        Column::date(
+            header("follow_up_date"),
+            rows.iter().map(|c| ymd(c.status.as_ref().map(|s| s.date))),
+        ),
+        Column::text(
+            header("note"),
+            rows.iter()
+                .map(|c| c.status.as_ref().and_then(|s| s.note.as_deref())),
+        )
+        .with_width(40.0),
+        Column::text(
+            header("outcome"),
+            rows.iter().map(|c| Some(c.outcome.thai())),
+        ),
+        Column::text(
+            header("remedy_offices"),
+            rows.iter().map(|c| {
+                remedy_index(&c.remedy)
+                    .and_then(|k| text.office.get(k))
+                    .map(String::as_str)
+            }),
+        ),
+        Column::text(header("prefix"), get(col::PREFIX)),
+        Column::text(header("first_name"), get(col::FIRST_NAME)),
+        Column::text(header("last_name"), get(col::LAST_NAME)),
+        Column::int(
+            header("age"),
+            rows.iter().map(|c| {
+                c.row
+                    .and_then(|r| inp.persons[r as usize].age)
+                    .map(i64::from)
+            }),
+        ),
+        Column::text(header("national_id"), national_id),
+        Column::text(
+            header("district_name"),
+            sub.iter().map(|s| district_name(district_of(*s))),
+        ),
+        Column::text(
+            header("subdistrict_name"),
+            sub.iter().map(|s| subdistrict_name(*s)),
+        ),
+        Column::text(header("village_no"), get(col::VILLAGE_NO)),
+        Column::text(header("house_no"), get(col::HOUSE_NO)),
+        Column::date(
+            header("first_listed"),
+            rows.iter().map(|c| ymd(Some(c.first_listed))),
+        ),
+        Column::text(
+            header("remedy"),
+            rows.iter().map(|c| Some(c.remedy.as_str())),
+        ),
+        Column::text(
+            header("person_id"),
+            rows.iter().map(|c| Some(c.person_id.as_str())),
+        ),
+    ]
+}
+
 /// Rows [`write_coverage`] writes: coverage, the two lists (Parquet and CSV) and
 /// households (Parquet and CSV).
 pub fn write_rows(result: &CoverageResult) -> u64 {
@@ -1004,6 +1136,13 @@ pub(crate) fn thai_header(name: &str) -> String {
         "missing" => "ความคุ้มครองที่ขาด",
         "structural_gaps" => "ช่องว่างเชิงโครงสร้าง",
         "status_reason" => "ปัญหาสถานะ",
+        "suppressed_remedies" => "สิทธิที่ระงับ (ไม่มีสิทธิ/ปฏิเสธ)",
+        "case_id" => "รหัสกรณี",
+        "follow_up" => "ผลการติดตาม",
+        "follow_up_date" => "วันที่ติดตาม",
+        "note" => "บันทึก",
+        "outcome" => "สถานะกรณี",
+        "remedy" => "รหัสสิทธิ",
         "members" => "จำนวนสมาชิก",
         "listed_members" => "สมาชิกที่ตกหล่น",
         "dep_health" => "ขาดด้านสุขภาพ",

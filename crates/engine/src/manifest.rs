@@ -54,7 +54,7 @@ pub struct Manifest {
     /// Decision files applied to the run (none yet: the key is kept so that
     /// readers need not change when they come).
     pub decisions: Vec<InputFile>,
-    /// Feedback files applied to the run (none yet, as `decisions`).
+    /// Field feedback files read by the run (`feedback/` or `[feedback] paths`).
     pub feedback: Vec<InputFile>,
     /// User name of the account that ran the job, when known.
     pub user: Option<String>,
@@ -230,6 +230,7 @@ impl Manifest {
         inputs: Vec<InputFile>,
         rules: &CoverageRules,
         decisions: &[(&str, PathBuf)],
+        feedback: &[PathBuf],
         started: SystemTime,
     ) -> Result<Manifest, EngineError> {
         Ok(Manifest {
@@ -247,7 +248,10 @@ impl Manifest {
                 .filter(|(source, _)| *source == crate::decisions::NEW)
                 .map(|(source, path)| InputFile::hash(source, path))
                 .collect::<Result<_, _>>()?,
-            feedback: Vec::new(),
+            feedback: feedback
+                .iter()
+                .map(|path| InputFile::hash(crate::cases::FEEDBACK, path))
+                .collect::<Result<_, _>>()?,
             user: opts.operator.user.clone(),
             host: opts.operator.host.clone(),
             started: utc_timestamp(started),

@@ -10,8 +10,9 @@ use toklon_link::{FieldProblems, LinkConfig};
 use toklon_types::Date;
 use tracing::{info, warn};
 
+use crate::cases::{Cases, FollowUps};
 use crate::continuity::Changes;
-use crate::cover::{CoverageRules, Covered, ListOptions, coverage_setup};
+use crate::cover::{CoverageRules, Covered, ListOptions, Terms, coverage_setup};
 use crate::decisions::{Decisions, Fate};
 use crate::dedupe::{Base, BaseDedupe, dedupe_base};
 use crate::link::{Given, Linked, ModelFile, Reused};
@@ -23,8 +24,8 @@ use crate::read::Inputs;
 use crate::summary::Summary;
 use crate::write::write_json;
 use crate::{
-    EngineError, Job, Progress, continuity, cover, decisions, link, read, standardize, summary,
-    write,
+    EngineError, Job, Progress, cases, continuity, cover, decisions, link, read, standardize,
+    summary, write,
 };
 
 /// Command-line choices that override or complete the job.
@@ -168,16 +169,37 @@ fn run_staged(
         opts.as_of,
     );
     timer.lap("person_ids");
+    let follow = FollowUps::gather(
+        previous.as_ref().map(|p| p.dir.as_path()),
+        &job.feedback,
+        &ids,
+        &people.person_of_row,
+        rules,
+        opts.as_of,
+    )?;
+    timer.lap("feedback");
     let covered = cover::cover(
         &inputs,
         std.population,
         &linked,
         &people.person_of_row,
-        rules,
-        opts.as_of,
+        &Terms {
+            rules,
+            as_of: opts.as_of,
+            withhold: &|person, now| follow.withheld(person, now),
+        },
         w,
     )?;
     timer.lap("coverage");
+    let cases = cases::build(
+        &follow,
+        &covered,
+        &ids,
+        &inputs.population.read.table,
+        rules,
+        opts.as_of,
+    );
+    timer.lap("cases");
     let changes = continuity::compare(
         previous.as_ref(),
         &ids,
@@ -204,13 +226,23 @@ fn run_staged(
         previous: previous.as_ref(),
         decisions: &decisions,
         applied: &reviewed.applied,
+        follow: &follow,
+        cases: &cases,
     };
     write::write(staging.dir(), &results, &opts.list_options(), w)?;
     timer.lap("write");
 
     let summary = summary::build(&results, opts, timer.timings);
     write_json(&staging.dir().join(crate::output::MARKER), &summary)?;
-    let manifest = Manifest::of_run(job, opts, input_files, rules, &decisions.files, started)?;
+    let manifest = Manifest::of_run(
+        job,
+        opts,
+        input_files,
+        rules,
+        &decisions.files,
+        &follow.files,
+        started,
+    )?;
     write_json(&staging.dir().join(manifest::FILE), &manifest)?;
     staging.commit()?;
     info!(out = %opts.out.display(), "outputs written");
@@ -247,6 +279,10 @@ pub(crate) struct Results<'r, 'j> {
     /// The reviewers' decisions in force, and what became of each.
     pub decisions: &'r Decisions,
     pub applied: &'r [Fate],
+    /// The field's feedback and the carried cases.
+    pub follow: &'r FollowUps,
+    /// This run's cases.
+    pub cases: &'r Cases,
 }
 
 impl RunOptions {

@@ -15,6 +15,7 @@ use toklon_link::{DedupeConfig, FieldProblems};
 use toklon_types::columns as col;
 
 use crate::EngineError;
+use crate::cases::CaseSummary;
 use crate::continuity::ChangeSummary;
 use crate::decisions::DecisionCounts;
 use crate::dedupe::BaseDedupe;
@@ -193,6 +194,10 @@ pub struct Summary {
     /// Reviewers' decisions: in force, applied, no longer applying, rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<DecisionCounts>,
+    /// Field follow-up: cases per outcome and per status, per province, and what
+    /// was made of the returned feedback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<CaseSummary>,
     /// The coverage indicators as a text table, for the end of a run (not in JSON).
     #[serde(skip)]
     pub coverage_table: Option<String>,
@@ -445,6 +450,7 @@ pub(crate) fn build(
         structural_gaps: Some(indicators.structural_gaps.clone()),
         changes: Some(r.changes.summary(r.previous, r.ids)),
         decisions: Some(DecisionCounts::of(r.applied, r.decisions.rejects.len())),
+        cases: Some(r.cases.summary(r.follow)),
         coverage_table: Some(toklon_coverage::render_table(indicators)),
         warnings,
         unread_files: (!job.unread.is_empty()).then(|| UnreadFiles {

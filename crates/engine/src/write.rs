@@ -36,6 +36,7 @@ pub(crate) fn write(
     let advance = |n: u64| progress.advance(n);
     let mut rejects = r.inputs.rejects();
     rejects.extend(&r.decisions.rejects);
+    rejects.extend(&r.follow.rejects);
     write_json(&dir.join("model.json"), r.models)?;
     let pop = &r.inputs.population.read.table;
     let registries: Vec<(&Table, &LinkOutcome)> = r
@@ -54,7 +55,8 @@ pub(crate) fn write(
                 write_unlinked(dir, pop, &registries, &advance)?;
                 write_duplicates(dir, pop, r.people, r.ids, r.cfg)?;
                 crate::continuity::write_tables(dir, r.changes, r.ids, &r.people.person_of_row)?;
-                crate::decisions::write(dir, &r.decisions.in_force, r.applied)
+                crate::decisions::write(dir, &r.decisions.in_force, r.applied)?;
+                r.cases.write(dir, pop, r.covered)
             },
             || {
                 let inputs = ListInputs {
@@ -67,6 +69,7 @@ pub(crate) fn write(
                     opts,
                     ids: r.ids,
                     changes: r.changes,
+                    cases: r.cases,
                 };
                 write_coverage(dir, &inputs, &advance)
             },

@@ -27,6 +27,7 @@ mod encoding;
 mod error;
 mod read;
 mod reject;
+mod returned;
 mod sheet;
 mod source;
 mod write;
@@ -39,6 +40,7 @@ pub use read::{
     read_source_with,
 };
 pub use reject::{Reject, RejectReason};
+pub use returned::{Returned, read_returned};
 pub use source::{SourceKind, SourceSpec};
 pub use write::{
     BATCH_ROWS, CsvBatch, CsvWriter, OutColumn, OutTable, ParquetWriter, create_owner_only,

@@ -36,6 +36,13 @@ pub enum RejectReason {
     NoIdentifiers,
     /// A reviewer's decision row with a field that cannot be used.
     BadDecision { column: String, problem: String },
+    /// A field feedback row whose `case_id` is empty or names no case toklon knows.
+    UnknownCase,
+    /// A field feedback row whose `follow_up` is not one of the statuses.
+    UnknownFollowUp,
+    /// A field feedback row whose `follow_up_date` is not a date, or is after the
+    /// run's reference date.
+    BadFollowUpDate { problem: String },
 }
 
 impl RejectReason {
@@ -50,6 +57,9 @@ impl RejectReason {
             RejectReason::Undecodable => "undecodable_row",
             RejectReason::NoIdentifiers => "no_identifiers",
             RejectReason::BadDecision { .. } => "bad_decision",
+            RejectReason::UnknownCase => "unknown_case",
+            RejectReason::UnknownFollowUp => "unknown_follow_up",
+            RejectReason::BadFollowUpDate { .. } => "bad_follow_up_date",
         }
     }
 }
@@ -74,6 +84,16 @@ impl fmt::Display for RejectReason {
             }
             RejectReason::BadDecision { column, problem } => {
                 write!(f, "bad_decision: column {column}: {problem}")
+            }
+            RejectReason::UnknownCase => {
+                f.write_str("unknown_case (case_id empty or not a case of this run or the last)")
+            }
+            RejectReason::UnknownFollowUp => f.write_str(
+                "unknown_follow_up (not one of not_contacted, contacted, applied, enrolled, \
+                 not_eligible, moved, deceased, refused)",
+            ),
+            RejectReason::BadFollowUpDate { problem } => {
+                write!(f, "bad_follow_up_date: {problem}")
             }
         }
     }

@@ -1,0 +1,1059 @@
+//! Field follow-up: every (person, remedy) on a list is a *case*, with a `case_id`
+//! that stays while the person and the remedy do; teams send back what they found
+//! (`feedback/`), and the next run closes the loop.
+//!
+//! - A case whose remedy now shows in the registries is `resolved_by_data`,
+//!   whatever the field said (as CadÚnico re-checks each family against federal
+//!   records).
+//! - `enrolled` in the field with no registry record [`CONFIRM_DAYS`] later is
+//!   `enrolled_unconfirmed`.
+//! - `not_eligible` and `refused` withhold that remedy from the lists
+//!   (`suppressed`) for as long as the facts the finding was made in hold
+//!   ([`toklon_coverage::Circumstances`]: age band, employment, disability,
+//!   household poverty, holdings); when they change the case reopens.
+//! - `moved` and `deceased` are listed for the base's custodian in
+//!   `base_corrections.parquet`; toklon does not act on them itself.
+//!
+//! The state is `cases.parquet`: each run reads the previous run's, applies the
+//! feedback (the latest status per case wins: by `follow_up_date`, then the later
+//! file and row) and writes its own. Closed cases stay [`KEEP_CLOSED_DAYS`], so a
+//! late return about them is still understood.
+//!
+//! Feedback files carry personal data: only file names, row numbers and counts
+//! are logged, never a case's note or status.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_64};
+
+use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
+use toklon_coverage::{Circumstances, PersonStatus, RemedySet, RowCoverage};
+use toklon_io::{OutColumn, OutTable, Reject, RejectReason, read_columns, read_returned};
+use toklon_types::{Date, Employment, Table, columns as col};
+
+use crate::EngineError;
+use crate::cover::{Col, CoverageRules, Covered, district_of, province_of};
+use crate::person_ids::PersonIds;
+
+/// The state file every run writes and the next reads back.
+pub(crate) const FILE: &str = "cases.parquet";
+/// People the field reported moved or dead, for the base's custodian.
+pub(crate) const CORRECTIONS: &str = "base_corrections.parquet";
+/// `enrolled` in the field and still no registry record this many days later:
+/// `enrolled_unconfirmed`.
+pub(crate) const CONFIRM_DAYS: i32 = 60;
+/// Closed cases stay in `cases.parquet` this many days.
+pub(crate) const KEEP_CLOSED_DAYS: i32 = 90;
+/// Open this many days and never contacted: flagged in the report.
+pub(crate) const STALE_DAYS: i32 = 90;
+/// `source` of feedback rows in `rejects.parquet` (`feedback/<file name>`).
+pub(crate) const FEEDBACK: &str = "feedback";
+
+/// What a field team found, the dropdown of the workbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FollowUp {
+    NotContacted,
+    Contacted,
+    Applied,
+    Enrolled,
+    NotEligible,
+    Moved,
+    Deceased,
+    Refused,
+}
+
+impl FollowUp {
+    pub const ALL: [FollowUp; 8] = [
+        FollowUp::NotContacted,
+        FollowUp::Contacted,
+        FollowUp::Applied,
+        FollowUp::Enrolled,
+        FollowUp::NotEligible,
+        FollowUp::Moved,
+        FollowUp::Deceased,
+        FollowUp::Refused,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FollowUp::NotContacted => "not_contacted",
+            FollowUp::Contacted => "contacted",
+            FollowUp::Applied => "applied",
+            FollowUp::Enrolled => "enrolled",
+            FollowUp::NotEligible => "not_eligible",
+            FollowUp::Moved => "moved",
+            FollowUp::Deceased => "deceased",
+            FollowUp::Refused => "refused",
+        }
+    }
+
+    /// The Thai wording, also accepted back.
+    pub fn thai(self) -> &'static str {
+        match self {
+            FollowUp::NotContacted => "ยังไม่ได้ติดต่อ",
+            FollowUp::Contacted => "ติดต่อแล้ว",
+            FollowUp::Applied => "ยื่นสมัครแล้ว",
+            FollowUp::Enrolled => "ลงทะเบียนแล้ว",
+            FollowUp::NotEligible => "ไม่มีสิทธิ",
+            FollowUp::Moved => "ย้ายที่อยู่",
+            FollowUp::Deceased => "เสียชีวิต",
+            FollowUp::Refused => "ปฏิเสธ",
+        }
+    }
+
+    /// A status as typed: its code (any case, `-` or space for `_`) or its Thai
+    /// wording.
+    pub fn parse(s: &str) -> Option<FollowUp> {
+        let s = s.trim();
+        let code = s.to_ascii_lowercase().replace(['-', ' '], "_");
+        FollowUp::ALL
+            .into_iter()
+            .find(|f| f.code() == code || f.thai() == s)
+    }
+
+    /// Keeps the remedy off the lists while the facts hold.
+    fn withholds(self) -> bool {
+        matches!(self, FollowUp::NotEligible | FollowUp::Refused)
+    }
+
+    fn contacted(self) -> bool {
+        self != FollowUp::NotContacted
+    }
+}
+
+/// Where a case stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// On the list.
+    Open,
+    /// On the list; `enrolled` in the field [`CONFIRM_DAYS`] ago or more and no
+    /// registry record.
+    EnrolledUnconfirmed,
+    /// Withheld from the list: found not eligible, or refused, facts unchanged.
+    Suppressed,
+    /// Closed: the registries show the remedy (or a scheme that makes it needless).
+    ResolvedByData,
+    /// Closed: the person is no longer entitled (aged out, found a job, …).
+    NoLongerEntitled,
+    /// Closed: the person left the base, or died.
+    Gone,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 6] = [
+        Outcome::Open,
+        Outcome::EnrolledUnconfirmed,
+        Outcome::Suppressed,
+        Outcome::ResolvedByData,
+        Outcome::NoLongerEntitled,
+        Outcome::Gone,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Open => "open",
+            Outcome::EnrolledUnconfirmed => "enrolled_unconfirmed",
+            Outcome::Suppressed => "suppressed",
+            Outcome::ResolvedByData => "resolved_by_data",
+            Outcome::NoLongerEntitled => "no_longer_entitled",
+            Outcome::Gone => "gone",
+        }
+    }
+
+    pub fn thai(self) -> &'static str {
+        match self {
+            Outcome::Open => "เปิด",
+            Outcome::EnrolledUnconfirmed => "แจ้งลงทะเบียนแล้ว ยังไม่ปรากฏในทะเบียน",
+            Outcome::Suppressed => "ระงับ (ไม่มีสิทธิ/ปฏิเสธ)",
+            Outcome::ResolvedByData => "แก้ไขแล้วตามข้อมูลทะเบียน",
+            Outcome::NoLongerEntitled => "ไม่เข้าเกณฑ์แล้ว",
+            Outcome::Gone => "ออกจากฐาน/เสียชีวิต",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == s)
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Outcome::ResolvedByData | Outcome::NoLongerEntitled | Outcome::Gone
+        )
+    }
+}
+
+/// `C-` and 16 hex digits of a hash of the person's stable ID and the remedy code:
+/// the same while both persist, opaque, and never read as a number by a
+/// spreadsheet.
+pub fn case_id(person_id: &str, remedy: &str) -> String {
+    let mut key = Vec::with_capacity(person_id.len() + remedy.len() + 1);
+    key.extend_from_slice(person_id.as_bytes());
+    key.push(0x1f);
+    key.extend_from_slice(remedy.as_bytes());
+    format!("C-{:016x}", xxh3_64(&key))
+}
+
+/// A fingerprint of a person's circumstances, stored with a finding.
+fn fingerprint(c: &Circumstances) -> u64 {
+    let employment = match c.employment {
+        None => 0u8,
+        Some(Employment::Formal) => 1,
+        Some(Employment::Informal) => 2,
+        Some(Employment::Unemployed) => 3,
+        Some(Employment::Student) => 4,
+        Some(Employment::NotWorking) => 5,
+        Some(Employment::Unknown) => 6,
+    };
+    let mut bytes = [0u8; 20];
+    bytes[0] = c.age_band;
+    bytes[1] = employment;
+    bytes[2] = c.disabled as u8;
+    bytes[3] = c.poor_household as u8;
+    bytes[4..12].copy_from_slice(&c.direct.bits().to_le_bytes());
+    bytes[12..20].copy_from_slice(&c.via_household.bits().to_le_bytes());
+    xxh3_64(&bytes)
+}
+
+fn hex(v: u64) -> String {
+    format!("{v:016x}")
+}
+
+/// A field status with its date (days since 1970-01-01) and note.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Status {
+    pub follow_up: FollowUp,
+    pub date: i32,
+    pub note: Option<String>,
+}
+
+/// A case as the previous run left it.
+#[derive(Clone, Debug)]
+struct Carried {
+    person_id: String,
+    remedy: String,
+    province: Option<String>,
+    first_listed: i32,
+    status: Option<Status>,
+    outcome: Outcome,
+    closed: Option<i32>,
+    circumstances: Option<u64>,
+    found_in: Option<u64>,
+}
+
+/// What was made of the feedback files, for `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeedbackCounts {
+    pub files: u64,
+    pub rows: u64,
+    /// Rows with neither a case nor a status (a workbook's untouched lines).
+    pub blank: u64,
+    /// Rows whose status is now the case's latest.
+    pub used: u64,
+    /// Rows with an older date than the case's latest status, or repeating it.
+    pub superseded: u64,
+    pub rejected: u64,
+}
+
+/// The columns of a feedback file, each with the names it may go by.
+fn feedback_columns() -> [Vec<String>; 4] {
+    ["case_id", "follow_up", "follow_up_date", "note"].map(|c| {
+        let thai = crate::lists::thai_header(c);
+        if thai == c {
+            vec![c.to_string()]
+        } else {
+            vec![c.to_string(), thai]
+        }
+    })
+}
+
+/// The feedback and the carried state, before coverage: the latest status of each
+/// case, and the remedies to withhold.
+pub(crate) struct FollowUps {
+    carried: HashMap<String, Carried, Xxh3DefaultBuilder>,
+    /// Case → its latest status, carried or returned.
+    latest: HashMap<String, Status, Xxh3DefaultBuilder>,
+    /// Person → remedies withheld, each with the circumstances the finding was made
+    /// in (`None`: tonight's).
+    withhold: HashMap<u32, Vec<(usize, Option<u64>)>, Xxh3DefaultBuilder>,
+    /// Cases whose withholding finding is new tonight (its circumstances: the
+    /// carried case's, else tonight's).
+    found_in: HashMap<String, Option<u64>, Xxh3DefaultBuilder>,
+    pub rejects: Vec<Reject>,
+    pub feedback: FeedbackCounts,
+    /// The files read, for `manifest.json`.
+    pub files: Vec<PathBuf>,
+}
+
+impl FollowUps {
+    /// Reads the previous run's cases (`previous`, a run folder) and the feedback
+    /// `files`; `today` is the reference date. Feedback names cases by `case_id`:
+    /// a case of the previous run, or one this run's persons could have.
+    pub fn gather(
+        previous: Option<&Path>,
+        files: &[PathBuf],
+        ids: &PersonIds<'_>,
+        person_of_row: &[u32],
+        rules: &CoverageRules,
+        today: Date,
+    ) -> Result<FollowUps, EngineError> {
+        let today = today.days_since_epoch().unwrap_or(0);
+        let carried = match previous.map(|p| p.join(FILE)).filter(|p| p.is_file()) {
+            Some(path) => read_carried(&path)?,
+            None => HashMap::default(),
+        };
+        let mut latest: HashMap<String, Status, Xxh3DefaultBuilder> = carried
+            .iter()
+            .filter_map(|(id, c)| Some((id.clone(), c.status.clone()?)))
+            .collect();
+
+        // Every feedback row, validated; the case is checked once all are read.
+        struct Row {
+            file: usize,
+            row: u64,
+            case_id: String,
+            status: Status,
+        }
+        let mut out = FollowUps {
+            carried: HashMap::default(),
+            latest: HashMap::default(),
+            withhold: HashMap::default(),
+            found_in: HashMap::default(),
+            rejects: Vec::new(),
+            feedback: FeedbackCounts::default(),
+            files: Vec::new(),
+        };
+        let names = feedback_columns();
+        let wanted: Vec<Vec<&str>> = names
+            .iter()
+            .map(|n| n.iter().map(String::as_str).collect())
+            .collect();
+        let wanted: Vec<&[&str]> = wanted.iter().map(Vec::as_slice).collect();
+        let mut rows: Vec<Row> = Vec::new();
+        for (k, path) in files.iter().enumerate() {
+            let read = read_returned(path, &wanted)?;
+            let source = format!(
+                "{FEEDBACK}/{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            out.files.push(path.clone());
+            out.feedback.files += 1;
+            out.feedback.rows += read.rows as u64;
+            let get = |c: usize, i: usize| -> Option<&str> {
+                read.columns[c]
+                    .as_ref()
+                    .and_then(|col| col.get_nonempty(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            let mut rejected = 0u64;
+            for i in 0..read.rows {
+                let (case, follow_up) = (get(0, i), get(1, i));
+                if case.is_none() && follow_up.is_none() {
+                    out.feedback.blank += 1;
+                    continue;
+                }
+                let reject = |reason| Reject {
+                    source: source.clone(),
+                    row: i as u64 + 1,
+                    record_id: case.map(str::to_owned),
+                    reason,
+                };
+                let Some(case) = case else {
+                    out.rejects.push(reject(RejectReason::UnknownCase));
+                    rejected += 1;
+                    continue;
+                };
+                // A listed case nobody has followed up yet: nothing to say.
+                let Some(follow_up) = follow_up else {
+                    out.feedback.blank += 1;
+                    continue;
+                };
+                let Some(follow_up) = FollowUp::parse(follow_up) else {
+                    out.rejects.push(reject(RejectReason::UnknownFollowUp));
+                    rejected += 1;
+                    continue;
+                };
+                let date = match get(2, i) {
+                    None => Ok(today),
+                    Some(s) => parse_day(s, today),
+                };
+                let date = match date {
+                    Ok(d) => d,
+                    Err(problem) => {
+                        out.rejects
+                            .push(reject(RejectReason::BadFollowUpDate { problem }));
+                        rejected += 1;
+                        continue;
+                    }
+                };
+                rows.push(Row {
+                    file: k,
+                    row: i as u64 + 1,
+                    case_id: case.to_string(),
+                    status: Status {
+                        follow_up,
+                        date,
+                        note: get(3, i).map(str::to_owned),
+                    },
+                });
+            }
+            out.feedback.rejected += rejected;
+            tracing::info!(
+                file = %path.display(),
+                rows = read.rows,
+                rejected,
+                "field feedback read"
+            );
+        }
+
+        // Cases the previous run did not have: this run's persons may (a first run
+        // with feedback, or a person listed anew).
+        let unknown: HashSet<&str> = rows
+            .iter()
+            .map(|r| r.case_id.as_str())
+            .filter(|id| !carried.contains_key(*id))
+            .collect();
+        let remedy_codes: Vec<&str> = rules
+            .entitlements
+            .remedies()
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect();
+        let mut found: HashMap<String, (u32, usize), Xxh3DefaultBuilder> = HashMap::default();
+        if !unknown.is_empty() {
+            let mut persons = person_of_row.to_vec();
+            persons.sort_unstable();
+            persons.dedup();
+            for person in persons {
+                let id = ids.id(person);
+                for (k, code) in remedy_codes.iter().enumerate() {
+                    let c = case_id(id, code);
+                    if unknown.contains(c.as_str()) {
+                        found.insert(c, (person, k));
+                    }
+                }
+            }
+        }
+
+        // The latest status per case: by date, then file and row order (a stable
+        // sort); a returned status at least as recent as the carried one wins.
+        rows.sort_by_key(|r| r.status.date);
+        let mut changed: HashSet<String, Xxh3DefaultBuilder> = HashSet::default();
+        for r in rows {
+            if !carried.contains_key(&r.case_id) && !found.contains_key(&r.case_id) {
+                out.rejects.push(Reject {
+                    source: format!(
+                        "{FEEDBACK}/{}",
+                        files[r.file]
+                            .file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default()
+                    ),
+                    row: r.row,
+                    record_id: Some(r.case_id),
+                    reason: RejectReason::UnknownCase,
+                });
+                out.feedback.rejected += 1;
+                continue;
+            }
+            match latest.get(&r.case_id) {
+                Some(s) if s.date > r.status.date || *s == r.status => {
+                    out.feedback.superseded += 1;
+                }
+                _ => {
+                    out.feedback.used += 1;
+                    changed.insert(r.case_id.clone());
+                    latest.insert(r.case_id, r.status);
+                }
+            }
+        }
+        // Rows first counted as used but overtaken by a later row of the same case.
+        out.feedback.superseded += out.feedback.used - changed.len() as u64;
+        out.feedback.used = changed.len() as u64;
+        // Rejects in file and row order, whatever the pass that found them.
+        out.rejects
+            .sort_by(|a, b| (&a.source, a.row).cmp(&(&b.source, b.row)));
+
+        // What to withhold tonight: each case whose latest status withholds, with
+        // the circumstances its finding was made in.
+        for (case, status) in &latest {
+            if !status.follow_up.withholds() {
+                continue;
+            }
+            let (person, remedy) = match (carried.get(case), found.get(case)) {
+                (Some(c), _) => {
+                    let Some(person) = ids.now_of(&c.person_id) else {
+                        continue;
+                    };
+                    let Some(remedy) = rules.entitlements.index_of(&c.remedy) else {
+                        continue;
+                    };
+                    (person, remedy)
+                }
+                (None, Some(&(person, remedy))) => (person, remedy),
+                (None, None) => continue,
+            };
+            let carried_case = carried.get(case);
+            let finding = if changed.contains(case) {
+                // A new finding: made in the facts of the list the team worked from.
+                let at = carried_case.and_then(|c| c.circumstances);
+                out.found_in.insert(case.clone(), at);
+                at
+            } else {
+                carried_case.and_then(|c| c.found_in)
+            };
+            out.withhold
+                .entry(person)
+                .or_default()
+                .push((remedy, finding));
+        }
+        for v in out.withhold.values_mut() {
+            v.sort_unstable();
+        }
+        out.carried = carried;
+        out.latest = latest;
+        Ok(out)
+    }
+
+    /// The remedies to withhold from `person` in `now`'s circumstances.
+    pub fn withheld(&self, person: u32, now: &Circumstances) -> RemedySet {
+        let mut set = RemedySet::empty();
+        if let Some(findings) = self.withhold.get(&person) {
+            let fp = fingerprint(now);
+            for &(remedy, at) in findings {
+                if at.is_none_or(|at| at == fp) {
+                    set.insert(remedy);
+                }
+            }
+        }
+        set
+    }
+}
+
+/// A follow-up date as typed: ISO, Thai or Buddhist-era forms; not after `today`.
+fn parse_day(s: &str, today: i32) -> Result<i32, String> {
+    let d = toklon_thai::parse_date(s).map_err(|_| "not a date".to_string())?;
+    if d.month().is_none() || d.day().is_none() {
+        return Err("not a full date".into());
+    }
+    let days = d
+        .days_since_epoch()
+        .ok_or_else(|| "not a full date".to_string())?;
+    if days > today {
+        return Err("after the reference date".into());
+    }
+    Ok(days)
+}
+
+/// Reads the previous run's `cases.parquet`.
+fn read_carried(path: &Path) -> Result<HashMap<String, Carried, Xxh3DefaultBuilder>, EngineError> {
+    const COLUMNS: [&str; 12] = [
+        "case_id",
+        "person_id",
+        "remedy",
+        "province_code",
+        "first_listed",
+        "follow_up",
+        "follow_up_date",
+        "note",
+        "outcome",
+        "closed",
+        "circumstances",
+        "found_in",
+    ];
+    let cols = read_columns(path, &COLUMNS)?;
+    let mut out: HashMap<String, Carried, Xxh3DefaultBuilder> = HashMap::default();
+    let day = |s: Option<&str>| {
+        s.and_then(|s| Date::parse_iso(s).ok())
+            .and_then(|d| d.days_since_epoch())
+    };
+    let fp = |s: Option<&str>| s.and_then(|s| u64::from_str_radix(s, 16).ok());
+    for i in 0..cols[0].len() {
+        let get = |c: usize| cols[c].get_nonempty(i);
+        let (Some(case), Some(person_id), Some(remedy)) = (get(0), get(1), get(2)) else {
+            continue;
+        };
+        let Some(outcome) = get(8).and_then(Outcome::parse) else {
+            continue;
+        };
+        let status = match (get(5).and_then(FollowUp::parse), day(get(6))) {
+            (Some(follow_up), Some(date)) => Some(Status {
+                follow_up,
+                date,
+                note: get(7).map(str::to_owned),
+            }),
+            _ => None,
+        };
+        out.insert(
+            case.to_string(),
+            Carried {
+                person_id: person_id.to_string(),
+                remedy: remedy.to_string(),
+                province: get(3).map(str::to_owned),
+                first_listed: day(get(4)).unwrap_or(0),
+                status,
+                outcome,
+                closed: day(get(9)),
+                circumstances: fp(get(10)),
+                found_in: fp(get(11)),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// One row of `cases.parquet`.
+#[derive(Clone, Debug)]
+pub(crate) struct Case {
+    pub case_id: String,
+    pub person_id: String,
+    /// The row whose facts the lists use.
+    pub row: Option<u32>,
+    pub remedy: String,
+    pub province: Option<String>,
+    pub first_listed: i32,
+    pub status: Option<Status>,
+    pub outcome: Outcome,
+    pub closed: Option<i32>,
+    pub circumstances: Option<u64>,
+    pub found_in: Option<u64>,
+    pub priority: u32,
+}
+
+/// This run's cases, and what they add up to.
+pub(crate) struct Cases {
+    pub rows: Vec<Case>,
+    pub today: i32,
+}
+
+/// The scheme `row` holds that settles `remedy` (its own scheme, or one that makes
+/// it needless).
+fn settled(rules: &CoverageRules, row: &RowCoverage, remedy: &str) -> bool {
+    let held = row.direct.union(row.via_household);
+    let catalog = &rules.catalog;
+    let own = catalog.id(remedy).is_some_and(|id| held.contains(id));
+    own || rules
+        .entitlements
+        .remedies()
+        .iter()
+        .find(|x| x.code == remedy)
+        .is_some_and(|x| !held.intersection(x.holds_none).is_empty())
+}
+
+/// This run's cases: one per (person, remedy) on a list or withheld from it, and
+/// the previous run's cases that closed tonight or recently.
+pub(crate) fn build(
+    follow: &FollowUps,
+    covered: &Covered<'_>,
+    ids: &PersonIds<'_>,
+    pop: &Table,
+    rules: &CoverageRules,
+    today: Date,
+) -> Cases {
+    let today = today.days_since_epoch().unwrap_or(0);
+    let cov = &covered.result.coverage;
+    let codes: Vec<&str> = rules
+        .entitlements
+        .remedies()
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    let sub = Col::of(pop, col::SUBDISTRICT_CODE);
+    let mut rows: Vec<Case> = Vec::new();
+    let mut open = |person: u32, row: u32, set: RemedySet, withheld: bool, priority: u32| {
+        let person_id = ids.id(person);
+        let rc = &cov.rows[row as usize];
+        let now = fingerprint(&rc.circumstances);
+        for k in set.iter() {
+            let Some(&code) = codes.get(k) else { continue };
+            let id = case_id(person_id, code);
+            let carried = follow.carried.get(&id);
+            let status = follow.latest.get(&id).cloned();
+            let outcome = if withheld {
+                Outcome::Suppressed
+            } else if status.as_ref().is_some_and(|s| {
+                s.follow_up == FollowUp::Enrolled && today - s.date >= CONFIRM_DAYS
+            }) {
+                Outcome::EnrolledUnconfirmed
+            } else {
+                Outcome::Open
+            };
+            let found_in = withheld.then(|| {
+                match follow.found_in.get(&id) {
+                    Some(at) => *at,
+                    None => carried.and_then(|c| c.found_in),
+                }
+                .unwrap_or(now)
+            });
+            rows.push(Case {
+                person_id: person_id.to_string(),
+                row: Some(row),
+                remedy: code.to_string(),
+                province: province_of(sub.get(row as usize)).map(str::to_owned),
+                first_listed: carried
+                    .filter(|c| !c.outcome.is_closed())
+                    .map_or(today, |c| c.first_listed),
+                status,
+                outcome,
+                closed: None,
+                circumstances: Some(now),
+                found_in,
+                priority,
+                case_id: id,
+            });
+        }
+    };
+    for f in cov.fall_through.iter().chain(&cov.status_problems) {
+        open(f.person, f.row, f.remedies, false, f.priority);
+    }
+    for &row in &cov.people {
+        let rc = &cov.rows[row as usize];
+        if !rc.withheld.is_empty() && rc.status != PersonStatus::Dead {
+            let person = covered.persons[row as usize].person.0;
+            open(person, row, rc.withheld, true, rc.priority);
+        }
+    }
+    let current: HashSet<String, Xxh3DefaultBuilder> =
+        rows.iter().map(|c| c.case_id.clone()).collect();
+
+    // The previous run's cases not on tonight's lists: closed tonight, or earlier.
+    let mut closing: Vec<(&String, &Carried)> = follow
+        .carried
+        .iter()
+        .filter(|(id, _)| !current.contains(*id))
+        .collect();
+    closing.sort_by(|a, b| a.0.cmp(b.0));
+    for (id, c) in closing {
+        let (outcome, closed) = match c.closed {
+            Some(day) if c.outcome.is_closed() => {
+                if today - day > KEEP_CLOSED_DAYS {
+                    continue;
+                }
+                (c.outcome, day)
+            }
+            _ => {
+                let person = ids.now_of(&c.person_id);
+                let rc = person.map(|p| &cov.rows[p as usize]);
+                let outcome = match rc {
+                    None => Outcome::Gone,
+                    Some(r) if r.status == PersonStatus::Dead => Outcome::Gone,
+                    Some(r) if settled(rules, r, &c.remedy) => Outcome::ResolvedByData,
+                    Some(_) => Outcome::NoLongerEntitled,
+                };
+                (outcome, today)
+            }
+        };
+        rows.push(Case {
+            case_id: id.clone(),
+            person_id: c.person_id.clone(),
+            row: None,
+            remedy: c.remedy.clone(),
+            province: c.province.clone(),
+            first_listed: c.first_listed,
+            status: follow.latest.get(id).cloned(),
+            outcome,
+            closed: Some(closed),
+            circumstances: c.circumstances,
+            found_in: c.found_in,
+            priority: 0,
+        });
+    }
+    // By province; open cases first, the most urgent first; then by ID.
+    rows.sort_by(|a, b| {
+        let key = |c: &Case| {
+            (
+                c.province.clone().unwrap_or_else(|| "unknown".into()),
+                c.outcome.is_closed(),
+                std::cmp::Reverse(c.priority),
+                c.person_id.clone(),
+                c.remedy.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    Cases { rows, today }
+}
+
+/// `summary.json` → `cases`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CaseSummary {
+    /// Cases per outcome.
+    pub by_outcome: BTreeMap<String, u64>,
+    /// Open cases per latest field status (`not_contacted` when none came back).
+    pub open_by_follow_up: BTreeMap<String, u64>,
+    pub by_province: BTreeMap<String, ProvinceFollowUp>,
+    pub feedback: FeedbackCounts,
+    /// People listed for the base's custodian (`base_corrections.parquet`).
+    pub base_corrections: u64,
+}
+
+impl Cases {
+    fn is_stale(&self, c: &Case) -> bool {
+        !c.outcome.is_closed()
+            && c.outcome != Outcome::Suppressed
+            && self.today - c.first_listed > STALE_DAYS
+            && c.status
+                .as_ref()
+                .is_none_or(|s| s.follow_up == FollowUp::NotContacted)
+    }
+
+    /// Per province: open, contacted, applied, resolved by data, unconfirmed,
+    /// suppressed and stale cases.
+    pub fn progress(&self) -> FollowUpProgress {
+        let mut by_province: BTreeMap<String, ProvinceFollowUp> = BTreeMap::new();
+        for c in &self.rows {
+            let p = by_province
+                .entry(c.province.clone().unwrap_or_else(|| "unknown".into()))
+                .or_default();
+            let f = c.status.as_ref().map(|s| s.follow_up);
+            match c.outcome {
+                Outcome::Open => p.open += 1,
+                Outcome::EnrolledUnconfirmed => {
+                    p.open += 1;
+                    p.enrolled_unconfirmed += 1;
+                }
+                Outcome::Suppressed => p.suppressed += 1,
+                Outcome::ResolvedByData => p.resolved_by_data += 1,
+                Outcome::NoLongerEntitled | Outcome::Gone => {}
+            }
+            if f.is_some_and(FollowUp::contacted) {
+                p.contacted += 1;
+            }
+            if matches!(f, Some(FollowUp::Applied | FollowUp::Enrolled)) {
+                p.applied += 1;
+            }
+            if self.is_stale(c) {
+                p.stale += 1;
+            }
+        }
+        FollowUpProgress { by_province }
+    }
+
+    /// People reported moved or dead, one row each: `(case index of their latest
+    /// such report, the cases reporting it)`.
+    fn corrections(&self) -> Vec<(usize, Vec<&str>)> {
+        let mut by_person: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
+        for (k, c) in self.rows.iter().enumerate() {
+            let Some(s) = &c.status else { continue };
+            if c.outcome.is_closed() || !matches!(s.follow_up, FollowUp::Moved | FollowUp::Deceased)
+            {
+                continue;
+            }
+            let e = by_person.entry(&c.person_id).or_insert((k, Vec::new()));
+            let latest = self.rows[e.0].status.as_ref().map_or(i32::MIN, |s| s.date);
+            if s.date > latest {
+                e.0 = k;
+            }
+            e.1.push(&c.case_id);
+        }
+        by_person.into_values().collect()
+    }
+
+    pub fn summary(&self, follow: &FollowUps) -> CaseSummary {
+        let mut s = CaseSummary {
+            by_province: self.progress().by_province,
+            feedback: follow.feedback.clone(),
+            base_corrections: self.corrections().len() as u64,
+            ..CaseSummary::default()
+        };
+        for c in &self.rows {
+            *s.by_outcome
+                .entry(c.outcome.code().to_string())
+                .or_default() += 1;
+            if matches!(c.outcome, Outcome::Open | Outcome::EnrolledUnconfirmed) {
+                let f = c
+                    .status
+                    .as_ref()
+                    .map_or(FollowUp::NotContacted, |s| s.follow_up);
+                *s.open_by_follow_up.entry(f.code().to_string()).or_default() += 1;
+            }
+        }
+        s
+    }
+
+    /// `cases.parquet` and `base_corrections.parquet`.
+    pub fn write(&self, dir: &Path, pop: &Table, covered: &Covered<'_>) -> Result<(), EngineError> {
+        let rows = &self.rows;
+        let day = |d: Option<i32>| d.and_then(Date::from_days);
+        fn status(c: &Case) -> Option<&Status> {
+            c.status.as_ref()
+        }
+        let circumstances: Vec<Option<String>> =
+            rows.iter().map(|c| c.circumstances.map(hex)).collect();
+        let found_in: Vec<Option<String>> = rows.iter().map(|c| c.found_in.map(hex)).collect();
+        OutTable::new("cases")
+            .with(OutColumn::str(
+                "case_id",
+                rows.iter().map(|c| Some(c.case_id.as_str())),
+            ))
+            .with(OutColumn::str(
+                "person_id",
+                rows.iter().map(|c| Some(c.person_id.as_str())),
+            ))
+            .with(OutColumn::str(
+                "record_id",
+                rows.iter().map(|c| c.row.map(|r| pop.id(r as usize))),
+            ))
+            .with(OutColumn::str(
+                "remedy",
+                rows.iter().map(|c| Some(c.remedy.as_str())),
+            ))
+            .with(OutColumn::str(
+                "province_code",
+                rows.iter().map(|c| c.province.as_deref()),
+            ))
+            .with(OutColumn::date(
+                "first_listed",
+                rows.iter().map(|c| day(Some(c.first_listed))),
+            ))
+            .with(OutColumn::str(
+                "follow_up",
+                rows.iter().map(|c| status(c).map(|s| s.follow_up.code())),
+            ))
+            .with(OutColumn::date(
+                "follow_up_date",
+                rows.iter().map(|c| day(status(c).map(|s| s.date))),
+            ))
+            .with(OutColumn::str(
+                "note",
+                rows.iter()
+                    .map(|c| status(c).and_then(|s| s.note.as_deref())),
+            ))
+            .with(OutColumn::str(
+                "outcome",
+                rows.iter().map(|c| Some(c.outcome.code())),
+            ))
+            .with(OutColumn::date(
+                "closed",
+                rows.iter().map(|c| day(c.closed)),
+            ))
+            .with(OutColumn::i32(
+                "days_open",
+                rows.iter()
+                    .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
+            ))
+            .with(OutColumn::str(
+                "circumstances",
+                circumstances.iter().map(Option::as_deref),
+            ))
+            .with(OutColumn::str(
+                "found_in",
+                found_in.iter().map(Option::as_deref),
+            ))
+            .write_parquet(&dir.join(FILE))?;
+
+        let corrections = self.corrections();
+        let first = |k: usize| &rows[k];
+        let hh = &covered.households;
+        let household = |c: &Case| {
+            c.row
+                .and_then(|r| covered.persons[r as usize].household)
+                .map(|h| hh.ids[h as usize])
+        };
+        let sub = Col::of(pop, col::SUBDISTRICT_CODE);
+        OutTable::new("base_corrections")
+            .with(OutColumn::str(
+                "person_id",
+                corrections
+                    .iter()
+                    .map(|(k, _)| Some(first(*k).person_id.as_str())),
+            ))
+            .with(OutColumn::str(
+                "record_id",
+                corrections
+                    .iter()
+                    .map(|(k, _)| first(*k).row.map(|r| pop.id(r as usize))),
+            ))
+            .with(OutColumn::str(
+                "household_id",
+                corrections.iter().map(|(k, _)| household(first(*k))),
+            ))
+            .with(OutColumn::str(
+                "province_code",
+                corrections
+                    .iter()
+                    .map(|(k, _)| first(*k).province.as_deref()),
+            ))
+            .with(OutColumn::str(
+                "district_code",
+                corrections
+                    .iter()
+                    .map(|(k, _)| district_of(first(*k).row.and_then(|r| sub.get(r as usize)))),
+            ))
+            .with(OutColumn::str(
+                "reported",
+                corrections
+                    .iter()
+                    .map(|(k, _)| first(*k).status.as_ref().map(|s| s.follow_up.code())),
+            ))
+            .with(OutColumn::date(
+                "reported_on",
+                corrections
+                    .iter()
+                    .map(|(k, _)| day(first(*k).status.as_ref().map(|s| s.date))),
+            ))
+            .with(OutColumn::str(
+                "note",
+                corrections
+                    .iter()
+                    .map(|(k, _)| first(*k).status.as_ref().and_then(|s| s.note.as_deref())),
+            ))
+            .with(OutColumn::str_list(
+                "case_ids",
+                corrections.iter().map(|(_, ids)| ids.iter().copied()),
+            ))
+            .write_parquet(&dir.join(CORRECTIONS))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_are_stable_opaque_and_distinct() {
+        let a = case_id("P0001", "ucs");
+        assert_eq!(a, case_id("P0001", "ucs"));
+        assert_ne!(a, case_id("P0001", "oaa"));
+        assert_ne!(a, case_id("P0002", "ucs"));
+        // Not `P000` + `1ucs`: the separator keeps the parts apart.
+        assert_ne!(case_id("P000", "1ucs"), case_id("P0001", "ucs"));
+        assert!(a.starts_with("C-") && a.len() == 18);
+    }
+
+    #[test]
+    fn statuses_are_read_by_code_or_thai() {
+        for f in FollowUp::ALL {
+            assert_eq!(FollowUp::parse(f.code()), Some(f));
+            assert_eq!(FollowUp::parse(f.thai()), Some(f));
+        }
+        assert_eq!(
+            FollowUp::parse(" Not Eligible "),
+            Some(FollowUp::NotEligible)
+        );
+        assert_eq!(
+            FollowUp::parse("not-contacted"),
+            Some(FollowUp::NotContacted)
+        );
+        assert_eq!(FollowUp::parse("maybe"), None);
+    }
+
+    #[test]
+    fn follow_up_dates_must_be_full_and_not_later_than_the_reference() {
+        let today = Date::parse_iso("2025-03-01")
+            .unwrap()
+            .days_since_epoch()
+            .unwrap();
+        assert_eq!(parse_day("2025-02-28", today), Ok(today - 1));
+        // Buddhist era, as Thai offices write it.
+        assert_eq!(parse_day("28/02/2568", today), Ok(today - 1));
+        assert!(parse_day("2025-03-02", today).is_err());
+        assert!(parse_day("2025", today).is_err());
+        assert!(parse_day("yesterday", today).is_err());
+    }
+}
