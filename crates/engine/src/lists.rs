@@ -979,8 +979,9 @@ fn write_workbooks(
 pub(crate) const FOLLOW_UP_SHEET: &str = "ติดตามผล";
 
 /// The follow-up sheet's columns: the four a team fills in first (`case_id` and the
-/// status, its date and a note, pre-filled with the latest known), then whom and
-/// what the case is about.
+/// status, its date and a note, pre-filled with the latest known), headed by the
+/// names the contract gives them so that a returned sheet reads back whatever tool
+/// filled it; then whom and what the case is about, with Thai headers.
 fn follow_up_columns<'a>(
     inp: &'a ListInputs<'_>,
     cases: &[usize],
@@ -1016,22 +1017,19 @@ fn follow_up_columns<'a>(
     let sub = get(col::SUBDISTRICT_CODE);
     let choices: Vec<&str> = FollowUp::ALL.iter().map(|f| f.code()).collect();
     vec![
+        Column::text("case_id", rows.iter().map(|c| Some(c.case_id.as_str()))),
         Column::text(
-            header("case_id"),
-            rows.iter().map(|c| Some(c.case_id.as_str())),
-        ),
-        Column::text(
-            header("follow_up"),
+            "follow_up",
             rows.iter()
                 .map(|c| c.status.as_ref().map(|s| s.follow_up.code())),
         )
         .with_choices(&choices),
         Column::date(
-            header("follow_up_date"),
+            "follow_up_date",
             rows.iter().map(|c| ymd(c.status.as_ref().map(|s| s.date))),
         ),
         Column::text(
-            header("note"),
+            "note",
             rows.iter()
                 .map(|c| c.status.as_ref().and_then(|s| s.note.as_deref())),
         )
