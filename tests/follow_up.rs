@@ -14,7 +14,8 @@ use std::path::Path;
 
 use common::{copy_dir, generate, read_rows, run};
 
-fn night(input: &Path, out: &Path, as_of: &str) {
+/// Runs a night with its log on, and returns the log.
+fn night(input: &Path, out: &Path, as_of: &str) -> String {
     let r = run(&[
         "run",
         input.to_str().unwrap(),
@@ -23,10 +24,11 @@ fn night(input: &Path, out: &Path, as_of: &str) {
         "--as-of",
         as_of,
         "--no-progress",
-        "-q",
+        "-v",
     ]);
     r.assert_no_panic(as_of);
     assert!(r.code == 0 || r.code == 1, "{as_of}: {}", r.stderr);
+    format!("{}{}", r.stdout, r.stderr)
 }
 
 /// `case_id` → (person_id, record_id, remedy, outcome, follow_up).
@@ -150,7 +152,14 @@ fn the_loop_closes_itself() {
     );
     std::fs::write(day2.join("feedback/province_returns.csv"), feedback).unwrap();
 
-    night(&day2, &out, "2026-01-02");
+    let log = night(&day2, &out, "2026-01-02");
+    assert!(
+        log.contains("province_returns.csv"),
+        "the file is named: {log}"
+    );
+    for private in ["has a pension", not_eligible.as_str(), "not_eligible"] {
+        assert!(!log.contains(private), "the log holds {private:?}");
+    }
     let c2 = cases(&out);
     let outcome = |id: &str| c2.get(id).and_then(|c| c[3].clone());
     assert_eq!(outcome(not_eligible).as_deref(), Some("suppressed"));

@@ -25,6 +25,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
 use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_64};
 
 use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
@@ -763,18 +764,16 @@ pub(crate) fn build(
         });
     }
     // By province; open cases first, the most urgent first; then by ID.
-    rows.sort_by(|a, b| {
-        let key = |c: &Case| {
-            (
-                c.province.clone().unwrap_or_else(|| "unknown".into()),
-                c.outcome.is_closed(),
-                std::cmp::Reverse(c.priority),
-                c.person_id.clone(),
-                c.remedy.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn key(c: &Case) -> (&str, bool, std::cmp::Reverse<u32>, &str, &str) {
+        (
+            c.province.as_deref().unwrap_or("unknown"),
+            c.outcome.is_closed(),
+            std::cmp::Reverse(c.priority),
+            &c.person_id,
+            &c.remedy,
+        )
+    }
+    rows.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)));
     Cases { rows, today }
 }
 

@@ -191,14 +191,16 @@ fn run_staged(
         w,
     )?;
     timer.lap("coverage");
-    let cases = cases::build(
-        &follow,
-        &covered,
-        &ids,
-        &inputs.population.read.table,
-        rules,
-        opts.as_of,
-    );
+    let cases = pool.install(|| {
+        cases::build(
+            &follow,
+            &covered,
+            &ids,
+            &inputs.population.read.table,
+            rules,
+            opts.as_of,
+        )
+    });
     timer.lap("cases");
     let changes = continuity::compare(
         previous.as_ref(),
