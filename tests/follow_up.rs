@@ -145,7 +145,7 @@ fn the_loop_closes_itself() {
          {contacted},contacted,2025-12-29,\n\
          {resolved_case},contacted,2025-12-29,\n\
          ,,,\n\
-         C-0000000000000000,contacted,2025-12-29,\n\
+         C-BBBBBBBBBBBBBBBB,contacted,2025-12-29,\n\
          {contacted},maybe,2025-12-29,\n\
          {contacted},applied,2026-13-40,\n\
          {contacted},applied,2026-02-01,\n"
@@ -251,4 +251,50 @@ fn the_loop_closes_itself() {
     assert_eq!(f["used"], 0, "{f}");
     let rejected: u64 = f["rejected"].as_u64().unwrap();
     assert_eq!(rejected, 4, "only the CSV's bad rows, again: {f}");
+
+    // The person found not eligible changes employment: the finding lapses, and it
+    // does not come back the night after.
+    let day4 = tmp.path().join("day4");
+    copy_dir(&day3, &day4);
+    let pop_path = day4.join("population.csv");
+    let text = std::fs::read_to_string(&pop_path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let k = header.iter().position(|h| *h == "employment").unwrap();
+    let record = c3[not_eligible][1].clone().unwrap();
+    for line in lines.iter_mut().skip(1) {
+        let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+        if f[0] == record {
+            f[k] = if f[k] == "formal" {
+                "informal"
+            } else {
+                "formal"
+            }
+            .into();
+            *line = f.join(",");
+        }
+    }
+    std::fs::write(&pop_path, lines.join("\n") + "\n").unwrap();
+    for date in ["2026-01-04", "2026-01-05"] {
+        night(&day4, &out, date);
+        let c = cases(&out);
+        let outcome = c[not_eligible][3].as_deref().unwrap().to_string();
+        assert_ne!(outcome, "suppressed", "{date}: the facts changed");
+        if outcome == "open" {
+            let listed = read_rows(
+                &out.join("fall_through.parquet"),
+                &["person_id", "remedies"],
+            )
+            .into_iter()
+            .any(|r| {
+                r[0].as_deref() == Some(person.as_str())
+                    && r[1]
+                        .as_deref()
+                        .unwrap_or("")
+                        .split(';')
+                        .any(|x| x == remedy)
+            });
+            assert!(listed, "{date}: the remedy is listed again");
+        }
+    }
 }

@@ -185,15 +185,25 @@ impl Outcome {
     }
 }
 
-/// `C-` and 16 hex digits of a hash of the person's stable ID and the remedy code:
-/// the same while both persist, opaque, and never read as a number by a
-/// spreadsheet.
+/// The 16 letters a case ID is written in: consonants only, so that no ID spells
+/// a word, none is read as a number by a spreadsheet, and no run of digits in a
+/// list is mistaken for a national ID (by a person, or by a scanner for leaked IDs).
+const CASE_LETTERS: &[u8; 16] = b"BCDFGHJKLMNPQRST";
+
+/// `C-` and 16 letters, one per 4 bits of a 64-bit hash of the person's stable ID
+/// and the remedy code: the same while both persist, and opaque.
 pub fn case_id(person_id: &str, remedy: &str) -> String {
     let mut key = Vec::with_capacity(person_id.len() + remedy.len() + 1);
     key.extend_from_slice(person_id.as_bytes());
     key.push(0x1f);
     key.extend_from_slice(remedy.as_bytes());
-    format!("C-{:016x}", xxh3_64(&key))
+    let h = xxh3_64(&key);
+    let mut id = String::with_capacity(18);
+    id.push_str("C-");
+    for k in (0..16).rev() {
+        id.push(CASE_LETTERS[((h >> (4 * k)) & 0xf) as usize] as char);
+    }
+    id
 }
 
 /// A fingerprint of a person's circumstances, stored with a finding.
@@ -248,7 +258,7 @@ struct Carried {
 pub struct FeedbackCounts {
     pub files: u64,
     pub rows: u64,
-    /// Rows with neither a case nor a status (a workbook's untouched lines).
+    /// Rows with no status, date or note (a workbook's untouched lines).
     pub blank: u64,
     /// Rows whose status is now the case's latest.
     pub used: u64,
@@ -368,9 +378,15 @@ impl FollowUps {
                     rejected += 1;
                     continue;
                 };
-                // A listed case nobody has followed up yet: nothing to say.
+                // A listed case nobody has followed up yet: nothing to say. A date or
+                // a note without a status cannot be used, and is not dropped silently.
                 let Some(follow_up) = follow_up else {
-                    out.feedback.blank += 1;
+                    if get(2, i).is_some() || get(3, i).is_some() {
+                        out.rejects.push(reject(RejectReason::UnknownFollowUp));
+                        rejected += 1;
+                    } else {
+                        out.feedback.blank += 1;
+                    }
                     continue;
                 };
                 let Some(follow_up) = FollowUp::parse(follow_up) else {
@@ -683,13 +699,18 @@ pub(crate) fn build(
             } else {
                 Outcome::Open
             };
-            let found_in = withheld.then(|| {
-                match follow.found_in.get(&id) {
-                    Some(at) => *at,
-                    None => carried.and_then(|c| c.found_in),
-                }
-                .unwrap_or(now)
-            });
+            // The circumstances of a standing finding, kept even when they no longer
+            // hold (the case is open again), so that it does not apply anew tomorrow.
+            let found_in = status
+                .as_ref()
+                .filter(|s| s.follow_up.withholds())
+                .map(|_| {
+                    match follow.found_in.get(&id) {
+                        Some(at) => *at,
+                        None => carried.and_then(|c| c.found_in),
+                    }
+                    .unwrap_or(now)
+                });
             rows.push(Case {
                 person_id: person_id.to_string(),
                 row: Some(row),
@@ -1023,6 +1044,7 @@ mod tests {
         // Not `P000` + `1ucs`: the separator keeps the parts apart.
         assert_ne!(case_id("P000", "1ucs"), case_id("P0001", "ucs"));
         assert!(a.starts_with("C-") && a.len() == 18);
+        assert!(a[2..].bytes().all(|b| CASE_LETTERS.contains(&b)), "{a}");
     }
 
     #[test]

@@ -603,3 +603,59 @@ fn valid_registry_name(name: &str) -> bool {
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path) {
+        std::fs::write(path, "record_id\n").unwrap();
+    }
+
+    #[test]
+    fn feedback_comes_from_the_paths_given_or_the_feedback_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        touch(&d.join("population.csv"));
+        std::fs::create_dir(d.join("returns")).unwrap();
+        for f in ["b.xlsx", "a.csv", "notes.txt", "~$b.xlsx", ".DS_Store"] {
+            touch(&d.join("returns").join(f));
+        }
+        touch(&d.join("one.csv"));
+        let job_file = d.join("job.toml");
+        std::fs::write(
+            &job_file,
+            "[population]\npath = \"population.csv\"\n[feedback]\npaths = [\"returns\", \"one.csv\"]\n",
+        )
+        .unwrap();
+        let job = Job::load(&job_file).unwrap();
+        assert_eq!(
+            job.feedback,
+            [
+                d.join("returns/a.csv"),
+                d.join("returns/b.xlsx"),
+                d.join("one.csv")
+            ]
+        );
+        assert_eq!(job.unread, [d.join("returns/notes.txt")]);
+
+        // A path that is not there stops the load, naming it.
+        std::fs::write(
+            &job_file,
+            "[population]\npath = \"population.csv\"\n[feedback]\npaths = [\"gone\"]\n",
+        )
+        .unwrap();
+        let e = Job::load(&job_file).unwrap_err();
+        assert!(e.to_string().contains("gone"), "{e}");
+
+        // A data folder reads its own feedback/, and none is fine.
+        let job = Job::load(d).unwrap();
+        assert!(job.feedback.is_empty());
+        std::fs::rename(d.join("returns"), d.join("feedback")).unwrap();
+        let job = Job::load(d).unwrap();
+        assert_eq!(
+            job.feedback,
+            [d.join("feedback/a.csv"), d.join("feedback/b.xlsx")]
+        );
+    }
+}
