@@ -151,6 +151,8 @@ fn the_loop_closes_itself() {
          {contacted},applied,2026-02-01,\n"
     );
     std::fs::write(day2.join("feedback/province_returns.csv"), feedback).unwrap();
+    // A broken return is named and skipped; the night goes on.
+    std::fs::write(day2.join("feedback/broken.xlsx"), "not a workbook").unwrap();
 
     let log = night(&day2, &out, "2026-01-02");
     assert!(
@@ -214,6 +216,9 @@ fn the_loop_closes_itself() {
     assert_eq!(f["blank"], 1);
     assert_eq!(f["used"], 5);
     assert_eq!(f["rejected"], 4);
+    let unreadable = f["unreadable"].as_array().unwrap();
+    assert_eq!(unreadable.len(), 1);
+    assert!(unreadable[0].as_str().unwrap().contains("broken.xlsx"));
     let progress = s["cases"]["by_province"].as_object().unwrap();
     let total = |k: &str| -> u64 { progress.values().map(|p| p[k].as_u64().unwrap()).sum() };
     assert_eq!(total("contacted"), 5);

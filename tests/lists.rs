@@ -122,8 +122,34 @@ fn demo_lists_are_actionable_and_named() {
     let mut book: Xlsx<_> = open_workbook(provinces.join("10.xlsx")).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["รายชื่อผู้ตกหล่น", "ครัวเรือน", "ปัญหาสถานะบุคคล", "สรุปจังหวัด"]
+        [
+            "ติดตามผล",
+            "รายชื่อผู้ตกหล่น",
+            "ครัวเรือน",
+            "ปัญหาสถานะบุคคล",
+            "สรุปจังหวัด"
+        ]
     );
+    // The follow-up sheet: one row per case of the province, the four columns a
+    // team fills in first, under their contract names.
+    let follow = book.worksheet_range("ติดตามผล").unwrap();
+    let mut frows = follow.rows();
+    let fheader: Vec<String> = frows
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        fheader[..4],
+        ["case_id", "follow_up", "follow_up_date", "note"]
+    );
+    let cases_10 = read_rows(&out.join("cases.parquet"), &["province_code"])
+        .iter()
+        .filter(|r| r[0].as_deref() == Some("10"))
+        .count();
+    assert!(cases_10 > 0);
+    assert_eq!(frows.count(), cases_10);
     let sheet = book.worksheet_range("รายชื่อผู้ตกหล่น").unwrap();
     let mut rows = sheet.rows();
     let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();

@@ -265,6 +265,10 @@ pub struct FeedbackCounts {
     /// Rows with an older date than the case's latest status, or repeating it.
     pub superseded: u64,
     pub rejected: u64,
+    /// Files that could not be read at all (corrupt, or no `case_id` column), each
+    /// with why: skipped, the rest of the run goes on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 /// The columns of a feedback file, each with the names it may go by.
@@ -343,7 +347,17 @@ impl FollowUps {
         let wanted: Vec<&[&str]> = wanted.iter().map(Vec::as_slice).collect();
         let mut rows: Vec<Row> = Vec::new();
         for (k, path) in files.iter().enumerate() {
-            let read = read_returned(path, &wanted)?;
+            // One province's broken return does not stop the national run: it is
+            // named in the log and in summary.json, and the team sends it again.
+            let read = match read_returned(path, &wanted) {
+                Ok(read) => read,
+                Err(e) => {
+                    let why = crate::chain(&e);
+                    tracing::warn!(file = %path.display(), reason = %why, "field feedback file not read");
+                    out.feedback.unreadable.push(why);
+                    continue;
+                }
+            };
             let source = format!(
                 "{FEEDBACK}/{}",
                 path.file_name()
