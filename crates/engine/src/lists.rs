@@ -892,6 +892,7 @@ fn write_workbooks(
         by_province.entry(code).or_default().cases.push(k);
     }
     let header = |name: &str| thai_header(name);
+    let progress = inp.cases.progress();
     let indicators = &inp.result.indicators;
     let r = indicators.reference_date;
     // The reference date is a full day: month and day are known.
@@ -966,6 +967,23 @@ fn write_workbooks(
                         g.share.map_or(Value::Empty, Value::Float),
                     ));
                 }
+            }
+            if let Some(f) = progress.by_province.get(code) {
+                let count = |n: u64| Value::Int(n as i64);
+                rows.extend([
+                    ("กรณีติดตามที่เปิดอยู่".into(), count(f.open)),
+                    ("ติดต่อแล้ว (กรณี)".into(), count(f.contacted)),
+                    ("ยื่นสมัครแล้ว (กรณี)".into(), count(f.applied)),
+                    (
+                        "แก้ไขแล้วตามข้อมูลทะเบียน (กรณี)".into(),
+                        count(f.resolved_by_data),
+                    ),
+                    (
+                        "แจ้งลงทะเบียนแล้วแต่ยังไม่ปรากฏในทะเบียน (กรณี)".into(),
+                        count(f.enrolled_unconfirmed),
+                    ),
+                    ("เปิดเกิน 90 วันและยังไม่เคยติดต่อ (กรณี)".into(), count(f.stale)),
+                ]);
             }
             let rows: Vec<(&str, Value<'_>)> =
                 rows.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
