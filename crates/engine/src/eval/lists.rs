@@ -221,8 +221,8 @@ mod tests {
     fn missing_lists_are_notes_not_errors() {
         let d = folders();
         let out = d.path().join("out");
-        std::fs::remove_file(out.join("fall_through.parquet")).unwrap();
-        std::fs::remove_file(out.join("status_problems.parquet")).unwrap();
+        std::fs::remove_file(out.join(people::FALL_THROUGH.parquet_file())).unwrap();
+        std::fs::remove_file(out.join(people::STATUS_PROBLEMS.parquet_file())).unwrap();
         let q = list_quality(&d.path().join("truth"), &out, &entities());
         assert!(q.lists.is_none() && q.status_problems.is_none());
         assert!(q.held_schemes.is_some());
