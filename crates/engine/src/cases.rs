@@ -30,7 +30,8 @@ use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_64};
 
 use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
 use toklon_coverage::{Circumstances, PersonStatus, RemedySet, RowCoverage};
-use toklon_io::{OutColumn, OutTable, Reject, RejectReason, read_columns, read_returned};
+use toklon_io::tables::{base_corrections, cases};
+use toklon_io::{OutTable, Reject, RejectReason, read_columns, read_returned};
 use toklon_types::{Date, Employment, Table, columns as col};
 
 use crate::EngineError;
@@ -273,7 +274,13 @@ pub struct FeedbackCounts {
 
 /// The columns of a feedback file, each with the names it may go by.
 fn feedback_columns() -> [Vec<String>; 4] {
-    ["case_id", "follow_up", "follow_up_date", "note"].map(|c| {
+    [
+        cases::CASE_ID.name(),
+        cases::FOLLOW_UP.name(),
+        cases::FOLLOW_UP_DATE.name(),
+        cases::NOTE.name(),
+    ]
+    .map(|c| {
         let thai = crate::lists::thai_header(c);
         if thai == c {
             vec![c.to_string()]
@@ -583,18 +590,18 @@ fn parse_day(s: &str, today: i32) -> Result<i32, String> {
 /// Reads the previous run's `cases.parquet`.
 fn read_carried(path: &Path) -> Result<HashMap<String, Carried, Xxh3DefaultBuilder>, EngineError> {
     const COLUMNS: [&str; 12] = [
-        "case_id",
-        "person_id",
-        "remedy",
-        "province_code",
-        "first_listed",
-        "follow_up",
-        "follow_up_date",
-        "note",
-        "outcome",
-        "closed",
-        "circumstances",
-        "found_in",
+        cases::CASE_ID.name(),
+        cases::PERSON_ID.name(),
+        cases::REMEDY.name(),
+        cases::PROVINCE_CODE.name(),
+        cases::FIRST_LISTED.name(),
+        cases::FOLLOW_UP.name(),
+        cases::FOLLOW_UP_DATE.name(),
+        cases::NOTE.name(),
+        cases::OUTCOME.name(),
+        cases::CLOSED.name(),
+        cases::CIRCUMSTANCES.name(),
+        cases::FOUND_IN.name(),
     ];
     let cols = read_columns(path, &COLUMNS)?;
     let mut out: HashMap<String, Carried, Xxh3DefaultBuilder> = HashMap::default();
@@ -919,65 +926,33 @@ impl Cases {
         let circumstances: Vec<Option<String>> =
             rows.iter().map(|c| c.circumstances.map(hex)).collect();
         let found_in: Vec<Option<String>> = rows.iter().map(|c| c.found_in.map(hex)).collect();
-        OutTable::new("cases")
-            .with(OutColumn::str(
-                "case_id",
-                rows.iter().map(|c| Some(c.case_id.as_str())),
-            ))
-            .with(OutColumn::str(
-                "person_id",
-                rows.iter().map(|c| Some(c.person_id.as_str())),
-            ))
-            .with(OutColumn::str(
-                "record_id",
-                rows.iter().map(|c| c.row.map(|r| pop.id(r as usize))),
-            ))
-            .with(OutColumn::str(
-                "remedy",
-                rows.iter().map(|c| Some(c.remedy.as_str())),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                rows.iter().map(|c| c.province.as_deref()),
-            ))
-            .with(OutColumn::date(
-                "first_listed",
-                rows.iter().map(|c| day(Some(c.first_listed))),
-            ))
-            .with(OutColumn::str(
-                "follow_up",
-                rows.iter().map(|c| status(c).map(|s| s.follow_up.code())),
-            ))
-            .with(OutColumn::date(
-                "follow_up_date",
-                rows.iter().map(|c| day(status(c).map(|s| s.date))),
-            ))
-            .with(OutColumn::str(
-                "note",
-                rows.iter()
-                    .map(|c| status(c).and_then(|s| s.note.as_deref())),
-            ))
-            .with(OutColumn::str(
-                "outcome",
-                rows.iter().map(|c| Some(c.outcome.code())),
-            ))
-            .with(OutColumn::date(
-                "closed",
-                rows.iter().map(|c| day(c.closed)),
-            ))
-            .with(OutColumn::i32(
-                "days_open",
-                rows.iter()
-                    .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
-            ))
-            .with(OutColumn::str(
-                "circumstances",
-                circumstances.iter().map(Option::as_deref),
-            ))
-            .with(OutColumn::str(
-                "found_in",
-                found_in.iter().map(Option::as_deref),
-            ))
+        OutTable::for_schema(&cases::SCHEMA)
+            .with(cases::CASE_ID.values(rows.iter().map(|c| Some(c.case_id.as_str()))))
+            .with(cases::PERSON_ID.values(rows.iter().map(|c| Some(c.person_id.as_str()))))
+            .with(cases::RECORD_ID.values(rows.iter().map(|c| c.row.map(|r| pop.id(r as usize)))))
+            .with(cases::REMEDY.values(rows.iter().map(|c| Some(c.remedy.as_str()))))
+            .with(cases::PROVINCE_CODE.values(rows.iter().map(|c| c.province.as_deref())))
+            .with(cases::FIRST_LISTED.values(rows.iter().map(|c| day(Some(c.first_listed)))))
+            .with(
+                cases::FOLLOW_UP.values(rows.iter().map(|c| status(c).map(|s| s.follow_up.code()))),
+            )
+            .with(cases::FOLLOW_UP_DATE.values(rows.iter().map(|c| day(status(c).map(|s| s.date)))))
+            .with(
+                cases::NOTE.values(
+                    rows.iter()
+                        .map(|c| status(c).and_then(|s| s.note.as_deref())),
+                ),
+            )
+            .with(cases::OUTCOME.values(rows.iter().map(|c| Some(c.outcome.code()))))
+            .with(cases::CLOSED.values(rows.iter().map(|c| day(c.closed))))
+            .with(
+                cases::DAYS_OPEN.values(
+                    rows.iter()
+                        .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
+                ),
+            )
+            .with(cases::CIRCUMSTANCES.values(circumstances.iter().map(Option::as_deref)))
+            .with(cases::FOUND_IN.values(found_in.iter().map(Option::as_deref)))
             .write_parquet(&dir.join(FILE))?;
 
         let corrections = self.corrections();
@@ -989,57 +964,65 @@ impl Cases {
                 .map(|h| hh.ids[h as usize])
         };
         let sub = Col::of(pop, col::SUBDISTRICT_CODE);
-        OutTable::new("base_corrections")
-            .with(OutColumn::str(
-                "person_id",
-                corrections
-                    .iter()
-                    .map(|(k, _)| Some(first(*k).person_id.as_str())),
-            ))
-            .with(OutColumn::str(
-                "record_id",
-                corrections
-                    .iter()
-                    .map(|(k, _)| first(*k).row.map(|r| pop.id(r as usize))),
-            ))
-            .with(OutColumn::str(
-                "household_id",
-                corrections.iter().map(|(k, _)| household(first(*k))),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                corrections
-                    .iter()
-                    .map(|(k, _)| first(*k).province.as_deref()),
-            ))
-            .with(OutColumn::str(
-                "district_code",
-                corrections
-                    .iter()
-                    .map(|(k, _)| district_of(first(*k).row.and_then(|r| sub.get(r as usize)))),
-            ))
-            .with(OutColumn::str(
-                "reported",
-                corrections
-                    .iter()
-                    .map(|(k, _)| first(*k).status.as_ref().map(|s| s.follow_up.code())),
-            ))
-            .with(OutColumn::date(
-                "reported_on",
-                corrections
-                    .iter()
-                    .map(|(k, _)| day(first(*k).status.as_ref().map(|s| s.date))),
-            ))
-            .with(OutColumn::str(
-                "note",
-                corrections
-                    .iter()
-                    .map(|(k, _)| first(*k).status.as_ref().and_then(|s| s.note.as_deref())),
-            ))
-            .with(OutColumn::str_list(
-                "case_ids",
-                corrections.iter().map(|(_, ids)| ids.iter().copied()),
-            ))
+        let report = |k: usize| first(k).status.as_ref();
+        OutTable::for_schema(&base_corrections::SCHEMA)
+            .with(
+                base_corrections::PERSON_ID.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| Some(first(*k).person_id.as_str())),
+                ),
+            )
+            .with(
+                base_corrections::RECORD_ID.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| first(*k).row.map(|r| pop.id(r as usize))),
+                ),
+            )
+            .with(
+                base_corrections::HOUSEHOLD_ID
+                    .values(corrections.iter().map(|(k, _)| household(first(*k)))),
+            )
+            .with(
+                base_corrections::PROVINCE_CODE.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| first(*k).province.as_deref()),
+                ),
+            )
+            .with(
+                base_corrections::DISTRICT_CODE.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| district_of(first(*k).row.and_then(|r| sub.get(r as usize)))),
+                ),
+            )
+            .with(
+                base_corrections::REPORTED.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| report(*k).map(|s| s.follow_up.code())),
+                ),
+            )
+            .with(
+                base_corrections::REPORTED_ON.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| day(report(*k).map(|s| s.date))),
+                ),
+            )
+            .with(
+                base_corrections::NOTE.values(
+                    corrections
+                        .iter()
+                        .map(|(k, _)| report(*k).and_then(|s| s.note.as_deref())),
+                ),
+            )
+            .with(
+                base_corrections::CASE_IDS
+                    .values(corrections.iter().map(|(_, ids)| ids.iter().copied())),
+            )
             .write_parquet(&dir.join(CORRECTIONS))?;
         Ok(())
     }

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use toklon_io::{OutColumn, OutTable};
+use toklon_io::OutTable;
+use toklon_io::tables::{self, Column, TableSchema, Text};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use toklon_coverage::{PersonStatus, RemedySet};
@@ -315,73 +316,59 @@ pub(crate) fn write_tables(
     ids: &PersonIds<'_>,
     person_of_row: &[u32],
 ) -> Result<(), EngineError> {
-    change_table("changes", "person_id", &changes.persons, true)
-        .write_parquet(&dir.join("changes.parquet"))?;
     change_table(
-        "household_changes",
-        "household_id",
+        &tables::changes::CHANGES,
+        tables::changes::PERSON_ID,
+        &changes.persons,
+        true,
+    )
+    .write_parquet(&dir.join(tables::changes::CHANGES.parquet_file()))?;
+    change_table(
+        &tables::changes::HOUSEHOLD_CHANGES,
+        tables::changes::HOUSEHOLD_ID,
         &changes.households,
         false,
     )
-    .write_parquet(&dir.join("household_changes.parquet"))?;
+    .write_parquet(&dir.join(tables::changes::HOUSEHOLD_CHANGES.parquet_file()))?;
     let e = ids.events(person_of_row);
-    OutTable::new("person_ids")
-        .with(OutColumn::str(
-            "person_id",
-            e.iter().map(|x| Some(x.0.as_ref())),
-        ))
-        .with(OutColumn::str("event", e.iter().map(|x| Some(x.1.code()))))
-        .with(OutColumn::str(
-            "other_person_id",
-            e.iter().map(|x| x.2.as_deref()),
-        ))
-        .with(OutColumn::date(
-            "date",
-            e.iter().map(|_| Date::from_days(changes.today)),
-        ))
-        .write_parquet(&dir.join("person_ids.parquet"))?;
+    OutTable::for_schema(&tables::person_ids::SCHEMA)
+        .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
+        .with(tables::person_ids::EVENT.values(e.iter().map(|x| Some(x.1.code()))))
+        .with(tables::person_ids::OTHER_PERSON_ID.values(e.iter().map(|x| x.2.as_deref())))
+        .with(tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(changes.today))))
+        .write_parquet(&dir.join(tables::person_ids::SCHEMA.parquet_file()))?;
     Ok(())
 }
 
-fn change_table(name: &str, key: &str, rows: &[Change], persons: bool) -> OutTable {
-    let mut t = OutTable::new(name).with(OutColumn::str(
-        key,
-        rows.iter().map(|c| Some(c.key.as_str())),
-    ));
+fn change_table(
+    schema: &'static TableSchema,
+    key: Column<Text>,
+    rows: &[Change],
+    persons: bool,
+) -> OutTable {
+    let mut t =
+        OutTable::for_schema(schema).with(key.values(rows.iter().map(|c| Some(c.key.as_str()))));
     if persons {
-        t.push(OutColumn::str(
-            "record_id",
-            rows.iter().map(|c| c.record_id.as_deref()),
-        ));
+        t.push(tables::changes::RECORD_ID.values(rows.iter().map(|c| c.record_id.as_deref())));
     }
-    t.with(OutColumn::str(
-        "province_code",
-        rows.iter().map(|c| c.province.as_deref()),
-    ))
-    .with(OutColumn::str(
-        "status",
-        rows.iter().map(|c| Some(c.status.code())),
-    ))
-    .with(OutColumn::date(
-        "first_listed",
-        rows.iter().map(|c| Date::from_days(c.first_listed)),
-    ))
-    .with(OutColumn::i32(
-        "days_listed",
-        rows.iter().map(|c| Some(c.days_listed)),
-    ))
-    .with(OutColumn::str_list(
-        "remedies_before",
-        rows.iter()
-            .map(|c| c.remedies_before.iter().map(String::as_str)),
-    ))
-    .with(OutColumn::str_list(
-        "remedies_now",
-        rows.iter()
-            .map(|c| c.remedies_now.iter().map(String::as_str)),
-    ))
-    .with(OutColumn::str(
-        "resolved_by",
-        rows.iter().map(|c| c.resolved_by.as_deref()),
-    ))
+    t.with(tables::changes::PROVINCE_CODE.values(rows.iter().map(|c| c.province.as_deref())))
+        .with(tables::changes::STATUS.values(rows.iter().map(|c| Some(c.status.code()))))
+        .with(
+            tables::changes::FIRST_LISTED
+                .values(rows.iter().map(|c| Date::from_days(c.first_listed))),
+        )
+        .with(tables::changes::DAYS_LISTED.values(rows.iter().map(|c| Some(c.days_listed))))
+        .with(
+            tables::changes::REMEDIES_BEFORE.values(
+                rows.iter()
+                    .map(|c| c.remedies_before.iter().map(String::as_str)),
+            ),
+        )
+        .with(
+            tables::changes::REMEDIES_NOW.values(
+                rows.iter()
+                    .map(|c| c.remedies_now.iter().map(String::as_str)),
+            ),
+        )
+        .with(tables::changes::RESOLVED_BY.values(rows.iter().map(|c| c.resolved_by.as_deref())))
 }

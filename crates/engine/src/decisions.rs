@@ -17,7 +17,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use toklon_io::{OutColumn, OutTable, Reject, RejectReason, read_columns};
+use toklon_io::tables::decisions;
+use toklon_io::{OutTable, Reject, RejectReason, read_columns};
 use toklon_link::{Reviewed, ReviewedPairs};
 use toklon_types::{Date, Table};
 
@@ -28,18 +29,8 @@ pub(crate) const POPULATION: &str = "population";
 /// The reviewers' file as a source, in `rejects.parquet` and `manifest.json`
 /// (decisions carried from the previous run are `decisions_carried`).
 pub(crate) const NEW: &str = "decisions";
-/// The file every run writes, and the next one reads back.
-pub(crate) const FILE: &str = "decisions.parquet";
-
-const COLUMNS: [&str; 7] = [
-    "registry",
-    "record_id",
-    "population_record_id",
-    "decision",
-    "by",
-    "at",
-    "why",
-];
+/// The columns a decisions file is read by (`bad` below names them too).
+const COLUMNS: [&str; 7] = decisions::REVIEWED;
 
 /// One decision.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,23 +123,23 @@ fn parse_row<'a>(get: impl Fn(usize) -> &'a str) -> Result<Decision, RejectReaso
     };
     let (registry, record_id, population_record_id) = (get(0), get(1), get(2));
     if registry.is_empty() {
-        return Err(bad("registry", "empty"));
+        return Err(bad(decisions::REGISTRY.name(), "empty"));
     }
     if record_id.is_empty() {
         return Err(RejectReason::MissingRecordId);
     }
     if population_record_id.is_empty() {
-        return Err(bad("population_record_id", "empty"));
+        return Err(bad(decisions::POPULATION_RECORD_ID.name(), "empty"));
     }
     let matched = match get(3).to_ascii_lowercase().as_str() {
         "match" => true,
         "non_match" | "non-match" | "nonmatch" => false,
-        _ => return Err(bad("decision", "not match or non_match")),
+        _ => return Err(bad(decisions::DECISION.name(), "not match or non_match")),
     };
     let at = Date::parse_iso(get(5))
         .ok()
         .filter(|d| d.is_full())
-        .ok_or_else(|| bad("at", "not a date YYYY-MM-DD"))?;
+        .ok_or_else(|| bad(decisions::AT.name(), "not a date YYYY-MM-DD"))?;
     Ok(Decision {
         registry: registry.into(),
         record_id: record_id.into(),
@@ -272,41 +263,28 @@ pub(crate) fn write(
     applied: &[Fate],
 ) -> Result<(), EngineError> {
     let at: Vec<String> = decisions.iter().map(|d| d.at.to_string()).collect();
-    OutTable::new("decisions")
-        .with(OutColumn::str(
-            "registry",
-            decisions.iter().map(|d| Some(d.registry.as_str())),
-        ))
-        .with(OutColumn::str(
-            "record_id",
-            decisions.iter().map(|d| Some(d.record_id.as_str())),
-        ))
-        .with(OutColumn::str(
-            "population_record_id",
-            decisions
-                .iter()
-                .map(|d| Some(d.population_record_id.as_str())),
-        ))
-        .with(OutColumn::str(
-            "decision",
-            decisions
-                .iter()
-                .map(|d| Some(if d.matched { "match" } else { "non_match" })),
-        ))
-        .with(OutColumn::str(
-            "by",
-            decisions.iter().map(|d| Some(d.by.as_str())),
-        ))
-        .with(OutColumn::str("at", at.iter().map(|s| Some(s.as_str()))))
-        .with(OutColumn::str(
-            "why",
-            decisions.iter().map(|d| Some(d.why.as_str())),
-        ))
-        .with(OutColumn::str(
-            "applied",
-            applied.iter().map(|a| Some(a.code())),
-        ))
-        .write_parquet(&dir.join(FILE))?;
+    OutTable::for_schema(&decisions::SCHEMA)
+        .with(decisions::REGISTRY.values(decisions.iter().map(|d| Some(d.registry.as_str()))))
+        .with(decisions::RECORD_ID.values(decisions.iter().map(|d| Some(d.record_id.as_str()))))
+        .with(
+            decisions::POPULATION_RECORD_ID.values(
+                decisions
+                    .iter()
+                    .map(|d| Some(d.population_record_id.as_str())),
+            ),
+        )
+        .with(
+            decisions::DECISION.values(
+                decisions
+                    .iter()
+                    .map(|d| Some(if d.matched { "match" } else { "non_match" })),
+            ),
+        )
+        .with(decisions::BY.values(decisions.iter().map(|d| Some(d.by.as_str()))))
+        .with(decisions::AT.values(at.iter().map(|s| Some(s.as_str()))))
+        .with(decisions::WHY.values(decisions.iter().map(|d| Some(d.why.as_str()))))
+        .with(decisions::APPLIED.values(applied.iter().map(|a| Some(a.code()))))
+        .write_parquet(&dir.join(decisions::SCHEMA.parquet_file()))?;
     Ok(())
 }
 

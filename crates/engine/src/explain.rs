@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use toklon_io::tables::{coverage, decisions};
 use toklon_io::{SourceKind, SourceSpec, TextEncoding, read_columns, read_source};
 use toklon_link::{
     Decision, Explanation, LinkConfig, Model, PopulationIndex, Records, UnlinkReason, explain_pair,
@@ -221,15 +222,15 @@ impl RunFolder {
 
     /// The decisions in force of `registry` whose (record, base row) `keep` accepts.
     fn reviews(&self, registry: &str, keep: impl Fn(&str, &str) -> bool) -> Vec<Review> {
-        let path = self.out.join(crate::decisions::FILE);
+        let path = self.out.join(decisions::SCHEMA.parquet_file());
         let names = [
-            "registry",
-            "record_id",
-            "population_record_id",
-            "decision",
-            "by",
-            "at",
-            "applied",
+            decisions::REGISTRY.name(),
+            decisions::RECORD_ID.name(),
+            decisions::POPULATION_RECORD_ID.name(),
+            decisions::DECISION.name(),
+            decisions::BY.name(),
+            decisions::AT.name(),
+            decisions::APPLIED.name(),
         ];
         let Ok(c) = read_columns(&path, &names) else {
             return Vec::new();
@@ -293,8 +294,8 @@ impl RunFolder {
     /// The `person_id`s of two base records, from the run's coverage table.
     fn person_ids(&self, a: &str, b: &str) -> Option<(String, String)> {
         let cols = read_columns(
-            &self.out.join("coverage.parquet"),
-            &["record_id", "person_id"],
+            &self.out.join(coverage::SCHEMA.parquet_file()),
+            &[coverage::RECORD_ID.name(), coverage::PERSON_ID.name()],
         )
         .ok()?;
         let find = |r: &str| {

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use toklon_coverage::places::Places;
 use toklon_coverage::report::HouseholdPlaces;
 use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
+use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
 use toklon_io::xlsx::{Value, Workbook};
 use toklon_io::{
     CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, row_batches,
@@ -151,7 +152,7 @@ fn status_reason(p: &PersonFacts) -> &'static str {
 /// A list of people (the fall-through or the status-problems list), one row per
 /// listed person, its columns gathered from the base in list order.
 fn people_table(
-    name: &str,
+    schema: &'static TableSchema,
     inp: &ListInputs<'_>,
     listed: &[Listed],
     person_rows: &PersonRows,
@@ -166,95 +167,69 @@ fn people_table(
     let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
     let (rows, listed) = (&rows, listed);
     let row_cov = |i: usize| &cov.rows[i];
-    let text_col = |name: &'static str, c: &'static str| -> Build<'_> {
+    let text_col = |column: Column<Text>, c: &'static str| -> Build<'_> {
         Box::new(move || {
             let values = Col::of(pop, c);
-            OutColumn::str(name, rows.iter().map(|&i| values.get(i)))
+            column.values(rows.iter().map(|&i| values.get(i)))
         })
     };
     let mut columns: Vec<Build<'_>> = vec![
-        Box::new(|| OutColumn::str("record_id", rows.iter().map(|&i| Some(pop.id(i))))),
+        Box::new(|| people::RECORD_ID.values(rows.iter().map(|&i| Some(pop.id(i))))),
         Box::new(|| {
-            OutColumn::str_list(
-                "record_ids",
-                listed.iter().map(|f| {
-                    person_rows
-                        .rows(f.person, f.row)
-                        .into_iter()
-                        .map(|r| pop.id(r as usize))
-                }),
-            )
+            people::RECORD_IDS.values(listed.iter().map(|f| {
+                person_rows
+                    .rows(f.person, f.row)
+                    .into_iter()
+                    .map(|r| pop.id(r as usize))
+            }))
         }),
+        Box::new(|| people::PERSON_ID.values(listed.iter().map(|f| Some(inp.ids.id(f.person))))),
+        Box::new(|| people::PRIORITY.values(listed.iter().map(|f| Some(f.priority)))),
+        Box::new(|| people::HOUSEHOLD_ID.values(rows.iter().map(|&i| household_id(i)))),
+        Box::new(|| people::PROVINCE_CODE.values(rows.iter().map(|&i| province_of(sub(i))))),
         Box::new(|| {
-            OutColumn::str(
-                "person_id",
-                listed.iter().map(|f| Some(inp.ids.id(f.person))),
-            )
+            people::PROVINCE_NAME.values(rows.iter().map(|&i| province_name(province_of(sub(i)))))
         }),
-        Box::new(|| OutColumn::u32("priority", listed.iter().map(|f| Some(f.priority)))),
-        Box::new(|| OutColumn::str("household_id", rows.iter().map(|&i| household_id(i)))),
-        Box::new(|| OutColumn::str("province_code", rows.iter().map(|&i| province_of(sub(i))))),
+        Box::new(|| people::DISTRICT_CODE.values(rows.iter().map(|&i| district_of(sub(i))))),
         Box::new(|| {
-            OutColumn::str(
-                "province_name",
-                rows.iter().map(|&i| province_name(province_of(sub(i)))),
-            )
+            people::DISTRICT_NAME.values(rows.iter().map(|&i| district_name(district_of(sub(i)))))
         }),
-        Box::new(|| OutColumn::str("district_code", rows.iter().map(|&i| district_of(sub(i))))),
+        Box::new(|| people::SUBDISTRICT_CODE.values(rows.iter().map(|&i| sub(i)))),
         Box::new(|| {
-            OutColumn::str(
-                "district_name",
-                rows.iter().map(|&i| district_name(district_of(sub(i)))),
-            )
+            people::SUBDISTRICT_NAME.values(rows.iter().map(|&i| subdistrict_name(sub(i))))
         }),
-        Box::new(|| OutColumn::str("subdistrict_code", rows.iter().map(|&i| sub(i)))),
+        text_col(people::VILLAGE_NO, col::VILLAGE_NO),
+        text_col(people::HOUSE_NO, col::HOUSE_NO),
+        Box::new(|| people::NATIONAL_ID.values(rows.iter().map(|&i| id_col.get(i)))),
+        text_col(people::PREFIX, col::PREFIX),
+        text_col(people::FIRST_NAME, col::FIRST_NAME),
+        text_col(people::LAST_NAME, col::LAST_NAME),
+        Box::new(|| people::AGE.values(rows.iter().map(|&i| persons[i].age))),
+        Box::new(|| people::GROUPS.values(rows.iter().map(|&i| row_cov(i).groups.codes()))),
         Box::new(|| {
-            OutColumn::str(
-                "subdistrict_name",
-                rows.iter().map(|&i| subdistrict_name(sub(i))),
-            )
-        }),
-        text_col("village_no", col::VILLAGE_NO),
-        text_col("house_no", col::HOUSE_NO),
-        Box::new(|| OutColumn::str("national_id", rows.iter().map(|&i| id_col.get(i)))),
-        text_col("prefix", col::PREFIX),
-        text_col("first_name", col::FIRST_NAME),
-        text_col("last_name", col::LAST_NAME),
-        Box::new(|| OutColumn::u32("age", rows.iter().map(|&i| persons[i].age))),
-        Box::new(|| OutColumn::str_list("groups", rows.iter().map(|&i| row_cov(i).groups.codes()))),
-        Box::new(|| {
-            OutColumn::str_list(
-                "remedies",
+            people::REMEDIES.values(
                 listed
                     .iter()
                     .map(|f| RemedyText::pick(&text.code, f.remedies)),
             )
         }),
         Box::new(|| {
-            OutColumn::str_list(
-                "remedy_offices",
+            people::REMEDY_OFFICES.values(
                 listed
                     .iter()
                     .map(|f| RemedyText::pick(&text.office, f.remedies)),
             )
         }),
         Box::new(|| {
-            OutColumn::str_list(
-                "remedy_closes",
+            people::REMEDY_CLOSES.values(
                 listed
                     .iter()
                     .map(|f| RemedyText::pick(&text.closes, f.remedies)),
             )
         }),
+        Box::new(|| people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct)))),
         Box::new(|| {
-            OutColumn::str_list(
-                "schemes",
-                rows.iter().map(|&i| catalog.codes(row_cov(i).direct)),
-            )
-        }),
-        Box::new(|| {
-            OutColumn::str_list(
-                "schemes_via_household",
+            people::SCHEMES_VIA_HOUSEHOLD.values(
                 rows.iter()
                     .map(|&i| catalog.codes(row_cov(i).via_household)),
             )
@@ -262,56 +237,40 @@ fn people_table(
     ];
     for p in Protection::ALL {
         columns.push(Box::new(move || {
-            OutColumn::bool(
+            people::PROTECTION.column(
                 p.code(),
                 rows.iter().map(|&i| Some(row_cov(i).covered.contains(p))),
             )
         }));
     }
     columns.extend([
+        Box::new(|| people::IN_SCOPE.values(rows.iter().map(|&i| codes(row_cov(i).in_scope))))
+            as Build<'_>,
+        Box::new(|| people::MISSING.values(rows.iter().map(|&i| codes(row_cov(i).missing)))),
         Box::new(|| {
-            OutColumn::str_list("in_scope", rows.iter().map(|&i| codes(row_cov(i).in_scope)))
-        }) as Build<'_>,
-        Box::new(|| {
-            OutColumn::str_list("missing", rows.iter().map(|&i| codes(row_cov(i).missing)))
+            people::STRUCTURAL_GAPS.values(rows.iter().map(|&i| codes(row_cov(i).structural)))
         }),
         Box::new(|| {
-            OutColumn::str_list(
-                "structural_gaps",
-                rows.iter().map(|&i| codes(row_cov(i).structural)),
-            )
+            people::NEAREST_REJECTED_REGISTRY
+                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)))
         }),
         Box::new(|| {
-            OutColumn::str(
-                "nearest_rejected_registry",
-                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)),
-            )
+            people::NEAREST_REJECTED_RECORD_ID
+                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)))
         }),
         Box::new(|| {
-            OutColumn::str(
-                "nearest_rejected_record_id",
-                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)),
-            )
-        }),
-        Box::new(|| {
-            OutColumn::f64(
-                "nearest_rejected_weight",
-                rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)),
-            )
+            people::NEAREST_REJECTED_WEIGHT
+                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
         }),
     ]);
-    if name == "fall_through" {
+    if schema.name == people::FALL_THROUGH.name {
         // Since the previous run: `new` or `still_listed`, and since when.
         let change = |f: &Listed| inp.changes.of_person(inp.ids.id(f.person));
         columns.push(Box::new(move || {
-            OutColumn::str(
-                "status",
-                listed.iter().map(|f| change(f).map(|c| c.status.code())),
-            )
+            people::STATUS.values(listed.iter().map(|f| change(f).map(|c| c.status.code())))
         }));
         columns.push(Box::new(move || {
-            OutColumn::date(
-                "first_listed",
+            people::FIRST_LISTED.values(
                 listed
                     .iter()
                     .map(|f| change(f).and_then(|c| Date::from_days(c.first_listed))),
@@ -319,23 +278,21 @@ fn people_table(
         }));
         // Remedies a field team found the person not eligible for, or refused.
         columns.push(Box::new(|| {
-            OutColumn::str_list(
-                "suppressed_remedies",
+            people::SUPPRESSED_REMEDIES.values(
                 rows.iter()
                     .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
             )
         }));
     }
-    if name == "status_problems" {
+    if schema.name == people::STATUS_PROBLEMS.name {
         columns.push(Box::new(|| {
-            OutColumn::str(
-                "status_reason",
-                rows.iter().map(|&i| Some(status_reason(&persons[i]))),
-            )
+            people::STATUS_REASON.values(rows.iter().map(|&i| Some(status_reason(&persons[i]))))
         }));
     }
     let built: Vec<OutColumn> = columns.par_iter().with_max_len(1).map(|b| b()).collect();
-    built.into_iter().fold(OutTable::new(name), OutTable::with)
+    built
+        .into_iter()
+        .fold(OutTable::for_schema(schema), OutTable::with)
 }
 
 /// The coverage table: one row per population record.
@@ -346,88 +303,52 @@ fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
     let sub = |i: usize| sub_col.get(i);
     let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
     let rows = &cov.rows[r.clone()];
-    let mut t = OutTable::new("coverage")
-        .with(OutColumn::str(
-            "record_id",
-            r.clone().map(|i| Some(pop.id(i))),
-        ))
-        .with(OutColumn::str(
-            "person_id",
-            persons[r.clone()]
-                .iter()
-                .map(|p| Some(inp.ids.id(p.person.0))),
-        ))
-        .with(OutColumn::date(
-            "person_since",
-            persons[r.clone()]
-                .iter()
-                .map(|p| inp.ids.since(p.person.0).and_then(Date::from_days)),
-        ))
-        .with(OutColumn::str("household_id", r.clone().map(household_id)))
-        .with(OutColumn::str(
-            "province_code",
-            r.clone().map(|i| province_of(sub(i))),
-        ))
-        .with(OutColumn::str(
-            "district_code",
-            r.clone().map(|i| district_of(sub(i))),
-        ))
-        .with(OutColumn::str("subdistrict_code", r.clone().map(sub)))
-        .with(OutColumn::u32(
-            "age",
-            persons[r.clone()].iter().map(|p| p.age),
-        ));
+    let mut t = OutTable::for_schema(&coverage::SCHEMA)
+        .with(coverage::RECORD_ID.values(r.clone().map(|i| Some(pop.id(i)))))
+        .with(
+            coverage::PERSON_ID.values(
+                persons[r.clone()]
+                    .iter()
+                    .map(|p| Some(inp.ids.id(p.person.0))),
+            ),
+        )
+        .with(
+            coverage::PERSON_SINCE.values(
+                persons[r.clone()]
+                    .iter()
+                    .map(|p| inp.ids.since(p.person.0).and_then(Date::from_days)),
+            ),
+        )
+        .with(coverage::HOUSEHOLD_ID.values(r.clone().map(household_id)))
+        .with(coverage::PROVINCE_CODE.values(r.clone().map(|i| province_of(sub(i)))))
+        .with(coverage::DISTRICT_CODE.values(r.clone().map(|i| district_of(sub(i)))))
+        .with(coverage::SUBDISTRICT_CODE.values(r.clone().map(sub)))
+        .with(coverage::AGE.values(persons[r.clone()].iter().map(|p| p.age)));
     for (g, name) in toklon_coverage::Groups::ALL {
-        t.push(OutColumn::bool(
-            &format!("is_{name}"),
-            rows.iter().map(|x| Some(x.groups.contains(g))),
-        ));
+        t.push(coverage::IS_GROUP.column(name, rows.iter().map(|x| Some(x.groups.contains(g)))));
     }
-    t.push(OutColumn::str_list(
-        "schemes",
-        rows.iter().map(|x| catalog.codes(x.direct)),
-    ));
-    t.push(OutColumn::str_list(
-        "schemes_via_household",
-        rows.iter().map(|x| catalog.codes(x.via_household)),
-    ));
+    t.push(coverage::SCHEMES.values(rows.iter().map(|x| catalog.codes(x.direct))));
+    t.push(
+        coverage::SCHEMES_VIA_HOUSEHOLD.values(rows.iter().map(|x| catalog.codes(x.via_household))),
+    );
     for p in Protection::ALL {
-        t.push(OutColumn::bool(
-            p.code(),
-            rows.iter().map(|x| Some(x.covered.contains(p))),
-        ));
+        t.push(
+            coverage::PROTECTION.column(p.code(), rows.iter().map(|x| Some(x.covered.contains(p)))),
+        );
     }
     let ent = &inp.rules.entitlements;
-    t.push(OutColumn::str_list(
-        "in_scope",
-        rows.iter().map(|x| codes(x.in_scope)),
-    ));
-    t.push(OutColumn::str_list(
-        "missing",
-        rows.iter().map(|x| codes(x.missing)),
-    ));
-    t.push(OutColumn::str_list(
-        "remedies",
-        rows.iter().map(|x| ent.codes(x.remedies)),
-    ));
-    t.push(OutColumn::str_list(
-        "structural_gaps",
-        rows.iter().map(|x| codes(x.structural)),
-    ));
-    t.push(OutColumn::str(
-        "status",
-        rows.iter().map(|x| {
-            Some(match x.status {
-                PersonStatus::Thai => "thai",
-                PersonStatus::StatusProblem => "status_problem",
-                PersonStatus::Dead => "dead",
-            })
-        }),
-    ));
-    t.push(OutColumn::u32(
-        "priority",
-        rows.iter().map(|x| Some(x.priority)),
-    ));
+    t.push(coverage::IN_SCOPE.values(rows.iter().map(|x| codes(x.in_scope))));
+    t.push(coverage::MISSING.values(rows.iter().map(|x| codes(x.missing))));
+    t.push(coverage::REMEDIES.values(rows.iter().map(|x| ent.codes(x.remedies))));
+    t.push(coverage::STRUCTURAL_GAPS.values(rows.iter().map(|x| codes(x.structural))));
+    t.push(coverage::STATUS.values(rows.iter().map(|x| {
+        Some(match x.status {
+            PersonStatus::Thai => "thai",
+            PersonStatus::StatusProblem => "status_problem",
+            PersonStatus::Dead => "dead",
+        })
+    })));
+    t.push(coverage::PRIORITY.values(rows.iter().map(|x| Some(x.priority))));
     t
 }
 
@@ -490,81 +411,47 @@ fn households_table(
                 .collect()
         })
         .collect();
-    let mut t = OutTable::new("households")
-        .with(OutColumn::str(
-            "household_id",
-            ids.iter().map(|&k| Some(hh.ids[of(k)])),
-        ))
-        .with(OutColumn::str(
-            "province_code",
-            ids.iter().map(|&k| province_of(hsub(k))),
-        ))
-        .with(OutColumn::str(
-            "province_name",
-            ids.iter().map(|&k| province_name(province_of(hsub(k)))),
-        ))
-        .with(OutColumn::str(
-            "district_code",
-            ids.iter().map(|&k| district_of(hsub(k))),
-        ))
-        .with(OutColumn::str(
-            "district_name",
-            ids.iter().map(|&k| district_name(district_of(hsub(k)))),
-        ))
-        .with(OutColumn::str(
-            "subdistrict_code",
-            ids.iter().map(|&k| hsub(k)),
-        ))
-        .with(OutColumn::str(
-            "subdistrict_name",
-            ids.iter().map(|&k| subdistrict_name(hsub(k))),
-        ))
-        .with(OutColumn::str(
-            "village_no",
-            ids.iter().map(|&k| hh.village_no[of(k)]),
-        ))
-        .with(OutColumn::str(
-            "house_no",
-            ids.iter().map(|&k| hh.house_no[of(k)]),
-        ))
-        .with(OutColumn::u32(
-            "members",
-            ids.iter().map(|&k| Some(hs[k].members)),
-        ))
-        .with(OutColumn::u32(
-            "listed_members",
-            ids.iter().map(|&k| Some(hs[k].listed_members)),
-        ))
-        .with(OutColumn::str_list(
-            "member_remedies",
-            member_lines.iter().map(|v| v.iter().map(String::as_str)),
-        ))
-        .with(OutColumn::str_list(
-            "remedies",
-            ids.iter()
-                .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
-        ));
+    let mut t = OutTable::for_schema(&households::SCHEMA)
+        .with(households::HOUSEHOLD_ID.values(ids.iter().map(|&k| Some(hh.ids[of(k)]))))
+        .with(households::PROVINCE_CODE.values(ids.iter().map(|&k| province_of(hsub(k)))))
+        .with(
+            households::PROVINCE_NAME
+                .values(ids.iter().map(|&k| province_name(province_of(hsub(k))))),
+        )
+        .with(households::DISTRICT_CODE.values(ids.iter().map(|&k| district_of(hsub(k)))))
+        .with(
+            households::DISTRICT_NAME
+                .values(ids.iter().map(|&k| district_name(district_of(hsub(k))))),
+        )
+        .with(households::SUBDISTRICT_CODE.values(ids.iter().map(|&k| hsub(k))))
+        .with(households::SUBDISTRICT_NAME.values(ids.iter().map(|&k| subdistrict_name(hsub(k)))))
+        .with(households::VILLAGE_NO.values(ids.iter().map(|&k| hh.village_no[of(k)])))
+        .with(households::HOUSE_NO.values(ids.iter().map(|&k| hh.house_no[of(k)])))
+        .with(households::MEMBERS.values(ids.iter().map(|&k| Some(hs[k].members))))
+        .with(households::LISTED_MEMBERS.values(ids.iter().map(|&k| Some(hs[k].listed_members))))
+        .with(
+            households::MEMBER_REMEDIES
+                .values(member_lines.iter().map(|v| v.iter().map(String::as_str))),
+        )
+        .with(
+            households::REMEDIES.values(
+                ids.iter()
+                    .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
+            ),
+        );
     // Since the previous run.
     let change = |k: usize| inp.changes.of_household(hh.ids[of(k)]);
-    t.push(OutColumn::str(
-        "status",
-        ids.iter().map(|&k| change(k).map(|c| c.status.code())),
-    ));
-    t.push(OutColumn::date(
-        "first_listed",
-        ids.iter()
-            .map(|&k| change(k).and_then(|c| Date::from_days(c.first_listed))),
-    ));
+    t.push(households::STATUS.values(ids.iter().map(|&k| change(k).map(|c| c.status.code()))));
+    t.push(
+        households::FIRST_LISTED.values(
+            ids.iter()
+                .map(|&k| change(k).and_then(|c| Date::from_days(c.first_listed))),
+        ),
+    );
     for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
-        t.push(OutColumn::bool(
-            name,
-            ids.iter().map(|&k| Some(hs[k].deprived[f])),
-        ));
+        t.push(households::DEPRIVED.named(name, ids.iter().map(|&k| Some(hs[k].deprived[f]))));
     }
-    t.push(OutColumn::u32(
-        "priority",
-        ids.iter().map(|&k| Some(hs[k].priority)),
-    ));
+    t.push(households::PRIORITY.values(ids.iter().map(|&k| Some(hs[k].priority))));
     t
 }
 
@@ -576,10 +463,7 @@ fn masked(table: &OutTable, inp: &ListInputs<'_>, listed: &[Listed]) -> Option<O
             .iter()
             .map(|f| id_col.get(f.row as usize).map(mask))
             .collect();
-        table.replaced(OutColumn::str(
-            "national_id",
-            ids.iter().map(|v| v.as_deref()),
-        ))
+        table.replaced(people::NATIONAL_ID.values(ids.iter().map(|v| v.as_deref())))
     })
 }
 
@@ -601,7 +485,7 @@ pub fn write_coverage(
     let opts = inp.opts;
 
     let write_coverage_table = || {
-        write_parquet_batches(&dir.join("coverage.parquet"), n, |r| {
+        write_parquet_batches(&dir.join(coverage::SCHEMA.parquet_file()), n, |r| {
             advance(r.len() as u64);
             coverage_table(inp, r)
         })
@@ -625,13 +509,13 @@ pub fn write_coverage(
     // from one pass: each batch of people is gathered once (in priority order, so
     // each province's rows keep that order), then encoded as Parquet while its
     // rows go to their province's file.
-    let write_list = |name: &'static str, suffix: &'static str, list: &[Listed]| {
+    let write_list = |schema: &'static TableSchema, suffix: &'static str, list: &[Listed]| {
         let mut lists: BTreeMap<&str, CsvWriter> = Default::default();
-        let mut parquet = ParquetWriter::new(&dir.join(format!("{name}.parquet")));
+        let mut parquet = ParquetWriter::new(&dir.join(schema.parquet_file()));
         let province = |f: &Listed| province_of(sub(f.row as usize)).unwrap_or("unknown");
         for r in row_batches(list.len()) {
             let part = &list[r];
-            let table = people_table(name, inp, part, &person_rows, &text);
+            let table = people_table(schema, inp, part, &person_rows, &text);
             let masked = masked(&table, inp, part);
             let to_lists = || -> Result<(), IoError> {
                 let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
@@ -665,10 +549,14 @@ pub fn write_coverage(
     let hsub = |k: usize| hh.subdistrict[k];
     let all: Vec<usize> = (0..hs.len()).collect();
     let write_households = || {
-        write_parquet_batches(&dir.join("households.parquet"), all.len(), |r| {
-            advance(r.len() as u64);
-            households_table(inp, &all[r], &members, &text)
-        })
+        write_parquet_batches(
+            &dir.join(households::SCHEMA.parquet_file()),
+            all.len(),
+            |r| {
+                advance(r.len() as u64);
+                households_table(inp, &all[r], &members, &text)
+            },
+        )
     };
     let mut hh_by_province: BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
@@ -699,28 +587,15 @@ pub fn write_coverage(
         })
         .collect();
     let write_overlaps = || {
-        OutTable::new("overlaps")
-            .with(OutColumn::str(
-                "record_id",
-                ov.iter().map(|o| Some(pop.id(o.row as usize))),
-            ))
-            .with(OutColumn::str(
-                "person_id",
-                ov.iter().map(|o| Some(inp.ids.id(o.person))),
-            ))
-            .with(OutColumn::str(
-                "province_code",
-                ov.iter().map(|o| province_of(sub(o.row as usize))),
-            ))
-            .with(OutColumn::str_list(
-                "schemes",
-                ov_codes.iter().map(|v| v.iter().copied()),
-            ))
-            .with(OutColumn::str_list(
-                "exclusions",
-                ov_rules.iter().map(|v| v.iter().copied()),
-            ))
-            .write_parquet(&dir.join("overlaps.parquet"))
+        OutTable::for_schema(&overlaps::SCHEMA)
+            .with(overlaps::RECORD_ID.values(ov.iter().map(|o| Some(pop.id(o.row as usize)))))
+            .with(overlaps::PERSON_ID.values(ov.iter().map(|o| Some(inp.ids.id(o.person)))))
+            .with(
+                overlaps::PROVINCE_CODE.values(ov.iter().map(|o| province_of(sub(o.row as usize)))),
+            )
+            .with(overlaps::SCHEMES.values(ov_codes.iter().map(|v| v.iter().copied())))
+            .with(overlaps::EXCLUSIONS.values(ov_rules.iter().map(|v| v.iter().copied())))
+            .write_parquet(&dir.join(overlaps::SCHEMA.parquet_file()))
     };
 
     // Every file is independent: write them all on the pool, the largest first
@@ -747,8 +622,10 @@ pub fn write_coverage(
     );
     files.par_iter().with_max_len(1).try_for_each(|f| match f {
         File::Coverage => write_coverage_table(),
-        File::FallThrough => write_list("fall_through", "people", &cov.fall_through),
-        File::StatusProblems => write_list("status_problems", "status", &cov.status_problems),
+        File::FallThrough => write_list(&people::FALL_THROUGH, "people", &cov.fall_through),
+        File::StatusProblems => {
+            write_list(&people::STATUS_PROBLEMS, "status", &cov.status_problems)
+        }
         File::Households => write_households(),
         File::Overlaps => write_overlaps(),
         File::HouseholdList(code, ks) => write_households_csv(code, ks),
@@ -805,55 +682,55 @@ pub fn write_coverage(
 /// The columns of a workbook's people sheets, in the order a field team reads them
 /// (names and place first, what to do next, the identifiers for the office last).
 const WORKBOOK_PEOPLE: [&str; 27] = [
-    "priority",
-    "status",
-    "first_listed",
-    "prefix",
-    "first_name",
-    "last_name",
-    "age",
-    "national_id",
-    "district_name",
-    "subdistrict_name",
-    "village_no",
-    "house_no",
-    "groups",
-    "remedy_offices",
-    "remedy_closes",
-    "schemes",
-    "schemes_via_household",
-    "suppressed_remedies",
-    "status_reason",
-    "household_id",
-    "record_id",
-    "record_ids",
-    "person_id",
-    "province_code",
-    "district_code",
-    "subdistrict_code",
-    "remedies",
+    people::PRIORITY.name(),
+    people::STATUS.name(),
+    people::FIRST_LISTED.name(),
+    people::PREFIX.name(),
+    people::FIRST_NAME.name(),
+    people::LAST_NAME.name(),
+    people::AGE.name(),
+    people::NATIONAL_ID.name(),
+    people::DISTRICT_NAME.name(),
+    people::SUBDISTRICT_NAME.name(),
+    people::VILLAGE_NO.name(),
+    people::HOUSE_NO.name(),
+    people::GROUPS.name(),
+    people::REMEDY_OFFICES.name(),
+    people::REMEDY_CLOSES.name(),
+    people::SCHEMES.name(),
+    people::SCHEMES_VIA_HOUSEHOLD.name(),
+    people::SUPPRESSED_REMEDIES.name(),
+    people::STATUS_REASON.name(),
+    people::HOUSEHOLD_ID.name(),
+    people::RECORD_ID.name(),
+    people::RECORD_IDS.name(),
+    people::PERSON_ID.name(),
+    people::PROVINCE_CODE.name(),
+    people::DISTRICT_CODE.name(),
+    people::SUBDISTRICT_CODE.name(),
+    people::REMEDIES.name(),
 ];
 
 /// The columns of a workbook's households sheet.
 const WORKBOOK_HOUSEHOLDS: [&str; 18] = [
-    "priority",
-    "status",
-    "first_listed",
-    "district_name",
-    "subdistrict_name",
-    "village_no",
-    "house_no",
-    "members",
-    "listed_members",
-    "member_remedies",
-    "dep_health",
-    "dep_education",
-    "dep_living",
-    "dep_income",
-    "dep_access",
-    "household_id",
-    "subdistrict_code",
-    "remedies",
+    households::PRIORITY.name(),
+    households::STATUS.name(),
+    households::FIRST_LISTED.name(),
+    households::DISTRICT_NAME.name(),
+    households::SUBDISTRICT_NAME.name(),
+    households::VILLAGE_NO.name(),
+    households::HOUSE_NO.name(),
+    households::MEMBERS.name(),
+    households::LISTED_MEMBERS.name(),
+    households::MEMBER_REMEDIES.name(),
+    col::DEP_HEALTH,
+    col::DEP_EDUCATION,
+    col::DEP_LIVING,
+    col::DEP_INCOME,
+    col::DEP_ACCESS,
+    households::HOUSEHOLD_ID.name(),
+    households::SUBDISTRICT_CODE.name(),
+    households::REMEDIES.name(),
 ];
 
 /// One workbook per province, `provinces/<code>.xlsx`, for the people who open the
@@ -911,7 +788,7 @@ fn write_workbooks(
                 &follow_up_columns(inp, &parts.cases, text, &header),
             )
             .map_err(xlsx_err)?;
-            let people = people_table("fall_through", inp, &parts.people, person_rows, text);
+            let people = people_table(&people::FALL_THROUGH, inp, &parts.people, person_rows, text);
             let people = masked(&people, inp, &parts.people).unwrap_or(people);
             book.add_sheet(
                 "รายชื่อผู้ตกหล่น",
@@ -924,7 +801,13 @@ fn write_workbooks(
                 &households.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header),
             )
             .map_err(xlsx_err)?;
-            let status = people_table("status_problems", inp, &parts.status, person_rows, text);
+            let status = people_table(
+                &people::STATUS_PROBLEMS,
+                inp,
+                &parts.status,
+                person_rows,
+                text,
+            );
             let status = masked(&status, inp, &parts.status).unwrap_or(status);
             book.add_sheet(
                 "ปัญหาสถานะบุคคล",
@@ -1007,6 +890,7 @@ fn follow_up_columns<'a>(
     header: &dyn Fn(&str) -> String,
 ) -> Vec<toklon_io::xlsx::Column<'a>> {
     use toklon_io::xlsx::Column;
+    // `cases::…` name the sheet's columns as `cases.parquet` does.
     let rows: Vec<&'a Case> = cases.iter().map(|&k| &inp.cases.rows[k]).collect();
     let pop = inp.pop;
     let get = |name: &str| {
@@ -1035,67 +919,70 @@ fn follow_up_columns<'a>(
     let sub = get(col::SUBDISTRICT_CODE);
     let choices: Vec<&str> = FollowUp::ALL.iter().map(|f| f.code()).collect();
     vec![
-        Column::text("case_id", rows.iter().map(|c| Some(c.case_id.as_str()))),
         Column::text(
-            "follow_up",
+            cases::CASE_ID.name(),
+            rows.iter().map(|c| Some(c.case_id.as_str())),
+        ),
+        Column::text(
+            cases::FOLLOW_UP.name(),
             rows.iter()
                 .map(|c| c.status.as_ref().map(|s| s.follow_up.code())),
         )
         .with_choices(&choices),
         Column::date(
-            "follow_up_date",
+            cases::FOLLOW_UP_DATE.name(),
             rows.iter().map(|c| ymd(c.status.as_ref().map(|s| s.date))),
         ),
         Column::text(
-            "note",
+            cases::NOTE.name(),
             rows.iter()
                 .map(|c| c.status.as_ref().and_then(|s| s.note.as_deref())),
         )
         .with_width(40.0),
         Column::text(
-            header("outcome"),
+            header(cases::OUTCOME.name()),
             rows.iter().map(|c| Some(c.outcome.thai())),
         ),
         Column::text(
-            header("remedy_offices"),
+            header(people::REMEDY_OFFICES.name()),
             rows.iter().map(|c| {
                 remedy_index(&c.remedy)
                     .and_then(|k| text.office.get(k))
                     .map(String::as_str)
             }),
         ),
-        Column::text(header("prefix"), get(col::PREFIX)),
-        Column::text(header("first_name"), get(col::FIRST_NAME)),
-        Column::text(header("last_name"), get(col::LAST_NAME)),
+        Column::text(header(people::PREFIX.name()), get(col::PREFIX)),
+        Column::text(header(people::FIRST_NAME.name()), get(col::FIRST_NAME)),
+        Column::text(header(people::LAST_NAME.name()), get(col::LAST_NAME)),
         Column::int(
-            header("age"),
+            header(people::AGE.name()),
             rows.iter().map(|c| {
                 c.row
                     .and_then(|r| inp.persons[r as usize].age)
                     .map(i64::from)
             }),
         ),
-        Column::text(header("national_id"), national_id),
+        Column::text(header(people::NATIONAL_ID.name()), national_id),
         Column::text(
-            header("district_name"),
+            header(people::DISTRICT_NAME.name()),
             sub.iter().map(|s| district_name(district_of(*s))),
         ),
         Column::text(
-            header("subdistrict_name"),
+            header(people::SUBDISTRICT_NAME.name()),
             sub.iter().map(|s| subdistrict_name(*s)),
         ),
-        Column::text(header("village_no"), get(col::VILLAGE_NO)),
-        Column::text(header("house_no"), get(col::HOUSE_NO)),
+        Column::text(header(people::VILLAGE_NO.name()), get(col::VILLAGE_NO)),
+        Column::text(header(people::HOUSE_NO.name()), get(col::HOUSE_NO)),
         Column::date(
-            header("first_listed"),
+            header(cases::FIRST_LISTED.name()),
             rows.iter().map(|c| ymd(Some(c.first_listed))),
         ),
         Column::text(
-            header("remedy"),
+            header(cases::REMEDY.name()),
             rows.iter().map(|c| Some(c.remedy.as_str())),
         ),
         Column::text(
-            header("person_id"),
+            header(cases::PERSON_ID.name()),
             rows.iter().map(|c| Some(c.person_id.as_str())),
         ),
     ]
@@ -1120,56 +1007,65 @@ pub(crate) fn thai_header(name: &str) -> String {
     if let Some(p) = Protection::from_code(name) {
         return p.thai().to_string();
     }
-    match name {
-        "record_id" => "รหัสระเบียน",
-        "record_ids" => "รหัสระเบียนทั้งหมด",
-        "person_id" => "รหัสบุคคล",
-        "status" => "สถานะในรายชื่อ",
-        "first_listed" => "เข้ารายชื่อครั้งแรก",
-        "priority" => "ลำดับความสำคัญ",
-        "household_id" => "รหัสครัวเรือน",
-        "province_code" => "รหัสจังหวัด",
-        "province_name" => "จังหวัด",
-        "district_code" => "รหัสอำเภอ",
-        "district_name" => "อำเภอ",
-        "subdistrict_code" => "รหัสตำบล",
-        "subdistrict_name" => "ตำบล",
-        "village_no" => "หมู่ที่",
-        "house_no" => "บ้านเลขที่",
-        "national_id" => "เลขประจำตัวประชาชน",
-        "prefix" => "คำนำหน้า",
-        "first_name" => "ชื่อ",
-        "last_name" => "นามสกุล",
-        "age" => "อายุ",
-        "groups" => "กลุ่มเปราะบาง",
-        "remedies" => "สิทธิที่ควรได้รับ",
-        "remedy_offices" => "ผู้ดำเนินการ",
-        "remedy_closes" => "ความคุ้มครองที่จะได้รับ",
-        "member_remedies" => "สมาชิกและสิทธิที่ควรได้รับ",
-        "schemes" => "สิทธิที่ได้รับ",
-        "schemes_via_household" => "สิทธิผ่านครัวเรือน",
-        "in_scope" => "ความคุ้มครองที่นับในตัวชี้วัด",
-        "missing" => "ความคุ้มครองที่ขาด",
-        "structural_gaps" => "ช่องว่างเชิงโครงสร้าง",
-        "status_reason" => "ปัญหาสถานะ",
-        "suppressed_remedies" => "สิทธิที่ระงับ (ไม่มีสิทธิ/ปฏิเสธ)",
-        "case_id" => "รหัสกรณี",
-        "follow_up" => "ผลการติดตาม",
-        "follow_up_date" => "วันที่ติดตาม",
-        "note" => "บันทึก",
-        "outcome" => "สถานะกรณี",
-        "remedy" => "รหัสสิทธิ",
-        "members" => "จำนวนสมาชิก",
-        "listed_members" => "สมาชิกที่ตกหล่น",
-        "dep_health" => "ขาดด้านสุขภาพ",
-        "dep_education" => "ขาดด้านการศึกษา",
-        "dep_living" => "ขาดด้านความเป็นอยู่",
-        "dep_income" => "ขาดด้านรายได้",
-        "dep_access" => "ขาดด้านการเข้าถึงบริการรัฐ",
-        "nearest_rejected_registry" => "ทะเบียนที่ใกล้เคียง",
-        "nearest_rejected_record_id" => "ระเบียนที่ใกล้เคียง",
-        "nearest_rejected_weight" => "คะแนนความใกล้เคียง",
-        other => other,
-    }
-    .to_string()
+    THAI_HEADERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, thai)| thai)
+        .to_string()
 }
+
+/// The Thai header of each column of the lists (`--thai-headers`, workbooks),
+/// the lists' columns named by their schema (`toklon_io::tables`).
+const THAI_HEADERS: [(&str, &str); 48] = [
+    (people::RECORD_ID.name(), "รหัสระเบียน"),
+    (people::RECORD_IDS.name(), "รหัสระเบียนทั้งหมด"),
+    (people::PERSON_ID.name(), "รหัสบุคคล"),
+    (people::STATUS.name(), "สถานะในรายชื่อ"),
+    (people::FIRST_LISTED.name(), "เข้ารายชื่อครั้งแรก"),
+    (people::PRIORITY.name(), "ลำดับความสำคัญ"),
+    (people::HOUSEHOLD_ID.name(), "รหัสครัวเรือน"),
+    (people::PROVINCE_CODE.name(), "รหัสจังหวัด"),
+    (people::PROVINCE_NAME.name(), "จังหวัด"),
+    (people::DISTRICT_CODE.name(), "รหัสอำเภอ"),
+    (people::DISTRICT_NAME.name(), "อำเภอ"),
+    (people::SUBDISTRICT_CODE.name(), "รหัสตำบล"),
+    (people::SUBDISTRICT_NAME.name(), "ตำบล"),
+    (people::VILLAGE_NO.name(), "หมู่ที่"),
+    (people::HOUSE_NO.name(), "บ้านเลขที่"),
+    (people::NATIONAL_ID.name(), "เลขประจำตัวประชาชน"),
+    (people::PREFIX.name(), "คำนำหน้า"),
+    (people::FIRST_NAME.name(), "ชื่อ"),
+    (people::LAST_NAME.name(), "นามสกุล"),
+    (people::AGE.name(), "อายุ"),
+    (people::GROUPS.name(), "กลุ่มเปราะบาง"),
+    (people::REMEDIES.name(), "สิทธิที่ควรได้รับ"),
+    (people::REMEDY_OFFICES.name(), "ผู้ดำเนินการ"),
+    (people::REMEDY_CLOSES.name(), "ความคุ้มครองที่จะได้รับ"),
+    (households::MEMBER_REMEDIES.name(), "สมาชิกและสิทธิที่ควรได้รับ"),
+    (people::SCHEMES.name(), "สิทธิที่ได้รับ"),
+    (people::SCHEMES_VIA_HOUSEHOLD.name(), "สิทธิผ่านครัวเรือน"),
+    (people::IN_SCOPE.name(), "ความคุ้มครองที่นับในตัวชี้วัด"),
+    (people::MISSING.name(), "ความคุ้มครองที่ขาด"),
+    (people::STRUCTURAL_GAPS.name(), "ช่องว่างเชิงโครงสร้าง"),
+    (people::STATUS_REASON.name(), "ปัญหาสถานะ"),
+    (
+        people::SUPPRESSED_REMEDIES.name(),
+        "สิทธิที่ระงับ (ไม่มีสิทธิ/ปฏิเสธ)",
+    ),
+    (cases::CASE_ID.name(), "รหัสกรณี"),
+    (cases::FOLLOW_UP.name(), "ผลการติดตาม"),
+    (cases::FOLLOW_UP_DATE.name(), "วันที่ติดตาม"),
+    (cases::NOTE.name(), "บันทึก"),
+    (cases::OUTCOME.name(), "สถานะกรณี"),
+    (cases::REMEDY.name(), "รหัสสิทธิ"),
+    (households::MEMBERS.name(), "จำนวนสมาชิก"),
+    (households::LISTED_MEMBERS.name(), "สมาชิกที่ตกหล่น"),
+    (col::DEP_HEALTH, "ขาดด้านสุขภาพ"),
+    (col::DEP_EDUCATION, "ขาดด้านการศึกษา"),
+    (col::DEP_LIVING, "ขาดด้านความเป็นอยู่"),
+    (col::DEP_INCOME, "ขาดด้านรายได้"),
+    (col::DEP_ACCESS, "ขาดด้านการเข้าถึงบริการรัฐ"),
+    (people::NEAREST_REJECTED_REGISTRY.name(), "ทะเบียนที่ใกล้เคียง"),
+    (people::NEAREST_REJECTED_RECORD_ID.name(), "ระเบียนที่ใกล้เคียง"),
+    (people::NEAREST_REJECTED_WEIGHT.name(), "คะแนนความใกล้เคียง"),
+];

@@ -13,6 +13,7 @@ use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use toklon_io::read_columns;
+use toklon_io::tables::{coverage, decisions, households, people};
 use toklon_types::{Date, PassThrough, StrColumn};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -85,8 +86,12 @@ impl Previous {
                 .and_then(Date::days_since_epoch)
                 .unwrap_or(as_of)
         };
-        let coverage = dir.join("coverage.parquet");
-        let cols = read_optional(&coverage, &["record_id", "person_id"], "person_since")?;
+        let path = dir.join(coverage::SCHEMA.parquet_file());
+        let cols = read_optional(
+            &path,
+            &[coverage::RECORD_ID.name(), coverage::PERSON_ID.name()],
+            coverage::PERSON_SINCE.name(),
+        )?;
         let mut cols = cols.into_iter();
         let (Some(records), Some(persons), Some(since)) = (cols.next(), cols.next(), cols.next())
         else {
@@ -95,13 +100,25 @@ impl Previous {
         let since = (0..since.len()).map(|i| day(&since, i)).collect();
         let ids = PreviousIds::new(records, persons, since);
         let persons = units(
-            &dir.join("fall_through.parquet"),
-            &["person_id", "record_id", "province_code", "remedies"],
+            &dir.join(people::FALL_THROUGH.parquet_file()),
+            &[
+                people::PERSON_ID.name(),
+                people::RECORD_ID.name(),
+                people::PROVINCE_CODE.name(),
+                people::REMEDIES.name(),
+                people::FIRST_LISTED.name(),
+            ],
             &day,
         )?;
         let households = units(
-            &dir.join("households.parquet"),
-            &["household_id", "household_id", "province_code", "remedies"],
+            &dir.join(households::SCHEMA.parquet_file()),
+            &[
+                households::HOUSEHOLD_ID.name(),
+                households::HOUSEHOLD_ID.name(),
+                households::PROVINCE_CODE.name(),
+                households::REMEDIES.name(),
+                households::FIRST_LISTED.name(),
+            ],
             &day,
         )?
         .into_iter()
@@ -110,7 +127,7 @@ impl Previous {
             ..u
         })
         .collect();
-        let decisions = Some(dir.join(crate::decisions::FILE)).filter(|p| p.is_file());
+        let decisions = Some(dir.join(decisions::SCHEMA.parquet_file())).filter(|p| p.is_file());
         Ok(Some(Previous {
             dir,
             as_of,
@@ -184,15 +201,16 @@ fn read_optional(
     }
 }
 
-/// The listed units of one list: `names` are the key, record, province and
-/// remedies columns; `first_listed` is read when present.
+/// The listed units of one list: `names` are the key, record, province,
+/// remedies and first-listed columns; the last is read when present.
 fn units(
     path: &Path,
-    names: &[&str; 4],
+    names: &[&str; 5],
     day: &dyn Fn(&StrColumn, usize) -> i32,
 ) -> Result<Vec<Unit>, EngineError> {
     // A list column reads back as its items joined by `;`.
-    let cols = read_optional(path, names, "first_listed")?;
+    let [key, record, province, remedies, first_listed] = *names;
+    let cols = read_optional(path, &[key, record, province, remedies], first_listed)?;
     Ok((0..cols[0].len())
         .filter_map(|i| {
             Some(Unit {

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use toklon_io::{OutColumn, OutTable, Reject, write_parquet_batches};
+use toklon_io::tables::{Column, Text, duplicates, links, rejects, unlinked_registry};
+use toklon_io::{OutTable, Reject, write_parquet_batches};
 use toklon_link::{LinkConfig, LinkOutcome};
 use toklon_types::{RowIdx, Table};
 
@@ -15,25 +16,13 @@ use crate::person_ids::PersonIds;
 /// `rejects.parquet`: every row of every input that could not be used, with why.
 pub(crate) fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
     let reasons: Vec<String> = rejects.iter().map(|r| r.reason.to_string()).collect();
-    OutTable::new("rejects")
-        .with(OutColumn::str(
-            "source",
-            rejects.iter().map(|r| Some(r.source.as_str())),
-        ))
-        .with(OutColumn::u64("row", rejects.iter().map(|r| Some(r.row))))
-        .with(OutColumn::str(
-            "record_id",
-            rejects.iter().map(|r| r.record_id.as_deref()),
-        ))
-        .with(OutColumn::str(
-            "reason",
-            rejects.iter().map(|r| Some(r.reason.code())),
-        ))
-        .with(OutColumn::str(
-            "detail",
-            reasons.iter().map(|s| Some(s.as_str())),
-        ))
-        .write_parquet(&dir.join("rejects.parquet"))?;
+    OutTable::for_schema(&rejects::SCHEMA)
+        .with(rejects::SOURCE.values(rejects.iter().map(|r| Some(r.source.as_str()))))
+        .with(rejects::ROW.values(rejects.iter().map(|r| Some(r.row))))
+        .with(rejects::RECORD_ID.values(rejects.iter().map(|r| r.record_id.as_deref())))
+        .with(rejects::REASON.values(rejects.iter().map(|r| Some(r.reason.code()))))
+        .with(rejects::DETAIL.values(reasons.iter().map(|s| Some(s.as_str()))))
+        .write_parquet(&dir.join(rejects::SCHEMA.parquet_file()))?;
     Ok(())
 }
 
@@ -78,20 +67,19 @@ impl<'a, T> Chained<'a, T> {
     }
 }
 
-/// `t` with the `registry` and `registry_record_id` columns of `rows`.
+/// `t` with the `registry` and `registry_record_id` columns of `rows` (`columns`,
+/// the table's own).
 fn with_registry_ids<T>(
     t: OutTable,
+    columns: [Column<Text>; 2],
     rows: &[(&Table, &T)],
     registry_row: impl Fn(&T) -> RowIdx,
 ) -> OutTable {
-    t.with(OutColumn::str(
-        "registry",
-        rows.iter().map(|(r, _)| Some(r.source.as_str())),
-    ))
-    .with(OutColumn::str(
-        "registry_record_id",
-        rows.iter().map(|(r, x)| Some(r.id(registry_row(x).get()))),
-    ))
+    let [registry, registry_record_id] = columns;
+    t.with(registry.values(rows.iter().map(|(r, _)| Some(r.source.as_str()))))
+        .with(
+            registry_record_id.values(rows.iter().map(|(r, x)| Some(r.id(registry_row(x).get())))),
+        )
 }
 
 /// `links.parquet`: one row per accepted link, with each field's comparison level.
@@ -106,28 +94,22 @@ pub(crate) fn write_links(
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all.rows(r)[..];
-        let t = OutTable::new("links").with(OutColumn::str(
-            "population_record_id",
-            rows.iter()
-                .map(|(_, l)| Some(pop.id(l.population_row.get()))),
-        ));
-        let mut t = with_registry_ids(t, rows, |l| l.registry_row)
-            .with(OutColumn::f64(
-                "match_weight",
-                rows.iter().map(|(_, l)| Some(l.weight)),
-            ))
-            .with(OutColumn::f64(
-                "match_probability",
-                rows.iter().map(|(_, l)| Some(l.probability())),
-            ))
-            .with(OutColumn::str(
-                "method",
-                rows.iter().map(|(_, l)| Some(l.method.code())),
-            ));
+        let t = OutTable::for_schema(&links::SCHEMA).with(
+            links::POPULATION_RECORD_ID.values(
+                rows.iter()
+                    .map(|(_, l)| Some(pop.id(l.population_row.get()))),
+            ),
+        );
+        let mut t = with_registry_ids(t, [links::REGISTRY, links::REGISTRY_RECORD_ID], rows, |l| {
+            l.registry_row
+        })
+        .with(links::MATCH_WEIGHT.values(rows.iter().map(|(_, l)| Some(l.weight))))
+        .with(links::MATCH_PROBABILITY.values(rows.iter().map(|(_, l)| Some(l.probability()))))
+        .with(links::METHOD.values(rows.iter().map(|(_, l)| Some(l.method.code()))));
         for (k, spec) in cfg.comparisons.iter().enumerate() {
             let names = spec.field.level_names();
-            t.push(OutColumn::str(
-                &format!("level_{}", spec.field.name()),
+            t.push(links::LEVEL.column(
+                spec.field.name(),
                 rows.iter().map(|(_, l)| {
                     l.levels
                         .as_slice()
@@ -138,7 +120,7 @@ pub(crate) fn write_links(
         }
         t
     };
-    write_parquet_batches(&dir.join("links.parquet"), all.len, build)?;
+    write_parquet_batches(&dir.join(links::SCHEMA.parquet_file()), all.len, build)?;
     Ok(())
 }
 
@@ -154,22 +136,26 @@ pub(crate) fn write_unlinked(
     let build = |r: std::ops::Range<usize>| {
         advance(r.len() as u64);
         let rows = &all.rows(r)[..];
-        with_registry_ids(OutTable::new("unlinked_registry"), rows, |u| u.registry_row)
-            .with(OutColumn::str(
-                "reason",
-                rows.iter().map(|(_, u)| Some(u.reason.code())),
-            ))
-            .with(OutColumn::str(
-                "nearest_population_record_id",
-                rows.iter()
-                    .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p.get()))),
-            ))
-            .with(OutColumn::f64(
-                "nearest_match_weight",
-                rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w)),
-            ))
+        let t = OutTable::for_schema(&unlinked_registry::SCHEMA);
+        let ids = [
+            unlinked_registry::REGISTRY,
+            unlinked_registry::REGISTRY_RECORD_ID,
+        ];
+        with_registry_ids(t, ids, rows, |u| u.registry_row)
+            .with(unlinked_registry::REASON.values(rows.iter().map(|(_, u)| Some(u.reason.code()))))
+            .with(
+                unlinked_registry::NEAREST_POPULATION_RECORD_ID.values(
+                    rows.iter()
+                        .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p.get()))),
+                ),
+            )
+            .with(
+                unlinked_registry::NEAREST_MATCH_WEIGHT
+                    .values(rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w))),
+            )
     };
-    write_parquet_batches(&dir.join("unlinked_registry.parquet"), all.len, build)?;
+    let path = dir.join(unlinked_registry::SCHEMA.parquet_file());
+    write_parquet_batches(&path, all.len, build)?;
     Ok(())
 }
 
@@ -193,28 +179,16 @@ pub(crate) fn write_duplicates(
         })
         .collect();
     rows.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
-    let mut t = OutTable::new("duplicates")
-        .with(OutColumn::str(
-            "record_id_a",
-            rows.iter().map(|r| Some(r.1)),
-        ))
-        .with(OutColumn::str(
-            "record_id_b",
-            rows.iter().map(|r| Some(r.2)),
-        ))
-        .with(OutColumn::str("person_id", rows.iter().map(|r| Some(r.0))))
-        .with(OutColumn::f64(
-            "match_weight",
-            rows.iter().map(|r| Some(r.3.weight)),
-        ))
-        .with(OutColumn::f64(
-            "match_probability",
-            rows.iter().map(|r| Some(r.3.probability)),
-        ));
+    let mut t = OutTable::for_schema(&duplicates::SCHEMA)
+        .with(duplicates::RECORD_ID_A.values(rows.iter().map(|r| Some(r.1))))
+        .with(duplicates::RECORD_ID_B.values(rows.iter().map(|r| Some(r.2))))
+        .with(duplicates::PERSON_ID.values(rows.iter().map(|r| Some(r.0))))
+        .with(duplicates::MATCH_WEIGHT.values(rows.iter().map(|r| Some(r.3.weight))))
+        .with(duplicates::MATCH_PROBABILITY.values(rows.iter().map(|r| Some(r.3.probability))));
     for (k, spec) in cfg.comparisons.iter().enumerate() {
         let names = spec.field.level_names();
-        t.push(OutColumn::str(
-            &format!("level_{}", spec.field.name()),
+        t.push(duplicates::LEVEL.column(
+            spec.field.name(),
             rows.iter().map(|r| {
                 r.3.levels
                     .as_slice()
@@ -223,7 +197,7 @@ pub(crate) fn write_duplicates(
             }),
         ));
     }
-    t.write_parquet(&dir.join("duplicates.parquet"))?;
+    t.write_parquet(&dir.join(duplicates::SCHEMA.parquet_file()))?;
     Ok(())
 }
 

@@ -156,6 +156,7 @@ pub use scheme::{Registry, Scheme};
 use emit::ChunkOut;
 use lexicon::Lexicon;
 use sink::Sink;
+use toklon_io::tables::{households_input, population, registry, truth_coverage, truth_entities};
 
 /// People per chunk: the unit of parallel work and of RNG streams. Fixed, so the
 /// output does not depend on the thread count.
@@ -176,22 +177,11 @@ pub enum GenError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write Parquet file {}", path.display())]
-    Parquet {
-        path: PathBuf,
+    /// Writing a table failed (the error names the file).
+    #[error("cannot write a generated table")]
+    Write {
         #[source]
-        source: parquet::errors::ParquetError,
-    },
-    #[error("cannot write CSV file {}", path.display())]
-    Csv {
-        path: PathBuf,
-        #[source]
-        source: csv::Error,
-    },
-    #[error("cannot assemble a record batch")]
-    Arrow {
-        #[source]
-        source: arrow_schema::ArrowError,
+        source: toklon_io::IoError,
     },
 }
 
@@ -353,14 +343,29 @@ pub fn generate(
     }
     let f = cfg.format;
     let mut w = Writers {
-        population: Sink::create(out, "population", sink::population_schema(), f)?,
-        households: Sink::create(out, "households", sink::households_schema(), f)?,
+        population: Sink::create(out, population::SCHEMA.name, &population::SCHEMA, f)?,
+        households: Sink::create(
+            out,
+            households_input::SCHEMA.name,
+            &households_input::SCHEMA,
+            f,
+        )?,
         registries: Registry::ALL
             .iter()
-            .map(|r| Sink::create(&reg_dir, r.name(), sink::registry_schema(), f))
+            .map(|r| Sink::create(&reg_dir, r.name(), &registry::SCHEMA, f))
             .collect::<Result<_, _>>()?,
-        entities: Sink::create(&truth_dir, "entities", sink::entities_schema(), f)?,
-        coverage: Sink::create(&truth_dir, "coverage", sink::coverage_schema(), f)?,
+        entities: Sink::create(
+            &truth_dir,
+            truth_entities::SCHEMA.name,
+            &truth_entities::SCHEMA,
+            f,
+        )?,
+        coverage: Sink::create(
+            &truth_dir,
+            truth_coverage::SCHEMA.name,
+            &truth_coverage::SCHEMA,
+            f,
+        )?,
         counts: vec![0; Registry::ALL.len()],
         pop_rows: 0,
         report: GenReport {

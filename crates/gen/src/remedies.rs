@@ -196,17 +196,10 @@ impl RemedyCols {
     }
 }
 
-/// The item field of the `remedies` list column (Arrow's conventional `item`).
+/// The item field of the `remedies` list column (Arrow's conventional `item`;
+/// a remedy is never null).
 pub(crate) fn list_item() -> Arc<Field> {
     Arc::new(Field::new("item", DataType::Utf8, false))
-}
-
-/// The truth schema's fields for [`RemedyCols`].
-pub(crate) fn fields() -> [Field; 2] {
-    [
-        Field::new("remedies", DataType::List(list_item()), false),
-        Field::new("status_problem", DataType::Boolean, false),
-    ]
 }
 
 #[cfg(test)]

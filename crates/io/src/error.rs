@@ -98,6 +98,10 @@ pub enum IoError {
         expected: usize,
         found: usize,
     },
+    /// A table built for a schema (`toklon_io::tables`) that does not match it:
+    /// a bug in its writer, caught before the file is written.
+    #[error("output table `{table}` does not match its schema: {detail}")]
+    SchemaMismatch { table: String, detail: String },
 }
 
 fn mapped_note(mapped: &Option<String>) -> String {

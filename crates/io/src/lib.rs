@@ -12,6 +12,9 @@
 //!   file and column.
 //! - **Writing** ([`OutTable`]): output tables as Parquet, and as CSV with a UTF-8 BOM so
 //!   spreadsheets open Thai text correctly.
+//! - **Schemas** ([`tables`]): the one definition of every table toklon writes
+//!   (the engine's outputs, the generator's inputs and truth), which the writers
+//!   build against and the readers name columns by.
 //! - **Workbooks** ([`xlsx::Workbook`]): typed columns into xlsx sheets for people who
 //!   open lists in a spreadsheet (IDs as text, real dates, a frozen and filtered
 //!   header), byte-deterministic.
@@ -30,6 +33,7 @@ mod reject;
 mod returned;
 mod sheet;
 mod source;
+pub mod tables;
 mod write;
 pub mod xlsx;
 
@@ -43,6 +47,7 @@ pub use reject::{Reject, RejectReason};
 pub use returned::{Returned, read_returned};
 pub use source::{SourceKind, SourceSpec};
 pub use write::{
-    BATCH_ROWS, CsvBatch, CsvWriter, OutColumn, OutTable, ParquetWriter, create_owner_only,
-    row_batches, try_write_parquet_batches, write_csv_batches, write_parquet_batches,
+    BATCH_ROWS, CsvBatch, CsvStyle, CsvWriter, OutColumn, OutTable, ParquetStyle, ParquetWriter,
+    create_owner_only, row_batches, try_write_parquet_batches, write_csv_batches,
+    write_parquet_batches,
 };

@@ -17,6 +17,7 @@ use parquet::schema::types::ColumnPath;
 use toklon_types::Date;
 
 use crate::IoError;
+use crate::tables::TableSchema;
 
 /// Creates (or truncates) a file for writing that only its owner may read: mode
 /// `0600` on Unix whatever the umask, also when the file existed before. Every
@@ -96,6 +97,12 @@ impl OutColumn {
         Self::wrap(name, Arc::new(b.finish()))
     }
 
+    /// A column from an Arrow array built elsewhere (the generator's builders);
+    /// its type is checked against the table's schema when it is written.
+    pub fn from_array(name: &str, array: ArrayRef) -> OutColumn {
+        Self::wrap(name, array)
+    }
+
     fn wrap(name: &str, array: ArrayRef) -> OutColumn {
         OutColumn {
             name: name.to_string(),
@@ -113,6 +120,15 @@ impl OutColumn {
 
     pub fn is_empty(&self) -> bool {
         self.array.is_empty()
+    }
+
+    pub(crate) fn data_type(&self) -> &arrow_schema::DataType {
+        self.array.data_type()
+    }
+
+    /// The column's Arrow field.
+    pub(crate) fn field(&self, nullable: bool) -> Field {
+        Field::new(&self.name, self.array.data_type().clone(), nullable)
     }
 
     /// The column's array by type, resolved once per batch rather than per cell.
@@ -158,8 +174,9 @@ enum Typed<'a> {
 }
 
 impl Typed<'_> {
-    /// The value at `row` as CSV text (lists joined with `; `, nulls empty).
-    fn csv_value(&self, row: usize, out: &mut String) {
+    /// The value at `row` as CSV text (lists joined with `list_separator`, nulls
+    /// empty).
+    fn csv_value(&self, row: usize, list_separator: &str, out: &mut String) {
         use std::fmt::Write as _;
         out.clear();
         // Writing to a String cannot fail.
@@ -190,7 +207,7 @@ impl Typed<'_> {
                 let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
                 for k in from..to {
                     if k > from {
-                        out.push_str("; ");
+                        out.push_str(list_separator);
                     }
                     if values.is_valid(k) {
                         out.push_str(values.value(k));
@@ -210,11 +227,13 @@ fn format_f64(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-/// An output table: named columns of equal length.
+/// An output table: named columns of equal length, and the schema they must
+/// match when the table is one of toklon's ([`OutTable::for_schema`]).
 #[derive(Clone, Debug)]
 pub struct OutTable {
     pub name: String,
     columns: Vec<OutColumn>,
+    schema: Option<&'static TableSchema>,
 }
 
 impl OutTable {
@@ -284,11 +303,30 @@ impl OutTable {
             .collect()
     }
 
+    /// A table with no schema to check against (tests, ad-hoc tables).
     pub fn new(name: impl Into<String>) -> OutTable {
         OutTable {
             name: name.into(),
             columns: Vec::new(),
+            schema: None,
         }
+    }
+
+    /// A table of `schema` (see [`crate::tables`]): named after it, and checked
+    /// against it, column by column, before each batch is written, so that a
+    /// column missing, extra or of the wrong type is an error
+    /// ([`IoError::SchemaMismatch`]) rather than a silently different file.
+    pub fn for_schema(schema: &'static TableSchema) -> OutTable {
+        OutTable {
+            name: schema.name.to_string(),
+            columns: Vec::new(),
+            schema: Some(schema),
+        }
+    }
+
+    /// The schema the table is checked against, if any.
+    pub fn schema(&self) -> Option<&'static TableSchema> {
+        self.schema
     }
 
     /// Adds a column (builder style).
@@ -332,6 +370,7 @@ impl OutTable {
         let count = range.end.min(len).saturating_sub(start);
         OutTable {
             name: self.name.clone(),
+            schema: self.schema,
             columns: self
                 .columns
                 .iter()
@@ -359,13 +398,18 @@ impl OutTable {
         Ok(())
     }
 
+    /// The Arrow fields: nullability from the schema, or every column nullable
+    /// for a table without one.
+    fn fields(&self) -> Result<Vec<Field>, IoError> {
+        match self.schema {
+            Some(schema) => schema.fields(self),
+            None => Ok(self.columns.iter().map(|c| c.field(true)).collect()),
+        }
+    }
+
     fn batch(&self) -> Result<RecordBatch, IoError> {
         self.check_lengths()?;
-        let fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| Field::new(&c.name, c.array.data_type().clone(), true))
-            .collect();
+        let fields = self.fields()?;
         let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| c.array.clone()).collect();
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| {
             IoError::WriteParquet {
@@ -450,19 +494,40 @@ where
     w.finish()
 }
 
-/// One Parquet file (zstd) written a table at a time, every table with the
-/// same columns; the file is created, and its settings chosen, with the first.
-/// For writers that do other work between batches (see
-/// [`write_parquet_batches`] for the usual loop).
+/// How a Parquet file is encoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParquetStyle {
+    /// toklon's outputs: zstd, statistics per column chunk, and neither a
+    /// dictionary nor statistics for mostly distinct text (see
+    /// [`ParquetWriter`]); `created_by` is `toklon`.
+    #[default]
+    Outputs,
+    /// Parquet as most tools write it: snappy and the `parquet` crate's default
+    /// statistics and dictionaries. For synthetic inputs (`toklon generate`),
+    /// which stand in for an agency's export and hold no personal data.
+    Interchange,
+}
+
+/// One Parquet file written a table at a time, every table with the same
+/// columns; the file is created, and its settings chosen, with the first (an
+/// empty table creates it with its columns and no rows). For writers that do
+/// other work between batches (see [`write_parquet_batches`] for the usual loop).
 pub struct ParquetWriter {
     path: std::path::PathBuf,
+    style: ParquetStyle,
     writer: Option<ArrowWriter<File>>,
 }
 
 impl ParquetWriter {
+    /// A writer of toklon's outputs ([`ParquetStyle::Outputs`]).
     pub fn new(path: &Path) -> ParquetWriter {
+        Self::with_style(path, ParquetStyle::Outputs)
+    }
+
+    pub fn with_style(path: &Path, style: ParquetStyle) -> ParquetWriter {
         ParquetWriter {
             path: path.to_path_buf(),
+            style,
             writer: None,
         }
     }
@@ -493,6 +558,14 @@ impl ParquetWriter {
             path: self.path.clone(),
             source,
         })?;
+        if self.style == ParquetStyle::Interchange {
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                .build();
+            return ArrowWriter::try_new(file, batch.schema(), Some(props))
+                .map_err(|e| self.wrap(e));
+        }
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -556,6 +629,7 @@ pub struct CsvBatch<'t> {
 impl<'t> CsvBatch<'t> {
     pub fn new(table: &'t OutTable) -> Result<CsvBatch<'t>, IoError> {
         table.check_lengths()?;
+        table.fields()?;
         Ok(CsvBatch {
             table,
             typed: table.columns.iter().map(OutColumn::typed).collect(),
@@ -563,32 +637,69 @@ impl<'t> CsvBatch<'t> {
     }
 }
 
-/// A CSV file (UTF-8 BOM, CRLF) written a few rows at a time, from batches of
-/// one table: the header comes from the first batch.
+/// How a CSV file is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// Starts with a UTF-8 byte-order mark, so spreadsheets read Thai text as UTF-8.
+    pub bom: bool,
+    /// Lines end with CRLF (else LF).
+    pub crlf: bool,
+    /// Between the items of a list cell.
+    pub list_separator: &'static str,
+}
+
+impl CsvStyle {
+    /// toklon's lists, for spreadsheets: BOM, CRLF, lists joined with `; `.
+    pub const SPREADSHEET: CsvStyle = CsvStyle {
+        bom: true,
+        crlf: true,
+        list_separator: "; ",
+    };
+    /// Plain CSV (`toklon generate`): no BOM, LF, lists joined with `;`.
+    pub const PLAIN: CsvStyle = CsvStyle {
+        bom: false,
+        crlf: false,
+        list_separator: ";",
+    };
+}
+
+/// A CSV file written a few rows at a time, from batches of one table: the
+/// header comes from the first batch (an empty one writes just the header).
 pub struct CsvWriter {
     path: std::path::PathBuf,
     w: csv::Writer<BufWriter<File>>,
+    list_separator: &'static str,
     header_written: bool,
     cells: Vec<String>,
 }
 
 impl CsvWriter {
+    /// A CSV file for spreadsheets ([`CsvStyle::SPREADSHEET`]).
     pub fn create(path: &Path) -> Result<CsvWriter, IoError> {
+        Self::create_with(path, CsvStyle::SPREADSHEET)
+    }
+
+    pub fn create_with(path: &Path, style: CsvStyle) -> Result<CsvWriter, IoError> {
         let file = create_owner_only(path).map_err(|source| IoError::Write {
             path: path.to_path_buf(),
             source,
         })?;
         let mut buf = BufWriter::with_capacity(1 << 16, file);
-        buf.write_all("\u{feff}".as_bytes())
-            .map_err(|source| IoError::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        if style.bom {
+            buf.write_all("\u{feff}".as_bytes())
+                .map_err(|source| IoError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
+        let mut builder = csv::WriterBuilder::new();
+        if style.crlf {
+            builder.terminator(csv::Terminator::CRLF);
+        }
         Ok(CsvWriter {
             path: path.to_path_buf(),
-            w: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(buf),
+            w: builder.from_writer(buf),
+            list_separator: style.list_separator,
             header_written: false,
             cells: Vec::new(),
         })
@@ -620,7 +731,7 @@ impl CsvWriter {
                 continue;
             }
             for (c, cell) in batch.typed.iter().zip(self.cells.iter_mut()) {
-                c.csv_value(row, cell);
+                c.csv_value(row, self.list_separator, cell);
             }
             let r = self.w.write_record(&self.cells);
             r.map_err(|e| self.csv_err(e))?;

@@ -12,6 +12,7 @@ use toklon_coverage::eval::{
     HeldScore, ListScore, PairMetrics, score_held, score_list, score_status, split_list,
 };
 use toklon_io::read_columns;
+use toklon_io::tables::{TableSchema, coverage, people, truth_coverage};
 
 use crate::chain;
 
@@ -30,13 +31,13 @@ pub struct ListQuality {
     pub notes: Vec<String>,
 }
 
-/// `dir/stem.parquet`, else `dir/stem.csv` (the generator may write either).
-fn table(dir: &Path, stem: &str) -> PathBuf {
-    let parquet = dir.join(format!("{stem}.parquet"));
+/// `dir/<table>.parquet`, else `dir/<table>.csv` (the generator may write either).
+fn table(dir: &Path, schema: &TableSchema) -> PathBuf {
+    let parquet = dir.join(schema.parquet_file());
     if parquet.exists() {
         parquet
     } else {
-        dir.join(format!("{stem}.csv"))
+        dir.join(schema.csv_file())
     }
 }
 
@@ -44,15 +45,15 @@ fn table(dir: &Path, stem: &str) -> PathBuf {
 /// population `record_id` to its true person.
 pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str>) -> ListQuality {
     let mut q = ListQuality::default();
-    let truth_path = table(truth_dir, "coverage");
+    let truth_path = table(truth_dir, &truth_coverage::SCHEMA);
     let truth = match read_columns(
         &truth_path,
         &[
-            "record_id",
-            "entity_id",
-            "schemes",
-            "remedies",
-            "status_problem",
+            truth_coverage::RECORD_ID.name(),
+            truth_coverage::ENTITY_ID.name(),
+            truth_coverage::SCHEMES.name(),
+            truth_coverage::REMEDIES.name(),
+            truth_coverage::STATUS_PROBLEM.name(),
         ],
     ) {
         Ok(c) => c,
@@ -66,8 +67,11 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
     let text = |c: usize, i: usize| truth[c].get(i).unwrap_or("");
 
     // Held schemes: the run's coverage against the truth, row by row.
-    let cov_path = out.join("coverage.parquet");
-    match read_columns(&cov_path, &["record_id", "schemes"]) {
+    let cov_path = out.join(coverage::SCHEMA.parquet_file());
+    match read_columns(
+        &cov_path,
+        &[coverage::RECORD_ID.name(), coverage::SCHEMES.name()],
+    ) {
         Ok(cov) => {
             let run: Vec<(&str, Vec<&str>)> = (0..cov[0].len())
                 .map(|i| {
@@ -89,10 +93,10 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
 
     // The lists: both together for the pairs, the status list alone as people.
     let mut listed_cols = Vec::new();
-    for stem in ["fall_through", "status_problems"] {
-        let path = out.join(format!("{stem}.parquet"));
-        match read_columns(&path, &["record_id", "remedies"]) {
-            Ok(c) => listed_cols.push((stem, c)),
+    for list in [&people::FALL_THROUGH, &people::STATUS_PROBLEMS] {
+        let path = out.join(list.parquet_file());
+        match read_columns(&path, &[people::RECORD_ID.name(), people::REMEDIES.name()]) {
+            Ok(c) => listed_cols.push((list.name, c)),
             Err(e) => q
                 .notes
                 .push(format!("{}; this list is not scored", chain(&e))),
@@ -110,7 +114,7 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
                 split_list(c[1].get(i).unwrap_or("")),
             )
         });
-        if *stem == "status_problems" {
+        if *stem == people::STATUS_PROBLEMS.name {
             status = Some((0..c[0].len()).map(|i| c[0].get(i).unwrap_or("")).collect());
         }
         listed.extend(rows);
@@ -130,7 +134,7 @@ pub fn list_quality(truth_dir: &Path, out: &Path, entity_of: &HashMap<&str, &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use toklon_io::{OutColumn, OutTable};
+    use toklon_io::OutTable;
 
     /// A truth folder and a run folder written as the generator and the engine
     /// write them (Parquet, list columns), by hand.
@@ -140,62 +144,37 @@ mod tests {
         std::fs::create_dir_all(&truth).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         OutTable::new("coverage")
-            .with(OutColumn::str(
-                "record_id",
-                ["P1", "P1b", "P2", "P3", "P4"].map(Some),
-            ))
-            .with(OutColumn::str(
-                "entity_id",
-                ["E1", "E1", "E2", "E3", "E4"].map(Some),
-            ))
-            .with(OutColumn::str(
-                "schemes",
-                ["ucs", "ucs", "oaa;ucs", "csmbs", ""].map(Some),
-            ))
-            .with(OutColumn::str_list(
-                "remedies",
-                [
-                    vec!["sso_s40", "nsf"],
-                    vec!["sso_s40", "nsf"],
-                    vec![],
-                    vec![],
-                    vec!["sso_s33", "wcf"],
-                ],
-            ))
-            .with(OutColumn::bool(
-                "status_problem",
-                [false, false, false, false, true].map(Some),
-            ))
-            .write_parquet(&truth.join("coverage.parquet"))
+            .with(truth_coverage::RECORD_ID.values(["P1", "P1b", "P2", "P3", "P4"].map(Some)))
+            .with(truth_coverage::ENTITY_ID.values(["E1", "E1", "E2", "E3", "E4"].map(Some)))
+            .with(truth_coverage::SCHEMES.values(["ucs", "ucs", "oaa;ucs", "csmbs", ""].map(Some)))
+            .with(truth_coverage::REMEDIES.values([
+                vec!["sso_s40", "nsf"],
+                vec!["sso_s40", "nsf"],
+                vec![],
+                vec![],
+                vec!["sso_s33", "wcf"],
+            ]))
+            .with(
+                truth_coverage::STATUS_PROBLEM.values([false, false, false, false, true].map(Some)),
+            )
+            .write_parquet(&truth.join(truth_coverage::SCHEMA.parquet_file()))
             .unwrap();
         OutTable::new("fall_through")
-            .with(OutColumn::str("record_id", ["P1b", "P3"].map(Some)))
-            .with(OutColumn::str_list(
-                "record_ids",
-                [vec!["P1", "P1b"], vec!["P3"]],
-            ))
-            .with(OutColumn::str_list(
-                "remedies",
-                [vec!["sso_s40", "nsf"], vec!["ucs"]],
-            ))
-            .write_parquet(&out.join("fall_through.parquet"))
+            .with(people::RECORD_ID.values(["P1b", "P3"].map(Some)))
+            .with(people::RECORD_IDS.values([vec!["P1", "P1b"], vec!["P3"]]))
+            .with(people::REMEDIES.values([vec!["sso_s40", "nsf"], vec!["ucs"]]))
+            .write_parquet(&out.join(people::FALL_THROUGH.parquet_file()))
             .unwrap();
         OutTable::new("status_problems")
-            .with(OutColumn::str("record_id", ["P4"].map(Some)))
-            .with(OutColumn::str_list("record_ids", [vec!["P4"]]))
-            .with(OutColumn::str_list("remedies", [vec!["wcf"]]))
-            .write_parquet(&out.join("status_problems.parquet"))
+            .with(people::RECORD_ID.values(["P4"].map(Some)))
+            .with(people::RECORD_IDS.values([vec!["P4"]]))
+            .with(people::REMEDIES.values([vec!["wcf"]]))
+            .write_parquet(&out.join(people::STATUS_PROBLEMS.parquet_file()))
             .unwrap();
         OutTable::new("coverage")
-            .with(OutColumn::str(
-                "record_id",
-                ["P1", "P1b", "P2", "P3"].map(Some),
-            ))
-            .with(OutColumn::str_list(
-                "schemes",
-                [vec!["ucs"], vec!["ucs"], vec!["ucs", "oaa"], vec![]],
-            ))
-            .write_parquet(&out.join("coverage.parquet"))
+            .with(coverage::RECORD_ID.values(["P1", "P1b", "P2", "P3"].map(Some)))
+            .with(coverage::SCHEMES.values([vec!["ucs"], vec!["ucs"], vec!["ucs", "oaa"], vec![]]))
+            .write_parquet(&out.join(coverage::SCHEMA.parquet_file()))
             .unwrap();
         d
     }
@@ -242,8 +221,8 @@ mod tests {
     fn missing_lists_are_notes_not_errors() {
         let d = folders();
         let out = d.path().join("out");
-        std::fs::remove_file(out.join("fall_through.parquet")).unwrap();
-        std::fs::remove_file(out.join("status_problems.parquet")).unwrap();
+        std::fs::remove_file(out.join(people::FALL_THROUGH.parquet_file())).unwrap();
+        std::fs::remove_file(out.join(people::STATUS_PROBLEMS.parquet_file())).unwrap();
         let q = list_quality(&d.path().join("truth"), &out, &entities());
         assert!(q.lists.is_none() && q.status_problems.is_none());
         assert!(q.held_schemes.is_some());

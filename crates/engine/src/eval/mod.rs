@@ -14,8 +14,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use toklon_io::read_columns;
+use toklon_io::tables::{coverage, links, truth_entities};
 use toklon_link::eval::{EvalReport, Metrics, POPULATION};
 use toklon_link::{DedupeMetrics, evaluate_dedupe};
+use toklon_types::columns;
 
 use crate::explain::RunFolder;
 use crate::{EngineError, SourceKey, chain};
@@ -88,11 +90,22 @@ fn triples(c: &[toklon_types::StrColumn]) -> Vec<TruthRow<'_>> {
 /// Scores the run in `out` against the truth folder `truth`.
 pub fn evaluate(truth: &Path, out: &Path) -> Result<Evaluation, EngineError> {
     let mut notes = Vec::new();
-    let entities = truth.join("entities.parquet");
-    let truth_cols = read_columns(&entities, &["source", "record_id", "entity_id"])?;
+    let entities = truth.join(truth_entities::SCHEMA.parquet_file());
+    let truth_cols = read_columns(
+        &entities,
+        &[
+            truth_entities::SOURCE.name(),
+            truth_entities::RECORD_ID.name(),
+            truth_entities::ENTITY_ID.name(),
+        ],
+    )?;
     let link_cols = read_columns(
-        &out.join("links.parquet"),
-        &["registry", "registry_record_id", "population_record_id"],
+        &out.join(links::SCHEMA.parquet_file()),
+        &[
+            links::REGISTRY.name(),
+            links::REGISTRY_RECORD_ID.name(),
+            links::POPULATION_RECORD_ID.name(),
+        ],
     )?;
     let truth_rows = triples(&truth_cols);
     let links = triples(&link_cols);
@@ -118,7 +131,10 @@ pub fn evaluate(truth: &Path, out: &Path) -> Result<Evaluation, EngineError> {
         .filter(|t| t.0 == POPULATION)
         .map(|t| (t.1, t.2))
         .collect();
-    let persons = read_columns(&out.join("coverage.parquet"), &["record_id", "person_id"]);
+    let persons = read_columns(
+        &out.join(coverage::SCHEMA.parquet_file()),
+        &[coverage::RECORD_ID.name(), coverage::PERSON_ID.name()],
+    );
     let person_rows: Option<Vec<(&str, &str)>> = persons.as_ref().ok().map(|cols| {
         (0..cols[0].len())
             .map(|i| (cols[0].get(i).unwrap_or(""), cols[1].get(i).unwrap_or("")))
@@ -173,9 +189,9 @@ fn hard_and_romanized(
                 .unwrap_or_else(|| canonical.to_string())
         };
         let (id_col, rid_col, last_col) = (
-            column("national_id"),
-            column("record_id"),
-            column("last_name"),
+            column(columns::NATIONAL_ID),
+            column(columns::RECORD_ID),
+            column(columns::LAST_NAME),
         );
         let path = Path::new(&s.path);
         if *key == SourceKey::Households {
@@ -248,8 +264,8 @@ fn hard_cases(
     person_rows: Option<&[(&str, &str)]>,
     notes: &mut Vec<String>,
 ) -> Result<Option<HardCases>, EngineError> {
-    let entities = truth.join("entities.parquet");
-    let kinds: Vec<u32> = match read_columns(&entities, &["corruptions"]) {
+    let entities = truth.join(truth_entities::SCHEMA.parquet_file());
+    let kinds: Vec<u32> = match read_columns(&entities, &[truth_entities::CORRUPTIONS.name()]) {
         Ok(c) => (0..c[0].len())
             .map(|i| hard_cases::parse_kinds(c[0].get(i).unwrap_or("")))
             .collect(),
