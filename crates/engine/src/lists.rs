@@ -39,7 +39,7 @@ pub struct ListInputs<'a> {
     /// Person IDs, carried over from the previous run.
     pub ids: &'a PersonIds<'a>,
     /// Since the previous run: each listed person's status and first listing.
-    pub changes: &'a Changes,
+    pub changes: &'a Changes<'a>,
 }
 
 /// One output column, built when called (so a table's columns can be built on
