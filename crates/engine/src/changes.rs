@@ -5,18 +5,37 @@
 //! The same comparison serves persons (keyed by their stable `person_id`, see
 //! `person_ids.rs`) and households (keyed by `household_id`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+use toklon_types::PassThrough;
+use xxhash_rust::xxh3::xxh3_64;
 
-/// One listed person or household, in this run or the previous one.
+/// A text key hashed once with one-shot xxh3 (the streaming hasher behind
+/// `Xxh3DefaultBuilder` costs several times more on short IDs); equality is the
+/// text's, so a collision costs a comparison, never a wrong match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key<'a>(pub &'a str);
+
+impl Hash for Key<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(xxh3_64(self.0.as_bytes()));
+    }
+}
+
+/// A map keyed by [`Key`].
+pub(crate) type KeyMap<'a, V> = HashMap<Key<'a>, V, BuildHasherDefault<PassThrough>>;
+
+/// One listed person or household, in this run or the previous one. Text is
+/// borrowed from the tables it was read from (this run's, or the previous run's
+/// columns): ~330k listed persons at 1M people are compared without a copy.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Unit {
-    pub key: String,
+pub(crate) struct Unit<'a> {
+    pub key: &'a str,
     /// Persons: the row naming them (their representative `record_id`).
-    pub record_id: Option<String>,
-    pub province: Option<String>,
-    pub remedies: Vec<String>,
+    pub record_id: Option<&'a str>,
+    pub province: Option<&'a str>,
+    pub remedies: Vec<&'a str>,
     /// Days since 1970-01-01; for the previous run's units, when first listed.
     pub first_listed: Option<i32>,
 }
@@ -47,58 +66,73 @@ impl Status {
 
 /// One row of `changes.parquet` / `household_changes.parquet`.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Change {
-    pub key: String,
-    pub record_id: Option<String>,
-    pub province: Option<String>,
+pub(crate) struct Change<'a> {
+    pub key: &'a str,
+    pub record_id: Option<&'a str>,
+    pub province: Option<&'a str>,
     pub status: Status,
     pub first_listed: i32,
     pub days_listed: i32,
-    pub remedies_before: Vec<String>,
-    pub remedies_now: Vec<String>,
+    pub remedies_before: Vec<&'a str>,
+    pub remedies_now: Vec<&'a str>,
     /// For `resolved`: the remedy now held (the first of `remedies_before` that is).
-    pub resolved_by: Option<String>,
+    pub resolved_by: Option<&'a str>,
 }
 
-/// What the comparison needs to know of this run beyond its lists.
-pub(crate) trait Now {
+/// What the comparison needs to know of this run beyond its lists; `'a` is the
+/// lifetime of the text it hands back.
+pub(crate) trait Now<'a>: Sync {
     /// The key `previous` stands for now (itself, or the person it merged into);
     /// `None` when all of its rows are gone.
-    fn key_now(&self, previous: &str) -> Option<String>;
+    fn key_now(&self, previous: &str) -> Option<&'a str>;
     /// Whether the unit is in the base and alive.
     fn present(&self, key: &str) -> bool;
     /// The scheme the unit now holds that settles `remedy` (the remedy's own
     /// scheme, or one that makes it needless), if any.
-    fn resolved_by(&self, key: &str, remedy: &str) -> Option<String>;
+    fn resolved_by(&self, key: &str, remedy: &str) -> Option<&'a str>;
     /// The unit's record and province, for a unit no longer listed.
-    fn describe(&self, key: &str) -> (Option<String>, Option<String>);
+    fn describe(&self, key: &str) -> (Option<&'a str>, Option<&'a str>);
+}
+
+/// A previous unit, or several merged into one person since.
+struct Before<'u, 'a> {
+    first: &'u Unit<'a>,
+    remedies: Vec<&'a str>,
+    first_listed: Option<i32>,
 }
 
 /// Compares the previous run's listed units with this run's. `today` is the
-/// reference date (days since 1970-01-01); the rows come sorted by key.
-pub(crate) fn compare(
-    previous: &[Unit],
-    current: Vec<Unit>,
-    now: &dyn Now,
+/// reference date (days since 1970-01-01). The rows come out sorted by key, then
+/// status. Runs on the caller's rayon pool (the final sort).
+pub(crate) fn compare<'a>(
+    previous: &[Unit<'a>],
+    current: Vec<Unit<'a>>,
+    now: &dyn Now<'a>,
     today: i32,
-) -> Vec<Change> {
+) -> Vec<Change<'a>> {
+    use rayon::prelude::*;
     // Previous units by the key they stand for now; two previous persons merged
-    // into one bring the earlier listing date and all their remedies.
-    let mut before: HashMap<String, Unit, Xxh3DefaultBuilder> =
-        HashMap::with_capacity_and_hasher(previous.len(), Xxh3DefaultBuilder);
-    let mut gone: Vec<&Unit> = Vec::new();
-    for u in previous {
-        match now.key_now(&u.key) {
+    // into one bring the earlier listing date and all their remedies. The keys
+    // are looked up in parallel (a hash probe each), then merged in order.
+    let keys: Vec<Option<&'a str>> = previous
+        .par_iter()
+        .with_min_len(4096)
+        .map(|u| now.key_now(u.key))
+        .collect();
+    let mut before: KeyMap<'a, Before<'_, 'a>> =
+        HashMap::with_capacity_and_hasher(previous.len(), Default::default());
+    let mut gone: Vec<&Unit<'a>> = Vec::new();
+    for (u, key) in previous.iter().zip(keys) {
+        match key {
             Some(key) => {
-                let e = before.entry(key.clone()).or_insert_with(|| Unit {
-                    key,
+                let e = before.entry(Key(key)).or_insert_with(|| Before {
+                    first: u,
                     remedies: Vec::new(),
                     first_listed: None,
-                    ..u.clone()
                 });
-                for r in &u.remedies {
-                    if !e.remedies.contains(r) {
-                        e.remedies.push(r.clone());
+                for &r in &u.remedies {
+                    if !e.remedies.contains(&r) {
+                        e.remedies.push(r);
                     }
                 }
                 e.first_listed = match (e.first_listed, u.first_listed) {
@@ -109,15 +143,15 @@ pub(crate) fn compare(
             None => gone.push(u),
         }
     }
-    let listed_now: HashSet<String, Xxh3DefaultBuilder> =
-        current.iter().map(|u| u.key.clone()).collect();
     let mut out = Vec::with_capacity(current.len() + gone.len());
+    // Previous units listed now are taken out of `before`: what remains left
+    // the list.
     for u in current {
-        let (status, first, remedies_before) = match before.get(&u.key) {
+        let (status, first, remedies_before) = match before.remove(&Key(u.key)) {
             Some(b) => (
                 Status::StillListed,
                 b.first_listed.unwrap_or(today),
-                b.remedies.clone(),
+                b.remedies,
             ),
             None => (Status::New, today, Vec::new()),
         };
@@ -133,10 +167,7 @@ pub(crate) fn compare(
             resolved_by: None,
         });
     }
-    for (key, b) in &before {
-        if listed_now.contains(key) {
-            continue;
-        }
+    for (Key(key), b) in before {
         let first = b.first_listed.unwrap_or(today);
         let (status, resolved_by) = if now.present(key) {
             let by = b.remedies.iter().find_map(|r| now.resolved_by(key, r));
@@ -147,21 +178,18 @@ pub(crate) fn compare(
         let (record_id, province) = match status {
             Status::Resolved => {
                 let (r, p) = now.describe(key);
-                (
-                    r.or_else(|| b.record_id.clone()),
-                    p.or_else(|| b.province.clone()),
-                )
+                (r.or(b.first.record_id), p.or(b.first.province))
             }
-            _ => (b.record_id.clone(), b.province.clone()),
+            _ => (b.first.record_id, b.first.province),
         };
         out.push(Change {
-            key: key.clone(),
+            key,
             record_id,
             province,
             status,
             first_listed: first,
             days_listed: today - first,
-            remedies_before: b.remedies.clone(),
+            remedies_before: b.remedies,
             remedies_now: Vec::new(),
             resolved_by,
         });
@@ -169,9 +197,9 @@ pub(crate) fn compare(
     for u in gone {
         let first = u.first_listed.unwrap_or(today);
         out.push(Change {
-            key: u.key.clone(),
-            record_id: u.record_id.clone(),
-            province: u.province.clone(),
+            key: u.key,
+            record_id: u.record_id,
+            province: u.province,
             status: Status::Gone,
             first_listed: first,
             days_listed: today - first,
@@ -180,7 +208,9 @@ pub(crate) fn compare(
             resolved_by: None,
         });
     }
-    out.sort_by(|a, b| (&a.key, a.status).cmp(&(&b.key, b.status)));
+    // A stable sort: rows with the same key and status (which should not occur)
+    // keep the order above, itself independent of the thread count.
+    out.par_sort_by(|a, b| (a.key, a.status).cmp(&(b.key, b.status)));
     out
 }
 
@@ -209,34 +239,35 @@ mod tests {
     use super::*;
 
     struct World {
-        merged: HashMap<String, String>,
+        merged: HashMap<&'static str, &'static str>,
         present: Vec<&'static str>,
         holds: Vec<(&'static str, &'static str)>,
     }
 
-    impl Now for World {
-        fn key_now(&self, previous: &str) -> Option<String> {
-            self.merged.get(previous).cloned()
+    impl Now<'static> for World {
+        fn key_now(&self, previous: &str) -> Option<&'static str> {
+            self.merged.get(previous).copied()
         }
         fn present(&self, key: &str) -> bool {
             self.present.contains(&key)
         }
-        fn resolved_by(&self, key: &str, remedy: &str) -> Option<String> {
+        fn resolved_by(&self, key: &str, remedy: &str) -> Option<&'static str> {
             self.holds
-                .contains(&(key, remedy))
-                .then(|| remedy.to_string())
+                .iter()
+                .find(|h| *h == &(key, remedy))
+                .map(|h| h.1)
         }
-        fn describe(&self, _: &str) -> (Option<String>, Option<String>) {
+        fn describe(&self, _: &str) -> (Option<&'static str>, Option<&'static str>) {
             (None, None)
         }
     }
 
-    fn unit(key: &str, remedies: &[&str], first: Option<i32>) -> Unit {
+    fn unit(key: &'static str, remedies: &[&'static str], first: Option<i32>) -> Unit<'static> {
         Unit {
-            key: key.into(),
-            record_id: Some(key.into()),
-            province: Some("10".into()),
-            remedies: remedies.iter().map(|s| s.to_string()).collect(),
+            key,
+            record_id: Some(key),
+            province: Some("10"),
+            remedies: remedies.to_vec(),
             first_listed: first,
         }
     }
@@ -253,9 +284,7 @@ mod tests {
         ];
         let current = [unit("a", &["ucs"], None), unit("d", &["s40"], None)];
         let world = World {
-            merged: [("a", "a"), ("b", "b"), ("e", "e")]
-                .map(|(x, y)| (x.to_string(), y.to_string()))
-                .into(),
+            merged: [("a", "a"), ("b", "b"), ("e", "e")].into(),
             present: vec!["a", "b", "d", "e"],
             holds: vec![("b", "oaa")],
         };
@@ -264,7 +293,7 @@ mod tests {
         assert_eq!(get("a").status, Status::StillListed);
         assert_eq!((get("a").first_listed, get("a").days_listed), (10, 90));
         assert_eq!(get("b").status, Status::Resolved);
-        assert_eq!(get("b").resolved_by.as_deref(), Some("oaa"));
+        assert_eq!(get("b").resolved_by, Some("oaa"));
         assert_eq!(get("c").status, Status::Gone);
         assert_eq!(get("d").status, Status::New);
         assert_eq!((get("d").first_listed, get("d").days_listed), (100, 0));
@@ -278,9 +307,7 @@ mod tests {
         let previous = [unit("x", &["ucs"], Some(40)), unit("y", &["oaa"], Some(15))];
         let current = [unit("y", &["ucs"], None)];
         let world = World {
-            merged: [("x", "y"), ("y", "y")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .into(),
+            merged: [("x", "y"), ("y", "y")].into(),
             present: vec!["y"],
             holds: vec![],
         };
@@ -296,9 +323,7 @@ mod tests {
         let previous = [unit("a", &["ucs"], Some(1)), unit("b", &["oaa"], Some(2))];
         let current = [unit("a", &["ucs"], None), unit("b", &["oaa"], None)];
         let world = World {
-            merged: [("a", "a"), ("b", "b")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .into(),
+            merged: [("a", "a"), ("b", "b")].into(),
             present: vec!["a", "b"],
             holds: vec![],
         };

@@ -7,13 +7,12 @@ use std::path::Path;
 
 use toklon_io::OutTable;
 use toklon_io::tables::{self, Column, TableSchema, Text};
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use toklon_coverage::{PersonStatus, RemedySet};
 use toklon_types::{Date, Table, columns as col};
 
 use crate::EngineError;
-use crate::changes::{self, Change, ChangeCounts, Now, Status, Unit};
+use crate::changes::{self, Change, ChangeCounts, Key, KeyMap, Now, Status, Unit};
 use crate::cover::{Col, CoverageRules, Covered, province_of};
 use crate::person_ids::PersonIds;
 use crate::previous::Previous;
@@ -34,29 +33,32 @@ pub(crate) fn person_ids<'a>(
     )
 }
 
-/// What changed since the previous run, for the persons and the households.
-pub(crate) struct Changes {
-    pub persons: Vec<Change>,
-    pub households: Vec<Change>,
+/// What changed since the previous run, for the persons and the households. `'a`
+/// borrows this run's tables and IDs and the previous run's columns.
+pub(crate) struct Changes<'a> {
+    pub persons: Vec<Change<'a>>,
+    pub households: Vec<Change<'a>>,
     /// Listed person ID → its row in `persons`.
-    person_row: HashMap<String, usize, Xxh3DefaultBuilder>,
+    person_row: KeyMap<'a, usize>,
     /// Listed household ID → its row in `households`.
-    household_row: HashMap<String, usize, Xxh3DefaultBuilder>,
+    household_row: KeyMap<'a, usize>,
     pub today: i32,
     /// The previous run's reference date.
     previous_as_of: Option<String>,
 }
 
-impl Changes {
+impl<'a> Changes<'a> {
     /// Status and first listing date of a person on this run's list.
-    pub fn of_person(&self, person_id: &str) -> Option<&Change> {
-        self.person_row.get(person_id).map(|&k| &self.persons[k])
+    pub fn of_person(&self, person_id: &str) -> Option<&Change<'a>> {
+        self.person_row
+            .get(&Key(person_id))
+            .map(|&k| &self.persons[k])
     }
 
     /// The same for a household.
-    pub fn of_household(&self, household_id: &str) -> Option<&Change> {
+    pub fn of_household(&self, household_id: &str) -> Option<&Change<'a>> {
         self.household_row
-            .get(household_id)
+            .get(&Key(household_id))
             .map(|&k| &self.households[k])
     }
 
@@ -64,7 +66,7 @@ impl Changes {
     fn by_province(&self) -> BTreeMap<String, ChangeCounts> {
         let mut out: BTreeMap<String, ChangeCounts> = BTreeMap::new();
         for c in &self.persons {
-            let province = c.province.as_deref().unwrap_or("unknown");
+            let province = c.province.unwrap_or("unknown");
             match out.get_mut(province) {
                 Some(n) => n.add(c.status),
                 None => {
@@ -129,23 +131,24 @@ pub struct ChangeSummary {
 struct Today<'a> {
     ids: &'a PersonIds<'a>,
     /// Person ID → the person's representative row.
-    row_of: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
+    row_of: KeyMap<'a, u32>,
     covered: &'a Covered<'a>,
     rules: &'a CoverageRules,
     pop: &'a Table,
     subdistrict: Col<'a>,
-    households: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
+    /// Household ID → its index in `household_ids`.
+    households: KeyMap<'a, u32>,
+    household_ids: &'a [&'a str],
 }
 
-impl Now for Today<'_> {
-    fn key_now(&self, previous: &str) -> Option<String> {
-        self.ids
-            .now_of(previous)
-            .map(|p| self.ids.id(p).to_string())
+impl<'a> Now<'a> for Today<'a> {
+    fn key_now(&self, previous: &str) -> Option<&'a str> {
+        let ids: &'a PersonIds<'a> = self.ids;
+        ids.now_of(previous).map(|p| ids.id(p))
     }
 
     fn present(&self, key: &str) -> bool {
-        match self.row_of.get(key) {
+        match self.row_of.get(&Key(key)) {
             Some(&row) => self
                 .covered
                 .result
@@ -153,103 +156,106 @@ impl Now for Today<'_> {
                 .rows
                 .get(row as usize)
                 .is_some_and(|r| r.status != PersonStatus::Dead),
-            None => self.households.contains_key(key),
+            None => self.households.contains_key(&Key(key)),
         }
     }
 
-    fn resolved_by(&self, key: &str, remedy: &str) -> Option<String> {
-        let &row = self.row_of.get(key)?;
+    fn resolved_by(&self, key: &str, remedy: &str) -> Option<&'a str> {
+        let &row = self.row_of.get(&Key(key))?;
         let r = self.covered.result.coverage.rows.get(row as usize)?;
         let held = r.direct.union(r.via_household);
-        let catalog = &self.rules.catalog;
+        let rules: &'a CoverageRules = self.rules;
+        let catalog = &rules.catalog;
         let own = catalog.id(remedy).filter(|&id| held.contains(id));
-        let needless = self
-            .rules
+        let needless = rules
             .entitlements
             .remedies()
             .iter()
             .find(|x| x.code == remedy)
             .and_then(|x| held.intersection(x.holds_none).iter().next());
-        own.or(needless).map(|id| catalog.code(id).to_string())
+        own.or(needless).map(|id| catalog.code(id))
     }
 
-    fn describe(&self, key: &str) -> (Option<String>, Option<String>) {
-        match self.row_of.get(key) {
+    fn describe(&self, key: &str) -> (Option<&'a str>, Option<&'a str>) {
+        match self.row_of.get(&Key(key)) {
             Some(&row) => {
                 let row = row as usize;
-                let province = province_of(self.subdistrict.get(row)).map(str::to_owned);
-                (Some(self.pop.id(row).to_string()), province)
+                let pop: &'a Table = self.pop;
+                (Some(pop.id(row)), province_of(self.subdistrict.get(row)))
             }
             None => (None, None),
         }
     }
 }
 
-/// Compares this run's lists with the previous run's.
-pub(crate) fn compare(
-    previous: Option<&Previous>,
-    ids: &PersonIds<'_>,
-    pop: &Table,
-    covered: &Covered<'_>,
-    rules: &CoverageRules,
+/// Compares this run's lists with the previous run's. Runs on the caller's rayon
+/// pool: the listed units are built in parallel, borrowing their text.
+pub(crate) fn compare<'a>(
+    previous: Option<&'a Previous>,
+    ids: &'a PersonIds<'a>,
+    pop: &'a Table,
+    covered: &'a Covered<'a>,
+    rules: &'a CoverageRules,
     today: Date,
-) -> Changes {
+) -> Changes<'a> {
+    use rayon::prelude::*;
     let today = today.days_since_epoch().unwrap_or(0);
     let coverage = &covered.result.coverage;
-    let remedy_codes: Vec<&str> = rules
+    let remedy_codes: Vec<&'a str> = rules
         .entitlements
         .remedies()
         .iter()
         .map(|r| r.code.as_str())
         .collect();
-    let codes = |set: RemedySet| -> Vec<String> {
+    let codes = |set: RemedySet| -> Vec<&'a str> {
         set.iter()
-            .filter_map(|i| remedy_codes.get(i))
-            .map(|s| s.to_string())
+            .filter_map(|i| remedy_codes.get(i).copied())
             .collect()
     };
     let subdistrict = Col::of(pop, col::SUBDISTRICT_CODE);
-    let persons_now: Vec<Unit> = coverage
+    let persons_now: Vec<Unit<'a>> = coverage
         .fall_through
-        .iter()
+        .par_iter()
+        .with_min_len(4096)
         .map(|f| Unit {
-            key: ids.id(f.person).to_string(),
-            record_id: Some(pop.id(f.person as usize).to_string()),
-            province: province_of(subdistrict.get(f.row as usize)).map(str::to_owned),
+            key: ids.id(f.person),
+            record_id: Some(pop.id(f.person as usize)),
+            province: province_of(subdistrict.get(f.row as usize)),
             remedies: codes(f.remedies),
             first_listed: None,
         })
         .collect();
     let hh = &covered.households;
-    let households_now: Vec<Unit> = coverage
+    let households_now: Vec<Unit<'a>> = coverage
         .households
-        .iter()
+        .par_iter()
+        .with_min_len(4096)
         .map(|h| {
             let k = h.household as usize;
             Unit {
-                key: hh.ids[k].to_string(),
+                key: hh.ids[k],
                 record_id: None,
-                province: province_of(hh.subdistrict[k]).map(str::to_owned),
+                province: province_of(hh.subdistrict[k]),
                 remedies: codes(h.remedies),
                 first_listed: None,
             }
         })
         .collect();
     // Only the previous run's listed units are looked up by key.
-    let row_of: HashMap<&str, u32, Xxh3DefaultBuilder> = match previous {
+    let row_of: KeyMap<'a, u32> = match previous {
         None => HashMap::default(),
         Some(p) => p
             .persons
-            .iter()
-            .filter_map(|u| ids.now_of(&u.key))
-            .map(|person| (ids.id(person), person))
+            .keys()
+            .filter_map(|k| ids.now_of(k))
+            .map(|person| (Key(ids.id(person)), person))
             .collect(),
     };
-    let households: HashMap<&str, u32, Xxh3DefaultBuilder> = hh
+    let households: KeyMap<'a, u32> = hh
         .ids
         .iter()
         .enumerate()
-        .map(|(k, id)| (*id, k as u32))
+        .map(|(k, &id)| (Key(id), k as u32))
         .collect();
     let now = Today {
         ids,
@@ -259,20 +265,23 @@ pub(crate) fn compare(
         pop,
         subdistrict,
         households,
+        household_ids: &hh.ids,
     };
     let (prev_persons, prev_households) = match previous {
-        Some(p) => (&p.persons[..], &p.households[..]),
-        None => (&[][..], &[][..]),
+        Some(p) => (p.persons.units(), p.households.units()),
+        None => (Vec::new(), Vec::new()),
     };
-    let persons = changes::compare(prev_persons, persons_now, &now, today);
     // Household IDs are the input's own: a previous household stands for itself.
     let same = SameKeys(&now);
-    let households = changes::compare(prev_households, households_now, &same, today);
-    let index = |rows: &[Change]| -> HashMap<String, usize, Xxh3DefaultBuilder> {
+    let (persons, households) = rayon::join(
+        || changes::compare(&prev_persons, persons_now, &now, today),
+        || changes::compare(&prev_households, households_now, &same, today),
+    );
+    let index = |rows: &[Change<'a>]| -> KeyMap<'a, usize> {
         rows.iter()
             .enumerate()
             .filter(|(_, c)| matches!(c.status, Status::New | Status::StillListed))
-            .map(|(k, c)| (c.key.clone(), k))
+            .map(|(k, c)| (Key(c.key), k))
             .collect()
     };
     Changes {
@@ -286,25 +295,23 @@ pub(crate) fn compare(
 }
 
 /// Households: keys do not change between runs.
-struct SameKeys<'a, 'b>(&'a Today<'b>);
+struct SameKeys<'t, 'a>(&'t Today<'a>);
 
-impl Now for SameKeys<'_, '_> {
-    fn key_now(&self, previous: &str) -> Option<String> {
-        self.0
-            .households
-            .contains_key(previous)
-            .then(|| previous.to_string())
+impl<'a> Now<'a> for SameKeys<'_, 'a> {
+    fn key_now(&self, previous: &str) -> Option<&'a str> {
+        let &k = self.0.households.get(&Key(previous))?;
+        self.0.household_ids.get(k as usize).copied()
     }
 
     fn present(&self, key: &str) -> bool {
-        self.0.households.contains_key(key)
+        self.0.households.contains_key(&Key(key))
     }
 
-    fn resolved_by(&self, _: &str, _: &str) -> Option<String> {
+    fn resolved_by(&self, _: &str, _: &str) -> Option<&'a str> {
         None
     }
 
-    fn describe(&self, _: &str) -> (Option<String>, Option<String>) {
+    fn describe(&self, _: &str) -> (Option<&'a str>, Option<&'a str>) {
         (None, None)
     }
 }
@@ -312,7 +319,7 @@ impl Now for SameKeys<'_, '_> {
 /// `changes.parquet`, `household_changes.parquet` and `person_ids.parquet`.
 pub(crate) fn write_tables(
     dir: &Path,
-    changes: &Changes,
+    changes: &Changes<'_>,
     ids: &PersonIds<'_>,
     person_of_row: &[u32],
 ) -> Result<(), EngineError> {
@@ -346,12 +353,11 @@ fn change_table(
     rows: &[Change],
     persons: bool,
 ) -> OutTable {
-    let mut t =
-        OutTable::for_schema(schema).with(key.values(rows.iter().map(|c| Some(c.key.as_str()))));
+    let mut t = OutTable::for_schema(schema).with(key.values(rows.iter().map(|c| Some(c.key))));
     if persons {
-        t.push(tables::changes::RECORD_ID.values(rows.iter().map(|c| c.record_id.as_deref())));
+        t.push(tables::changes::RECORD_ID.values(rows.iter().map(|c| c.record_id)));
     }
-    t.with(tables::changes::PROVINCE_CODE.values(rows.iter().map(|c| c.province.as_deref())))
+    t.with(tables::changes::PROVINCE_CODE.values(rows.iter().map(|c| c.province)))
         .with(tables::changes::STATUS.values(rows.iter().map(|c| Some(c.status.code()))))
         .with(
             tables::changes::FIRST_LISTED
@@ -359,16 +365,12 @@ fn change_table(
         )
         .with(tables::changes::DAYS_LISTED.values(rows.iter().map(|c| Some(c.days_listed))))
         .with(
-            tables::changes::REMEDIES_BEFORE.values(
-                rows.iter()
-                    .map(|c| c.remedies_before.iter().map(String::as_str)),
-            ),
+            tables::changes::REMEDIES_BEFORE
+                .values(rows.iter().map(|c| c.remedies_before.iter().copied())),
         )
         .with(
-            tables::changes::REMEDIES_NOW.values(
-                rows.iter()
-                    .map(|c| c.remedies_now.iter().map(String::as_str)),
-            ),
+            tables::changes::REMEDIES_NOW
+                .values(rows.iter().map(|c| c.remedies_now.iter().copied())),
         )
-        .with(tables::changes::RESOLVED_BY.values(rows.iter().map(|c| c.resolved_by.as_deref())))
+        .with(tables::changes::RESOLVED_BY.values(rows.iter().map(|c| c.resolved_by)))
 }

@@ -41,7 +41,7 @@ pub struct ListInputs<'a> {
     /// Person IDs, carried over from the previous run.
     pub ids: &'a PersonIds<'a>,
     /// Since the previous run: each listed person's status and first listing.
-    pub changes: &'a Changes,
+    pub changes: &'a Changes<'a>,
     /// The field follow-up of each (person, remedy).
     pub cases: &'a Cases,
 }

@@ -26,6 +26,8 @@ use std::collections::{HashMap, HashSet};
 
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
+use crate::changes::{Key, KeyMap};
+
 /// What the previous run knew of a row (by its `record_id`): its person's ID, and
 /// since when (days since 1970-01-01) that ID has existed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,7 +89,7 @@ pub(crate) struct PersonIds<'a> {
     named: HashMap<u32, Cow<'a, str>, Xxh3DefaultBuilder>,
     changes: Vec<Change<'a>>,
     /// Previous ID → the person that stands for it now.
-    now_of_previous: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
+    now_of_previous: KeyMap<'a, u32>,
 }
 
 impl<'a> PersonIds<'a> {
@@ -95,24 +97,30 @@ impl<'a> PersonIds<'a> {
     /// its person: the row with the smallest `record_id`). `record_id(i)` is row
     /// `i`'s `record_id`; `previous(r)` what the previous run knew of the row whose
     /// `record_id` is `r`; `today` the reference date (days since 1970-01-01).
+    ///
+    /// Runs on the caller's rayon pool: the look-ups and sorts are parallel, and
+    /// every sort is by a total order, so the IDs do not depend on the thread count.
     pub fn assign(
         person_of_row: &[u32],
         records: &'a dyn RecordIds,
-        previous: impl Fn(&str) -> Option<PreviousId<'a>>,
+        previous: impl Fn(&str) -> Option<PreviousId<'a>> + Sync,
         today: i32,
     ) -> PersonIds<'a> {
+        use rayon::prelude::*;
         let n = person_of_row.len();
         let record_id = |i: usize| records.record_id(i);
         // (person, previous ID, since, whether the row is the one the ID is named
         // after), one per row the previous run knew.
-        let mut held: Vec<(u32, &'a str, i32, bool)> = Vec::new();
-        for (i, &p) in person_of_row.iter().enumerate() {
-            let r = record_id(i);
-            if let Some(prev) = previous(r) {
-                held.push((p, prev.person_id, prev.since, prev.person_id == r));
-            }
-        }
-        held.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut held: Vec<(u32, &'a str, i32, bool)> = person_of_row
+            .par_iter()
+            .enumerate()
+            .with_min_len(4096)
+            .filter_map(|(i, &p)| {
+                let r = record_id(i);
+                previous(r).map(|prev| (p, prev.person_id, prev.since, prev.person_id == r))
+            })
+            .collect();
+        held.par_sort_unstable();
         // Per (person, previous ID): rows held, since, own row held.
         let mut counts: Vec<(u32, &'a str, u32, i32, bool)> = Vec::new();
         for &(p, id, since, own) in &held {
@@ -127,13 +135,14 @@ impl<'a> PersonIds<'a> {
         drop(held);
         // Each previous ID to the person holding most of its rows.
         let mut by_id = counts.clone();
-        by_id.sort_unstable_by(|a, b| {
+        // A total order: (person, ID) pairs are unique and so are record_ids.
+        by_id.par_sort_unstable_by(|a, b| {
             (a.1, b.2, b.4, record_id(a.0 as usize)).cmp(&(b.1, a.2, a.4, record_id(b.0 as usize)))
         });
         by_id.dedup_by(|later, first| later.1 == first.1);
         // (person, previous ID won, since), by person then age.
         let mut won: Vec<(u32, i32, &'a str)> = by_id.iter().map(|c| (c.0, c.3, c.1)).collect();
-        won.sort_unstable();
+        won.par_sort_unstable();
 
         let mut out = PersonIds {
             records,
@@ -141,7 +150,7 @@ impl<'a> PersonIds<'a> {
             created: vec![0; n.div_ceil(64)],
             named: HashMap::default(),
             changes: Vec::new(),
-            now_of_previous: HashMap::with_capacity_and_hasher(won.len(), Xxh3DefaultBuilder),
+            now_of_previous: HashMap::with_capacity_and_hasher(won.len(), Default::default()),
         };
         // Persons keeping a previous ID: the oldest they won.
         for group in won.chunk_by(|a, b| a.0 == b.0) {
@@ -151,7 +160,7 @@ impl<'a> PersonIds<'a> {
                 out.named.insert(p, Cow::Borrowed(kept));
             }
             for &(_, _, id) in group {
-                out.now_of_previous.insert(id, p);
+                out.now_of_previous.insert(Key(id), p);
                 if id != kept {
                     out.changes.push(Change::MergedInto { id, into: p });
                 }
@@ -159,7 +168,8 @@ impl<'a> PersonIds<'a> {
         }
         // New persons: their own record_id, unless it names a previous ID.
         let is_previous = |id: &str| {
-            out.now_of_previous.contains_key(id) || previous(id).is_some_and(|p| p.person_id == id)
+            out.now_of_previous.contains_key(&Key(id))
+                || previous(id).is_some_and(|p| p.person_id == id)
         };
         let mut suffixed: HashSet<String> = HashSet::new();
         let mut fresh: Vec<(u32, Option<Cow<'a, str>>)> = Vec::new();
@@ -223,7 +233,7 @@ impl<'a> PersonIds<'a> {
     /// The person (representative row) a previous ID stands for now: the one that
     /// kept it or that it merged into; `None` when all its rows are gone.
     pub fn now_of(&self, previous: &str) -> Option<u32> {
-        self.now_of_previous.get(previous).copied()
+        self.now_of_previous.get(&Key(previous)).copied()
     }
 
     /// This run's events, `(person_id, event, other person_id)`: creations and

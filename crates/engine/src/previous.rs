@@ -41,8 +41,9 @@ pub(crate) struct Previous {
     pub as_of: i32,
     /// Each base row's person ID then, by `record_id`.
     pub ids: PreviousIds,
-    pub persons: Vec<Unit>,
-    pub households: Vec<Unit>,
+    /// Its fall-through list (persons) and households list.
+    pub persons: Listed,
+    pub households: Listed,
     /// Its `decisions.parquet`, when it wrote one.
     pub decisions: Option<PathBuf>,
 }
@@ -86,47 +87,53 @@ impl Previous {
                 .and_then(Date::days_since_epoch)
                 .unwrap_or(as_of)
         };
-        let path = dir.join(coverage::SCHEMA.parquet_file());
-        let cols = read_optional(
-            &path,
-            &[coverage::RECORD_ID.name(), coverage::PERSON_ID.name()],
-            coverage::PERSON_SINCE.name(),
-        )?;
-        let mut cols = cols.into_iter();
-        let (Some(records), Some(persons), Some(since)) = (cols.next(), cols.next(), cols.next())
-        else {
-            return Err(bad("coverage.parquet lacks its columns".into()));
-        };
-        let since = (0..since.len()).map(|i| day(&since, i)).collect();
-        let ids = PreviousIds::new(records, persons, since);
-        let persons = units(
-            &dir.join(people::FALL_THROUGH.parquet_file()),
-            &[
-                people::PERSON_ID.name(),
-                people::RECORD_ID.name(),
-                people::PROVINCE_CODE.name(),
-                people::REMEDIES.name(),
-                people::FIRST_LISTED.name(),
-            ],
-            &day,
-        )?;
-        let households = units(
-            &dir.join(households::SCHEMA.parquet_file()),
-            &[
-                households::HOUSEHOLD_ID.name(),
-                households::HOUSEHOLD_ID.name(),
-                households::PROVINCE_CODE.name(),
-                households::REMEDIES.name(),
-                households::FIRST_LISTED.name(),
-            ],
-            &day,
-        )?
-        .into_iter()
-        .map(|u| Unit {
-            record_id: None,
-            ..u
-        })
-        .collect();
+        // The three tables are read side by side (on the caller's pool).
+        let (ids, (persons, households)) = rayon::join(
+            || -> Result<PreviousIds, EngineError> {
+                let path = dir.join(coverage::SCHEMA.parquet_file());
+                let cols = read_optional(
+                    &path,
+                    &[coverage::RECORD_ID.name(), coverage::PERSON_ID.name()],
+                    coverage::PERSON_SINCE.name(),
+                )?;
+                let mut cols = cols.into_iter();
+                let (Some(records), Some(persons), Some(since)) =
+                    (cols.next(), cols.next(), cols.next())
+                else {
+                    return Err(bad("coverage.parquet lacks its columns".into()));
+                };
+                let since = (0..since.len()).map(|i| day(&since, i)).collect();
+                Ok(PreviousIds::new(records, persons, since))
+            },
+            || {
+                rayon::join(
+                    || {
+                        Listed::read(
+                            &dir.join(people::FALL_THROUGH.parquet_file()),
+                            &[
+                                people::PERSON_ID.name(),
+                                people::RECORD_ID.name(),
+                                people::PROVINCE_CODE.name(),
+                                people::REMEDIES.name(),
+                            ],
+                            &day,
+                        )
+                    },
+                    || {
+                        Listed::read(
+                            &dir.join(households::SCHEMA.parquet_file()),
+                            &[
+                                households::HOUSEHOLD_ID.name(),
+                                households::PROVINCE_CODE.name(),
+                                households::REMEDIES.name(),
+                            ],
+                            &day,
+                        )
+                    },
+                )
+            },
+        );
+        let (ids, persons, households) = (ids?, persons?, households?);
         let decisions = Some(dir.join(decisions::SCHEMA.parquet_file())).filter(|p| p.is_file());
         Ok(Some(Previous {
             dir,
@@ -201,28 +208,60 @@ fn read_optional(
     }
 }
 
-/// The listed units of one list: `names` are the key, record, province,
-/// remedies and first-listed columns; the last is read when present.
-fn units(
-    path: &Path,
-    names: &[&str; 5],
-    day: &dyn Fn(&StrColumn, usize) -> i32,
-) -> Result<Vec<Unit>, EngineError> {
-    // A list column reads back as its items joined by `;`.
-    let [key, record, province, remedies, first_listed] = *names;
-    let cols = read_optional(path, &[key, record, province, remedies], first_listed)?;
-    Ok((0..cols[0].len())
-        .filter_map(|i| {
-            Some(Unit {
-                key: cols[0].get_nonempty(i)?.to_string(),
-                record_id: cols[1].get_nonempty(i).map(str::to_owned),
-                province: cols[2].get_nonempty(i).map(str::to_owned),
-                remedies: toklon_coverage::eval::split_list(cols[3].get(i).unwrap_or(""))
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-                first_listed: Some(day(&cols[4], i)),
-            })
+/// One list of the previous run as read: its key, record (persons only),
+/// province and remedies columns, and when each unit was first listed.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    key: StrColumn,
+    record: Option<StrColumn>,
+    province: StrColumn,
+    /// A list column reads back as its items joined by `;`.
+    remedies: StrColumn,
+    first_listed: Vec<i32>,
+}
+
+impl Listed {
+    /// `names` are the key, (for persons) record, province and remedies columns;
+    /// `first_listed` is read when present.
+    fn read(
+        path: &Path,
+        names: &[&str],
+        day: &(dyn Fn(&StrColumn, usize) -> i32 + Sync),
+    ) -> Result<Listed, EngineError> {
+        // Both lists name it alike.
+        let cols = read_optional(path, names, people::FIRST_LISTED.name())?;
+        let mut cols = cols.into_iter();
+        let mut next = || cols.next().unwrap_or_else(|| StrColumn::nulls(0));
+        let key = next();
+        let record = (names.len() == 4).then(&mut next);
+        let (province, remedies, first) = (next(), next(), next());
+        let first_listed = (0..first.len()).map(|i| day(&first, i)).collect();
+        Ok(Listed {
+            key,
+            record,
+            province,
+            remedies,
+            first_listed,
         })
-        .collect())
+    }
+
+    /// The listed units, borrowing their text from the columns.
+    pub fn units(&self) -> Vec<Unit<'_>> {
+        (0..self.key.len())
+            .filter_map(|i| {
+                Some(Unit {
+                    key: self.key.get_nonempty(i)?,
+                    record_id: self.record.as_ref().and_then(|c| c.get_nonempty(i)),
+                    province: self.province.get_nonempty(i),
+                    remedies: toklon_coverage::eval::split_list(self.remedies.get(i).unwrap_or("")),
+                    first_listed: self.first_listed.get(i).copied(),
+                })
+            })
+            .collect()
+    }
+
+    /// The units' keys.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        (0..self.key.len()).filter_map(|i| self.key.get_nonempty(i))
+    }
 }

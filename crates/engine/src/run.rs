@@ -106,14 +106,25 @@ fn run_staged(
     let staging = Staging::with_access(&opts.out, opts.access())?;
     let mut timer = Timer::start();
     log_start(job, opts);
-    let previous = Previous::open(&opts.previous, &opts.out)?;
+    // The previous run (read from its folder only) is read beside the inputs:
+    // `previous` times it alone, `read` the two together.
+    let ((previous, previous_ms), inputs) = pool.install(|| {
+        rayon::join(
+            || {
+                let clock = Instant::now();
+                let previous = Previous::open(&opts.previous, &opts.out);
+                (previous, clock.elapsed().as_millis() as u64)
+            },
+            || read::read(job, w),
+        )
+    });
+    let previous = previous?;
+    let mut inputs = inputs?;
     let decisions = Decisions::read(
         previous.as_ref().and_then(|p| p.decisions.as_deref()),
         job.decisions.as_deref(),
     )?;
-    timer.lap("previous");
-
-    let mut inputs = read::read(job, w)?;
+    timer.record("previous", previous_ms);
     timer.lap("read");
     let input_files = pool.install(|| manifest::hash_inputs(job, opts.model.as_deref()))?;
     timer.lap("hash_inputs");
@@ -162,12 +173,16 @@ fn run_staged(
     )?;
     timer.lap("dedupe");
     drop(index);
-    let ids = continuity::person_ids(
-        &inputs.population.read.table,
-        &people.person_of_row,
-        previous.as_ref(),
-        opts.as_of,
-    );
+    // Person IDs first: the field's feedback names persons by them, and the
+    // findings it carries shape the coverage.
+    let ids = pool.install(|| {
+        continuity::person_ids(
+            &inputs.population.read.table,
+            &people.person_of_row,
+            previous.as_ref(),
+            opts.as_of,
+        )
+    });
     timer.lap("person_ids");
     let follow = FollowUps::gather(
         previous.as_ref().map(|p| p.dir.as_path()),
@@ -202,14 +217,16 @@ fn run_staged(
         )
     });
     timer.lap("cases");
-    let changes = continuity::compare(
-        previous.as_ref(),
-        &ids,
-        &inputs.population.read.table,
-        &covered,
-        rules,
-        opts.as_of,
-    );
+    let changes = pool.install(|| {
+        continuity::compare(
+            previous.as_ref(),
+            &ids,
+            &inputs.population.read.table,
+            &covered,
+            rules,
+            opts.as_of,
+        )
+    });
     timer.lap("changes");
     let models = link::model_file(&inputs, &linked, &people, reused.as_ref());
     let results = Results {
@@ -276,7 +293,7 @@ pub(crate) struct Results<'r, 'j> {
     /// This run's person IDs, carried over from the previous run.
     pub ids: &'r PersonIds<'r>,
     /// What changed on the lists since the previous run.
-    pub changes: &'r Changes,
+    pub changes: &'r Changes<'r>,
     pub previous: Option<&'r Previous>,
     /// The reviewers' decisions in force, and what became of each.
     pub decisions: &'r Decisions,

@@ -845,12 +845,18 @@ pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<toklon_types::Str
                 path: path.to_path_buf(),
                 source,
             })?;
+        let mut roots = Vec::with_capacity(names.len());
         for n in names {
-            if builder.schema().field_with_name(n).is_err() {
-                return Err(missing(n));
+            match builder.schema().index_of(n) {
+                Ok(i) => roots.push(i),
+                Err(_) => return Err(missing(n)),
             }
         }
+        // Only the named columns are decoded: a run's coverage table has dozens of
+        // columns (lists among them) of which a caller wants two or three.
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         let reader = builder
+            .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|source| IoError::Parquet {
