@@ -882,7 +882,9 @@ pub(crate) const FOLLOW_UP_SHEET: &str = "ติดตามผล";
 /// The follow-up sheet's columns: the four a team fills in first (`case_id` and the
 /// status, its date and a note, pre-filled with the latest known), headed by the
 /// names the contract gives them so that a returned sheet reads back whatever tool
-/// filled it; then whom and what the case is about, with Thai headers.
+/// filled it; then whom and what the case is about, with Thai headers. Only what a
+/// visit needs: the sheet has a row per case, as many cells as the people sheet,
+/// and the workbooks are the slowest output to write.
 fn follow_up_columns<'a>(
     inp: &'a ListInputs<'_>,
     cases: &[usize],
@@ -951,7 +953,6 @@ fn follow_up_columns<'a>(
                     .map(String::as_str)
             }),
         ),
-        Column::text(header(people::PREFIX.name()), get(col::PREFIX)),
         Column::text(header(people::FIRST_NAME.name()), get(col::FIRST_NAME)),
         Column::text(header(people::LAST_NAME.name()), get(col::LAST_NAME)),
         Column::int(
@@ -964,27 +965,11 @@ fn follow_up_columns<'a>(
         ),
         Column::text(header(people::NATIONAL_ID.name()), national_id),
         Column::text(
-            header(people::DISTRICT_NAME.name()),
-            sub.iter().map(|s| district_name(district_of(*s))),
-        ),
-        Column::text(
             header(people::SUBDISTRICT_NAME.name()),
             sub.iter().map(|s| subdistrict_name(*s)),
         ),
         Column::text(header(people::VILLAGE_NO.name()), get(col::VILLAGE_NO)),
         Column::text(header(people::HOUSE_NO.name()), get(col::HOUSE_NO)),
-        Column::date(
-            header(cases::FIRST_LISTED.name()),
-            rows.iter().map(|c| ymd(Some(c.first_listed))),
-        ),
-        Column::text(
-            header(cases::REMEDY.name()),
-            rows.iter().map(|c| Some(c.remedy.as_str())),
-        ),
-        Column::text(
-            header(cases::PERSON_ID.name()),
-            rows.iter().map(|c| Some(c.person_id.as_str())),
-        ),
     ]
 }
 
