@@ -32,7 +32,7 @@ use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
 use toklon_coverage::{Circumstances, PersonStatus, RemedySet, RowCoverage};
 use toklon_io::tables::{base_corrections, cases};
 use toklon_io::{OutTable, Reject, RejectReason, read_columns, read_returned};
-use toklon_types::{Date, Employment, Table, columns as col};
+use toklon_types::{Date, Employment, StrColumn, Table, columns as col};
 
 use crate::EngineError;
 use crate::cover::{Col, CoverageRules, Covered, district_of, province_of};
@@ -240,18 +240,133 @@ pub(crate) struct Status {
     pub note: Option<String>,
 }
 
-/// A case as the previous run left it.
-#[derive(Clone, Debug)]
-struct Carried {
-    person_id: String,
-    remedy: String,
-    province: Option<String>,
+/// A case as the previous run left it, its text borrowed from the columns read.
+#[derive(Clone, Copy, Debug)]
+struct Carried<'c> {
+    person_id: &'c str,
+    remedy: &'c str,
+    province: Option<&'c str>,
     first_listed: i32,
-    status: Option<Status>,
+    follow_up: Option<FollowUp>,
+    follow_up_date: Option<i32>,
+    note: Option<&'c str>,
     outcome: Outcome,
     closed: Option<i32>,
     circumstances: Option<u64>,
     found_in: Option<u64>,
+}
+
+impl Carried<'_> {
+    fn status(&self) -> Option<Status> {
+        Some(Status {
+            follow_up: self.follow_up?,
+            date: self.follow_up_date?,
+            note: self.note.map(str::to_owned),
+        })
+    }
+}
+
+/// The previous run's `cases.parquet` as read: text columns (hundreds of thousands
+/// of cases are not copied into strings), indexed by an xxh3 of the case ID.
+#[derive(Debug, Default)]
+struct CarriedCases {
+    cols: Vec<StrColumn>,
+    /// `(xxh3 of case_id, row)`, sorted; only rows holding a usable case.
+    index: Vec<(u64, u32)>,
+}
+
+/// The columns of `cases.parquet` read back, in the order [`CarriedCases::at`]
+/// reads them.
+const CARRIED: [&str; 12] = [
+    cases::CASE_ID.name(),
+    cases::PERSON_ID.name(),
+    cases::REMEDY.name(),
+    cases::PROVINCE_CODE.name(),
+    cases::FIRST_LISTED.name(),
+    cases::FOLLOW_UP.name(),
+    cases::FOLLOW_UP_DATE.name(),
+    cases::NOTE.name(),
+    cases::OUTCOME.name(),
+    cases::CLOSED.name(),
+    cases::CIRCUMSTANCES.name(),
+    cases::FOUND_IN.name(),
+];
+
+impl CarriedCases {
+    fn read(path: &Path) -> Result<CarriedCases, EngineError> {
+        let mut out = CarriedCases {
+            cols: read_columns(path, &CARRIED)?,
+            index: Vec::new(),
+        };
+        let n = out.cols.first().map_or(0, StrColumn::len) as u32;
+        let index: Vec<(u64, u32)> = (0..n)
+            .filter_map(|row| {
+                out.at(row)?;
+                Some((
+                    xxh3_64(out.cols[0].get_nonempty(row as usize)?.as_bytes()),
+                    row,
+                ))
+            })
+            .collect();
+        out.index = index;
+        out.index.sort_unstable();
+        Ok(out)
+    }
+
+    /// Row `row`, when it holds a usable case (an ID, a person, a remedy and an
+    /// outcome; the rest may be missing).
+    fn at(&self, row: u32) -> Option<Carried<'_>> {
+        let i = row as usize;
+        let get = |c: usize| self.cols[c].get_nonempty(i);
+        let day = |c: usize| {
+            get(c)
+                .and_then(|s| Date::parse_iso(s).ok())
+                .and_then(|d| d.days_since_epoch())
+        };
+        let fp = |c: usize| get(c).and_then(|s| u64::from_str_radix(s, 16).ok());
+        get(0)?;
+        Some(Carried {
+            person_id: get(1)?,
+            remedy: get(2)?,
+            province: get(3),
+            first_listed: day(4).unwrap_or(0),
+            follow_up: get(5).and_then(FollowUp::parse),
+            follow_up_date: day(6),
+            note: get(7),
+            outcome: get(8).and_then(Outcome::parse)?,
+            closed: day(9),
+            circumstances: fp(10),
+            found_in: fp(11),
+        })
+    }
+
+    /// The row of case `id`.
+    fn row(&self, id: &str) -> Option<u32> {
+        let h = xxh3_64(id.as_bytes());
+        let start = self.index.partition_point(|&(k, _)| k < h);
+        self.index[start..]
+            .iter()
+            .take_while(|&&(k, _)| k == h)
+            .map(|&(_, row)| row)
+            .find(|&row| self.cols[0].get_nonempty(row as usize) == Some(id))
+    }
+
+    fn get(&self, id: &str) -> Option<Carried<'_>> {
+        self.row(id).and_then(|row| self.at(row))
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.row(id).is_some()
+    }
+
+    /// Every usable case, by row: `(row, case_id, case)`.
+    fn iter(&self) -> impl Iterator<Item = (u32, &str, Carried<'_>)> + '_ {
+        let n = self.cols.first().map_or(0, StrColumn::len) as u32;
+        (0..n).filter_map(move |row| {
+            let id = self.cols[0].get_nonempty(row as usize)?;
+            Some((row, id, self.at(row)?))
+        })
+    }
 }
 
 /// What was made of the feedback files, for `summary.json`.
@@ -293,7 +408,7 @@ fn feedback_columns() -> [Vec<String>; 4] {
 /// The feedback and the carried state, before coverage: the latest status of each
 /// case, and the remedies to withhold.
 pub(crate) struct FollowUps {
-    carried: HashMap<String, Carried, Xxh3DefaultBuilder>,
+    carried: CarriedCases,
     /// Case → its latest status, carried or returned.
     latest: HashMap<String, Status, Xxh3DefaultBuilder>,
     /// Person → remedies withheld, each with the circumstances the finding was made
@@ -322,12 +437,12 @@ impl FollowUps {
     ) -> Result<FollowUps, EngineError> {
         let today = today.days_since_epoch().unwrap_or(0);
         let carried = match previous.map(|p| p.join(FILE)).filter(|p| p.is_file()) {
-            Some(path) => read_carried(&path)?,
-            None => HashMap::default(),
+            Some(path) => CarriedCases::read(&path)?,
+            None => CarriedCases::default(),
         };
         let mut latest: HashMap<String, Status, Xxh3DefaultBuilder> = carried
             .iter()
-            .filter_map(|(id, c)| Some((id.clone(), c.status.clone()?)))
+            .filter_map(|(_, id, c)| Some((id.to_string(), c.status()?)))
             .collect();
 
         // Every feedback row, validated; the case is checked once all are read.
@@ -338,7 +453,7 @@ impl FollowUps {
             status: Status,
         }
         let mut out = FollowUps {
-            carried: HashMap::default(),
+            carried: CarriedCases::default(),
             latest: HashMap::default(),
             withhold: HashMap::default(),
             found_in: HashMap::default(),
@@ -453,7 +568,7 @@ impl FollowUps {
         let unknown: HashSet<&str> = rows
             .iter()
             .map(|r| r.case_id.as_str())
-            .filter(|id| !carried.contains_key(*id))
+            .filter(|id| !carried.contains(id))
             .collect();
         let remedy_codes: Vec<&str> = rules
             .entitlements
@@ -482,7 +597,7 @@ impl FollowUps {
         rows.sort_by_key(|r| r.status.date);
         let mut changed: HashSet<String, Xxh3DefaultBuilder> = HashSet::default();
         for r in rows {
-            if !carried.contains_key(&r.case_id) && !found.contains_key(&r.case_id) {
+            if !carried.contains(&r.case_id) && !found.contains_key(&r.case_id) {
                 out.rejects.push(Reject {
                     source: format!(
                         "{FEEDBACK}/{}",
@@ -524,10 +639,10 @@ impl FollowUps {
             }
             let (person, remedy) = match (carried.get(case), found.get(case)) {
                 (Some(c), _) => {
-                    let Some(person) = ids.now_of(&c.person_id) else {
+                    let Some(person) = ids.now_of(c.person_id) else {
                         continue;
                     };
-                    let Some(remedy) = rules.entitlements.index_of(&c.remedy) else {
+                    let Some(remedy) = rules.entitlements.index_of(c.remedy) else {
                         continue;
                     };
                     (person, remedy)
@@ -585,63 +700,6 @@ fn parse_day(s: &str, today: i32) -> Result<i32, String> {
         return Err("after the reference date".into());
     }
     Ok(days)
-}
-
-/// Reads the previous run's `cases.parquet`.
-fn read_carried(path: &Path) -> Result<HashMap<String, Carried, Xxh3DefaultBuilder>, EngineError> {
-    const COLUMNS: [&str; 12] = [
-        cases::CASE_ID.name(),
-        cases::PERSON_ID.name(),
-        cases::REMEDY.name(),
-        cases::PROVINCE_CODE.name(),
-        cases::FIRST_LISTED.name(),
-        cases::FOLLOW_UP.name(),
-        cases::FOLLOW_UP_DATE.name(),
-        cases::NOTE.name(),
-        cases::OUTCOME.name(),
-        cases::CLOSED.name(),
-        cases::CIRCUMSTANCES.name(),
-        cases::FOUND_IN.name(),
-    ];
-    let cols = read_columns(path, &COLUMNS)?;
-    let mut out: HashMap<String, Carried, Xxh3DefaultBuilder> = HashMap::default();
-    let day = |s: Option<&str>| {
-        s.and_then(|s| Date::parse_iso(s).ok())
-            .and_then(|d| d.days_since_epoch())
-    };
-    let fp = |s: Option<&str>| s.and_then(|s| u64::from_str_radix(s, 16).ok());
-    for i in 0..cols[0].len() {
-        let get = |c: usize| cols[c].get_nonempty(i);
-        let (Some(case), Some(person_id), Some(remedy)) = (get(0), get(1), get(2)) else {
-            continue;
-        };
-        let Some(outcome) = get(8).and_then(Outcome::parse) else {
-            continue;
-        };
-        let status = match (get(5).and_then(FollowUp::parse), day(get(6))) {
-            (Some(follow_up), Some(date)) => Some(Status {
-                follow_up,
-                date,
-                note: get(7).map(str::to_owned),
-            }),
-            _ => None,
-        };
-        out.insert(
-            case.to_string(),
-            Carried {
-                person_id: person_id.to_string(),
-                remedy: remedy.to_string(),
-                province: get(3).map(str::to_owned),
-                first_listed: day(get(4)).unwrap_or(0),
-                status,
-                outcome,
-                closed: day(get(9)),
-                circumstances: fp(get(10)),
-                found_in: fp(get(11)),
-            },
-        );
-    }
-    Ok(out)
 }
 
 /// One row of `cases.parquet`.
@@ -702,6 +760,8 @@ pub(crate) fn build(
         .collect();
     let sub = Col::of(pop, col::SUBDISTRICT_CODE);
     let mut rows: Vec<Case> = Vec::new();
+    // The carried cases still open tonight, by row.
+    let mut still = vec![false; follow.carried.cols.first().map_or(0, StrColumn::len)];
     let mut open = |person: u32, row: u32, set: RemedySet, withheld: bool, priority: u32| {
         let person_id = ids.id(person);
         let rc = &cov.rows[row as usize];
@@ -709,7 +769,11 @@ pub(crate) fn build(
         for k in set.iter() {
             let Some(&code) = codes.get(k) else { continue };
             let id = case_id(person_id, code);
-            let carried = follow.carried.get(&id);
+            let carried_row = follow.carried.row(&id);
+            if let Some(r) = carried_row {
+                still[r as usize] = true;
+            }
+            let carried = carried_row.and_then(|r| follow.carried.at(r));
             let status = follow.latest.get(&id).cloned();
             let outcome = if withheld {
                 Outcome::Suppressed
@@ -760,17 +824,13 @@ pub(crate) fn build(
             open(person, row, rc.withheld, true, rc.priority);
         }
     }
-    let current: HashSet<String, Xxh3DefaultBuilder> =
-        rows.iter().map(|c| c.case_id.clone()).collect();
 
     // The previous run's cases not on tonight's lists: closed tonight, or earlier.
-    let mut closing: Vec<(&String, &Carried)> = follow
+    let closing = follow
         .carried
         .iter()
-        .filter(|(id, _)| !current.contains(*id))
-        .collect();
-    closing.sort_by(|a, b| a.0.cmp(b.0));
-    for (id, c) in closing {
+        .filter(|(row, _, _)| !still[*row as usize]);
+    for (_, id, c) in closing {
         let (outcome, closed) = match c.closed {
             Some(day) if c.outcome.is_closed() => {
                 if today - day > KEEP_CLOSED_DAYS {
@@ -779,23 +839,23 @@ pub(crate) fn build(
                 (c.outcome, day)
             }
             _ => {
-                let person = ids.now_of(&c.person_id);
+                let person = ids.now_of(c.person_id);
                 let rc = person.map(|p| &cov.rows[p as usize]);
                 let outcome = match rc {
                     None => Outcome::Gone,
                     Some(r) if r.status == PersonStatus::Dead => Outcome::Gone,
-                    Some(r) if settled(rules, r, &c.remedy) => Outcome::ResolvedByData,
+                    Some(r) if settled(rules, r, c.remedy) => Outcome::ResolvedByData,
                     Some(_) => Outcome::NoLongerEntitled,
                 };
                 (outcome, today)
             }
         };
         rows.push(Case {
-            case_id: id.clone(),
-            person_id: c.person_id.clone(),
+            case_id: id.to_string(),
+            person_id: c.person_id.to_string(),
             row: None,
-            remedy: c.remedy.clone(),
-            province: c.province.clone(),
+            remedy: c.remedy.to_string(),
+            province: c.province.map(str::to_owned),
             first_listed: c.first_listed,
             status: follow.latest.get(id).cloned(),
             outcome,
