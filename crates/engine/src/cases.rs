@@ -29,7 +29,7 @@ use rayon::slice::ParallelSliceMut;
 use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_64};
 
 use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
-use toklon_coverage::{Circumstances, PersonStatus, RemedySet, RowCoverage};
+use toklon_coverage::{Circumstances, PersonStatus, RemedySet};
 use toklon_io::tables::{base_corrections, cases};
 use toklon_io::{OutTable, Reject, RejectReason, read_columns, read_returned};
 use toklon_types::{Date, Employment, StrColumn, Table, columns as col};
@@ -726,20 +726,6 @@ pub(crate) struct Cases {
     pub today: i32,
 }
 
-/// The scheme `row` holds that settles `remedy` (its own scheme, or one that makes
-/// it needless).
-fn settled(rules: &CoverageRules, row: &RowCoverage, remedy: &str) -> bool {
-    let held = row.direct.union(row.via_household);
-    let catalog = &rules.catalog;
-    let own = catalog.id(remedy).is_some_and(|id| held.contains(id));
-    own || rules
-        .entitlements
-        .remedies()
-        .iter()
-        .find(|x| x.code == remedy)
-        .is_some_and(|x| !held.intersection(x.holds_none).is_empty())
-}
-
 /// This run's cases: one per (person, remedy) on a list or withheld from it, and
 /// the previous run's cases that closed tonight or recently.
 pub(crate) fn build(
@@ -844,7 +830,9 @@ pub(crate) fn build(
                 let outcome = match rc {
                     None => Outcome::Gone,
                     Some(r) if r.status == PersonStatus::Dead => Outcome::Gone,
-                    Some(r) if settled(rules, r, c.remedy) => Outcome::ResolvedByData,
+                    Some(r) if rules.settling_scheme(r, c.remedy).is_some() => {
+                        Outcome::ResolvedByData
+                    }
                     Some(_) => Outcome::NoLongerEntitled,
                 };
                 (outcome, today)

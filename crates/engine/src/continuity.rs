@@ -163,17 +163,8 @@ impl<'a> Now<'a> for Today<'a> {
     fn resolved_by(&self, key: &str, remedy: &str) -> Option<&'a str> {
         let &row = self.row_of.get(&Key(key))?;
         let r = self.covered.result.coverage.rows.get(row as usize)?;
-        let held = r.direct.union(r.via_household);
         let rules: &'a CoverageRules = self.rules;
-        let catalog = &rules.catalog;
-        let own = catalog.id(remedy).filter(|&id| held.contains(id));
-        let needless = rules
-            .entitlements
-            .remedies()
-            .iter()
-            .find(|x| x.code == remedy)
-            .and_then(|x| held.intersection(x.holds_none).iter().next());
-        own.or(needless).map(|id| catalog.code(id))
+        rules.settling_scheme(r, remedy)
     }
 
     fn describe(&self, key: &str) -> (Option<&'a str>, Option<&'a str>) {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use toklon_coverage::{
     Catalog, Coverage, DirectSchemes, Enrolment, Entitlements, HouseholdFacts, Indicators,
-    PersonFacts, RuleSets, Rules,
+    PersonFacts, RowCoverage, RuleSets, Rules,
 };
 use toklon_io::Read;
 use toklon_link::{IdKind, LinkOutcome, Records};
@@ -40,6 +40,22 @@ impl CoverageRules {
             scope: &self.scope,
             entitlements: &self.entitlements,
         }
+    }
+
+    /// The scheme a person with coverage `row` holds (directly or through the
+    /// household) that settles `remedy`: the remedy's own scheme, or one that makes
+    /// it needless. Used when a person leaves a list, to say what resolved it.
+    pub(crate) fn settling_scheme(&self, row: &RowCoverage, remedy: &str) -> Option<&str> {
+        let held = row.direct.union(row.via_household);
+        let own = self.catalog.id(remedy).filter(|&id| held.contains(id));
+        let needless = || {
+            self.entitlements
+                .remedies()
+                .iter()
+                .find(|x| x.code == remedy)
+                .and_then(|x| held.intersection(x.holds_none).iter().next())
+        };
+        own.or_else(needless).map(|id| self.catalog.code(id))
     }
 }
 
