@@ -480,12 +480,7 @@ impl FollowUps {
                     continue;
                 }
             };
-            let source = format!(
-                "{FEEDBACK}/{}",
-                path.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            );
+            let source = source_of(path);
             out.files.push(path.clone());
             out.feedback.files += 1;
             out.feedback.rows += read.rows as u64;
@@ -599,13 +594,7 @@ impl FollowUps {
         for r in rows {
             if !carried.contains(&r.case_id) && !found.contains_key(&r.case_id) {
                 out.rejects.push(Reject {
-                    source: format!(
-                        "{FEEDBACK}/{}",
-                        files[r.file]
-                            .file_name()
-                            .map(|n| n.to_string_lossy())
-                            .unwrap_or_default()
-                    ),
+                    source: source_of(&files[r.file]),
                     row: r.row,
                     record_id: Some(r.case_id),
                     reason: RejectReason::UnknownCase,
@@ -687,6 +676,12 @@ impl FollowUps {
     }
 }
 
+/// A feedback file as a source in `rejects.parquet`: `feedback/<file name>`.
+fn source_of(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    format!("{FEEDBACK}/{}", name.unwrap_or_default())
+}
+
 /// A follow-up date as typed: ISO, Thai or Buddhist-era forms; not after `today`.
 fn parse_day(s: &str, today: i32) -> Result<i32, String> {
     let d = toklon_thai::parse_date(s).map_err(|_| "not a date".to_string())?;
@@ -720,10 +715,15 @@ pub(crate) struct Case {
     pub priority: u32,
 }
 
-/// This run's cases, and what they add up to.
+/// This run's cases, and what they add up to (counted once, for the report, the
+/// workbooks and `summary.json`).
 pub(crate) struct Cases {
     pub rows: Vec<Case>,
     pub today: i32,
+    progress: FollowUpProgress,
+    /// People reported moved or dead, one entry each: the case of their latest such
+    /// report and every case reporting it (indices into `rows`).
+    corrections: Vec<(usize, Vec<usize>)>,
 }
 
 /// This run's cases: one per (person, remedy) on a list or withheld from it, and
@@ -864,7 +864,14 @@ pub(crate) fn build(
         )
     }
     rows.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-    Cases { rows, today }
+    let progress = progress(&rows, today);
+    let corrections = corrections(&rows);
+    Cases {
+        rows,
+        today,
+        progress,
+        corrections,
+    }
 }
 
 /// `summary.json` → `cases`.
@@ -880,73 +887,82 @@ pub struct CaseSummary {
     pub base_corrections: u64,
 }
 
+/// Open more than [`STALE_DAYS`] and never contacted.
+fn is_stale(c: &Case, today: i32) -> bool {
+    !c.outcome.is_closed()
+        && c.outcome != Outcome::Suppressed
+        && today - c.first_listed > STALE_DAYS
+        && c.status
+            .as_ref()
+            .is_none_or(|s| s.follow_up == FollowUp::NotContacted)
+}
+
+/// Per province: open, contacted, applied, resolved by data, unconfirmed,
+/// suppressed and stale cases.
+fn progress(rows: &[Case], today: i32) -> FollowUpProgress {
+    let mut by_province: BTreeMap<&str, ProvinceFollowUp> = BTreeMap::new();
+    for c in rows {
+        let p = by_province
+            .entry(c.province.as_deref().unwrap_or("unknown"))
+            .or_default();
+        let f = c.status.as_ref().map(|s| s.follow_up);
+        match c.outcome {
+            Outcome::Open => p.open += 1,
+            Outcome::EnrolledUnconfirmed => {
+                p.open += 1;
+                p.enrolled_unconfirmed += 1;
+            }
+            Outcome::Suppressed => p.suppressed += 1,
+            Outcome::ResolvedByData => p.resolved_by_data += 1,
+            Outcome::NoLongerEntitled | Outcome::Gone => {}
+        }
+        if f.is_some_and(FollowUp::contacted) {
+            p.contacted += 1;
+        }
+        if matches!(f, Some(FollowUp::Applied | FollowUp::Enrolled)) {
+            p.applied += 1;
+        }
+        if is_stale(c, today) {
+            p.stale += 1;
+        }
+    }
+    FollowUpProgress {
+        by_province: by_province
+            .into_iter()
+            .map(|(code, p)| (code.to_string(), p))
+            .collect(),
+    }
+}
+
+/// People reported moved or dead, one entry each: `(case index of their latest such
+/// report, the cases reporting it)`.
+fn corrections(rows: &[Case]) -> Vec<(usize, Vec<usize>)> {
+    let mut by_person: BTreeMap<&str, (usize, Vec<usize>)> = BTreeMap::new();
+    for (k, c) in rows.iter().enumerate() {
+        let Some(s) = &c.status else { continue };
+        if c.outcome.is_closed() || !matches!(s.follow_up, FollowUp::Moved | FollowUp::Deceased) {
+            continue;
+        }
+        let e = by_person.entry(&c.person_id).or_insert((k, Vec::new()));
+        let latest = rows[e.0].status.as_ref().map_or(i32::MIN, |s| s.date);
+        if s.date > latest {
+            e.0 = k;
+        }
+        e.1.push(k);
+    }
+    by_person.into_values().collect()
+}
+
 impl Cases {
-    fn is_stale(&self, c: &Case) -> bool {
-        !c.outcome.is_closed()
-            && c.outcome != Outcome::Suppressed
-            && self.today - c.first_listed > STALE_DAYS
-            && c.status
-                .as_ref()
-                .is_none_or(|s| s.follow_up == FollowUp::NotContacted)
-    }
-
-    /// Per province: open, contacted, applied, resolved by data, unconfirmed,
-    /// suppressed and stale cases.
-    pub fn progress(&self) -> FollowUpProgress {
-        let mut by_province: BTreeMap<String, ProvinceFollowUp> = BTreeMap::new();
-        for c in &self.rows {
-            let p = by_province
-                .entry(c.province.clone().unwrap_or_else(|| "unknown".into()))
-                .or_default();
-            let f = c.status.as_ref().map(|s| s.follow_up);
-            match c.outcome {
-                Outcome::Open => p.open += 1,
-                Outcome::EnrolledUnconfirmed => {
-                    p.open += 1;
-                    p.enrolled_unconfirmed += 1;
-                }
-                Outcome::Suppressed => p.suppressed += 1,
-                Outcome::ResolvedByData => p.resolved_by_data += 1,
-                Outcome::NoLongerEntitled | Outcome::Gone => {}
-            }
-            if f.is_some_and(FollowUp::contacted) {
-                p.contacted += 1;
-            }
-            if matches!(f, Some(FollowUp::Applied | FollowUp::Enrolled)) {
-                p.applied += 1;
-            }
-            if self.is_stale(c) {
-                p.stale += 1;
-            }
-        }
-        FollowUpProgress { by_province }
-    }
-
-    /// People reported moved or dead, one row each: `(case index of their latest
-    /// such report, the cases reporting it)`.
-    fn corrections(&self) -> Vec<(usize, Vec<&str>)> {
-        let mut by_person: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
-        for (k, c) in self.rows.iter().enumerate() {
-            let Some(s) = &c.status else { continue };
-            if c.outcome.is_closed() || !matches!(s.follow_up, FollowUp::Moved | FollowUp::Deceased)
-            {
-                continue;
-            }
-            let e = by_person.entry(&c.person_id).or_insert((k, Vec::new()));
-            let latest = self.rows[e.0].status.as_ref().map_or(i32::MIN, |s| s.date);
-            if s.date > latest {
-                e.0 = k;
-            }
-            e.1.push(&c.case_id);
-        }
-        by_person.into_values().collect()
+    pub fn progress(&self) -> &FollowUpProgress {
+        &self.progress
     }
 
     pub fn summary(&self, follow: &FollowUps) -> CaseSummary {
         let mut s = CaseSummary {
-            by_province: self.progress().by_province,
+            by_province: self.progress.by_province.clone(),
             feedback: follow.feedback.clone(),
-            base_corrections: self.corrections().len() as u64,
+            base_corrections: self.corrections.len() as u64,
             ..CaseSummary::default()
         };
         for c in &self.rows {
@@ -1003,7 +1019,7 @@ impl Cases {
             .with(cases::FOUND_IN.values(found_in.iter().map(Option::as_deref)))
             .write_parquet(&dir.join(FILE))?;
 
-        let corrections = self.corrections();
+        let corrections = &self.corrections;
         let first = |k: usize| &rows[k];
         let hh = &covered.households;
         let household = |c: &Case| {
@@ -1068,8 +1084,11 @@ impl Cases {
                 ),
             )
             .with(
-                base_corrections::CASE_IDS
-                    .values(corrections.iter().map(|(_, ids)| ids.iter().copied())),
+                base_corrections::CASE_IDS.values(
+                    corrections
+                        .iter()
+                        .map(|(_, cases)| cases.iter().map(|&k| rows[k].case_id.as_str())),
+                ),
             )
             .write_parquet(&dir.join(CORRECTIONS))?;
         Ok(())

@@ -671,7 +671,7 @@ pub fn write_coverage(
         &inp.result.indicators,
         &top,
         Some(&inp.changes.for_report()),
-        Some(&inp.cases.progress()),
+        Some(inp.cases.progress()),
     );
     let path = dir.join("report.html");
     crate::output::write_owner_only(&path, html.as_bytes())
