@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{copy_dir, generate, read_rows, run};
+use common::{copy_dir, generate, night, read_rows, run};
 
 /// A CSV file as header and rows (the generator's CSVs quote nothing).
 struct Csv {
@@ -49,23 +49,6 @@ impl Csv {
     }
 }
 
-fn night(input: &Path, out: &Path, as_of: &str, extra: &[&str]) {
-    let mut args = vec![
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        as_of,
-        "--no-progress",
-        "-q",
-    ];
-    args.extend(extra);
-    let r = run(&args);
-    r.assert_no_panic(as_of);
-    assert!(r.code == 0 || r.code == 1, "{as_of}: {}", r.stderr);
-}
-
 /// `record_id` → `person_id` of the base.
 fn persons(out: &Path) -> BTreeMap<String, String> {
     read_rows(&out.join("coverage.parquet"), &["record_id", "person_id"])
@@ -102,7 +85,7 @@ fn two_nights_in_a_row() {
     let day1 = tmp.path().join("day1");
     generate(2_000, 17, &day1, "csv");
     let out = tmp.path().join("out");
-    night(&day1, &out, "2026-01-01", &[]);
+    night(&day1, &out, "2026-01-01", &["-q"]);
     let ids1 = persons(&out);
     let listed1 = read_rows(
         &out.join("fall_through.parquet"),
@@ -265,7 +248,7 @@ fn two_nights_in_a_row() {
     );
     std::fs::write(day2.join("decisions.csv"), decisions).unwrap();
 
-    night(&day2, &out, "2026-01-02", &[]);
+    night(&day2, &out, "2026-01-02", &["-q"]);
     let ids2 = persons(&out);
     let c2 = changes(&out);
 
@@ -367,12 +350,12 @@ fn two_nights_in_a_row() {
     let again_a = tmp.path().join("again_a");
     let again_b = tmp.path().join("again_b");
     let prev = saved_day1.display().to_string();
-    night(&day2, &again_a, "2026-01-02", &["--previous", &prev]);
+    night(&day2, &again_a, "2026-01-02", &["--previous", &prev, "-q"]);
     night(
         &day2,
         &again_b,
         "2026-01-02",
-        &["--previous", &prev, "--threads", "1"],
+        &["--previous", &prev, "--threads", "1", "-q"],
     );
     for f in [
         "changes.parquet",
@@ -389,7 +372,7 @@ fn two_nights_in_a_row() {
 
     // A night with no change: everyone listed is still listed, decisions carried.
     std::fs::remove_file(day2.join("decisions.csv")).unwrap();
-    night(&day2, &out, "2026-01-03", &[]);
+    night(&day2, &out, "2026-01-03", &["-q"]);
     let c3 = changes(&out);
     assert!(c3.values().all(|(s, _)| s == "still_listed"), "{c3:?}");
     assert_eq!(persons(&out), ids2);
@@ -413,7 +396,7 @@ fn an_older_run_in_the_output_folder_starts_afresh() {
     )
     .unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-    night(&demo, &out, "2026-01-01", &[]);
+    night(&demo, &out, "2026-01-01", &["-q"]);
     assert!(changes(&out).values().all(|(s, _)| s == "new"));
     // Named explicitly, it is an error naming the file.
     let r = run(&[

@@ -12,22 +12,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{copy_dir, generate, read_rows, run};
+use common::{copy_dir, generate, read_rows};
 
 /// Runs a night with its log on, and returns the log.
 fn night(input: &Path, out: &Path, as_of: &str) -> String {
-    let r = run(&[
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        as_of,
-        "--no-progress",
-        "-v",
-    ]);
-    r.assert_no_panic(as_of);
-    assert!(r.code == 0 || r.code == 1, "{as_of}: {}", r.stderr);
+    let r = common::night(input, out, as_of, &["-v"]);
     format!("{}{}", r.stdout, r.stderr)
 }
 

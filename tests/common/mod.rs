@@ -59,18 +59,32 @@ pub fn run(args: &[&str]) -> Ran {
 
 /// `toklon run INPUT --out OUT --as-of AS_OF --no-progress` plus `extra`.
 pub fn run_job(input: &Path, out: &Path, extra: &[&str]) -> Ran {
+    run_on(input, out, AS_OF, extra)
+}
+
+/// `toklon run INPUT --out OUT --as-of as_of --no-progress` plus `extra`.
+fn run_on(input: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Ran {
     let mut args = vec![
         "run".to_string(),
         input.display().to_string(),
         "--out".into(),
         out.display().to_string(),
         "--as-of".into(),
-        AS_OF.into(),
+        as_of.into(),
         "--no-progress".into(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     run(&args)
+}
+
+/// One night of a nightly job, on the reference date `as_of`: the run must finish
+/// (exit 0, or 1 for a failed quality gate) without a panic.
+pub fn night(input: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Ran {
+    let r = run_on(input, out, as_of, extra);
+    r.assert_no_panic(as_of);
+    assert!(r.code == 0 || r.code == 1, "{as_of}: {}", r.stderr);
+    r
 }
 
 /// `toklon generate` into `dir`.
