@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::slice::ParallelSliceMut;
-use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_64};
+use xxhash_rust::xxh3::{Xxh3Default, Xxh3DefaultBuilder, xxh3_64};
 
 use toklon_coverage::report::{FollowUpProgress, ProvinceFollowUp};
 use toklon_coverage::{Circumstances, PersonStatus, RemedySet};
@@ -194,15 +194,24 @@ const CASE_LETTERS: &[u8; 16] = b"BCDFGHJKLMNPQRST";
 /// `C-` and 16 letters, one per 4 bits of a 64-bit hash of the person's stable ID
 /// and the remedy code: the same while both persist, and opaque.
 pub fn case_id(person_id: &str, remedy: &str) -> String {
-    let mut key = Vec::with_capacity(person_id.len() + remedy.len() + 1);
-    key.extend_from_slice(person_id.as_bytes());
-    key.push(0x1f);
-    key.extend_from_slice(remedy.as_bytes());
-    let h = xxh3_64(&key);
-    let mut id = String::with_capacity(18);
-    id.push_str("C-");
-    for k in (0..16).rev() {
-        id.push(CASE_LETTERS[((h >> (4 * k)) & 0xf) as usize] as char);
+    let bytes = case_id_bytes(person_id, remedy);
+    // Only ASCII letters and `C-`.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// [`case_id`] without allocating, for scanning every person's possible cases.
+fn case_id_bytes(person_id: &str, remedy: &str) -> [u8; 18] {
+    // The streaming hash of the three parts equals the one-shot hash of the joined
+    // key, so no key is built.
+    let mut hasher = Xxh3Default::new();
+    hasher.update(person_id.as_bytes());
+    hasher.update(&[0x1f]);
+    hasher.update(remedy.as_bytes());
+    let h = hasher.digest();
+    let mut id = [b'C'; 18];
+    id[1] = b'-';
+    for (k, b) in id[2..].iter_mut().enumerate() {
+        *b = CASE_LETTERS[((h >> (4 * (15 - k))) & 0xf) as usize];
     }
     id
 }
@@ -579,9 +588,10 @@ impl FollowUps {
             for person in persons {
                 let id = ids.id(person);
                 for (k, code) in remedy_codes.iter().enumerate() {
-                    let c = case_id(id, code);
-                    if unknown.contains(c.as_str()) {
-                        found.insert(c, (person, k));
+                    let c = case_id_bytes(id, code);
+                    let c = std::str::from_utf8(&c).unwrap_or_default();
+                    if unknown.contains(c) {
+                        found.insert(c.to_string(), (person, k));
                     }
                 }
             }
@@ -1109,6 +1119,13 @@ mod tests {
         assert_ne!(case_id("P000", "1ucs"), case_id("P0001", "ucs"));
         assert!(a.starts_with("C-") && a.len() == 18);
         assert!(a[2..].bytes().all(|b| CASE_LETTERS.contains(&b)), "{a}");
+        // The streamed hash is the hash of the joined key.
+        let joined = xxh3_64(b"P0001\x1fucs");
+        let letters: String = (0..16)
+            .rev()
+            .map(|k| CASE_LETTERS[((joined >> (4 * k)) & 0xf) as usize] as char)
+            .collect();
+        assert_eq!(a, format!("C-{letters}"));
     }
 
     #[test]
