@@ -1235,23 +1235,26 @@ mod tests {
         assert_eq!(cov.rows[0].in_scope.codes(), ["sickness"]);
     }
 
-    /// Coverage with a field finding that withholds `code` from person 0 while
+    /// Coverage with a field finding that withholds `codes` from person 0 while
     /// their circumstances are `found_in` (any, when `None`).
     fn run_withholding(
         persons: &[PersonFacts],
-        code: &str,
+        codes: &[&str],
         found_in: Option<Circumstances>,
     ) -> Coverage {
         let c = Catalog::builtin();
         let e = Entitlements::builtin(&c).unwrap();
-        let remedy = e.index_of(code).unwrap();
+        let mut remedies = RemedySet::empty();
+        for code in codes {
+            remedies.insert(e.index_of(code).unwrap());
+        }
         let direct = DirectSchemes::new(&c, persons, day(20240615)).unwrap();
         let withhold = |person: u32, now: &Circumstances| {
-            let mut set = RemedySet::empty();
             if person == 0 && found_in.is_none_or(|f| f == *now) {
-                set.insert(remedy);
+                remedies
+            } else {
+                RemedySet::empty()
             }
-            set
         };
         let rules = RuleSets {
             catalog: &c,
@@ -1269,7 +1272,7 @@ mod tests {
         assert_eq!(remedies(&cov, 0), ["ucs", "oaa"]);
         let found_in = cov.rows[0].circumstances;
 
-        let cov = run_withholding(&[p], "oaa", Some(found_in));
+        let cov = run_withholding(&[p], &["oaa"], Some(found_in));
         assert_eq!(remedies(&cov, 0), ["ucs"]);
         let e = Entitlements::builtin(&Catalog::builtin()).unwrap();
         assert_eq!(e.codes(cov.rows[0].withheld), ["oaa"]);
@@ -1278,36 +1281,20 @@ mod tests {
         assert!(!cov.rows[0].structural.contains(OldAge));
 
         // Everything withheld: off the fall-through list.
-        let cov = run_withholding(&[p], "ucs", None);
-        let cov2 = {
-            let c = Catalog::builtin();
-            let e = Entitlements::builtin(&c).unwrap();
-            let (ucs, oaa) = (e.index_of("ucs").unwrap(), e.index_of("oaa").unwrap());
-            let direct = DirectSchemes::new(&c, std::slice::from_ref(&p), day(20240615)).unwrap();
-            let rules = RuleSets {
-                catalog: &c,
-                scope: &Rules::builtin(),
-                entitlements: &e,
-            };
-            direct.finish_withholding(rules, &[], &|a, b| a.cmp(&b), &|_, _| {
-                let mut s = RemedySet::empty();
-                s.insert(ucs);
-                s.insert(oaa);
-                s
-            })
-        };
+        let cov = run_withholding(&[p], &["ucs"], None);
         assert_eq!(remedies(&cov, 0), ["oaa"]);
-        assert!(cov2.fall_through.is_empty() && cov2.rows[0].remedies.is_empty());
+        let cov = run_withholding(&[p], &["ucs", "oaa"], None);
+        assert!(cov.fall_through.is_empty() && cov.rows[0].remedies.is_empty());
 
         // A year older within the same age band: the finding holds.
         let mut older = p;
         older.age = Some(71);
-        let cov = run_withholding(&[older], "oaa", Some(found_in));
+        let cov = run_withholding(&[older], &["oaa"], Some(found_in));
         assert_eq!(remedies(&cov, 0), ["ucs"]);
         // A new job: the finding lapses and the remedy is listed again.
         let mut working = p;
         working.employment = Some(Employment::Informal);
-        let cov = run_withholding(&[working], "oaa", Some(found_in));
+        let cov = run_withholding(&[working], &["oaa"], Some(found_in));
         assert!(remedies(&cov, 0).contains(&"oaa".to_string()));
         assert!(cov.rows[0].withheld.is_empty());
     }
