@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -28,6 +29,7 @@ use crate::cover::{
     mask, province_of,
 };
 use crate::person_ids::PersonIds;
+use crate::write::WriteTimings;
 
 /// Everything the coverage outputs are made from.
 pub struct ListInputs<'a> {
@@ -474,7 +476,9 @@ pub fn write_coverage(
     dir: &Path,
     inp: &ListInputs<'_>,
     advance: &(dyn Fn(u64) + Sync),
-) -> Result<(), EngineError> {
+) -> Result<WriteTimings, EngineError> {
+    let mut timings = WriteTimings::default();
+    let clock = Instant::now();
     let cov = &inp.result.coverage;
     let (pop, hh) = (inp.pop, inp.hh);
     let n = pop.len();
@@ -630,8 +634,10 @@ pub fn write_coverage(
         File::Overlaps => write_overlaps(),
         File::HouseholdList(code, ks) => write_households_csv(code, ks),
     })?;
+    timings.lists = lap(&clock);
 
     write_workbooks(dir, inp, &person_rows, &text, &members)?;
+    timings.workbooks = lap(&clock) - timings.lists;
 
     // The report.
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
@@ -676,7 +682,13 @@ pub fn write_coverage(
     let path = dir.join("report.html");
     crate::output::write_owner_only(&path, html.as_bytes())
         .map_err(|source| EngineError::OutputIo { path, source })?;
-    Ok(())
+    timings.report = lap(&clock) - timings.lists - timings.workbooks;
+    Ok(timings)
+}
+
+/// Milliseconds since `clock` started.
+fn lap(clock: &Instant) -> u64 {
+    clock.elapsed().as_millis() as u64
 }
 
 /// The columns of a workbook's people sheets, in the order a field team reads them
@@ -782,7 +794,7 @@ fn write_workbooks(
         .try_for_each(|&(code, parts)| {
             let path = dir.join("provinces").join(format!("{code}.xlsx"));
             let xlsx_err = |e: IoError| EngineError::from(e);
-            let mut book = Workbook::new();
+            let mut book = Workbook::streaming(dir).map_err(xlsx_err)?;
             book.add_sheet(
                 FOLLOW_UP_SHEET,
                 &follow_up_columns(inp, &parts.cases, text, &header),

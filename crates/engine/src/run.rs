@@ -248,8 +248,11 @@ fn run_staged(
         follow: &follow,
         cases: &cases,
     };
-    write::write(staging.dir(), &results, &opts.list_options(), w)?;
+    let parts = write::write(staging.dir(), &results, &opts.list_options(), w)?;
     timer.lap("write");
+    for (name, ms) in parts.parts() {
+        timer.record(name, ms);
+    }
 
     let summary = summary::build(&results, opts, timer.timings);
     write_json(&staging.dir().join(crate::output::MARKER), &summary)?;

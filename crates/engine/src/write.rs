@@ -14,13 +14,38 @@ use crate::lists::{ListInputs, write_coverage};
 use crate::run::{Results, Workers};
 use crate::tables::{write_duplicates, write_links, write_rejects, write_unlinked};
 
+/// Wall time of the write stage's parts, in milliseconds (`summary.json` →
+/// `timings_ms` as `write_<part>`): the linkage tables run beside the rest.
+#[derive(Debug, Default)]
+pub(crate) struct WriteTimings {
+    /// Links, unlinked, duplicates, continuity, decisions and cases tables.
+    pub linkage: u64,
+    /// The coverage tables, the lists and their province CSVs.
+    pub lists: u64,
+    /// The province workbooks.
+    pub workbooks: u64,
+    /// `report.html`.
+    pub report: u64,
+}
+
+impl WriteTimings {
+    pub(crate) fn parts(&self) -> [(&'static str, u64); 4] {
+        [
+            ("write_linkage", self.linkage),
+            ("write_lists", self.lists),
+            ("write_workbooks", self.workbooks),
+            ("write_report", self.report),
+        ]
+    }
+}
+
 /// Writes `model.json` and every table of `r` into `dir`.
 pub(crate) fn write(
     dir: &Path,
     r: &Results<'_, '_>,
     opts: &ListOptions,
     w: &Workers<'_>,
-) -> Result<(), EngineError> {
+) -> Result<WriteTimings, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
     let result = &r.covered.result;
     let link_rows: usize = r
@@ -49,14 +74,16 @@ pub(crate) fn write(
     let nearest = NearestRejected::new(pop.len(), &registries);
     let (linkage_written, coverage_written) = pool.install(|| {
         rayon::join(
-            || -> Result<(), EngineError> {
+            || -> Result<u64, EngineError> {
+                let clock = std::time::Instant::now();
                 write_rejects(dir, &rejects)?;
                 write_links(dir, pop, &registries, r.cfg, &advance)?;
                 write_unlinked(dir, pop, &registries, &advance)?;
                 write_duplicates(dir, pop, r.people, r.ids, r.cfg)?;
                 crate::continuity::write_tables(dir, r.changes, r.ids, &r.people.person_of_row)?;
                 crate::decisions::write(dir, &r.decisions.in_force, r.applied)?;
-                r.cases.write(dir, pop, r.covered)
+                r.cases.write(dir, pop, r.covered)?;
+                Ok(clock.elapsed().as_millis() as u64)
             },
             || {
                 let inputs = ListInputs {
@@ -75,10 +102,10 @@ pub(crate) fn write(
             },
         )
     });
-    linkage_written?;
-    coverage_written?;
+    let mut timings = coverage_written?;
+    timings.linkage = linkage_written?;
     progress.finish();
-    Ok(())
+    Ok(timings)
 }
 
 /// `value` as pretty JSON with a final newline, owner-only.

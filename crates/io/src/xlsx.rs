@@ -216,17 +216,30 @@ struct Formats {
     key: Format,
 }
 
-/// An xlsx workbook being built; nothing touches the disk before [`Workbook::save`].
+/// An xlsx workbook being built. [`Workbook::new`] holds every cell in memory until
+/// [`Workbook::save`]; [`Workbook::streaming`] writes each sheet's rows to an
+/// unnamed temporary file as they come (text inline, no shared-string table), so a
+/// province of millions of rows takes the memory of one row.
 pub struct Workbook {
     inner: rust_xlsxwriter::Workbook,
     formats: Formats,
     /// Sheet names in use, lower-cased (Excel compares them without case).
     names: Vec<String>,
+    streaming: bool,
 }
 
 impl Default for Workbook {
     fn default() -> Self {
         Workbook::new()
+    }
+}
+
+/// A new sheet: streamed to a temporary file, or held in memory.
+fn new_sheet(book: &mut rust_xlsxwriter::Workbook, streaming: bool) -> &mut Worksheet {
+    if streaming {
+        book.add_worksheet_with_constant_memory()
+    } else {
+        book.add_worksheet()
     }
 }
 
@@ -261,7 +274,24 @@ impl Workbook {
                 key: Format::new().set_bold(),
             },
             names: Vec::new(),
+            streaming: false,
         }
+    }
+
+    /// A workbook whose sheets stream their rows into unnamed temporary files in
+    /// `tempdir` (never the system's temporary folder: the run's staging folder,
+    /// so nothing is left behind if the run is killed). Sheets take the memory of
+    /// one row; text is stored inline in the cells.
+    pub fn streaming(tempdir: &Path) -> Result<Self, IoError> {
+        let mut book = Workbook::new();
+        book.inner
+            .set_tempdir(tempdir)
+            .map_err(|source| IoError::WriteXlsx {
+                path: tempdir.to_path_buf(),
+                source,
+            })?;
+        book.streaming = true;
+        Ok(book)
     }
 
     /// Sheets added so far, in order.
@@ -310,7 +340,7 @@ impl Workbook {
             };
             let sheet_name = self.unique_name(&base);
             let range = part * per_sheet..rows.min((part + 1) * per_sheet);
-            let ws = self.inner.add_worksheet();
+            let ws = new_sheet(&mut self.inner, self.streaming);
             ws.set_name(&sheet_name).map_err(sheet_error(&sheet_name))?;
             write_columns(ws, &self.formats, columns, range).map_err(sheet_error(&sheet_name))?;
             used.push(sheet_name);
@@ -327,7 +357,7 @@ impl Workbook {
         rows: &[(&str, Value<'_>)],
     ) -> Result<String, IoError> {
         let sheet_name = self.unique_name(name);
-        let ws = self.inner.add_worksheet();
+        let ws = new_sheet(&mut self.inner, self.streaming);
         let f = &self.formats;
         let write = |ws: &mut Worksheet| -> Result<(), XlsxError> {
             ws.set_name(&sheet_name)?;
@@ -365,16 +395,23 @@ impl Workbook {
     /// no sheet gets one empty sheet, as Excel requires one).
     pub fn save(&mut self, path: &Path) -> Result<(), IoError> {
         use std::io::Write as _;
-        let bytes = self.build().map_err(|source| IoError::WriteXlsx {
+        let io_err = |source| IoError::Write {
             path: path.to_path_buf(),
             source,
-        })?;
-        crate::create_owner_only(path)
-            .and_then(|mut f| f.write_all(&bytes))
-            .map_err(|source| IoError::Write {
+        };
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 20,
+            crate::create_owner_only(path).map_err(io_err)?,
+        );
+        self.ensure_sheet();
+        // Streamed into the file: the zipped workbook is never held whole.
+        self.inner
+            .save_to_writer(&mut out)
+            .map_err(|source| IoError::WriteXlsx {
                 path: path.to_path_buf(),
                 source,
-            })
+            })?;
+        out.flush().map_err(io_err)
     }
 
     /// The workbook as xlsx bytes.
@@ -386,10 +423,15 @@ impl Workbook {
     }
 
     fn build(&mut self) -> Result<Vec<u8>, XlsxError> {
+        self.ensure_sheet();
+        self.inner.save_to_buffer()
+    }
+
+    /// Excel requires one sheet: an empty workbook gets an empty one.
+    fn ensure_sheet(&mut self) {
         if self.inner.worksheets().is_empty() {
             self.inner.add_worksheet();
         }
-        self.inner.save_to_buffer()
     }
 
     /// `base` made a valid sheet name not yet used (Excel ignores case).

@@ -10,7 +10,11 @@ use toklon_io::xlsx::{Column, Value, Workbook};
 
 /// A people list as a province workbook would hold it.
 fn people_book() -> Workbook {
-    let mut b = Workbook::new();
+    people_book_in(Workbook::new())
+}
+
+/// [`people_book`]'s sheets in the workbook `b` (held in memory, or streamed).
+fn people_book_in(mut b: Workbook) -> Workbook {
     let ids = [Some("0123456789012"), Some("1101700207030"), None];
     let used = b
         .add_sheet(
@@ -132,6 +136,46 @@ fn the_same_content_saves_to_the_same_bytes() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     people_book().save(&b).unwrap();
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+/// Every sheet of `bytes` as calamine reads it: names and cells.
+fn cells(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<Data>>)> {
+    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    x.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let r = x.worksheet_range(&name).unwrap();
+            let rows = r.rows().map(<[Data]>::to_vec).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn a_streamed_workbook_holds_what_an_in_memory_one_holds() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (a, b) = (out.path().join("a.xlsx"), out.path().join("b.xlsx"));
+    people_book_in(Workbook::streaming(temp.path()).unwrap())
+        .save(&a)
+        .unwrap();
+    people_book_in(Workbook::streaming(temp.path()).unwrap())
+        .save(&b)
+        .unwrap();
+    let streamed = std::fs::read(&a).unwrap();
+    assert_eq!(streamed, std::fs::read(&b).unwrap(), "deterministic bytes");
+    assert_eq!(
+        cells(streamed.clone()),
+        cells(people_book().to_bytes().unwrap())
+    );
+    // Text is inline in the streamed sheet (no shared-string table to hold), and
+    // the layout is the same: frozen header, filter, dropdown.
+    let xml = sheet_xml(&streamed, 1);
+    assert!(xml.contains(r#"t="inlineStr""#), "{xml}");
+    assert!(xml.contains(r#"<autoFilter ref="A1:I4"/>"#), "{xml}");
+    assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
+    // The rows went to unnamed files: nothing is left in the temporary folder.
+    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
 }
 
 #[test]
