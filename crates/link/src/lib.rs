@@ -66,6 +66,7 @@ pub mod explain;
 mod hard_cases;
 mod model;
 mod prepare;
+pub mod sample;
 mod similarity;
 mod spelling;
 #[cfg(test)]
@@ -78,12 +79,12 @@ pub use compare::{
 };
 pub use config::{EmConfig, LinkConfig};
 pub use decide::{
-    Link, LinkOutcome, Method, Reviewed, Scoring, UnlinkReason, Unlinked, link, score,
-    score_reviewed, score_with,
+    Link, LinkOutcome, Method, Pick, Reviewed, Scored, Scoring, UnlinkReason, Unlinked, Verdict,
+    link, score, score_reviewed, score_with,
 };
 pub use dedupe::{
-    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, ReviewedPairs, dedupe,
-    dedupe_reviewed, evaluate_dedupe, fit_dedupe_model,
+    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, NameFreqs,
+    ReviewedPairs, cluster_pairs, dedupe, dedupe_reviewed, evaluate_dedupe, fit_dedupe_model,
 };
 pub use error::LinkError;
 pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};
@@ -91,7 +92,9 @@ pub use model::{
     FieldParams, FitPairs, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model,
     fit_model_keeping, probability,
 };
-pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS};
+pub use prepare::{
+    FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS, record_hash,
+};
 
 /// A progress hook: called with the number of registry rows just finished.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
