@@ -22,6 +22,11 @@
 //! [`explain_pair`] / [`explain_record`] take a weight and a decision apart for an
 //! auditor.
 //!
+//! Split across machines (Spark): [`shard`] cuts the same linkage and dedupe into
+//! steps over any subset of rows, in any order (block census, effective block
+//! keys, scoring a part, deciding a record, clustering), whose results merge into
+//! one machine's; every sample is drawn by a hash of record IDs ([`sample`]).
+//!
 //! Everything runs on the caller's rayon pool (call inside `pool.install`); results
 //! are identical whatever the thread count. Comparing one pair allocates nothing:
 //! names, phonetic keys and skeletons are computed once in [`Records::from_table`].
@@ -67,12 +72,13 @@ mod hard_cases;
 mod model;
 mod prepare;
 pub mod sample;
+pub mod shard;
 mod similarity;
 mod spelling;
 #[cfg(test)]
 mod testutil;
 
-pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
+pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats, Split};
 pub use compare::{
     Field, FieldSpec, ID_CONFLICT, Levels, MAX_FIELDS, NAME_SWAPPED, NULL_LEVEL, NameThresholds,
     compare_pair,
