@@ -11,8 +11,8 @@
 //!   of true matches; the base holds duplicates for well under 1% of its people, and
 //!   EM on a mixture that lopsided converges on whatever cluster is large instead
 //!   (relatives sharing surname, house and village), not on duplicates.
-//! - `u` (chance agreement of two different people) comes from random pairs of base
-//!   rows, seeded, as in [`crate::fit_model`].
+//! - `u` (chance agreement of two different people) comes from every pair of a
+//!   sample of base rows drawn by record-ID hash ([`crate::sample`]).
 //! - the prior λ over all `N(N−1)/2` base pairs comes from the same fixed point as
 //!   linkage's prior: row `j` has a duplicate with probability
 //!   `p_j = σ(logit λ + W_j)`, `W_j` its best other candidate's weight without
@@ -20,7 +20,7 @@
 //!   `λ = mean_j p_j / (N − 1)`.
 //!
 //! **Chaining guard.** Pairs whose probability reaches the link threshold are
-//! merged strongest first (weight descending, then row order). Joining cluster `A`
+//! merged strongest first (weight descending, then record hashes). Joining cluster `A`
 //! to cluster `B` through such a pair is accepted only if (1) the merged cluster has
 //! at most [`DedupeConfig::max_cluster_size`] rows and (2) *every* row of `A`
 //! matches *every* row of `B` with probability at least

@@ -93,7 +93,7 @@ pub struct RecordExplanation {
     pub registry_row: RowIdx,
     /// Distinct candidates blocking proposed.
     pub candidates: usize,
-    /// The best `top` candidates, strongest first (ties: lower row first).
+    /// The best `top` candidates, strongest first (ties: smaller record hash first).
     pub best: Vec<Explanation>,
     pub decision: Decision,
     /// With an ambiguous decision: the weight of the two leading candidates

@@ -8,8 +8,8 @@
 //! 1. **block** — [`PopulationIndex::build`] indexes the base once per
 //!    [`BlockingRule`] (keys are xxh3 over typed parts); each registry row gets the
 //!    union of its blocks as candidates;
-//! 2. **fit** — [`fit_model`] estimates a Fellegi–Sunter [`Model`]: `u` from seeded
-//!    random pairs; `m` by EM with `u` fixed, one session per chosen blocking rule
+//! 2. **fit** — [`fit_model`] estimates a Fellegi–Sunter [`Model`]: `u` from pairs of
+//!    samples drawn by record-ID hash; `m` by EM with `u` fixed, one session per chosen blocking rule
 //!    (as Splink does); the prior λ from each registry row's best candidate. A
 //!    saved model (`model.json`) can be reused instead;
 //! 3. **score** and **decide** — [`score`] weighs every candidate pair (with a
