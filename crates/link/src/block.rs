@@ -237,7 +237,7 @@ pub(crate) fn rule_key(parts: &[KeyPart], r: &Records, i: usize) -> Option<u64> 
 /// The key of row `i`'s sub-block within the split block `key`: xxh3 over the
 /// block key and the `by` parts' bytes.
 #[inline]
-fn sub_key(key: u64, by: &[KeyPart], r: &Records, i: usize) -> Option<u64> {
+pub(crate) fn sub_key(key: u64, by: &[KeyPart], r: &Records, i: usize) -> Option<u64> {
     let mut buf = [0u8; 8 * (MAX_KEY_PARTS + 1)];
     buf[..8].copy_from_slice(&key.to_le_bytes());
     let n = by.len().min(MAX_KEY_PARTS);

@@ -29,12 +29,15 @@ pub struct LinkConfig {
     /// When the runner-up is a different person whose match weight is within this
     /// many bits of the best, the record is ambiguous.
     pub margin: f64,
-    /// Random pairs drawn to estimate `u` (all pairs when there are fewer).
+    /// Pairs behind `u`: the cross product of a base and a registry sample of
+    /// about √ this many rows each (all pairs when there are fewer).
     pub u_sample_pairs: u64,
-    /// At most this many registry rows (an evenly spaced, deterministic subset) feed
-    /// EM; the candidate patterns of a few hundred thousand rows pin `m` down.
+    /// At most this many registry rows feed EM and the prior; the candidate
+    /// patterns of a few hundred thousand rows pin `m` down.
     pub fit_sample_rows: usize,
-    /// Seed of the random-pair sample.
+    /// Seed of every sample. Samples are drawn by a hash of record IDs and the
+    /// seed ([`crate::sample`]), never by row position, so any split of the
+    /// rows across machines draws the same.
     pub seed: u64,
     pub em: EmConfig,
     /// Floor for a term-frequency-adjusted `u` (a name seen once in a huge base must
@@ -169,14 +172,6 @@ impl LinkConfig {
             "(0, 1]",
         )?;
         Ok(())
-    }
-
-    /// Registry rows used by EM: every `step`-th row.
-    pub(crate) fn fit_step(&self, rows: usize) -> usize {
-        if self.fit_sample_rows == 0 {
-            return 1;
-        }
-        rows.div_ceil(self.fit_sample_rows).max(1)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::Progress;
 use crate::block::BlockStats;
 use crate::compare::{Levels, compare_pair};
 use crate::config::LinkConfig;
+use crate::dedupe::NameFreqs;
 use crate::error::LinkError;
 use crate::model::{FitPairs, Model, PopulationIndex, ROW_CHUNK, Scorer, fit_model, probability};
 use crate::prepare::Records;
@@ -95,12 +96,138 @@ pub struct LinkOutcome {
     pub model: Model,
 }
 
-/// The runner-up bookkeeping of one registry row.
-#[derive(Clone, Copy)]
-struct Best {
-    weight: f64,
-    row: u32,
-    levels: Levels,
+/// One scored candidate of a registry row: a population record (`P`: a row
+/// index on one machine, the caller's identifier when split), its record hash,
+/// and the pair's weight and levels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scored<P> {
+    pub population: P,
+    /// [`crate::record_hash`] of the population record.
+    pub id_hash: u64,
+    pub weight: f64,
+    pub levels: Levels,
+}
+
+impl<P: Ord> Scored<P> {
+    /// The order of candidates: higher weight first, then the smaller record
+    /// hash (then `P`, only for equal hashes). It depends neither on the order
+    /// candidates arrive in nor on row positions.
+    #[inline]
+    pub fn rank_cmp(&self, other: &Scored<P>) -> std::cmp::Ordering {
+        other
+            .weight
+            .total_cmp(&self.weight)
+            .then_with(|| (self.id_hash, &self.population).cmp(&(other.id_hash, &other.population)))
+    }
+
+    #[inline]
+    fn ahead_of(&self, other: &Scored<P>) -> bool {
+        self.rank_cmp(other).is_lt()
+    }
+}
+
+/// The best candidate of a registry row and the runner-up, in the order of
+/// [`Scored`]: fed candidates in any order, it ends the same.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pick<P> {
+    pub best: Option<Scored<P>>,
+    pub second: Option<Scored<P>>,
+}
+
+impl<P> Default for Pick<P> {
+    fn default() -> Self {
+        Pick {
+            best: None,
+            second: None,
+        }
+    }
+}
+
+impl<P: Ord + Copy> Pick<P> {
+    /// Takes one more candidate into account.
+    #[inline]
+    pub fn push(&mut self, c: Scored<P>) {
+        match self.best {
+            Some(b) if !c.ahead_of(&b) => {
+                if self.second.is_none_or(|s| c.ahead_of(&s)) {
+                    self.second = Some(c);
+                }
+            }
+            _ => {
+                self.second = self.best;
+                self.best = Some(c);
+            }
+        }
+    }
+
+    /// The two candidates whose same-person weight [`Pick::decide`] needs (a
+    /// base row against another, weighed as [`Scorer::weight_pop`] does), when
+    /// it needs one: the best reaches the threshold and the runner-up is
+    /// within the margin.
+    pub fn tie_to_check(&self, cfg: &LinkConfig) -> Option<(P, P)> {
+        let b = self.best?;
+        let s = self.second?;
+        (probability(b.weight) >= cfg.threshold && b.weight - s.weight < cfg.margin)
+            .then_some((b.population, s.population))
+    }
+
+    /// The decision: a link to the best candidate, or why not. `same_person`
+    /// gives the weight of the best candidate against the runner-up (asked only
+    /// for the pair [`Pick::tie_to_check`] names).
+    pub fn decide(
+        &self,
+        cfg: &LinkConfig,
+        scorer: &Scorer,
+        same_person: impl FnOnce(P, P) -> f64,
+    ) -> Verdict<P> {
+        let Some(b) = self.best else {
+            return Verdict::Unlinked {
+                reason: UnlinkReason::NoCandidate,
+                nearest: None,
+            };
+        };
+        let unlinked = |reason| Verdict::Unlinked {
+            reason,
+            nearest: Some((b.population, b.weight)),
+        };
+        if probability(b.weight) < cfg.threshold {
+            return unlinked(UnlinkReason::BelowThreshold);
+        }
+        if let Some((x, y)) = self.tie_to_check(cfg) {
+            // Not a tie if the two candidates are the same person recorded twice
+            // in the base: they then match each other under the same model.
+            if probability(same_person(x, y)) < cfg.threshold {
+                return unlinked(UnlinkReason::Ambiguous);
+            }
+        }
+        let method = match scorer.id_field {
+            Some(k) if b.levels.as_slice().get(k) == Some(&1) => Method::IdExact,
+            _ => Method::Probabilistic,
+        };
+        Verdict::Link {
+            population: b.population,
+            weight: b.weight,
+            method,
+            levels: b.levels,
+        }
+    }
+}
+
+/// The decision for one registry row, whatever identifies its population
+/// records (`P`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Verdict<P> {
+    Link {
+        population: P,
+        weight: f64,
+        method: Method,
+        levels: Levels,
+    },
+    Unlinked {
+        reason: UnlinkReason,
+        /// The best candidate and its weight, when there was one.
+        nearest: Option<(P, f64)>,
+    },
 }
 
 /// Scores every candidate pair of `reg` with `model` and decides. `progress` gets
@@ -258,6 +385,23 @@ pub fn score_reviewed(
     Ok(out)
 }
 
+/// The levels and weight of base row `i` of `pop` (frequencies `tf`) against
+/// registry row `j` of `reg`: what scoring and a reviewer's match weigh.
+#[inline]
+pub fn pair_score(
+    cfg: &LinkConfig,
+    scorer: &Scorer,
+    pop: &Records,
+    i: usize,
+    tf: NameFreqs<'_>,
+    reg: &Records,
+    j: usize,
+) -> (Levels, f64) {
+    let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, i, reg, j);
+    let (tf_first, tf_last) = tf.get(i);
+    (levels, scorer.weight(&levels, tf_first, tf_last))
+}
+
 /// A reviewer's match of registry row `j` to base row `i`, with the pair's weight.
 fn reviewed_link(
     pop: &Records,
@@ -268,20 +412,18 @@ fn reviewed_link(
     j: usize,
     i: u32,
 ) -> Link {
-    let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
-    let iu = i as usize;
+    let (levels, weight) = pair_score(cfg, scorer, pop, i as usize, idx.name_freqs(), reg, j);
     Link {
         registry_row: RowIdx(j as u32),
         population_row: RowIdx(i),
-        weight: scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]),
+        weight,
         method: Method::Reviewed,
         levels,
     }
 }
 
-/// The decision for registry row `j` given its candidates and their levels
-/// (ascending rows, so ties in weight go to the lower population row whatever
-/// the thread count).
+/// The decision for registry row `j` given its candidates and their levels, in
+/// any order (see [`Pick`]).
 fn decide_row(
     pop: &Records,
     idx: &PopulationIndex,
@@ -290,64 +432,38 @@ fn decide_row(
     j: usize,
     pairs: impl Iterator<Item = (u32, Levels)>,
 ) -> Result<Link, Unlinked> {
-    let mut best: Option<Best> = None;
-    let mut second: Option<Best> = None;
+    let mut pick = Pick::default();
     for (i, levels) in pairs {
         let iu = i as usize;
-        let weight = scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]);
-        let here = Best {
-            weight,
-            row: i,
+        pick.push(Scored {
+            population: i,
+            id_hash: pop.id_hash(iu),
+            weight: scorer.weight(&levels, idx.tf_first[iu], idx.tf_last[iu]),
             levels,
-        };
-        match best {
-            Some(b) if weight <= b.weight => {
-                if second.is_none_or(|s| weight > s.weight) {
-                    second = Some(here);
-                }
-            }
-            _ => {
-                second = best;
-                best = Some(here);
-            }
-        }
+        });
     }
     let registry_row = RowIdx(j as u32);
-    let Some(b) = best else {
-        return Err(Unlinked {
+    match pick.decide(cfg, scorer, |b, s| {
+        scorer.weight_pop(cfg, pop, idx, b as usize, s as usize)
+    }) {
+        Verdict::Link {
+            population,
+            weight,
+            method,
+            levels,
+        } => Ok(Link {
             registry_row,
-            reason: UnlinkReason::NoCandidate,
-            nearest: None,
-        });
-    };
-    let unlinked = |reason| Unlinked {
-        registry_row,
-        reason,
-        nearest: Some((RowIdx(b.row), b.weight)),
-    };
-    let p = probability(b.weight);
-    if p < cfg.threshold {
-        return Err(unlinked(UnlinkReason::BelowThreshold));
+            population_row: RowIdx(population),
+            weight,
+            method,
+            levels,
+        }),
+        Verdict::Unlinked { reason, nearest } => Err(Unlinked {
+            registry_row,
+            reason,
+            nearest: nearest.map(|(i, w)| (RowIdx(i), w)),
+        }),
     }
-    if let Some(s) = second.filter(|s| b.weight - s.weight < cfg.margin) {
-        // Not a tie if the two candidates are the same person recorded twice in
-        // the base: they then match each other under the same model.
-        let w = scorer.weight_pop(cfg, pop, idx, b.row as usize, s.row as usize);
-        if probability(w) < cfg.threshold {
-            return Err(unlinked(UnlinkReason::Ambiguous));
-        }
-    }
-    let method = match scorer.id_field {
-        Some(k) if b.levels.as_slice().get(k) == Some(&1) => Method::IdExact,
-        _ => Method::Probabilistic,
-    };
-    Ok(Link {
-        registry_row,
-        population_row: RowIdx(b.row),
-        weight: b.weight,
-        method,
-        levels: b.levels,
-    })
 }
 
 /// Links `reg` to `pop` in one call: index, fit (unless `model` is given), score
@@ -558,7 +674,14 @@ mod tests {
             unl,
             vec![(3, UnlinkReason::Ambiguous), (4, UnlinkReason::NoCandidate)]
         );
-        assert_eq!(out.unlinked[0].nearest.map(|n| n.0), Some(RowIdx(4)));
+        // A true tie (4 and 5 weigh the same): the nearest is the record of
+        // smaller hash, whatever the row order.
+        let first = if pop.id_hash(4) < pop.id_hash(5) {
+            4
+        } else {
+            5
+        };
+        assert_eq!(out.unlinked[0].nearest.map(|n| n.0), Some(RowIdx(first)));
         assert_eq!(out.stats.registry_rows, 6);
         assert_eq!(out.stats.rows_without_candidates, 1);
         assert!(out.stats.reduction_ratio > 0.0);

@@ -11,8 +11,8 @@
 //!   of true matches; the base holds duplicates for well under 1% of its people, and
 //!   EM on a mixture that lopsided converges on whatever cluster is large instead
 //!   (relatives sharing surname, house and village), not on duplicates.
-//! - `u` (chance agreement of two different people) comes from random pairs of base
-//!   rows, seeded, as in [`crate::fit_model`].
+//! - `u` (chance agreement of two different people) comes from every pair of a
+//!   sample of base rows drawn by record-ID hash ([`crate::sample`]).
 //! - the prior λ over all `N(N−1)/2` base pairs comes from the same fixed point as
 //!   linkage's prior: row `j` has a duplicate with probability
 //!   `p_j = σ(logit λ + W_j)`, `W_j` its best other candidate's weight without
@@ -20,7 +20,7 @@
 //!   `λ = mean_j p_j / (N − 1)`.
 //!
 //! **Chaining guard.** Pairs whose probability reaches the link threshold are
-//! merged strongest first (weight descending, then row order). Joining cluster `A`
+//! merged strongest first (weight descending, then record hashes). Joining cluster `A`
 //! to cluster `B` through such a pair is accepted only if (1) the merged cluster has
 //! at most [`DedupeConfig::max_cluster_size`] rows and (2) *every* row of `A`
 //! matches *every* row of `B` with probability at least
@@ -42,17 +42,15 @@ use crate::block::BlockStats;
 use crate::compare::{Field, Levels, compare_pair};
 use crate::config::LinkConfig;
 use crate::error::LinkError;
+use crate::model::cross_counts;
 use crate::model::{FitReport, Model, PopulationIndex, ROW_CHUNK, Scorer, probability};
 use crate::prepare::Records;
+use crate::sample::{SamplePurpose, bottom_k, pair_sample_size};
 
-/// Random base pairs per rayon task in the `u` sample.
-const PAIR_CHUNK: u64 = 1 << 16;
 /// Weight of the textbook `m` ([`Model::untrained`]) blended into the pooled one:
 /// a pseudo-count, so that a level no registry could show (the village, when the
 /// registries carry none) is not ruled out for base pairs, which may show it.
 const M_PRIOR_WEIGHT: f64 = 0.1;
-/// Mixed into the seed so the dedupe sample differs from linkage's.
-const SEED_SALT: u64 = 0xD0D0_CAFE_0000_0001;
 
 /// Settings of the chaining guard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,76 +137,55 @@ pub struct DedupeOutcome {
     pub stats: DedupeStats,
 }
 
-/// splitmix64 (Steele, Lea & Flood 2014): counter-based, so sample `k` is the same
-/// whatever thread draws it.
-#[inline]
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// `u` per field level from pairs of distinct base rows: every pair of a base
+/// sample drawn by record-ID hash ([`crate::sample`]), with about
+/// `cfg.u_sample_pairs` pairs (every pair of the base when there are no more),
+/// smoothed by +0.5 as in linkage.
+fn base_u(pop: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
+    let s = pair_sample_size(pop.len() as u64, cfg.u_sample_pairs);
+    let rows: Vec<u32> = bottom_k(pop, s as usize, cfg.seed, SamplePurpose::DedupeU)
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    // Each unordered pair once, compared in record-hash order.
+    let counts = cross_counts(pop, &rows, pop, &rows, cfg, |i, j| {
+        by_hash(pop, i as usize, j as usize) == (i as usize, j as usize) && i != j
+    });
+    (
+        crate::model::u_from_counts(cfg, &counts),
+        s * s.saturating_sub(1) / 2,
+    )
 }
 
-/// `u` per field level from random pairs of distinct base rows (every pair when
-/// there are fewer than `cfg.u_sample_pairs`), smoothed by +0.5 as in linkage.
-fn base_u(pop: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
-    let nf = cfg.comparisons.len();
-    let np = pop.len() as u64;
-    let full = np.saturating_mul(np.saturating_sub(1)) / 2;
-    let all = full <= cfg.u_sample_pairs;
-    let n = if all { full } else { cfg.u_sample_pairs };
-    // With every pair wanted, enumerate pairs (i, j), i < j, from a flat index.
-    let unrank = |k: u64| -> (u64, u64) {
-        // Row j holds pairs (0..j, j): k falls in row j when j(j−1)/2 ≤ k.
-        let mut j = ((1.0 + (1.0 + 8.0 * k as f64).sqrt()) / 2.0) as u64;
-        while j * (j.saturating_sub(1)) / 2 > k {
-            j -= 1;
-        }
-        while (j + 1) * j / 2 <= k {
-            j += 1;
-        }
-        (k - j * (j - 1) / 2, j)
-    };
-    let counts: Vec<[u64; 8]> = (0..n.div_ceil(PAIR_CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut counts = vec![[0u64; 8]; nf];
-            for k in c * PAIR_CHUNK..((c + 1) * PAIR_CHUNK).min(n) {
-                let (i, j) = if all {
-                    unrank(k)
-                } else {
-                    let h = splitmix(cfg.seed ^ SEED_SALT ^ splitmix(k));
-                    let i = h % np;
-                    // A distinct second row: offset by 1..np−1.
-                    let j = (i + 1 + splitmix(h) % (np - 1)) % np;
-                    (i, j)
-                };
-                let lv = compare_pair(
-                    &cfg.comparisons,
-                    &cfg.names,
-                    pop,
-                    i as usize,
-                    pop,
-                    j as usize,
-                );
-                for (c, &l) in counts.iter_mut().zip(lv.as_slice()) {
-                    c[l as usize & 7] += 1;
-                }
-            }
-            counts
-        })
-        .reduce(
-            || vec![[0u64; 8]; nf],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    for (p, q) in x.iter_mut().zip(y) {
-                        *p += q;
-                    }
-                }
-                a
-            },
-        );
-    (crate::model::u_from_counts(cfg, &counts), n)
+/// Each base row's name frequencies in the whole base (`tf_first`, `tf_last`
+/// of [`Scorer::weight`]); on one machine from [`PopulationIndex::name_freqs`],
+/// split across machines from a [`crate::shard::NameCensus`].
+#[derive(Clone, Copy, Debug)]
+pub struct NameFreqs<'a> {
+    pub first: &'a [f32],
+    pub last: &'a [f32],
+}
+
+impl NameFreqs<'_> {
+    /// Row `i`'s frequencies (0 when out of range: unknown).
+    #[inline]
+    pub fn get(&self, i: usize) -> (f32, f32) {
+        (
+            self.first.get(i).copied().unwrap_or(0.0),
+            self.last.get(i).copied().unwrap_or(0.0),
+        )
+    }
+}
+
+/// Two base rows in record-hash order (row order when the hashes are equal):
+/// a pair of base rows is compared in this order, whatever rows hold them.
+#[inline]
+pub(crate) fn by_hash(pop: &Records, x: usize, y: usize) -> (usize, usize) {
+    if (pop.id_hash(x), x) <= (pop.id_hash(y), y) {
+        (x, y)
+    } else {
+        (y, x)
+    }
 }
 
 /// Mean of the registry models' `m`, weighted by their fit rows (1 each when a
@@ -251,8 +228,8 @@ fn pooled_m(cfg: &LinkConfig, registry_models: &[&Model]) -> Result<Vec<Vec<f64>
 }
 
 /// Assembles the dedupe model of `pop` (see the module docs): `m` pooled from
-/// `registry_models`, `u` from random base pairs, λ by its fixed point over a
-/// sample of base rows. `progress` counts the rows scored for λ.
+/// `registry_models`, `u` from pairs of a base sample, λ by its fixed point over a
+/// sample of base rows (both samples drawn by record-ID hash). `progress` counts the rows scored for λ.
 pub fn fit_dedupe_model(
     pop: &Records,
     idx: &PopulationIndex,
@@ -269,11 +246,19 @@ pub fn fit_dedupe_model(
         f.u = u;
     }
     model.pin_rules();
-    // Best weight without prior (λ = ½) of every step-th row against its other
-    // candidates; rows without one get −∞ (p = 0).
+    // Best weight without prior (λ = ½) of each sample row against its other
+    // candidates (each pair weighed in record-hash order, as dedupe weighs it);
+    // rows without one get −∞ (p = 0).
     model.lambda = 0.5;
     let scorer = Scorer::new(&model, cfg)?;
-    let rows: Vec<usize> = (0..pop.len()).step_by(cfg.fit_step(pop.len())).collect();
+    let k = match cfg.fit_sample_rows {
+        0 => pop.len(),
+        k => k,
+    };
+    let rows: Vec<usize> = bottom_k(pop, k, cfg.seed, SamplePurpose::DedupeFit)
+        .into_iter()
+        .map(|(_, i)| i as usize)
+        .collect();
     let best: Vec<f64> = rows
         .par_chunks(ROW_CHUNK)
         .map(|chunk| {
@@ -282,15 +267,10 @@ pub fn fit_dedupe_model(
             let mut out = Vec::with_capacity(chunk.len());
             for &j in chunk {
                 idx.blocks.candidates(pop, j, &mut cand, &mut stats);
-                let (tf_first, tf_last) = idx.name_frequencies(j);
                 let best = cand
                     .iter()
                     .filter(|&&i| i as usize != j)
-                    .map(|&i| {
-                        let lv =
-                            compare_pair(&cfg.comparisons, &cfg.names, pop, j, pop, i as usize);
-                        scorer.weight(&lv, tf_first, tf_last)
-                    })
+                    .map(|&i| base_pair(pop, idx.name_freqs(), cfg, &scorer, j, i as usize).1)
                     .fold(f64::NEG_INFINITY, f64::max);
                 out.push(best);
             }
@@ -308,10 +288,38 @@ pub fn fit_dedupe_model(
     Ok(model)
 }
 
+/// The levels and weight of base rows `x` and `y`, compared in record-hash
+/// order (see [`by_hash`]) so that any split of the base weighs them alike.
+#[inline]
+pub fn base_pair(
+    pop: &Records,
+    tf: NameFreqs<'_>,
+    cfg: &LinkConfig,
+    scorer: &Scorer,
+    x: usize,
+    y: usize,
+) -> (Levels, f64) {
+    let (a, b) = by_hash(pop, x, y);
+    let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, a, pop, b);
+    let (tf_first, tf_last) = tf.get(a);
+    (levels, scorer.weight(&levels, tf_first, tf_last))
+}
+
 /// λ over all base pairs: the fixed point of `λ = mean_j σ(logit λ + W_j) / (N−1)`.
 fn dedupe_prior(best: &[f64], n: usize) -> f64 {
     let others = n.saturating_sub(1).max(1) as f64;
     crate::model::prior_fixed_point(best, others, (0.01 / others).min(0.5))
+}
+
+/// Sorts merge candidates strongest first, ties by the pair's record hashes
+/// (`hash` of a row), so that the order depends on neither threads nor how the
+/// base is split.
+pub(crate) fn sort_merge_order(pairs: &mut [DuplicatePair], hash: impl Fn(RowIdx) -> u64) {
+    let key = |p: &DuplicatePair| {
+        let (x, y) = (hash(p.a), hash(p.b));
+        (x.min(y), x.max(y))
+    };
+    pairs.sort_by(|x, y| y.weight.total_cmp(&x.weight).then(key(x).cmp(&key(y))));
 }
 
 /// Union-find with sizes and a circular member list per cluster (so a merge can
@@ -414,15 +422,6 @@ pub fn dedupe_reviewed(
     }
     let scorer = Scorer::new(model, cfg)?;
     let n = pop.len();
-    // The level of "different IDs", when the rule applies.
-    let id_rule = cfg
-        .comparisons
-        .iter()
-        .position(|f| f.field == Field::NationalId)
-        .filter(|_| guard.distinct_ids_differ)
-        .map(|k| (k, Field::NationalId.n_levels() as u8 - 1));
-    let ids_differ =
-        |lv: &Levels| id_rule.is_some_and(|(k, diff)| lv.as_slice().get(k) == Some(&diff));
     // Pairs (j, i) with i > j: each unordered pair once, from j's candidates.
     let parts: Vec<(Vec<DuplicatePair>, u64)> = (0..n.div_ceil(ROW_CHUNK))
         .into_par_iter()
@@ -435,12 +434,10 @@ pub fn dedupe_reviewed(
             let done = rows.len() as u64;
             for j in rows {
                 idx.blocks.candidates(pop, j, &mut cand, &mut stats);
-                let (tf_first, tf_last) = idx.name_frequencies(j);
                 for &i in cand.iter().filter(|&&i| i as usize > j) {
                     compared += 1;
-                    let levels =
-                        compare_pair(&cfg.comparisons, &cfg.names, pop, j, pop, i as usize);
-                    let weight = scorer.weight(&levels, tf_first, tf_last);
+                    let (levels, weight) =
+                        base_pair(pop, idx.name_freqs(), cfg, &scorer, j, i as usize);
                     let p = probability(weight);
                     if p >= cfg.threshold {
                         found.push(DuplicatePair {
@@ -457,23 +454,59 @@ pub fn dedupe_reviewed(
             (found, compared)
         })
         .collect();
-    let mut stats = DedupeStats {
-        rows: n as u64,
-        ..DedupeStats::default()
-    };
     let mut pairs = Vec::new();
+    let mut candidate_pairs = 0;
     for (found, compared) in parts {
-        stats.candidate_pairs += compared;
+        candidate_pairs += compared;
         pairs.extend(found);
     }
-    stats.pairs_above_threshold = pairs.len() as u64;
-    // Strongest first; ties by rows, so the order never depends on threads.
-    pairs.sort_by(|x, y| {
-        y.weight
-            .total_cmp(&x.weight)
-            .then(x.a.cmp(&y.a))
-            .then(x.b.cmp(&y.b))
-    });
+    let mut out = cluster_pairs(pop, idx.name_freqs(), cfg, model, guard, reviewed, pairs)?;
+    out.stats.candidate_pairs = candidate_pairs;
+    Ok(out)
+}
+
+/// Clusters base rows from the merge candidates `pairs` (pairs of distinct rows
+/// at or above the link threshold, each unordered pair once, in any order)
+/// under the guard of the module docs and the reviewers' decisions: the second
+/// half of [`dedupe_reviewed`]. Split across machines, `pop` holds only the
+/// rows that some pair or reviewed decision names (every other row is alone in
+/// its cluster) and `tf` their frequencies in the whole base; the clusters are
+/// those of one machine. `stats.candidate_pairs` is left at 0 for the caller.
+pub fn cluster_pairs(
+    pop: &Records,
+    tf: NameFreqs<'_>,
+    cfg: &LinkConfig,
+    model: &Model,
+    guard: &DedupeConfig,
+    reviewed: &ReviewedPairs,
+    mut pairs: Vec<DuplicatePair>,
+) -> Result<DedupeOutcome, LinkError> {
+    if !(guard.member_threshold > 0.0 && guard.member_threshold < 1.0) {
+        return Err(LinkError::OutOfRange {
+            name: "dedupe.member_threshold",
+            value: guard.member_threshold,
+            expected: "(0, 1)",
+        });
+    }
+    let scorer = Scorer::new(model, cfg)?;
+    let n = pop.len();
+    let mut stats = DedupeStats {
+        rows: n as u64,
+        pairs_above_threshold: pairs.len() as u64,
+        ..DedupeStats::default()
+    };
+    // The level of "different IDs", when the rule applies.
+    let id_rule = cfg
+        .comparisons
+        .iter()
+        .position(|f| f.field == Field::NationalId)
+        .filter(|_| guard.distinct_ids_differ)
+        .map(|k| (k, Field::NationalId.n_levels() as u8 - 1));
+    let ids_differ =
+        |lv: &Levels| id_rule.is_some_and(|(k, diff)| lv.as_slice().get(k) == Some(&diff));
+    // Strongest first; ties by the rows' record hashes, so the order depends
+    // on neither threads nor how the base is split.
+    sort_merge_order(&mut pairs, |r| pop.id_hash(r.get()));
 
     let mut cl = Clusters::new(n);
     let mut merges = Vec::new();
@@ -488,22 +521,16 @@ pub fn dedupe_reviewed(
         })
     };
     let mut same: Vec<(u32, u32)> = reviewed.same.iter().copied().filter(in_base).collect();
-    same.sort_unstable();
+    same.sort_unstable_by_key(|&(a, b)| {
+        let (a, b) = by_hash(pop, a as usize, b as usize);
+        (pop.id_hash(a), pop.id_hash(b), a, b)
+    });
     for (a, b) in same {
         let (ra, rb) = (cl.find(a), cl.find(b));
         if ra == rb || kept_apart(&mut cl, ra, rb) {
             continue;
         }
-        let levels = compare_pair(
-            &cfg.comparisons,
-            &cfg.names,
-            pop,
-            a as usize,
-            pop,
-            b as usize,
-        );
-        let (tf_first, tf_last) = idx.name_frequencies(a as usize);
-        let weight = scorer.weight(&levels, tf_first, tf_last);
+        let (levels, weight) = base_pair(pop, tf, cfg, &scorer, a as usize, b as usize);
         cl.union(ra, rb);
         stats.reviewed_merges += 1;
         merges.push(DuplicatePair {
@@ -534,14 +561,12 @@ pub fn dedupe_reviewed(
         let mut different_ids = false;
         let weak = cl.members(ra).any(|x| {
             cl.members(rb).any(|y| {
-                let (x, y) = (x as usize, y as usize);
-                let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, x, pop, y);
+                let (lv, w) = base_pair(pop, tf, cfg, &scorer, x as usize, y as usize);
                 if ids_differ(&lv) {
                     different_ids = true;
                     return true;
                 }
-                let (tf_first, tf_last) = idx.name_frequencies(x);
-                probability(scorer.weight(&lv, tf_first, tf_last)) < guard.member_threshold
+                probability(w) < guard.member_threshold
             })
         });
         if different_ids {

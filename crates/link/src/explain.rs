@@ -21,7 +21,7 @@ use toklon_types::RowIdx;
 use crate::block::BlockStats;
 use crate::compare::{Field, ID_CONFLICT, NAME_SWAPPED, NULL_LEVEL, compare_pair};
 use crate::config::LinkConfig;
-use crate::decide::UnlinkReason;
+use crate::decide::{Pick, Scored, UnlinkReason, Verdict};
 use crate::error::LinkError;
 use crate::model::{Model, PopulationIndex, Scorer, probability};
 use crate::prepare::Records;
@@ -93,7 +93,7 @@ pub struct RecordExplanation {
     pub registry_row: RowIdx,
     /// Distinct candidates blocking proposed.
     pub candidates: usize,
-    /// The best `top` candidates, strongest first (ties: lower row first).
+    /// The best `top` candidates, strongest first (ties: smaller record hash first).
     pub best: Vec<Explanation>,
     pub decision: Decision,
     /// With an ambiguous decision: the weight of the two leading candidates
@@ -187,49 +187,42 @@ pub fn explain_record(
     let mut cand = Vec::new();
     let mut stats = BlockStats::empty(&idx.blocks);
     idx.blocks.candidates(reg, j, &mut cand, &mut stats);
-    // (weight, row), strongest first; equal weights keep the lower row first, as
-    // the decision rule does.
-    let mut scored: Vec<(f64, u32)> = cand
+    // Strongest first, in the decision rule's own order (see `Scored`).
+    let mut scored: Vec<Scored<u32>> = cand
         .iter()
         .map(|&i| {
             let iu = i as usize;
-            let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
+            let levels = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
             let (tf_first, tf_last) = idx.name_frequencies(iu);
-            (scorer.weight(&lv, tf_first, tf_last), i)
+            Scored {
+                population: i,
+                id_hash: pop.id_hash(iu),
+                weight: scorer.weight(&levels, tf_first, tf_last),
+                levels,
+            }
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.sort_by(Scored::rank_cmp);
     let best = scored
         .iter()
         .take(top.max(1))
-        .map(|&(_, i)| explain_pair(pop, idx, i as usize, reg, j, cfg, model))
+        .map(|s| explain_pair(pop, idx, s.population as usize, reg, j, cfg, model))
         .collect::<Result<Vec<_>, _>>()?;
+    let pick = Pick {
+        best: scored.first().copied(),
+        second: scored.get(1).copied(),
+    };
     let mut runner_up_pair_weight = None;
-    let decision = match scored.first() {
-        None => Decision::Unlinked {
-            reason: UnlinkReason::NoCandidate,
+    let verdict = pick.decide(cfg, &scorer, |b, s| {
+        let pw = scorer.weight_pop(cfg, pop, idx, b as usize, s as usize);
+        runner_up_pair_weight = Some(pw);
+        pw
+    });
+    let decision = match verdict {
+        Verdict::Link { population, .. } => Decision::Linked {
+            population_row: RowIdx(population),
         },
-        Some(&(w, _)) if probability(w) < cfg.threshold => Decision::Unlinked {
-            reason: UnlinkReason::BelowThreshold,
-        },
-        Some(&(w, b)) => match scored.get(1).filter(|s| w - s.0 < cfg.margin) {
-            Some(&(_, s)) => {
-                let pw = scorer.weight_pop(cfg, pop, idx, b as usize, s as usize);
-                runner_up_pair_weight = Some(pw);
-                if probability(pw) < cfg.threshold {
-                    Decision::Unlinked {
-                        reason: UnlinkReason::Ambiguous,
-                    }
-                } else {
-                    Decision::Linked {
-                        population_row: RowIdx(b),
-                    }
-                }
-            }
-            None => Decision::Linked {
-                population_row: RowIdx(b),
-            },
-        },
+        Verdict::Unlinked { reason, .. } => Decision::Unlinked { reason },
     };
     Ok(RecordExplanation {
         registry_row: RowIdx(j as u32),

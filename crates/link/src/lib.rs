@@ -8,8 +8,8 @@
 //! 1. **block** — [`PopulationIndex::build`] indexes the base once per
 //!    [`BlockingRule`] (keys are xxh3 over typed parts); each registry row gets the
 //!    union of its blocks as candidates;
-//! 2. **fit** — [`fit_model`] estimates a Fellegi–Sunter [`Model`]: `u` from seeded
-//!    random pairs; `m` by EM with `u` fixed, one session per chosen blocking rule
+//! 2. **fit** — [`fit_model`] estimates a Fellegi–Sunter [`Model`]: `u` from pairs of
+//!    samples drawn by record-ID hash; `m` by EM with `u` fixed, one session per chosen blocking rule
 //!    (as Splink does); the prior λ from each registry row's best candidate. A
 //!    saved model (`model.json`) can be reused instead;
 //! 3. **score** and **decide** — [`score`] weighs every candidate pair (with a
@@ -21,6 +21,11 @@
 //! comparisons and weights; union-find with a guard against chaining), and
 //! [`explain_pair`] / [`explain_record`] take a weight and a decision apart for an
 //! auditor.
+//!
+//! Split across machines (Spark): [`shard`] cuts the same linkage and dedupe into
+//! steps over any subset of rows, in any order (block census, effective block
+//! keys, scoring a part, deciding a record, clustering), whose results merge into
+//! one machine's; every sample is drawn by a hash of record IDs ([`sample`]).
 //!
 //! Everything runs on the caller's rayon pool (call inside `pool.install`); results
 //! are identical whatever the thread count. Comparing one pair allocates nothing:
@@ -66,24 +71,26 @@ pub mod explain;
 mod hard_cases;
 mod model;
 mod prepare;
+pub mod sample;
+pub mod shard;
 mod similarity;
 mod spelling;
 #[cfg(test)]
 mod testutil;
 
-pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats};
+pub use block::{BlockIndex, BlockStats, BlockingRule, KeyPart, RuleStats, Split};
 pub use compare::{
     Field, FieldSpec, ID_CONFLICT, Levels, MAX_FIELDS, NAME_SWAPPED, NULL_LEVEL, NameThresholds,
     compare_pair,
 };
 pub use config::{EmConfig, LinkConfig};
 pub use decide::{
-    Link, LinkOutcome, Method, Reviewed, Scoring, UnlinkReason, Unlinked, link, score,
-    score_reviewed, score_with,
+    Link, LinkOutcome, Method, Pick, Reviewed, Scored, Scoring, UnlinkReason, Unlinked, Verdict,
+    link, score, score_reviewed, score_with,
 };
 pub use dedupe::{
-    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, ReviewedPairs, dedupe,
-    dedupe_reviewed, evaluate_dedupe, fit_dedupe_model,
+    DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, NameFreqs,
+    ReviewedPairs, cluster_pairs, dedupe, dedupe_reviewed, evaluate_dedupe, fit_dedupe_model,
 };
 pub use error::LinkError;
 pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};
@@ -91,7 +98,9 @@ pub use model::{
     FieldParams, FitPairs, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model,
     fit_model_keeping, probability,
 };
-pub use prepare::{FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS};
+pub use prepare::{
+    FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS, record_hash,
+};
 
 /// A progress hook: called with the number of registry rows just finished.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);

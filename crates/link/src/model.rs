@@ -18,13 +18,14 @@ use crate::compare::{Field, ID_CONFLICT, Levels, NAME_SWAPPED, NULL_LEVEL, compa
 use crate::config::LinkConfig;
 use crate::error::LinkError;
 use crate::prepare::Records;
+use crate::sample::{SamplePurpose, bottom_k, cross_sample_sizes, splitmix};
 
 /// Floor for `m` and `u` inside a logarithm (a level never seen must not give an
 /// infinite weight).
 const PROB_FLOOR: f64 = 1e-12;
 /// Registry rows per rayon task in the pair passes.
 pub(crate) const ROW_CHUNK: usize = 2048;
-/// Random pairs per rayon task in the `u` sample.
+/// Pairs per rayon task in the `u` sample.
 const PAIR_CHUNK: u64 = 1 << 16;
 /// Prior of an untrained model (over all pairs; weights for a small base).
 const INITIAL_LAMBDA: f64 = 1e-3;
@@ -227,6 +228,14 @@ impl PopulationIndex {
         self.blocks.heap_bytes() + (self.tf_first.capacity() + self.tf_last.capacity()) * 4
     }
 
+    /// Every base row's name frequencies, for [`crate::dedupe::base_pair`].
+    pub fn name_freqs(&self) -> crate::dedupe::NameFreqs<'_> {
+        crate::dedupe::NameFreqs {
+            first: &self.tf_first,
+            last: &self.tf_last,
+        }
+    }
+
     /// Frequency in the base of population row `i`'s first and last name (the
     /// `tf_first` / `tf_last` arguments of [`Scorer::weight`]).
     pub fn name_frequencies(&self, i: usize) -> (f32, f32) {
@@ -361,55 +370,56 @@ pub fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
 }
 
-/// splitmix64 (Steele, Lea & Flood 2014): a counter-based generator, so pair `k`
-/// of the sample is the same whatever thread draws it.
-#[inline]
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Counts of each level of each field over pairs.
 type LevelCounts = Vec<[u64; 8]>;
 
-/// `u` per field level from random population × registry pairs (all pairs when
-/// there are fewer than `cfg.u_sample_pairs`). Laplace-style smoothing (+0.5)
-/// keeps unseen levels from a zero `u`.
-fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
+/// Adds the levels of each pair of `a` (rows of `ra`) with each of `b` (rows of
+/// `rb`) to level counts, in parallel over `a`. Counts are integers, so the sum
+/// is the same in any order.
+pub(crate) fn cross_counts(
+    ra: &Records,
+    a: &[u32],
+    rb: &Records,
+    b: &[u32],
+    cfg: &LinkConfig,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+) -> LevelCounts {
     let nf = cfg.comparisons.len();
-    let (np, nr) = (pop.len() as u64, reg.len() as u64);
-    let full = np.saturating_mul(nr);
-    let all = full <= cfg.u_sample_pairs;
-    let n = if all { full } else { cfg.u_sample_pairs };
-    let counts: LevelCounts = (0..n.div_ceil(PAIR_CHUNK))
-        .into_par_iter()
-        .map(|c| {
+    let per_task = (PAIR_CHUNK as usize / b.len().max(1)).max(1);
+    a.par_chunks(per_task)
+        .map(|chunk| {
             let mut counts = vec![[0u64; 8]; nf];
-            for k in c * PAIR_CHUNK..((c + 1) * PAIR_CHUNK).min(n) {
-                let (i, j) = if all {
-                    (k / nr, k % nr)
-                } else {
-                    let h = splitmix(cfg.seed ^ splitmix(k));
-                    (h % np, splitmix(h) % nr)
-                };
-                let lv = compare_pair(
-                    &cfg.comparisons,
-                    &cfg.names,
-                    pop,
-                    i as usize,
-                    reg,
-                    j as usize,
-                );
-                for (c, &l) in counts.iter_mut().zip(lv.as_slice()) {
-                    c[l as usize & 7] += 1;
+            for &i in chunk {
+                for &j in b.iter().filter(|&&j| keep(i, j)) {
+                    let lv =
+                        compare_pair(&cfg.comparisons, &cfg.names, ra, i as usize, rb, j as usize);
+                    for (c, &l) in counts.iter_mut().zip(lv.as_slice()) {
+                        c[l as usize & 7] += 1;
+                    }
                 }
             }
             counts
         })
-        .reduce(|| vec![[0u64; 8]; nf], add_counts);
-    (u_from_counts(cfg, &counts), n)
+        .reduce(|| vec![[0u64; 8]; nf], add_counts)
+}
+
+/// `u` per field level from population × registry pairs that are almost all
+/// non-matches: the cross product of a base sample and a registry sample, each
+/// drawn by record-ID hash ([`crate::sample`]), with about `cfg.u_sample_pairs`
+/// pairs (all pairs when there are no more). Laplace-style smoothing (+0.5)
+/// keeps unseen levels from a zero `u`.
+fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
+    let (a, b) = cross_sample_sizes(pop.len() as u64, reg.len() as u64, cfg.u_sample_pairs);
+    let rows = |r: &Records, k: u64, purpose| -> Vec<u32> {
+        bottom_k(r, k as usize, cfg.seed, purpose)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect()
+    };
+    let base = rows(pop, a, SamplePurpose::LinkUBase);
+    let registry = rows(reg, b, SamplePurpose::LinkURegistry);
+    let counts = cross_counts(pop, &base, reg, &registry, cfg, |_, _| true);
+    (u_from_counts(cfg, &counts), a * b)
 }
 
 /// `u` per field and level from level counts over random pairs, smoothed by +0.5 per
@@ -431,7 +441,7 @@ pub(crate) fn u_from_counts(cfg: &LinkConfig, counts: &[[u64; 8]]) -> Vec<Vec<f6
         .collect()
 }
 
-fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
+pub(crate) fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
     for (x, y) in a.iter_mut().zip(&b) {
         for (p, q) in x.iter_mut().zip(y) {
             *p += q;
@@ -440,9 +450,18 @@ fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
     a
 }
 
-/// Registry rows that feed the fit: every `step`-th row.
+/// Registry rows that feed the fit: the `cfg.fit_sample_rows` of smallest rank
+/// by record-ID hash (all rows when 0 or when there are no more), in rank
+/// order (sums over them run in that order).
 fn fit_rows(reg: &Records, cfg: &LinkConfig) -> Vec<usize> {
-    (0..reg.len()).step_by(cfg.fit_step(reg.len())).collect()
+    let k = match cfg.fit_sample_rows {
+        0 => reg.len(),
+        k => k,
+    };
+    bottom_k(reg, k, cfg.seed, SamplePurpose::LinkFit)
+        .into_iter()
+        .map(|(_, j)| j as usize)
+        .collect()
 }
 
 /// Agreement patterns of the pairs blocked by rule `r` alone, with their counts,
@@ -632,8 +651,9 @@ pub struct FitPairs {
     registry_rows: usize,
     population_rows: usize,
     digest: u64,
-    /// Fit rows are `0, step, 2·step, …`; 0 when there are none.
-    step: usize,
+    /// `(registry row, k)` of fit row `k` (in the fit's rank order), sorted by
+    /// registry row; empty when there are none.
+    by_row: Vec<(u32, u32)>,
     /// Fit row `k`'s pairs are `start[k]..start[k + 1]`.
     start: Vec<u32>,
     pop_rows: Vec<u32>,
@@ -645,10 +665,11 @@ impl FitPairs {
     /// Registry row `j`'s candidates and their levels, if it was a fit row.
     #[inline]
     pub(crate) fn get(&self, j: usize) -> Option<(&[u32], &[Levels])> {
-        if self.step == 0 || j % self.step != 0 {
-            return None;
-        }
-        let k = j / self.step;
+        let at = self
+            .by_row
+            .binary_search_by_key(&(j as u64), |&(row, _)| u64::from(row))
+            .ok()?;
+        let k = self.by_row[at].1 as usize;
         let (a, b) = (
             *self.start.get(k)? as usize,
             *self.start.get(k + 1)? as usize,
@@ -658,10 +679,10 @@ impl FitPairs {
 
     /// Whether these pairs were found for `reg` against `pop`.
     pub(crate) fn fits(&self, pop: &Records, reg: &Records) -> bool {
-        self.step > 0
+        !self.by_row.is_empty()
             && self.registry_rows == reg.len()
             && self.population_rows == pop.len()
-            && self.digest == fit_digest(reg, self.step)
+            && self.digest == fit_digest(reg, self.by_row.iter().map(|&(j, _)| j as usize))
     }
 
     /// Blocking counts of the fit rows.
@@ -671,7 +692,8 @@ impl FitPairs {
 
     /// Bytes held, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.start.capacity() * 4
+        self.by_row.capacity() * 8
+            + self.start.capacity() * 4
             + self.pop_rows.capacity() * 4
             + self.levels.capacity() * std::mem::size_of::<Levels>()
     }
@@ -687,11 +709,12 @@ struct FitChunk {
     stats: BlockStats,
 }
 
-/// A digest of the fit rows' keys (IDs, names, dates, places).
-fn fit_digest(reg: &Records, step: usize) -> u64 {
-    (0..reg.len()).step_by(step.max(1)).fold(0u64, |h, j| {
+/// A digest of the fit rows' keys (record hashes, IDs, names, dates, places).
+fn fit_digest(reg: &Records, rows: impl Iterator<Item = usize>) -> u64 {
+    rows.fold(0u64, |h, j| {
         let k = &reg.k[j];
         [
+            reg.id_hash(j),
             k.id_num,
             u64::from(k.first),
             u64::from(k.last),
@@ -846,12 +869,17 @@ pub fn fit_model_keeping(
         })
         .collect();
     let pairs_total: usize = chunks.iter().map(|c| c.pop_rows.len()).sum();
-    let step = cfg.fit_step(reg.len());
+    let mut by_row: Vec<(u32, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, &j)| (j as u32, k as u32))
+        .collect();
+    by_row.sort_unstable();
     let mut kept = FitPairs {
         registry_rows: reg.len(),
         population_rows: pop.len(),
-        digest: fit_digest(reg, step),
-        step,
+        digest: fit_digest(reg, by_row.iter().map(|&(j, _)| j as usize)),
+        by_row,
         start: Vec::with_capacity(rows.len() + 1),
         pop_rows: Vec::with_capacity(pairs_total),
         levels: Vec::with_capacity(pairs_total),

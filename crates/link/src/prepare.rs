@@ -301,6 +301,10 @@ impl NameDict {
 #[derive(Clone, Debug, Default)]
 pub struct Records {
     pub(crate) k: Vec<Key>,
+    /// [`record_hash`] of each row's `record_id`: what samples are drawn by and
+    /// exact ties are broken by, so that any split of the rows across machines
+    /// draws and decides the same (row positions differ from split to split).
+    pub(crate) ids: Vec<u64>,
     /// Text of `Other` IDs (empty for the rest).
     pub(crate) id_text: CharCol,
     pub(crate) names: NameDict,
@@ -314,6 +318,13 @@ pub(crate) fn text_hash(tag: u8, s: &str) -> u64 {
     }
     let h = xxh3_64(s.as_bytes()) ^ u64::from(tag);
     h.max(1)
+}
+
+/// The hash a record is known by in samples and tie-breaks: xxh3-64 of its
+/// `record_id`'s UTF-8 bytes, as read (record IDs are unique within a source).
+#[inline]
+pub fn record_hash(record_id: &str) -> u64 {
+    xxh3_64(record_id.as_bytes())
 }
 
 impl Records {
@@ -395,8 +406,13 @@ impl Records {
                 (id_text, counts)
             })
             .collect();
+        let ids = (0..n)
+            .into_par_iter()
+            .map(|i| record_hash(table.id(i)))
+            .collect();
         let mut out = Records {
             k: keys,
+            ids,
             id_text: CharCol::default(),
             names,
         };
@@ -430,9 +446,16 @@ impl Records {
         self.k.is_empty()
     }
 
+    /// [`record_hash`] of row `i`'s `record_id` (0 past the end).
+    #[inline]
+    pub fn id_hash(&self, i: usize) -> u64 {
+        self.ids.get(i).copied().unwrap_or(0)
+    }
+
     /// Bytes held, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.k.capacity() * std::mem::size_of::<Key>()
+            + self.ids.capacity() * 8
             + self.id_text.heap_bytes()
             + self.names.heap_bytes()
     }
