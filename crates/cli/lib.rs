@@ -79,8 +79,10 @@ where
     }
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`/`-q`.
-fn init_logging(verbose: u8, quiet: bool) {
+/// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`/`-q`. The
+/// first call in a process sets the level (the Python package calls it with the
+/// command's default, warnings).
+pub fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",

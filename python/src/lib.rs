@@ -65,6 +65,7 @@ fn run(
         previous,
         no_previous,
     };
+    init_logging();
     let outcome = py
         .detach(|| toklon_cli::run_job(args, &Silent))
         .map_err(|e| ToklonError::new_err(format!("{e:#}")))?;
@@ -105,6 +106,7 @@ fn run_tables<'py>(
         as_of: date(as_of)?,
         previous,
     };
+    init_logging();
     let outcome = py
         .detach(|| toklon_engine::run_arrow(&inputs, &opts, &Silent))
         .map_err(|e| ToklonError::new_err(toklon_engine::chain(&e)))?;
@@ -121,6 +123,13 @@ fn run_tables<'py>(
 #[pyfunction]
 fn main(py: Python<'_>, args: Vec<OsString>) -> u8 {
     py.detach(|| toklon_cli::main_from(args))
+}
+
+/// Warnings on stderr, as the command prints them (`RUST_LOG` changes the level);
+/// like every toklon log, they never carry field values. Not at import: the
+/// `toklon` script sets the level from its own `-v`/`-q` first.
+fn init_logging() {
+    toklon_cli::init_logging(0, false);
 }
 
 /// A table from any object with `__arrow_c_stream__`, its batches taken without
