@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use toklon_engine::{Job, Manifest, Operator, PreviousRun, RunOptions, Summary};
+use toklon_engine::{
+    Job, Manifest, Operator, PreviousRun, Progress, RunOptions, RunOutcome, Summary,
+};
 
 use crate::Status;
 use crate::args::{CatalogArgs, CheckArgs, Cli, Command, Format, GenerateArgs, RunArgs};
@@ -94,7 +96,10 @@ fn account_of_process() -> Option<String> {
     Some(named.unwrap_or_else(|| format!("uid {uid}")))
 }
 
-fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
+/// Runs a job as `toklon run` does: the command line's settings over the job's,
+/// today's local date when neither gives one, the operator for the manifest, and
+/// progress reported to `progress`. The Python package's `toklon.run` calls it too.
+pub fn run_job(args: RunArgs, progress: &dyn Progress) -> Result<RunOutcome> {
     let job = Job::load(&args.input)?;
     let (as_of, as_of_time_zone) = match args.as_of.or(job.run.as_of) {
         Some(date) => (date, None),
@@ -123,8 +128,12 @@ fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
             (None, false) => PreviousRun::OutputFolder,
         },
     };
+    Ok(toklon_engine::run(&job, &opts, progress)?)
+}
+
+fn run(args: RunArgs, bars: &Bars, quiet: bool) -> Result<Status> {
     let started = Instant::now();
-    let outcome = toklon_engine::run(&job, &opts, bars)?;
+    let outcome = run_job(args, bars)?;
     if !quiet {
         print_summary(
             &outcome.summary,

@@ -37,6 +37,7 @@ use toklon_types::{Date, Employment, StrColumn, Table, columns as col};
 use crate::EngineError;
 use crate::cover::{Col, CoverageRules, Covered, district_of, province_of};
 use crate::person_ids::PersonIds;
+use crate::sink::{Out, WriteTo};
 
 /// The state file every run writes and the next reads back.
 pub(crate) const FILE: &str = "cases.parquet";
@@ -991,7 +992,12 @@ impl Cases {
     }
 
     /// `cases.parquet` and `base_corrections.parquet`.
-    pub fn write(&self, dir: &Path, pop: &Table, covered: &Covered<'_>) -> Result<(), EngineError> {
+    pub fn write(
+        &self,
+        out: Out<'_>,
+        pop: &Table,
+        covered: &Covered<'_>,
+    ) -> Result<(), EngineError> {
         let rows = &self.rows;
         let day = |d: Option<i32>| d.and_then(Date::from_days);
         fn status(c: &Case) -> Option<&Status> {
@@ -1027,7 +1033,7 @@ impl Cases {
             )
             .with(cases::CIRCUMSTANCES.values(circumstances.iter().map(Option::as_deref)))
             .with(cases::FOUND_IN.values(found_in.iter().map(Option::as_deref)))
-            .write_parquet(&dir.join(FILE))?;
+            .write_to(out, FILE)?;
 
         let corrections = &self.corrections;
         let first = |k: usize| &rows[k];
@@ -1100,7 +1106,7 @@ impl Cases {
                         .map(|(_, cases)| cases.iter().map(|&k| rows[k].case_id.as_str())),
                 ),
             )
-            .write_parquet(&dir.join(CORRECTIONS))?;
+            .write_to(out, CORRECTIONS)?;
         Ok(())
     }
 }

@@ -3,7 +3,6 @@
 //! the previous run left (`previous.rs`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use toklon_io::OutTable;
 use toklon_io::tables::{self, Column, TableSchema, Text};
@@ -16,6 +15,7 @@ use crate::changes::{self, Change, ChangeCounts, Key, KeyMap, Now, Status, Unit}
 use crate::cover::{Col, CoverageRules, Covered, province_of};
 use crate::person_ids::PersonIds;
 use crate::previous::Previous;
+use crate::sink::{Out, WriteTo};
 
 /// Assigns this run's person IDs: carried over from `previous`, else new.
 pub(crate) fn person_ids<'a>(
@@ -309,7 +309,7 @@ impl<'a> Now<'a> for SameKeys<'_, 'a> {
 
 /// `changes.parquet`, `household_changes.parquet` and `person_ids.parquet`.
 pub(crate) fn write_tables(
-    dir: &Path,
+    out: Out<'_>,
     changes: &Changes<'_>,
     ids: &PersonIds<'_>,
     person_of_row: &[u32],
@@ -320,21 +320,21 @@ pub(crate) fn write_tables(
         &changes.persons,
         true,
     )
-    .write_parquet(&dir.join(tables::changes::CHANGES.parquet_file()))?;
+    .write_to(out, &tables::changes::CHANGES.parquet_file())?;
     change_table(
         &tables::changes::HOUSEHOLD_CHANGES,
         tables::changes::HOUSEHOLD_ID,
         &changes.households,
         false,
     )
-    .write_parquet(&dir.join(tables::changes::HOUSEHOLD_CHANGES.parquet_file()))?;
+    .write_to(out, &tables::changes::HOUSEHOLD_CHANGES.parquet_file())?;
     let e = ids.events(person_of_row);
     OutTable::for_schema(&tables::person_ids::SCHEMA)
         .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
         .with(tables::person_ids::EVENT.values(e.iter().map(|x| Some(x.1.code()))))
         .with(tables::person_ids::OTHER_PERSON_ID.values(e.iter().map(|x| x.2.as_deref())))
         .with(tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(changes.today))))
-        .write_parquet(&dir.join(tables::person_ids::SCHEMA.parquet_file()))?;
+        .write_to(out, &tables::person_ids::SCHEMA.parquet_file())?;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ use toklon_link::{Reviewed, ReviewedPairs};
 use toklon_types::{Date, Table};
 
 use crate::EngineError;
+use crate::sink::{Out, WriteTo};
 
 /// `registry` of a decision about two base rows.
 pub(crate) const POPULATION: &str = "population";
@@ -258,7 +259,7 @@ fn rows_of<'t>(table: &'t Table, wanted: &HashSet<&str>) -> HashMap<&'t str, u32
 
 /// `decisions.parquet`: the decisions in force, and what became of each this run.
 pub(crate) fn write(
-    dir: &Path,
+    out: Out<'_>,
     decisions: &[Decision],
     applied: &[Fate],
 ) -> Result<(), EngineError> {
@@ -284,7 +285,7 @@ pub(crate) fn write(
         .with(decisions::AT.values(at.iter().map(|s| Some(s.as_str()))))
         .with(decisions::WHY.values(decisions.iter().map(|d| Some(d.why.as_str()))))
         .with(decisions::APPLIED.values(applied.iter().map(|a| Some(a.code()))))
-        .write_parquet(&dir.join(decisions::SCHEMA.parquet_file()))?;
+        .write_to(out, &decisions::SCHEMA.parquet_file())?;
     Ok(())
 }
 

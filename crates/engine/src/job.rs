@@ -198,6 +198,14 @@ pub struct Job {
     pub unread: Vec<PathBuf>,
 }
 
+/// What a job's sources are: files, or tables in memory (see `memory.rs`), whose
+/// paths only name them and are not looked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Given {
+    Files,
+    Tables,
+}
+
 /// How a source's file is to be decoded, from its job-file keys.
 #[derive(Debug, Default)]
 struct Decoding {
@@ -227,7 +235,7 @@ impl Job {
             message: e.message().to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Job::from_raw(raw, base, path)
+        Job::from_raw(raw, base, path, Given::Files)
     }
 
     /// A job for a folder laid out as the data contract says.
@@ -254,10 +262,15 @@ impl Job {
             },
             ..RawJob::default()
         };
-        Job::from_raw(raw, Path::new(""), dir)
+        Job::from_raw(raw, Path::new(""), dir, Given::Files)
     }
 
-    fn from_raw(raw: RawJob, base: &Path, origin: &Path) -> Result<Job, EngineError> {
+    pub(crate) fn from_raw(
+        raw: RawJob,
+        base: &Path,
+        origin: &Path,
+        given: Given,
+    ) -> Result<Job, EngineError> {
         let resolve = |p: &Path| {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -266,7 +279,7 @@ impl Job {
             }
         };
         let population = source_spec(
-            origin,
+            (origin, given),
             "population",
             resolve(&raw.population.path),
             SourceKind::Population,
@@ -281,7 +294,7 @@ impl Job {
             .households
             .map(|h| {
                 source_spec(
-                    origin,
+                    (origin, given),
                     "households",
                     resolve(&h.path),
                     SourceKind::Households,
@@ -305,7 +318,7 @@ impl Job {
                 })?,
             };
             registries.push(source_spec(
-                origin,
+                (origin, given),
                 &name,
                 path,
                 SourceKind::Registry,
@@ -351,7 +364,7 @@ impl Job {
             for path in files {
                 let Some(name) = stem(&path) else { continue };
                 registries.push(source_spec(
-                    origin,
+                    (origin, given),
                     &name,
                     path,
                     SourceKind::Registry,
@@ -483,7 +496,7 @@ pub fn parse_as_of(s: &str) -> Result<Date, String> {
 }
 
 fn source_spec(
-    origin: &Path,
+    (origin, given): (&Path, Given),
     name: &str,
     path: PathBuf,
     kind: SourceKind,
@@ -504,20 +517,23 @@ fn source_spec(
             });
         }
     }
-    if !path.exists() {
-        return Err(EngineError::NoInput {
-            path,
-            what: format!("the `{name}` input"),
-        });
-    }
-    if path.is_dir() {
-        return Err(EngineError::BadJob {
-            path: origin.to_path_buf(),
-            message: format!(
-                "source `{name}`: {} is a folder, not a file",
-                path.display()
-            ),
-        });
+    // A table's path only names it in messages.
+    if given == Given::Files {
+        if !path.exists() {
+            return Err(EngineError::NoInput {
+                path,
+                what: format!("the `{name}` input"),
+            });
+        }
+        if path.is_dir() {
+            return Err(EngineError::BadJob {
+                path: origin.to_path_buf(),
+                message: format!(
+                    "source `{name}`: {} is a folder, not a file",
+                    path.display()
+                ),
+            });
+        }
     }
     let encoding = match decoding.encoding.as_deref() {
         None => None,

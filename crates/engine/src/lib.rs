@@ -7,6 +7,10 @@
 //! job file format ([`Job`]), `summary.json` ([`Summary`]) and `manifest.json`
 //! ([`Manifest`], the audit trail of what a run read).
 //!
+//! The same run also takes its inputs as Arrow tables and hands its output tables
+//! back as Arrow tables, with no file read or written ([`run_arrow`]): the Python
+//! package's `toklon.link` and `toklon.cover`.
+//!
 //! ```no_run
 //! use toklon_engine::{Job, Operator, PreviousRun, RunOptions, Silent, run};
 //! let job = Job::load("fixtures/demo".as_ref()).unwrap();
@@ -39,12 +43,14 @@ mod job;
 mod link;
 mod lists;
 pub mod manifest;
+mod memory;
 pub mod output;
 mod person_ids;
 mod previous;
 mod progress;
 mod read;
 mod run;
+mod sink;
 mod standardize;
 mod summary;
 mod tables;
@@ -59,10 +65,12 @@ pub use error::{EngineError, chain};
 pub use job::{CoverageFiles, Job, RawJob, RawRunSettings, RunSettings, parse_as_of};
 pub use link::{DataProfile, ModelFile};
 pub use manifest::{Manifest, Operator};
+pub use memory::{ArrowInputs, ArrowOptions, ArrowOutcome, run_arrow};
 pub use output::Access;
 pub use previous::PreviousRun;
 pub use progress::{Progress, Silent};
 pub use run::{RunOptions, RunOutcome, run};
+pub use sink::ArrowTable;
 pub use summary::{
     DedupeSummary, InputRead, LinkageSummary, ModelSource, RegistryLinkage, SCHEMA_VERSION,
     SourceCounts, SourceKey, Summary, UnreadFiles,

@@ -16,8 +16,7 @@ use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedyS
 use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
 use toklon_io::xlsx::{Value, Workbook};
 use toklon_io::{
-    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, ParquetWriter, row_batches,
-    write_csv_batches, write_parquet_batches,
+    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches, write_csv_batches,
 };
 use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
@@ -29,6 +28,7 @@ use crate::cover::{
     mask, province_of,
 };
 use crate::person_ids::PersonIds;
+use crate::sink::Out;
 use crate::write::WriteTimings;
 
 /// Everything the coverage outputs are made from.
@@ -473,7 +473,7 @@ fn masked(table: &OutTable, inp: &ListInputs<'_>, listed: &[Listed]) -> Option<O
 /// per-province CSV lists and the report, calling `advance` with the rows of each
 /// batch written (see [`write_rows`]).
 pub fn write_coverage(
-    dir: &Path,
+    out: Out<'_>,
     inp: &ListInputs<'_>,
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<WriteTimings, EngineError> {
@@ -489,18 +489,20 @@ pub fn write_coverage(
     let opts = inp.opts;
 
     let write_coverage_table = || {
-        write_parquet_batches(&dir.join(coverage::SCHEMA.parquet_file()), n, |r| {
+        out.batches(&coverage::SCHEMA.parquet_file(), n, |r| {
             advance(r.len() as u64);
             coverage_table(inp, r)
         })
     };
 
-    // Per-province CSV lists, for spreadsheets.
-    let pdir = dir.join("provinces");
-    crate::output::create_dir_owner_only(&pdir).map_err(|source| EngineError::OutputIo {
-        path: pdir.clone(),
-        source,
-    })?;
+    // Per-province CSV lists, for spreadsheets (files only).
+    let pdir = out.folder().map(|dir| dir.join("provinces"));
+    if let Some(pdir) = &pdir {
+        crate::output::create_dir_owner_only(pdir).map_err(|source| EngineError::OutputIo {
+            path: pdir.clone(),
+            source,
+        })?;
+    }
     let header = |name: &str| {
         if opts.thai_headers {
             thai_header(name)
@@ -515,13 +517,14 @@ pub fn write_coverage(
     // rows go to their province's file.
     let write_list = |schema: &'static TableSchema, suffix: &'static str, list: &[Listed]| {
         let mut lists: BTreeMap<&str, CsvWriter> = Default::default();
-        let mut parquet = ParquetWriter::new(&dir.join(schema.parquet_file()));
+        let mut parquet = out.writer(&schema.parquet_file());
         let province = |f: &Listed| province_of(sub(f.row as usize)).unwrap_or("unknown");
         for r in row_batches(list.len()) {
             let part = &list[r];
             let table = people_table(schema, inp, part, &person_rows, &text);
-            let masked = masked(&table, inp, part);
             let to_lists = || -> Result<(), IoError> {
+                let Some(pdir) = &pdir else { return Ok(()) };
+                let masked = masked(&table, inp, part);
                 let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
                 let codes: Vec<&str> = part.iter().map(province).collect();
                 let mut row = 0;
@@ -553,14 +556,10 @@ pub fn write_coverage(
     let hsub = |k: usize| hh.subdistrict[k];
     let all: Vec<usize> = (0..hs.len()).collect();
     let write_households = || {
-        write_parquet_batches(
-            &dir.join(households::SCHEMA.parquet_file()),
-            all.len(),
-            |r| {
-                advance(r.len() as u64);
-                households_table(inp, &all[r], &members, &text)
-            },
-        )
+        out.batches(&households::SCHEMA.parquet_file(), all.len(), |r| {
+            advance(r.len() as u64);
+            households_table(inp, &all[r], &members, &text)
+        })
     };
     let mut hh_by_province: BTreeMap<&str, Vec<usize>> = Default::default();
     for (k, h) in hs.iter().enumerate() {
@@ -569,7 +568,7 @@ pub fn write_coverage(
             .or_default()
             .push(k);
     }
-    let write_households_csv = |code: &str, ks: &[usize]| {
+    let write_households_csv = |pdir: &Path, code: &str, ks: &[usize]| {
         let path = pdir.join(format!("{code}_households.csv"));
         write_csv_batches(&path, ks.len(), &header, |r| {
             advance(r.len() as u64);
@@ -591,15 +590,15 @@ pub fn write_coverage(
         })
         .collect();
     let write_overlaps = || {
-        OutTable::for_schema(&overlaps::SCHEMA)
+        let t = OutTable::for_schema(&overlaps::SCHEMA)
             .with(overlaps::RECORD_ID.values(ov.iter().map(|o| Some(pop.id(o.row as usize)))))
             .with(overlaps::PERSON_ID.values(ov.iter().map(|o| Some(inp.ids.id(o.person)))))
             .with(
                 overlaps::PROVINCE_CODE.values(ov.iter().map(|o| province_of(sub(o.row as usize)))),
             )
             .with(overlaps::SCHEMES.values(ov_codes.iter().map(|v| v.iter().copied())))
-            .with(overlaps::EXCLUSIONS.values(ov_rules.iter().map(|v| v.iter().copied())))
-            .write_parquet(&dir.join(overlaps::SCHEMA.parquet_file()))
+            .with(overlaps::EXCLUSIONS.values(ov_rules.iter().map(|v| v.iter().copied())));
+        out.table(&overlaps::SCHEMA.parquet_file(), &t)
     };
 
     // Every file is independent: write them all on the pool, the largest first
@@ -610,7 +609,7 @@ pub fn write_coverage(
         StatusProblems,
         Households,
         Overlaps,
-        HouseholdList(&'k str, &'k [usize]),
+        HouseholdList(&'k Path, &'k str, &'k [usize]),
     }
     let mut files = vec![
         File::FallThrough,
@@ -619,11 +618,13 @@ pub fn write_coverage(
         File::StatusProblems,
         File::Overlaps,
     ];
-    files.extend(
-        hh_by_province
-            .iter()
-            .map(|(c, ks)| File::HouseholdList(c, ks)),
-    );
+    if let Some(pdir) = &pdir {
+        files.extend(
+            hh_by_province
+                .iter()
+                .map(|(c, ks)| File::HouseholdList(pdir, c, ks)),
+        );
+    }
     files.par_iter().with_max_len(1).try_for_each(|f| match f {
         File::Coverage => write_coverage_table(),
         File::FallThrough => write_list(&people::FALL_THROUGH, "people", &cov.fall_through),
@@ -632,10 +633,14 @@ pub fn write_coverage(
         }
         File::Households => write_households(),
         File::Overlaps => write_overlaps(),
-        File::HouseholdList(code, ks) => write_households_csv(code, ks),
+        File::HouseholdList(pdir, code, ks) => write_households_csv(pdir, code, ks),
     })?;
     timings.lists = lap(&clock);
 
+    // The workbooks and the report are files for people.
+    let Some(dir) = out.folder() else {
+        return Ok(timings);
+    };
     write_workbooks(dir, inp, &person_rows, &text, &members)?;
     timings.workbooks = lap(&clock) - timings.lists;
 

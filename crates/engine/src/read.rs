@@ -1,10 +1,12 @@
 //! Stage 1, read: every source of the job into memory, in parallel, with the rows
-//! that cannot be used set aside as rejects.
+//! that cannot be used set aside as rejects. The sources are files ([`read`]) or,
+//! for a run in memory, Arrow tables ([`from_batches`]) read the same way.
 
 use rayon::prelude::*;
-use toklon_io::{Format, Read, Reject, SourceSpec, read_source_format};
+use toklon_io::{Format, Read, Reject, SourceSpec, read_batches, read_source_format};
 use tracing::info;
 
+use crate::memory::ArrowInputs;
 use crate::run::Workers;
 use crate::{EngineError, Job, Progress};
 
@@ -71,6 +73,58 @@ pub(crate) fn read<'j>(job: &'j Job, w: &Workers<'_>) -> Result<Inputs<'j>, Engi
     };
     progress.finish();
     Ok(inputs)
+}
+
+/// Reads every source of `job` from the tables of `given` (a job made by
+/// [`Job::for_tables`]) on `pool`, as [`read`] reads files: the same column
+/// mapping, required columns, rejects and text conversion.
+pub(crate) fn from_batches<'j>(
+    job: &'j Job,
+    given: &ArrowInputs,
+    w: &Workers<'_>,
+) -> Result<Inputs<'j>, EngineError> {
+    let read_one = |spec: &'j SourceSpec, table: Option<&crate::ArrowTable>| {
+        let table = table.ok_or_else(|| EngineError::NoInput {
+            path: spec.path.clone(),
+            what: format!("the table `{}`", spec.name),
+        })?;
+        let read = read_batches(spec, &table.schema, &table.batches)?;
+        info!(
+            source = spec.name.as_str(),
+            rows = read.rows_read,
+            rejected = read.rejects.len(),
+            "read from memory"
+        );
+        Ok(Source {
+            spec,
+            read,
+            format: Format::default(),
+        })
+    };
+    let ((population, households), registries) = w.pool.install(|| {
+        rayon::join(
+            || {
+                let population = read_one(&job.population, Some(&given.population));
+                let households = job
+                    .households
+                    .as_ref()
+                    .map(|h| read_one(h, given.households.as_ref()))
+                    .transpose();
+                (population, households)
+            },
+            || {
+                job.registries
+                    .par_iter()
+                    .map(|spec| read_one(spec, given.registries.get(&spec.name)))
+                    .collect::<Result<Vec<_>, EngineError>>()
+            },
+        )
+    });
+    Ok(Inputs {
+        population: population?,
+        households: households?,
+        registries: registries?,
+    })
 }
 
 fn read_one<'j>(spec: &'j SourceSpec, progress: &dyn Progress) -> Result<Source<'j>, EngineError> {

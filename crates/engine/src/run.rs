@@ -1,6 +1,7 @@
 //! The run: read → standardize → link → dedupe → cover → write, into a staging
 //! folder that is swapped in only when complete. Each stage is a module with one
-//! function from typed inputs to a typed output; [`run_staged`] is the pipeline.
+//! function from typed inputs to a typed output; [`run_staged`] is the pipeline,
+//! for files and for a run in memory ([`crate::memory`]) alike.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,10 +18,12 @@ use crate::decisions::{Decisions, Fate};
 use crate::dedupe::{Base, BaseDedupe, dedupe_base};
 use crate::link::{Given, Linked, ModelFile, Reused};
 use crate::manifest::{self, Manifest, Operator};
+use crate::memory::ArrowInputs;
 use crate::output::{Access, Staging};
 use crate::person_ids::PersonIds;
 use crate::previous::{Previous, PreviousRun};
 use crate::read::Inputs;
+use crate::sink::{ArrowTable, Collected, Out};
 use crate::summary::Summary;
 use crate::write::write_json;
 use crate::{
@@ -68,7 +71,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutcome, EngineError> {
     // The staging folder is gone by now (dropped on the way out).
-    run_staged(job, opts, progress).map_err(|e| {
+    run_staged(job, Mode::Files, opts, progress).map_err(|e| {
         if crate::output::is_disk_full(&e) {
             EngineError::DiskFull {
                 path: opts.out.clone(),
@@ -80,8 +83,42 @@ pub fn run(
     })
 }
 
+/// A run of `job` whose inputs are the tables of `given` and whose outputs are
+/// handed back as tables, by name (see [`crate::memory`]).
+pub(crate) fn run_in_memory(
+    job: &Job,
+    given: &ArrowInputs,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<(Summary, BTreeMap<String, ArrowTable>), EngineError> {
+    let collected = Collected::default();
+    let outcome = run_staged(
+        job,
+        Mode::Memory {
+            given,
+            collected: &collected,
+        },
+        opts,
+        progress,
+    )?;
+    Ok((outcome.summary, collected.into_tables()))
+}
+
+/// Where a run reads and writes.
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    /// The job's files in, files into a staging folder out.
+    Files,
+    /// Tables in, tables out.
+    Memory {
+        given: &'a ArrowInputs,
+        collected: &'a Collected,
+    },
+}
+
 fn run_staged(
     job: &Job,
+    mode: Mode<'_>,
     opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunOutcome, EngineError> {
@@ -103,7 +140,10 @@ fn run_staged(
     let model_file = opts.model.as_deref().map(ModelFile::load).transpose()?;
     let reused = opts.model.as_deref().zip(model_file.as_ref());
     let reused = reused.map(|(path, file)| Reused { file, path });
-    let staging = Staging::with_access(&opts.out, opts.access())?;
+    let target = match mode {
+        Mode::Files => Target::Staging(Staging::with_access(&opts.out, opts.access())?),
+        Mode::Memory { collected, .. } => Target::Memory(collected),
+    };
     let mut timer = Timer::start();
     log_start(job, opts);
     // The previous run (read from its folder only) is read beside the inputs:
@@ -115,7 +155,10 @@ fn run_staged(
                 let previous = Previous::open(&opts.previous, &opts.out);
                 (previous, clock.elapsed().as_millis() as u64)
             },
-            || read::read(job, w),
+            || match mode {
+                Mode::Files => read::read(job, w),
+                Mode::Memory { given, .. } => read::from_batches(job, given, w),
+            },
         )
     });
     let previous = previous?;
@@ -126,7 +169,11 @@ fn run_staged(
     )?;
     timer.record("previous", previous_ms);
     timer.lap("read");
-    let input_files = pool.install(|| manifest::hash_inputs(job, opts.model.as_deref()))?;
+    // The manifest names the files read; tables in memory have none.
+    let input_files = match mode {
+        Mode::Files => pool.install(|| manifest::hash_inputs(job, opts.model.as_deref()))?,
+        Mode::Memory { .. } => Vec::new(),
+    };
     timer.lap("hash_inputs");
     let std = standardize::standardize(&mut inputs, opts.as_of, w);
     timer.lap("standardize");
@@ -248,13 +295,19 @@ fn run_staged(
         follow: &follow,
         cases: &cases,
     };
-    let parts = write::write(staging.dir(), &results, &opts.list_options(), w)?;
+    let parts = write::write(target.out(), &results, &opts.list_options(), w)?;
     timer.lap("write");
     for (name, ms) in parts.parts() {
         timer.record(name, ms);
     }
 
     let summary = summary::build(&results, opts, timer.timings);
+    let Target::Staging(staging) = target else {
+        return Ok(RunOutcome {
+            summary,
+            out: opts.out.clone(),
+        });
+    };
     write_json(&staging.dir().join(crate::output::MARKER), &summary)?;
     let manifest = Manifest::of_run(
         job,
@@ -272,6 +325,21 @@ fn run_staged(
         summary,
         out: opts.out.clone(),
     })
+}
+
+/// Where the outputs of a run go while it runs.
+enum Target<'a> {
+    Staging(Staging),
+    Memory(&'a Collected),
+}
+
+impl Target<'_> {
+    fn out(&self) -> Out<'_> {
+        match self {
+            Target::Staging(staging) => Out::Folder(staging.dir()),
+            Target::Memory(collected) => Out::Memory(collected),
+        }
+    }
 }
 
 /// The worker threads of a run and where it reports progress: what every stage

@@ -2,28 +2,26 @@
 //! one function each, written a batch at a time. (The coverage tables are in
 //! `lists.rs`.)
 
-use std::path::Path;
-
 use toklon_io::tables::{Column, Text, duplicates, links, rejects, unlinked_registry};
-use toklon_io::{OutTable, Reject, write_parquet_batches};
+use toklon_io::{OutTable, Reject};
 use toklon_link::{LinkConfig, LinkOutcome};
 use toklon_types::{RowIdx, Table};
 
 use crate::EngineError;
 use crate::dedupe::BaseDedupe;
 use crate::person_ids::PersonIds;
+use crate::sink::{Out, WriteTo};
 
 /// `rejects.parquet`: every row of every input that could not be used, with why.
-pub(crate) fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<(), EngineError> {
+pub(crate) fn write_rejects(out: Out<'_>, rejects: &[&Reject]) -> Result<(), EngineError> {
     let reasons: Vec<String> = rejects.iter().map(|r| r.reason.to_string()).collect();
-    OutTable::for_schema(&rejects::SCHEMA)
+    let t = OutTable::for_schema(&rejects::SCHEMA)
         .with(rejects::SOURCE.values(rejects.iter().map(|r| Some(r.source.as_str()))))
         .with(rejects::ROW.values(rejects.iter().map(|r| Some(r.row))))
         .with(rejects::RECORD_ID.values(rejects.iter().map(|r| r.record_id.as_deref())))
         .with(rejects::REASON.values(rejects.iter().map(|r| Some(r.reason.code()))))
-        .with(rejects::DETAIL.values(reasons.iter().map(|s| Some(s.as_str()))))
-        .write_parquet(&dir.join(rejects::SCHEMA.parquet_file()))?;
-    Ok(())
+        .with(rejects::DETAIL.values(reasons.iter().map(|s| Some(s.as_str()))));
+    t.write_to(out, &rejects::SCHEMA.parquet_file())
 }
 
 /// Every registry's links (or unlinked rows), in registry order, addressed by
@@ -84,7 +82,7 @@ fn with_registry_ids<T>(
 
 /// `links.parquet`: one row per accepted link, with each field's comparison level.
 pub(crate) fn write_links(
-    dir: &Path,
+    out: Out<'_>,
     pop: &Table,
     registries: &[(&Table, &LinkOutcome)],
     cfg: &LinkConfig,
@@ -120,14 +118,14 @@ pub(crate) fn write_links(
         }
         t
     };
-    write_parquet_batches(&dir.join(links::SCHEMA.parquet_file()), all.len, build)?;
+    out.batches(&links::SCHEMA.parquet_file(), all.len, build)?;
     Ok(())
 }
 
 /// `unlinked_registry.parquet`: registry rows that linked to no one, with why and
 /// the nearest candidate.
 pub(crate) fn write_unlinked(
-    dir: &Path,
+    out: Out<'_>,
     pop: &Table,
     registries: &[(&Table, &LinkOutcome)],
     advance: &(dyn Fn(u64) + Sync),
@@ -154,15 +152,14 @@ pub(crate) fn write_unlinked(
                     .values(rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w))),
             )
     };
-    let path = dir.join(unlinked_registry::SCHEMA.parquet_file());
-    write_parquet_batches(&path, all.len, build)?;
+    out.batches(&unlinked_registry::SCHEMA.parquet_file(), all.len, build)?;
     Ok(())
 }
 
 /// `duplicates.parquet`: one row per merge (the pair that joined two clusters),
 /// `record_id_a < record_id_b`, sorted by `person_id` then the pair.
 pub(crate) fn write_duplicates(
-    dir: &Path,
+    out: Out<'_>,
     pop: &Table,
     d: &BaseDedupe,
     ids: &PersonIds<'_>,
@@ -197,8 +194,7 @@ pub(crate) fn write_duplicates(
             }),
         ));
     }
-    t.write_parquet(&dir.join(duplicates::SCHEMA.parquet_file()))?;
-    Ok(())
+    t.write_to(out, &duplicates::SCHEMA.parquet_file())
 }
 
 #[cfg(test)]

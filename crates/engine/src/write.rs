@@ -1,4 +1,5 @@
-//! Stage 6, write: every output table into the staging folder. The linkage tables
+//! Stage 6, write: every output table into the staging folder (or, for a run in
+//! memory, into Arrow tables: see [`Out`]). The linkage tables
 //! (`tables.rs`) and the coverage tables (`lists.rs`) are independent and are
 //! written side by side on the run's pool; `summary.json` and `manifest.json` are
 //! written last, by the run.
@@ -12,6 +13,7 @@ use crate::EngineError;
 use crate::cover::{ListOptions, NearestRejected};
 use crate::lists::{ListInputs, write_coverage};
 use crate::run::{Results, Workers};
+use crate::sink::Out;
 use crate::tables::{write_duplicates, write_links, write_rejects, write_unlinked};
 
 /// Wall time of the write stage's parts, in milliseconds (`summary.json` →
@@ -39,9 +41,9 @@ impl WriteTimings {
     }
 }
 
-/// Writes `model.json` and every table of `r` into `dir`.
+/// Writes `model.json` and every table of `r` to `out`.
 pub(crate) fn write(
-    dir: &Path,
+    out: Out<'_>,
     r: &Results<'_, '_>,
     opts: &ListOptions,
     w: &Workers<'_>,
@@ -62,7 +64,9 @@ pub(crate) fn write(
     let mut rejects = r.inputs.rejects();
     rejects.extend(&r.decisions.rejects);
     rejects.extend(&r.follow.rejects);
-    write_json(&dir.join("model.json"), r.models)?;
+    if let Some(dir) = out.folder() {
+        write_json(&dir.join("model.json"), r.models)?;
+    }
     let pop = &r.inputs.population.read.table;
     let registries: Vec<(&Table, &LinkOutcome)> = r
         .inputs
@@ -76,13 +80,13 @@ pub(crate) fn write(
         rayon::join(
             || -> Result<u64, EngineError> {
                 let clock = std::time::Instant::now();
-                write_rejects(dir, &rejects)?;
-                write_links(dir, pop, &registries, r.cfg, &advance)?;
-                write_unlinked(dir, pop, &registries, &advance)?;
-                write_duplicates(dir, pop, r.people, r.ids, r.cfg)?;
-                crate::continuity::write_tables(dir, r.changes, r.ids, &r.people.person_of_row)?;
-                crate::decisions::write(dir, &r.decisions.in_force, r.applied)?;
-                r.cases.write(dir, pop, r.covered)?;
+                write_rejects(out, &rejects)?;
+                write_links(out, pop, &registries, r.cfg, &advance)?;
+                write_unlinked(out, pop, &registries, &advance)?;
+                write_duplicates(out, pop, r.people, r.ids, r.cfg)?;
+                crate::continuity::write_tables(out, r.changes, r.ids, &r.people.person_of_row)?;
+                crate::decisions::write(out, &r.decisions.in_force, r.applied)?;
+                r.cases.write(out, pop, r.covered)?;
                 Ok(clock.elapsed().as_millis() as u64)
             },
             || {
@@ -98,7 +102,7 @@ pub(crate) fn write(
                     changes: r.changes,
                     cases: r.cases,
                 };
-                write_coverage(dir, &inputs, &advance)
+                write_coverage(out, &inputs, &advance)
             },
         )
     });

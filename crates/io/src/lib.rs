@@ -40,7 +40,7 @@ pub mod xlsx;
 pub use encoding::TextEncoding;
 pub use error::IoError;
 pub use read::{
-    Format, READABLE_EXTENSIONS, Read, read_columns, read_source, read_source_format,
+    Format, READABLE_EXTENSIONS, Read, read_batches, read_columns, read_source, read_source_format,
     read_source_with,
 };
 pub use reject::{Reject, RejectReason};

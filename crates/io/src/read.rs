@@ -8,8 +8,8 @@ use std::sync::Arc;
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, DictionaryArray, Int32Array, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{Array, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow_schema::{ArrowError, DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -585,12 +585,50 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
     // The footer's row count sizes the columns, believed up to one row a byte of
     // file: a damaged footer must not reserve terabytes.
     let hint = usize::try_from(total_rows.min(file_len)).unwrap_or(0);
-    let mut c = Collector::new(spec, &layout, hint);
+    collect_batches(spec, &layout, &header, reader, hint, |row| {
+        if let Some(at) = reported.size.saturating_mul(row).checked_div(total_rows) {
+            reported.at(at);
+        }
+    })
+}
+
+/// Reads a contract source given as Arrow record batches (all of `schema`)
+/// instead of a file, as a Parquet file with these columns would be read: the same
+/// column mapping (`spec.columns`), required columns, rejects and text conversion
+/// (dates as ISO, numbers as written, dictionaries of text as their values).
+/// `spec.path` only names the source in messages.
+pub fn read_batches(
+    spec: &SourceSpec,
+    schema: &Schema,
+    batches: &[RecordBatch],
+) -> Result<Read, IoError> {
+    let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let layout = Layout::resolve(spec, &header)?;
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let batches = batches.iter().map(|b| Ok(b.clone()));
+    collect_batches(spec, &layout, &header, batches, rows, |_| {})
+}
+
+/// The rows of `batches` (columns named by `header`, laid out by `layout`) into a
+/// [`Read`]; `after_batch(rows)` is told the rows read so far after each batch.
+fn collect_batches<I>(
+    spec: &SourceSpec,
+    layout: &Layout,
+    header: &[String],
+    batches: I,
+    hint: usize,
+    after_batch: impl Fn(u64),
+) -> Result<Read, IoError>
+where
+    I: Iterator<Item = Result<RecordBatch, ArrowError>>,
+{
+    let path = &spec.path;
+    let mut c = Collector::new(spec, layout, hint);
     // Per slot, the dictionary its memo slots belong to (held, so that no later
     // dictionary can be allocated where it was and be taken for it).
     let mut dictionaries: Vec<Option<StringArray>> = vec![None; layout.slots.len()];
     let mut row: u64 = 0;
-    for batch in reader {
+    for batch in batches {
         let batch = batch.map_err(|source| IoError::ParquetData {
             path: path.clone(),
             row,
@@ -640,11 +678,9 @@ fn read_parquet(spec: &SourceSpec, reported: &Reported) -> Result<Read, IoError>
             }
             c.push(row, &values, &keys)?;
         }
-        if let Some(at) = reported.size.saturating_mul(row).checked_div(total_rows) {
-            reported.at(at);
-        }
+        after_batch(row);
     }
-    Ok(c.finish(&layout))
+    Ok(c.finish(layout))
 }
 
 /// One column of a batch as text.

@@ -364,7 +364,8 @@ impl OutTable {
 
     /// Rows `range` of every column (no copy); the columns must be of equal length
     /// ([`OutTable::check_lengths`]).
-    fn slice(&self, range: Range<usize>) -> OutTable {
+    /// Rows `range` of the table.
+    pub fn slice(&self, range: Range<usize>) -> OutTable {
         let len = self.len();
         let start = range.start.min(len);
         let count = range.end.min(len).saturating_sub(start);
@@ -405,6 +406,12 @@ impl OutTable {
             Some(schema) => schema.fields(self),
             None => Ok(self.columns.iter().map(|c| c.field(true)).collect()),
         }
+    }
+
+    /// The table as one Arrow record batch, as the writers encode it (for callers
+    /// that take the rows in memory instead of a file).
+    pub fn record_batch(&self) -> Result<RecordBatch, IoError> {
+        self.batch()
     }
 
     fn batch(&self) -> Result<RecordBatch, IoError> {
