@@ -4,6 +4,10 @@ use crate::LinkError;
 use crate::block::{BlockingRule, MAX_KEY_PARTS};
 use crate::compare::{FieldSpec, MAX_FIELDS, NameThresholds};
 
+/// Most blocking rules a configuration may hold (the fit marks a pair's rules
+/// as bits of a `u64`).
+pub const MAX_RULES: usize = 64;
+
 /// Every knob of the linkage, with defaults tuned on synthetic Thai data. Read from
 /// the `[link]` table of a job file; unknown keys are an error so typos fail at once.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -99,6 +103,12 @@ impl LinkConfig {
     pub fn validate(&self) -> Result<(), LinkError> {
         if self.blocking.is_empty() {
             return Err(LinkError::NoRules);
+        }
+        if self.blocking.len() > MAX_RULES {
+            return Err(LinkError::TooManyRules {
+                count: self.blocking.len(),
+                max: MAX_RULES,
+            });
         }
         for r in &self.blocking {
             if r.parts.is_empty() {
