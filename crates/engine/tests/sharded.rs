@@ -644,9 +644,13 @@ fn crowded_blocks_and_near_ties_split_alike() {
     // machine applies to crowded blocks and ties, met often.
     use toklon_link::{KeyPart, Split};
     let w = world();
+    // Samples smaller than the sources: the fit rows and `u` rows are a
+    // proper subset, drawn part by part.
     let mut cfg = LinkConfig {
         max_block_size: 3,
         margin: 30.0,
+        fit_sample_rows: 400,
+        u_sample_pairs: 40_000,
         ..LinkConfig::default()
     };
     for rule in &mut cfg.blocking {

@@ -190,6 +190,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn more_rules_than_a_fit_pair_can_mark_are_refused() {
+        let mut cfg = LinkConfig::default();
+        let rule = cfg.blocking[0].clone();
+        while cfg.blocking.len() < MAX_RULES {
+            let mut r = rule.clone();
+            r.name = format!("rule_{}", cfg.blocking.len());
+            cfg.blocking.push(r);
+        }
+        cfg.validate().unwrap();
+        cfg.blocking.push(rule);
+        assert_eq!(
+            cfg.validate(),
+            Err(LinkError::TooManyRules {
+                count: MAX_RULES + 1,
+                max: MAX_RULES
+            })
+        );
+    }
+
+    #[test]
     fn defaults_validate_and_round_trip() {
         let cfg = LinkConfig::default();
         cfg.validate().unwrap();

@@ -168,3 +168,17 @@ pub fn dedupe_finish_model(mut start: Model, u_pairs: u64, best: &[f64], base_ro
     dedupe_finish(&mut start, u_pairs, best, base_rows as usize);
     start
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_rules_mark_every_rule_whose_keys_agree() {
+        let a = [Some(1), None, Some(3), Some(4)];
+        let b = [Some(1), None, Some(9), Some(4)];
+        assert_eq!(shared_rules(&a, &b), 0b1001);
+        assert_eq!(owner(&a, &b), Some(0));
+        assert_eq!(shared_rules(&a, &[None, None, None, None]), 0);
+    }
+}
