@@ -770,7 +770,7 @@ impl FitCandidates {
 
     /// Fit rows held.
     pub fn rows(&self) -> usize {
-        self.start.len() - 1
+        self.start.len().saturating_sub(1)
     }
 
     /// Row `k`'s candidate pairs.
