@@ -5,21 +5,24 @@
 //! then through the steps of `toklon_link::shard` with the rows split into parts
 //! by a hash of their `(rule, block key)`, each part's rows shuffled and
 //! standardized on their own, the censuses counted over other chunks and
-//! merged. The model is fitted once and passed to both.
+//! merged. The models are fitted from the parts too (samples drawn part by
+//! part from rows split by a hash of their record ID, candidates' levels from
+//! the parts' blocks) and must equal one machine's.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use toklon_gen::{GenConfig, Registry, generate};
 use toklon_io::{SourceKind, SourceSpec, read_source};
 use toklon_link::sample::{SamplePurpose, bottom_k, merge_bottom_k};
 use toklon_link::shard::{
-    BlockCensus, BlockKeys, BlockPlan, NameCensus, Side, decide, same_person_weight,
-    score_base_part, score_part,
+    BlockCensus, BlockKeys, BlockPlan, NameCensus, Side, decide, dedupe_finish_model,
+    dedupe_start_model, dedupe_u, dedupe_u_size, fit_link_model, fit_part, fit_sample_size, link_u,
+    link_u_sizes, same_person_weight, score_base_part, score_part,
 };
 use toklon_link::{
-    DedupeConfig, DuplicatePair, LinkConfig, Model, NameFreqs, PopulationIndex, PrepareOptions,
-    Records, ReviewedPairs, Scored, Scorer, Verdict, cluster_pairs, dedupe, fit_dedupe_model,
-    fit_model, probability, score,
+    DedupeConfig, DuplicatePair, FitCandidates, FitPair, LinkConfig, Model, NameFreqs,
+    PopulationIndex, PrepareOptions, Records, ReviewedPairs, Scored, Scorer, Verdict,
+    cluster_pairs, dedupe, fit_dedupe_model, fit_model, probability, score,
 };
 use toklon_types::{RowIdx, Table};
 
@@ -149,6 +152,143 @@ impl PartRows {
             rule: &self.rule,
         }
     }
+}
+
+/// The rows of `t` split into `parts` by a hash of their record ID, each part
+/// shuffled.
+fn id_parts(t: &Table, parts: usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); parts];
+    for i in 0..t.len() {
+        let h = xxhash_rust::xxh3::xxh3_64(t.id(i).as_bytes());
+        out[(h % parts as u64) as usize].push(i);
+    }
+    for (p, v) in out.iter_mut().enumerate() {
+        shuffle(v, seed + p as u64);
+    }
+    out
+}
+
+/// The sample of `k` rows of `t` for `purpose`, drawn part by part (each
+/// standardized on its own) and merged: global rows in rank order.
+fn sample_by_parts(
+    t: &Table,
+    parts: &[Vec<usize>],
+    k: usize,
+    seed: u64,
+    purpose: SamplePurpose,
+) -> Vec<usize> {
+    let drawn = parts.iter().map(|keep| {
+        let (r, _) = Records::from_table(&subset(t, keep), &PrepareOptions::default());
+        bottom_k(&r, k, seed, purpose)
+            .into_iter()
+            .map(|(rank, i)| (rank, keep[i as usize]))
+            .collect::<Vec<_>>()
+    });
+    merge_bottom_k(drawn, k)
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect()
+}
+
+/// The rows `rows` of `t`, standardized on their own.
+fn gathered(t: &Table, rows: &[usize]) -> Records {
+    Records::from_table(&subset(t, rows), &PrepareOptions::default()).0
+}
+
+/// The linkage model of `reg_t` against `pop_t` fitted from `parts` parts:
+/// samples drawn part by part, the fit rows' candidates from the parts' blocks.
+fn fit_by_parts(
+    pop_t: &Table,
+    reg_t: &Table,
+    cfg: &LinkConfig,
+    plan: &BlockPlan,
+    names: &NameCensus,
+    parts: usize,
+) -> Model {
+    let (pp, rp) = (id_parts(pop_t, parts, 5), id_parts(reg_t, parts, 6));
+    let (n_pop, n_reg) = (pop_t.len() as u64, reg_t.len() as u64);
+    let (a, b) = link_u_sizes(n_pop, n_reg, cfg);
+    let base_s = sample_by_parts(pop_t, &pp, a, cfg.seed, SamplePurpose::LinkUBase);
+    let reg_s = sample_by_parts(reg_t, &rp, b, cfg.seed, SamplePurpose::LinkURegistry);
+    let (u, u_pairs) = link_u(&gathered(pop_t, &base_s), &gathered(reg_t, &reg_s), cfg);
+    let k = fit_sample_size(n_reg, cfg);
+    let fit_rows = sample_by_parts(reg_t, &rp, k, cfg.seed, SamplePurpose::LinkFit);
+    let is_fit: HashSet<usize> = fit_rows.iter().copied().collect();
+    let mut found: HashMap<usize, Vec<FitPair>> = HashMap::new();
+    let pop_members = memberships(pop_t, plan, parts);
+    let reg_members = memberships(reg_t, plan, parts);
+    for (p, (pm, rm)) in pop_members.into_iter().zip(reg_members).enumerate() {
+        let rm: Vec<(usize, usize)> = rm.into_iter().filter(|m| is_fit.contains(&m.1)).collect();
+        let base = part_rows(pop_t, plan, pm, p as u64 * 3 + 1);
+        let regs = part_rows(reg_t, plan, rm, p as u64 * 3 + 2);
+        let (tf_first, tf_last) = names.frequencies(&base.records);
+        let tf = NameFreqs {
+            first: &tf_first,
+            last: &tf_last,
+        };
+        fit_part(base.side(), tf, regs.side(), cfg, |s| {
+            found
+                .entry(regs.global[s.registry as usize])
+                .or_default()
+                .push(s.pair);
+        });
+    }
+    let mut cands = FitCandidates::new();
+    for &j in &fit_rows {
+        let mut pairs = found.remove(&j).unwrap_or_default();
+        shuffle(&mut pairs, j as u64);
+        cands.push_row(pairs);
+    }
+    assert!(found.is_empty(), "pairs of rows outside the fit sample");
+    fit_link_model(cfg, u, u_pairs, &cands, n_pop).unwrap()
+}
+
+/// The dedupe model of `pop_t` fitted from `parts` parts.
+fn dedupe_fit_by_parts(
+    pop_t: &Table,
+    cfg: &LinkConfig,
+    plan: &BlockPlan,
+    names: &NameCensus,
+    parts: usize,
+    registry_models: &[&Model],
+) -> Model {
+    let pp = id_parts(pop_t, parts, 9);
+    let n = pop_t.len() as u64;
+    let s = sample_by_parts(
+        pop_t,
+        &pp,
+        dedupe_u_size(n, cfg),
+        cfg.seed,
+        SamplePurpose::DedupeU,
+    );
+    let (u, u_pairs) = dedupe_u(&gathered(pop_t, &s), cfg);
+    let start = dedupe_start_model(cfg, registry_models, u).unwrap();
+    let scorer = Scorer::new(&start, cfg).unwrap();
+    let fit_rows = sample_by_parts(
+        pop_t,
+        &pp,
+        fit_sample_size(n, cfg),
+        cfg.seed,
+        SamplePurpose::DedupeFit,
+    );
+    let mut best: HashMap<usize, f64> = fit_rows.iter().map(|&g| (g, f64::NEG_INFINITY)).collect();
+    for (p, pm) in memberships(pop_t, plan, parts).into_iter().enumerate() {
+        let base = part_rows(pop_t, plan, pm, p as u64 * 5 + 4);
+        let (tf_first, tf_last) = names.frequencies(&base.records);
+        let tf = NameFreqs {
+            first: &tf_first,
+            last: &tf_last,
+        };
+        score_base_part(base.side(), tf, cfg, &scorer, |s| {
+            for row in [s.a, s.b] {
+                if let Some(b) = best.get_mut(&base.global[row as usize]) {
+                    *b = b.max(s.weight);
+                }
+            }
+        });
+    }
+    let best: Vec<f64> = fit_rows.iter().map(|g| best[g]).collect();
+    dedupe_finish_model(start, u_pairs, &best, n)
 }
 
 /// A decision in terms of global rows, weights as bits.
@@ -422,12 +562,18 @@ fn one_and_split_agree(w: &World, cfg: &LinkConfig) -> (u64, u64, usize) {
         );
         assert!(linked > reg.len() / 2, "{}: {linked} links", reg_t.source);
         for parts in [1, 4, 16] {
+            let fitted = fit_by_parts(&w.population, reg_t, &cfg, &plan, &names, parts);
+            assert_eq!(fitted, model, "{}: model from {parts} parts", reg_t.source);
+            assert_eq!(
+                serde_json::to_string(&fitted).unwrap(),
+                serde_json::to_string(&model).unwrap()
+            );
             let got = split_machines(
                 &w.population,
                 &pop,
                 reg_t,
                 &cfg,
-                &model,
+                &fitted,
                 &plan,
                 &names,
                 parts,
@@ -475,7 +621,9 @@ fn one_and_split_agree(w: &World, cfg: &LinkConfig) -> (u64, u64, usize) {
     );
     assert!(!want_clusters.is_empty(), "the world has duplicates");
     for parts in [1, 4, 16] {
-        let (clusters, merges) = split_dedupe(&w.population, &cfg, &dm, &plan, &names, parts);
+        let fitted = dedupe_fit_by_parts(&w.population, &cfg, &plan, &names, parts, &refs);
+        assert_eq!(fitted, dm, "dedupe model from {parts} parts");
+        let (clusters, merges) = split_dedupe(&w.population, &cfg, &fitted, &plan, &names, parts);
         assert_eq!(clusters, want_clusters, "{parts} parts");
         assert_eq!(merges, want_merges, "{parts} parts");
     }
@@ -496,9 +644,13 @@ fn crowded_blocks_and_near_ties_split_alike() {
     // machine applies to crowded blocks and ties, met often.
     use toklon_link::{KeyPart, Split};
     let w = world();
+    // Samples smaller than the sources: the fit rows and `u` rows are a
+    // proper subset, drawn part by part.
     let mut cfg = LinkConfig {
         max_block_size: 3,
         margin: 30.0,
+        fit_sample_rows: 400,
+        u_sample_pairs: 40_000,
         ..LinkConfig::default()
     };
     for rule in &mut cfg.blocking {

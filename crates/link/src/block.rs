@@ -99,6 +99,12 @@ impl KeyPart {
 }
 
 impl BlockingRule {
+    /// The key parts the rule may pin: its own and those it splits by.
+    pub(crate) fn pinned_parts(&self) -> impl Iterator<Item = KeyPart> + '_ {
+        let by = self.split.as_ref().map_or(&[][..], |s| &s.by[..]);
+        self.parts.iter().chain(by).copied()
+    }
+
     /// Rules chosen so that a record whose ID is missing or wrong still meets its
     /// person through at least one of: a changed first name (last + date, last
     /// skeleton + tambon), a changed surname after marriage (first + date),
@@ -618,18 +624,6 @@ impl BlockIndex {
         self.rules.iter().map(RuleIndex::heap_bytes).sum()
     }
 
-    /// Position of the rule called `name`.
-    pub(crate) fn rule_position(&self, name: &str) -> Option<usize> {
-        self.rules.iter().position(|r| r.name == name)
-    }
-
-    /// The key parts rule `r` may pin: its own and those it splits by.
-    pub(crate) fn rule_parts(&self, r: usize) -> impl Iterator<Item = KeyPart> + '_ {
-        let rule = &self.rules[r];
-        let by = rule.split.as_ref().map_or(&[][..], |s| &s.by[..]);
-        rule.parts.iter().chain(by).copied()
-    }
-
     /// Population rows in the block of registry row `j` under rule `r` (empty when
     /// the row has no key or the block is oversized).
     pub(crate) fn block(&self, r: usize, reg: &Records, j: usize) -> Block<'_> {
@@ -803,7 +797,7 @@ mod tests {
         assert!(block(2).is_empty(), "no village: no sub-block to meet");
         assert_eq!(block(3), vec![4], "a small block is not split");
         assert_eq!(BlockStats::empty(&idx).rules[0].split_blocks_in_base, 1);
-        let pinned: Vec<KeyPart> = idx.rule_parts(0).collect();
+        let pinned: Vec<KeyPart> = rule.pinned_parts().collect();
         assert_eq!(
             pinned,
             vec![KeyPart::Subdistrict, KeyPart::LastName, KeyPart::Village]

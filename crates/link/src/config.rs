@@ -4,6 +4,10 @@ use crate::LinkError;
 use crate::block::{BlockingRule, MAX_KEY_PARTS};
 use crate::compare::{FieldSpec, MAX_FIELDS, NameThresholds};
 
+/// Most blocking rules a configuration may hold (the fit marks a pair's rules
+/// as bits of a `u64`).
+pub const MAX_RULES: usize = 64;
+
 /// Every knob of the linkage, with defaults tuned on synthetic Thai data. Read from
 /// the `[link]` table of a job file; unknown keys are an error so typos fail at once.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -100,6 +104,12 @@ impl LinkConfig {
         if self.blocking.is_empty() {
             return Err(LinkError::NoRules);
         }
+        if self.blocking.len() > MAX_RULES {
+            return Err(LinkError::TooManyRules {
+                count: self.blocking.len(),
+                max: MAX_RULES,
+            });
+        }
         for r in &self.blocking {
             if r.parts.is_empty() {
                 return Err(LinkError::EmptyRule {
@@ -178,6 +188,26 @@ impl LinkConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_rules_than_a_fit_pair_can_mark_are_refused() {
+        let mut cfg = LinkConfig::default();
+        let rule = cfg.blocking[0].clone();
+        while cfg.blocking.len() < MAX_RULES {
+            let mut r = rule.clone();
+            r.name = format!("rule_{}", cfg.blocking.len());
+            cfg.blocking.push(r);
+        }
+        cfg.validate().unwrap();
+        cfg.blocking.push(rule);
+        assert_eq!(
+            cfg.validate(),
+            Err(LinkError::TooManyRules {
+                count: MAX_RULES + 1,
+                max: MAX_RULES
+            })
+        );
+    }
 
     #[test]
     fn defaults_validate_and_round_trip() {

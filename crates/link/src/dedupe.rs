@@ -147,10 +147,17 @@ fn base_u(pop: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
         .into_iter()
         .map(|(_, i)| i)
         .collect();
-    // Each unordered pair once, compared in record-hash order.
-    let counts = cross_counts(pop, &rows, pop, &rows, cfg, |i, j| {
+    pairs_u(pop, &rows, cfg)
+}
+
+/// `u` from every pair of distinct rows `rows` of `pop` (the sample), each
+/// pair once, compared in record-hash order, and the number of pairs: what one
+/// machine and a cluster that gathered the sample both compute.
+pub(crate) fn pairs_u(pop: &Records, rows: &[u32], cfg: &LinkConfig) -> (Vec<Vec<f64>>, u64) {
+    let counts = cross_counts(pop, rows, pop, rows, cfg, |i, j| {
         by_hash(pop, i as usize, j as usize) == (i as usize, j as usize) && i != j
     });
+    let s = rows.len() as u64;
     (
         crate::model::u_from_counts(cfg, &counts),
         s * s.saturating_sub(1) / 2,
@@ -238,18 +245,11 @@ pub fn fit_dedupe_model(
     progress: Progress<'_>,
 ) -> Result<Model, LinkError> {
     cfg.validate()?;
-    let m = pooled_m(cfg, registry_models)?;
     let (u, u_pairs) = base_u(pop, cfg);
-    let mut model = Model::untrained(cfg);
-    for ((f, m), u) in model.fields.iter_mut().zip(m).zip(u) {
-        f.m = m;
-        f.u = u;
-    }
-    model.pin_rules();
+    let mut model = dedupe_start(cfg, registry_models, u)?;
     // Best weight without prior (λ = ½) of each sample row against its other
     // candidates (each pair weighed in record-hash order, as dedupe weighs it);
     // rows without one get −∞ (p = 0).
-    model.lambda = 0.5;
     let scorer = Scorer::new(&model, cfg)?;
     let k = match cfg.fit_sample_rows {
         0 => pop.len(),
@@ -279,13 +279,37 @@ pub fn fit_dedupe_model(
         })
         .flatten()
         .collect();
-    model.lambda = dedupe_prior(&best, pop.len());
+    dedupe_finish(&mut model, u_pairs, &best, pop.len());
+    Ok(model)
+}
+
+/// The dedupe model before its prior: `m` pooled from `registry_models`, `u`
+/// as given, λ = ½ (the model the prior's best weights are taken with).
+pub(crate) fn dedupe_start(
+    cfg: &LinkConfig,
+    registry_models: &[&Model],
+    u: Vec<Vec<f64>>,
+) -> Result<Model, LinkError> {
+    let m = pooled_m(cfg, registry_models)?;
+    let mut model = Model::untrained(cfg);
+    for ((f, m), u) in model.fields.iter_mut().zip(m).zip(u) {
+        f.m = m;
+        f.u = u;
+    }
+    model.pin_rules();
+    model.lambda = 0.5;
+    Ok(model)
+}
+
+/// Sets the prior of a [`dedupe_start`] model from the best weight of each
+/// `DedupeFit` sample row (in rank order) among `base_rows` base records.
+pub(crate) fn dedupe_finish(model: &mut Model, u_pairs: u64, best: &[f64], base_rows: usize) {
+    model.lambda = dedupe_prior(best, base_rows);
     model.fit = Some(FitReport {
         u_pairs,
-        fit_rows: rows.len() as u64,
+        fit_rows: best.len() as u64,
         sessions: Vec::new(),
     });
-    Ok(model)
 }
 
 /// The levels and weight of base rows `x` and `y`, compared in record-hash

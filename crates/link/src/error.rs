@@ -20,6 +20,8 @@ pub enum LinkError {
     },
     #[error("EM session {rule:?} names no blocking rule")]
     UnknownSession { rule: String },
+    #[error("{count} blocking rules configured, at most {max} are allowed")]
+    TooManyRules { count: usize, max: usize },
     #[error("no blocking rules are configured")]
     NoRules,
     #[error("{count} comparison fields configured, at most {max} are allowed")]

@@ -83,7 +83,7 @@ pub use compare::{
     Field, FieldSpec, ID_CONFLICT, Levels, MAX_FIELDS, NAME_SWAPPED, NULL_LEVEL, NameThresholds,
     compare_pair,
 };
-pub use config::{EmConfig, LinkConfig};
+pub use config::{EmConfig, LinkConfig, MAX_RULES};
 pub use decide::{
     Link, LinkOutcome, Method, Pick, Reviewed, Scored, Scoring, UnlinkReason, Unlinked, Verdict,
     link, score, score_reviewed, score_with,
@@ -95,8 +95,8 @@ pub use dedupe::{
 pub use error::LinkError;
 pub use explain::{Decision, Explanation, RecordExplanation, Term, explain_pair, explain_record};
 pub use model::{
-    FieldParams, FitPairs, FitReport, Model, PopulationIndex, Scorer, SessionReport, fit_model,
-    fit_model_keeping, probability,
+    FieldParams, FitCandidates, FitPair, FitPairs, FitReport, Model, PopulationIndex, Scorer,
+    SessionReport, fit_model, fit_model_keeping, probability,
 };
 pub use prepare::{
     FieldProblems, IdKind, PrepareOptions, Records, STANDARDIZED_COLUMNS, record_hash,

@@ -418,8 +418,24 @@ fn estimate_u(pop: &Records, reg: &Records, cfg: &LinkConfig) -> (Vec<Vec<f64>>,
     };
     let base = rows(pop, a, SamplePurpose::LinkUBase);
     let registry = rows(reg, b, SamplePurpose::LinkURegistry);
-    let counts = cross_counts(pop, &base, reg, &registry, cfg, |_, _| true);
-    (u_from_counts(cfg, &counts), a * b)
+    u_of_samples(pop, &base, reg, &registry, cfg)
+}
+
+/// `u` from every pair of the base rows `base` of `pop` with the registry rows
+/// `registry` of `reg` (the two samples), and the number of pairs: what one
+/// machine and a cluster that gathered the samples both compute.
+pub(crate) fn u_of_samples(
+    pop: &Records,
+    base: &[u32],
+    reg: &Records,
+    registry: &[u32],
+    cfg: &LinkConfig,
+) -> (Vec<Vec<f64>>, u64) {
+    let counts = cross_counts(pop, base, reg, registry, cfg, |_, _| true);
+    (
+        u_from_counts(cfg, &counts),
+        base.len() as u64 * registry.len() as u64,
+    )
 }
 
 /// `u` per field and level from level counts over random pairs, smoothed by +0.5 per
@@ -464,25 +480,18 @@ fn fit_rows(reg: &Records, cfg: &LinkConfig) -> Vec<usize> {
         .collect()
 }
 
-/// Agreement patterns of the pairs blocked by rule `r` alone, with their counts,
-/// sorted by pattern so EM sums in a fixed order whatever the thread count.
-fn session_patterns(
-    pop: &Records,
-    idx: &PopulationIndex,
-    reg: &Records,
-    cfg: &LinkConfig,
-    rows: &[usize],
-    r: usize,
-) -> Vec<(u64, u64)> {
-    let map = rows
-        .par_chunks(ROW_CHUNK)
+/// Agreement patterns of the fit pairs blocked by rule `r` (with or without
+/// others), with their counts, sorted by pattern so EM sums in a fixed order
+/// whatever the thread count or the order the pairs were gathered in.
+fn session_patterns(cands: &FitCandidates, r: usize) -> Vec<(u64, u64)> {
+    let bit = 1u64 << r;
+    let map = cands
+        .pairs
+        .par_chunks(PAIR_CHUNK as usize)
         .map(|chunk| {
             let mut map: HashMap<u64, u64> = HashMap::new();
-            for &j in chunk {
-                for i in idx.blocks.block(r, reg, j).rows() {
-                    let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, i as usize, reg, j);
-                    *map.entry(lv.pattern()).or_default() += 1;
-                }
+            for p in chunk.iter().filter(|p| p.rules & bit != 0) {
+                *map.entry(p.levels.pattern()).or_default() += 1;
             }
             map
         })
@@ -699,16 +708,6 @@ impl FitPairs {
     }
 }
 
-/// One chunk of fit rows scored for the prior: each row's best weight and
-/// number of candidates, the candidates and their levels, the blocking counts.
-struct FitChunk {
-    best: Vec<f64>,
-    counts: Vec<u32>,
-    pop_rows: Vec<u32>,
-    levels: Vec<Levels>,
-    stats: BlockStats,
-}
-
 /// A digest of the fit rows' keys (record hashes, IDs, names, dates, places).
 fn fit_digest(reg: &Records, rows: impl Iterator<Item = usize>) -> u64 {
     rows.fold(0u64, |h, j| {
@@ -726,24 +725,86 @@ fn fit_digest(reg: &Records, rows: impl Iterator<Item = usize>) -> u64 {
     })
 }
 
-/// [`fit_model`], also returning the fit rows' pairs for [`crate::score_with`].
-pub fn fit_model_keeping(
-    pop: &Records,
-    idx: &PopulationIndex,
-    reg: &Records,
+/// One candidate pair of a fit row, as the fit needs it: its levels, the base
+/// record's name frequencies in the whole base, and the rules under which the
+/// two records share a block (bit `r` for rule `r`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FitPair {
+    pub levels: Levels,
+    pub tf_first: f32,
+    pub tf_last: f32,
+    pub rules: u64,
+}
+
+/// The candidate pairs of the fit rows (the registry's `LinkFit` sample), row
+/// by row in rank order: what EM and the prior learn from. One machine builds
+/// it from its block index; a cluster gathers it from
+/// [`crate::shard::fit_part`] (the pairs of a row in any order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitCandidates {
+    /// Row `k`'s pairs are `pairs[start[k]..start[k + 1]]`.
+    start: Vec<usize>,
+    pairs: Vec<FitPair>,
+}
+
+impl Default for FitCandidates {
+    fn default() -> Self {
+        FitCandidates::new()
+    }
+}
+
+impl FitCandidates {
+    /// No rows yet.
+    pub fn new() -> FitCandidates {
+        FitCandidates {
+            start: vec![0],
+            pairs: Vec::new(),
+        }
+    }
+
+    /// Adds the next fit row (in rank order) with its candidate pairs.
+    pub fn push_row(&mut self, pairs: impl IntoIterator<Item = FitPair>) {
+        self.pairs.extend(pairs);
+        self.start.push(self.pairs.len());
+    }
+
+    /// Fit rows held.
+    pub fn rows(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    /// Row `k`'s candidate pairs.
+    fn row(&self, k: usize) -> &[FitPair] {
+        &self.pairs[self.start[k]..self.start[k + 1]]
+    }
+}
+
+/// Whether `u` rests on too few random pairs to fit anything (see
+/// [`MIN_U_PAIRS`]): the fit then keeps [`Model::untrained`].
+pub(crate) fn too_few_u_pairs(u_pairs: u64) -> bool {
+    u_pairs < MIN_U_PAIRS
+}
+
+/// The linkage model from `u` (over `u_pairs` random pairs) and the fit rows'
+/// candidates: `m` by one EM session per `cfg.em.sessions` rule over the pairs
+/// that rule blocks, with `u` fixed; the prior from each fit row's best
+/// candidate among `base_rows` base records. One machine and a cluster both
+/// end here, so their models cannot drift apart.
+pub(crate) fn fit_from_candidates(
     cfg: &LinkConfig,
-    progress: Progress<'_>,
-) -> Result<(Model, FitPairs), LinkError> {
+    u: Vec<Vec<f64>>,
+    u_pairs: u64,
+    cands: &FitCandidates,
+    base_rows: usize,
+) -> Result<Model, LinkError> {
     cfg.validate()?;
-    let nf = cfg.comparisons.len();
-    let (u, u_pairs) = estimate_u(pop, reg, cfg);
-    if u_pairs < MIN_U_PAIRS {
+    if too_few_u_pairs(u_pairs) {
         // Too few people to estimate chance agreement (a demo, a test, a tiny
         // pilot): the starting model, made for a national base, links exact IDs
         // and strong name-and-date agreements where a fit would collapse.
-        return Ok((Model::untrained(cfg), FitPairs::default()));
+        return Ok(Model::untrained(cfg));
     }
-    let rows = fit_rows(reg, cfg);
+    let nf = cfg.comparisons.len();
     let initial: Vec<Vec<f64>> = cfg
         .comparisons
         .iter()
@@ -753,12 +814,11 @@ pub fn fit_model_keeping(
     let mut learnt = vec![0usize; nf];
     let mut sessions = Vec::new();
     for name in &cfg.em.sessions {
-        let Some(r) = idx.blocks.rule_position(name) else {
+        let Some(r) = cfg.blocking.iter().position(|b| &b.name == name) else {
             continue;
         };
-        let blocked: Vec<Field> = idx
-            .blocks
-            .rule_parts(r)
+        let blocked: Vec<Field> = cfg.blocking[r]
+            .pinned_parts()
             .flat_map(|p| p.fields().iter().copied())
             .collect();
         let active: Vec<bool> = cfg
@@ -766,7 +826,7 @@ pub fn fit_model_keeping(
             .iter()
             .map(|f| !blocked.contains(&f.field))
             .collect();
-        let patterns = session_patterns(pop, idx, reg, cfg, &rows, r);
+        let patterns = session_patterns(cands, r);
         let res = em(
             &patterns,
             &u,
@@ -835,35 +895,85 @@ pub fn fit_model_keeping(
     model.pin_rules();
     // Best weight (prior 0) per fit row, then the prior by its fixed point.
     // Rows without candidates have no match: a weight of −∞ gives them p = 0.
-    // The rows' pairs are kept for scoring.
     let scorer = Scorer::new(&model, cfg)?;
+    let best: Vec<f64> = (0..cands.rows())
+        .into_par_iter()
+        .map(|k| {
+            cands
+                .row(k)
+                .iter()
+                .map(|p| scorer.weight(&p.levels, p.tf_first, p.tf_last))
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    model.lambda = estimate_prior(&best, base_rows);
+    model.fit = Some(FitReport {
+        u_pairs,
+        fit_rows: cands.rows() as u64,
+        sessions,
+    });
+    Ok(model)
+}
+
+/// One chunk of fit rows with their candidates: the pairs as the fit needs
+/// them, the candidates' base rows, the blocking counts.
+struct FitChunk {
+    pairs: FitCandidates,
+    pop_rows: Vec<u32>,
+    stats: BlockStats,
+}
+
+/// [`fit_model`], also returning the fit rows' pairs for [`crate::score_with`].
+pub fn fit_model_keeping(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    progress: Progress<'_>,
+) -> Result<(Model, FitPairs), LinkError> {
+    cfg.validate()?;
+    let (u, u_pairs) = estimate_u(pop, reg, cfg);
+    if too_few_u_pairs(u_pairs) {
+        return Ok((Model::untrained(cfg), FitPairs::default()));
+    }
+    let rows = fit_rows(reg, cfg);
+    let n_rules = cfg.blocking.len();
+    // Each fit row's candidates, their levels and the rules that block them
+    // (what the EM sessions pick their pairs by).
     let chunks: Vec<FitChunk> = rows
         .par_chunks(ROW_CHUNK)
         .map(|chunk| {
             let mut cand = Vec::new();
             let mut stats = BlockStats::empty(&idx.blocks);
-            let mut best = Vec::with_capacity(chunk.len());
-            let mut counts = Vec::with_capacity(chunk.len());
-            let (mut pop_rows, mut levels) = (Vec::new(), Vec::new());
+            let mut pairs = FitCandidates::new();
+            let mut pop_rows = Vec::new();
+            let mut masks = Vec::new();
             for &j in chunk {
                 idx.blocks.candidates(reg, j, &mut cand, &mut stats);
-                let mut top = f64::NEG_INFINITY;
-                for &i in &cand {
-                    let iu = i as usize;
-                    let lv = compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j);
-                    top = top.max(scorer.weight(&lv, idx.tf_first[iu], idx.tf_last[iu]));
-                    pop_rows.push(i);
-                    levels.push(lv);
+                masks.clear();
+                masks.resize(cand.len(), 0u64);
+                for r in 0..n_rules {
+                    for i in idx.blocks.block(r, reg, j).rows() {
+                        if let Ok(at) = cand.binary_search(&i) {
+                            masks[at] |= 1 << r;
+                        }
+                    }
                 }
-                best.push(top);
-                counts.push(cand.len() as u32);
+                pairs.push_row(cand.iter().zip(&masks).map(|(&i, &rules)| {
+                    let iu = i as usize;
+                    FitPair {
+                        levels: compare_pair(&cfg.comparisons, &cfg.names, pop, iu, reg, j),
+                        tf_first: idx.tf_first[iu],
+                        tf_last: idx.tf_last[iu],
+                        rules,
+                    }
+                }));
+                pop_rows.extend_from_slice(&cand);
             }
             progress(chunk.len() as u64);
             FitChunk {
-                best,
-                counts,
+                pairs,
                 pop_rows,
-                levels,
                 stats,
             }
         })
@@ -885,28 +995,29 @@ pub fn fit_model_keeping(
         levels: Vec::with_capacity(pairs_total),
         stats: BlockStats::empty(&idx.blocks),
     };
-    let mut best = Vec::with_capacity(rows.len());
+    let mut all = FitCandidates {
+        start: Vec::with_capacity(rows.len() + 1),
+        pairs: Vec::with_capacity(pairs_total),
+    };
+    all.start.push(0);
     kept.start.push(0);
     for c in chunks {
-        best.extend(c.best);
-        for count in c.counts {
-            let last = kept.start.last().copied().unwrap_or(0);
-            kept.start.push(last.saturating_add(count));
+        let offset = all.pairs.len();
+        for &end in &c.pairs.start[1..] {
+            let at = offset + end;
+            all.start.push(at);
+            kept.start.push(u32::try_from(at).unwrap_or(u32::MAX));
         }
         kept.pop_rows.extend(c.pop_rows);
-        kept.levels.extend(c.levels);
+        kept.levels.extend(c.pairs.pairs.iter().map(|p| p.levels));
+        all.pairs.extend(c.pairs.pairs);
         kept.stats.merge(&c.stats);
     }
     // More pairs than a u32 can count (never at any real size): keep none.
     if u32::try_from(kept.pop_rows.len()).is_err() {
         kept = FitPairs::default();
     }
-    model.lambda = estimate_prior(&best, pop.len());
-    model.fit = Some(FitReport {
-        u_pairs,
-        fit_rows: rows.len() as u64,
-        sessions,
-    });
+    let model = fit_from_candidates(cfg, u, u_pairs, &all, pop.len())?;
     Ok((model, kept))
 }
 

@@ -24,9 +24,16 @@
 //! [`crate::dedupe::cluster_pairs`] clusters the global list of merge candidates.
 //!
 //! The model is fitted once and passed in; its samples are drawn by record-ID
-//! hash ([`crate::sample`]), so any split draws the same rows.
+//! hash ([`crate::sample`]), so any split draws the same rows, and it can be
+//! fitted from parts too ([`fit_link_model`], [`dedupe_finish_model`]).
 
 use std::collections::HashMap;
+
+mod fit;
+pub use fit::{
+    FitPairPart, dedupe_finish_model, dedupe_start_model, dedupe_u, dedupe_u_size, fit_link_model,
+    fit_part, fit_sample_size, link_u, link_u_sizes, shared_rules,
+};
 
 use crate::block::{BlockingRule, rule_key, sub_key};
 use crate::compare::{Levels, compare_pair};
