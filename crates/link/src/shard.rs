@@ -250,23 +250,37 @@ pub fn score_part(
     scorer: &Scorer,
     mut emit: impl FnMut(PairScore),
 ) {
+    owned_pairs(pop, reg, |rule, i, j| {
+        let (levels, weight) = pair_score(
+            cfg,
+            scorer,
+            pop.records,
+            i as usize,
+            tf,
+            reg.records,
+            j as usize,
+        );
+        emit(PairScore {
+            population: i,
+            registry: j,
+            rule,
+            weight,
+            levels,
+        });
+    });
+}
+
+/// Calls `f(rule, base row, registry row)` for every registry–base pair of the
+/// part's blocks that the block's rule owns: each pair once, however the blocks
+/// are spread over parts.
+pub(crate) fn owned_pairs(pop: Side<'_>, reg: Side<'_>, mut f: impl FnMut(usize, u32, u32)) {
     let (pb, rb) = (pop.blocks(), reg.blocks());
     join_blocks(&pb, &rb, |rule, ps, rs| {
         for &(_, _, i) in ps {
             for &(_, _, j) in rs {
-                let (iu, ju) = (i as usize, j as usize);
-                if owner(&pop.keys[iu], &reg.keys[ju]) != Some(rule) {
-                    continue;
+                if owner(&pop.keys[i as usize], &reg.keys[j as usize]) == Some(rule) {
+                    f(rule, i, j);
                 }
-                let (levels, weight) =
-                    pair_score(cfg, scorer, pop.records, iu, tf, reg.records, ju);
-                emit(PairScore {
-                    population: i,
-                    registry: j,
-                    rule,
-                    weight,
-                    levels,
-                });
             }
         }
     });

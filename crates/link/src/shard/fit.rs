@@ -23,7 +23,7 @@
 //! greatest over the pairs naming the row, in any order), and
 //! [`dedupe_finish_model`] with those in rank order.
 
-use super::{Side, join_blocks, owner};
+use super::{Side, owned_pairs};
 use crate::compare::compare_pair;
 use crate::config::LinkConfig;
 use crate::dedupe::{NameFreqs, dedupe_finish, dedupe_start, pairs_u};
@@ -94,34 +94,26 @@ pub fn fit_part(
     cfg: &LinkConfig,
     mut emit: impl FnMut(FitPairPart),
 ) {
-    let (pb, rb) = (pop.blocks(), reg.blocks());
-    join_blocks(&pb, &rb, |rule, ps, rs| {
-        for &(_, _, i) in ps {
-            for &(_, _, j) in rs {
-                let (iu, ju) = (i as usize, j as usize);
-                if owner(&pop.keys[iu], &reg.keys[ju]) != Some(rule) {
-                    continue;
-                }
-                let (tf_first, tf_last) = tf.get(iu);
-                emit(FitPairPart {
-                    population: i,
-                    registry: j,
-                    pair: FitPair {
-                        levels: compare_pair(
-                            &cfg.comparisons,
-                            &cfg.names,
-                            pop.records,
-                            iu,
-                            reg.records,
-                            ju,
-                        ),
-                        tf_first,
-                        tf_last,
-                        rules: shared_rules(&pop.keys[iu], &reg.keys[ju]),
-                    },
-                });
-            }
-        }
+    owned_pairs(pop, reg, |_, i, j| {
+        let (iu, ju) = (i as usize, j as usize);
+        let (tf_first, tf_last) = tf.get(iu);
+        emit(FitPairPart {
+            population: i,
+            registry: j,
+            pair: FitPair {
+                levels: compare_pair(
+                    &cfg.comparisons,
+                    &cfg.names,
+                    pop.records,
+                    iu,
+                    reg.records,
+                    ju,
+                ),
+                tf_first,
+                tf_last,
+                rules: shared_rules(&pop.keys[iu], &reg.keys[ju]),
+            },
+        });
     });
 }
 
@@ -172,6 +164,7 @@ pub fn dedupe_finish_model(mut start: Model, u_pairs: u64, best: &[f64], base_ro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shard::owner;
 
     #[test]
     fn shared_rules_mark_every_rule_whose_keys_agree() {
