@@ -68,6 +68,21 @@ pub struct DedupeConfig {
     pub distinct_ids_differ: bool,
 }
 
+impl DedupeConfig {
+    /// The member threshold is a probability strictly between 0 and 1.
+    fn check(&self) -> Result<(), LinkError> {
+        if self.member_threshold > 0.0 && self.member_threshold < 1.0 {
+            Ok(())
+        } else {
+            Err(LinkError::OutOfRange {
+                name: "dedupe.member_threshold",
+                value: self.member_threshold,
+                expected: "(0, 1)",
+            })
+        }
+    }
+}
+
 impl Default for DedupeConfig {
     fn default() -> Self {
         DedupeConfig {
@@ -437,13 +452,7 @@ pub fn dedupe_reviewed(
     progress: Progress<'_>,
 ) -> Result<DedupeOutcome, LinkError> {
     cfg.validate()?;
-    if !(guard.member_threshold > 0.0 && guard.member_threshold < 1.0) {
-        return Err(LinkError::OutOfRange {
-            name: "dedupe.member_threshold",
-            value: guard.member_threshold,
-            expected: "(0, 1)",
-        });
-    }
+    guard.check()?;
     let scorer = Scorer::new(model, cfg)?;
     let n = pop.len();
     // Pairs (j, i) with i > j: each unordered pair once, from j's candidates.
@@ -505,13 +514,7 @@ pub fn cluster_pairs(
     reviewed: &ReviewedPairs,
     mut pairs: Vec<DuplicatePair>,
 ) -> Result<DedupeOutcome, LinkError> {
-    if !(guard.member_threshold > 0.0 && guard.member_threshold < 1.0) {
-        return Err(LinkError::OutOfRange {
-            name: "dedupe.member_threshold",
-            value: guard.member_threshold,
-            expected: "(0, 1)",
-        });
-    }
+    guard.check()?;
     let scorer = Scorer::new(model, cfg)?;
     let n = pop.len();
     let mut stats = DedupeStats {
