@@ -49,6 +49,7 @@ mod person_ids;
 mod previous;
 mod progress;
 mod read;
+mod resident;
 mod run;
 mod sink;
 mod standardize;
@@ -69,6 +70,7 @@ pub use memory::{ArrowInputs, ArrowOptions, ArrowOutcome, run_arrow};
 pub use output::Access;
 pub use previous::PreviousRun;
 pub use progress::{Progress, Silent};
+pub use resident::PhaseMemory;
 pub use run::{RunOptions, RunOutcome, run};
 pub use sink::ArrowTable;
 pub use summary::{

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use toklon_link::{FieldProblems, LinkConfig};
 use toklon_types::Date;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::cases::{Cases, FollowUps};
 use crate::continuity::Changes;
@@ -23,6 +23,7 @@ use crate::output::{Access, Staging};
 use crate::person_ids::PersonIds;
 use crate::previous::{Previous, PreviousRun};
 use crate::read::Inputs;
+use crate::resident::PhaseMemory;
 use crate::sink::{ArrowTable, Collected, Out};
 use crate::summary::Summary;
 use crate::write::write_json;
@@ -203,6 +204,7 @@ fn run_staged(
     )?;
     timer.record("fit", linked.fit_ms);
     timer.record("score_decide", linked.score_ms);
+    timer.memory("score_decide");
     timer.restart();
     let base = Base {
         table: &inputs.population.read.table,
@@ -301,7 +303,7 @@ fn run_staged(
         timer.record(name, ms);
     }
 
-    let summary = summary::build(&results, opts, timer.timings);
+    let summary = summary::build(&results, opts, timer.timings, timer.memory);
     let Target::Staging(staging) = target else {
         return Ok(RunOutcome {
             summary,
@@ -406,10 +408,11 @@ fn log_start(job: &Job, opts: &RunOptions) {
     }
 }
 
-/// Wall time per phase, for `summary.json`.
+/// Wall time and resident memory per phase, for `summary.json`.
 struct Timer {
     clock: Instant,
     timings: BTreeMap<String, u64>,
+    memory: BTreeMap<String, PhaseMemory>,
 }
 
 impl Timer {
@@ -417,17 +420,27 @@ impl Timer {
         Timer {
             clock: Instant::now(),
             timings: BTreeMap::new(),
+            memory: BTreeMap::new(),
         }
     }
 
-    /// Records the time since the last lap under `name`.
+    /// Records the time since the last lap, and the memory now, under `name`.
     fn lap(&mut self, name: &str) {
         self.record(name, self.clock.elapsed().as_millis() as u64);
+        self.memory(name);
         self.restart();
     }
 
     fn record(&mut self, name: &str, ms: u64) {
         self.timings.insert(name.to_string(), ms);
+    }
+
+    /// Records the memory now under `name`: for phases timed by [`Timer::record`].
+    fn memory(&mut self, name: &str) {
+        if let Some(m) = PhaseMemory::now() {
+            debug!(phase = name, rss_mib = m.rss, peak_mib = m.peak, "memory");
+            self.memory.insert(name.to_string(), m);
+        }
     }
 
     fn restart(&mut self) {

@@ -15,6 +15,7 @@ use toklon_link::{DedupeConfig, FieldProblems};
 use toklon_types::columns as col;
 
 use crate::EngineError;
+use crate::resident::PhaseMemory;
 use crate::cases::CaseSummary;
 use crate::continuity::ChangeSummary;
 use crate::decisions::DecisionCounts;
@@ -156,7 +157,7 @@ pub struct QualityGate {
 }
 
 /// The whole summary. Field order is the JSON order; maps are sorted, so the file is
-/// identical for identical inputs except `timings_ms`.
+/// identical for identical inputs except `timings_ms` and `memory_mib`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
     /// [`SCHEMA_VERSION`] when written.
@@ -205,8 +206,14 @@ pub struct Summary {
     /// Entries of the registries folder that were not read (not a readable type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_files: Option<UnreadFiles>,
-    /// Wall time per phase, milliseconds. The only part that varies between runs.
+    /// Wall time per phase, milliseconds. With `memory_mib`, the only parts that
+    /// vary between runs.
     pub timings_ms: BTreeMap<String, u64>,
+    /// Resident memory of the process at the end of each phase and its peak so
+    /// far, MiB. Recorded where `/proc/self/status` is readable (Linux), absent
+    /// elsewhere. In the Python package it is the Python process's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub memory_mib: BTreeMap<String, PhaseMemory>,
 }
 
 /// Writes `value` with every object's keys in alphabetical order, at every depth:
@@ -326,6 +333,7 @@ pub(crate) fn build(
     r: &Results<'_, '_>,
     opts: &RunOptions,
     timings: BTreeMap<String, u64>,
+    memory: BTreeMap<String, PhaseMemory>,
 ) -> Summary {
     let (job, inputs) = (r.job, r.inputs);
     let catalog = &r.rules.catalog;
@@ -458,6 +466,7 @@ pub(crate) fn build(
             files: job.unread.iter().map(|p| p.display().to_string()).collect(),
         }),
         timings_ms: timings,
+        memory_mib: memory,
     };
     summary.close(job.run.max_reject_share);
     summary
