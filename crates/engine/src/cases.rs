@@ -23,6 +23,7 @@
 //! are logged, never a case's note or status.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::slice::ParallelSliceMut;
@@ -302,7 +303,23 @@ const CARRIED: [&str; 12] = [
     cases::FOUND_IN.name(),
 ];
 
+/// The text columns of a carried case that a [`Case`] refers to.
+#[derive(Clone, Copy, Debug)]
+enum CarriedText {
+    Id = 0,
+    Person = 1,
+    Remedy = 2,
+}
+
 impl CarriedCases {
+    /// Column `which` of row `row` (a usable case's: never empty).
+    fn text(&self, row: u32, which: CarriedText) -> &str {
+        self.cols
+            .get(which as usize)
+            .and_then(|c| c.get_nonempty(row as usize))
+            .unwrap_or_default()
+    }
+
     fn read(path: &Path) -> Result<CarriedCases, EngineError> {
         let mut out = CarriedCases {
             cols: read_columns(path, &CARRIED)?,
@@ -708,17 +725,53 @@ fn parse_day(s: &str, today: i32) -> Result<i32, String> {
     Ok(days)
 }
 
-/// One row of `cases.parquet`.
-#[derive(Clone, Debug)]
-pub(crate) struct Case {
-    pub case_id: String,
-    pub person_id: String,
+/// A case's ID: made tonight from the person and the remedy, or carried from the
+/// previous run's file as it was written there.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CaseId<'a> {
+    Made([u8; 18]),
+    Carried(&'a str),
+}
+
+impl<'a> CaseId<'a> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII letters and `C-` (see `case_id_bytes`).
+            CaseId::Made(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            CaseId::Carried(id) => id,
+        }
+    }
+
+    /// The ID as text that outlives `self`.
+    pub fn into_cow(self) -> std::borrow::Cow<'a, str> {
+        match self {
+            CaseId::Carried(id) => id.into(),
+            made => made.as_str().to_owned().into(),
+        }
+    }
+}
+
+/// Where a case's text (its ID, person and remedy) comes from: made tonight for
+/// a person and a remedy (an index into the catalog's remedies), or carried from
+/// a row of the previous run's `cases.parquet`. [`Cases::person_id`],
+/// [`Cases::remedy`] and [`Cases::case_id`] read it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin {
+    Made { person: u32, remedy: u16 },
+    Carried { row: u32 },
+}
+
+/// One row of `cases.parquet`, its text held by reference (see [`Origin`]): a
+/// national run has tens of millions of cases, and strings of their own would be
+/// most of its memory.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Case<'a> {
+    origin: Origin,
     /// The row whose facts the lists use.
     pub row: Option<u32>,
-    pub remedy: String,
-    pub province: Option<String>,
+    pub province: Option<&'a str>,
     pub first_listed: i32,
-    pub status: Option<Status>,
+    pub status: Option<&'a Status>,
     pub outcome: Outcome,
     pub closed: Option<i32>,
     pub circumstances: Option<u64>,
@@ -728,8 +781,12 @@ pub(crate) struct Case {
 
 /// This run's cases, and what they add up to (counted once, for the report, the
 /// workbooks and `summary.json`).
-pub(crate) struct Cases {
-    pub rows: Vec<Case>,
+pub(crate) struct Cases<'a> {
+    pub rows: Vec<Case<'a>>,
+    ids: &'a PersonIds<'a>,
+    /// The catalog's remedy codes, by index.
+    codes: Vec<&'a str>,
+    carried: &'a CarriedCases,
     pub today: i32,
     progress: FollowUpProgress,
     /// People reported moved or dead, one entry each: the case of their latest such
@@ -739,24 +796,38 @@ pub(crate) struct Cases {
 
 /// This run's cases: one per (person, remedy) on a list or withheld from it, and
 /// the previous run's cases that closed tonight or recently.
-pub(crate) fn build(
-    follow: &FollowUps,
+pub(crate) fn build<'a>(
+    follow: &'a FollowUps,
     covered: &Covered<'_>,
-    ids: &PersonIds<'_>,
+    ids: &'a PersonIds<'a>,
     pop: &Table,
-    rules: &CoverageRules,
+    rules: &'a CoverageRules,
     today: Date,
-) -> Cases {
+) -> Cases<'a> {
     let today = today.days_since_epoch().unwrap_or(0);
     let cov = &covered.result.coverage;
-    let codes: Vec<&str> = rules
+    let codes: Vec<&'a str> = rules
         .entitlements
         .remedies()
         .iter()
         .map(|r| r.code.as_str())
         .collect();
     let sub = Col::of(pop, col::SUBDISTRICT_CODE);
-    let mut rows: Vec<Case> = Vec::new();
+    let withheld = |row: u32| {
+        let rc = &cov.rows[row as usize];
+        (!rc.withheld.is_empty() && rc.status != PersonStatus::Dead).then_some(rc.withheld)
+    };
+    // Counted first: a national run has tens of millions, and a growing vector
+    // would hold up to twice that while it doubles.
+    let listed = cov.fall_through.iter().chain(&cov.status_problems);
+    let tonight = listed.clone().map(|f| f.remedies.len()).sum::<usize>()
+        + cov
+            .people
+            .iter()
+            .filter_map(|&r| withheld(r))
+            .map(|w| w.len())
+            .sum::<usize>();
+    let mut rows: Vec<Case<'a>> = Vec::with_capacity(tonight + follow.carried.index.len());
     // The carried cases still open tonight, by row.
     let mut still = vec![false; follow.carried.cols.first().map_or(0, StrColumn::len)];
     let mut open = |person: u32, row: u32, set: RemedySet, withheld: bool, priority: u32| {
@@ -764,14 +835,17 @@ pub(crate) fn build(
         let rc = &cov.rows[row as usize];
         let now = fingerprint(&rc.circumstances);
         for k in set.iter() {
-            let Some(&code) = codes.get(k) else { continue };
-            let id = case_id(person_id, code);
-            let carried_row = follow.carried.row(&id);
+            let (Some(&code), Ok(remedy)) = (codes.get(k), u16::try_from(k)) else {
+                continue;
+            };
+            let made = CaseId::Made(case_id_bytes(person_id, code));
+            let id = made.as_str();
+            let carried_row = follow.carried.row(id);
             if let Some(r) = carried_row {
                 still[r as usize] = true;
             }
             let carried = carried_row.and_then(|r| follow.carried.at(r));
-            let status = follow.latest.get(&id).cloned();
+            let status = follow.latest.get(id);
             let outcome = if withheld {
                 Outcome::Suppressed
             } else if status.as_ref().is_some_and(|s| {
@@ -787,17 +861,16 @@ pub(crate) fn build(
                 .as_ref()
                 .filter(|s| s.follow_up.withholds())
                 .map(|_| {
-                    match follow.found_in.get(&id) {
+                    match follow.found_in.get(id) {
                         Some(at) => *at,
                         None => carried.and_then(|c| c.found_in),
                     }
                     .unwrap_or(now)
                 });
             rows.push(Case {
-                person_id: person_id.to_string(),
+                origin: Origin::Made { person, remedy },
                 row: Some(row),
-                remedy: code.to_string(),
-                province: province_of(sub.get(row as usize)).map(str::to_owned),
+                province: province_of(sub.get(row as usize)),
                 first_listed: carried
                     .filter(|c| !c.outcome.is_closed())
                     .map_or(today, |c| c.first_listed),
@@ -807,18 +880,16 @@ pub(crate) fn build(
                 circumstances: Some(now),
                 found_in,
                 priority,
-                case_id: id,
             });
         }
     };
-    for f in cov.fall_through.iter().chain(&cov.status_problems) {
+    for f in listed {
         open(f.person, f.row, f.remedies, false, f.priority);
     }
     for &row in &cov.people {
-        let rc = &cov.rows[row as usize];
-        if !rc.withheld.is_empty() && rc.status != PersonStatus::Dead {
+        if let Some(set) = withheld(row) {
             let person = covered.persons[row as usize].person.0;
-            open(person, row, rc.withheld, true, rc.priority);
+            open(person, row, set, true, cov.rows[row as usize].priority);
         }
     }
 
@@ -827,7 +898,7 @@ pub(crate) fn build(
         .carried
         .iter()
         .filter(|(row, _, _)| !still[*row as usize]);
-    for (_, id, c) in closing {
+    for (carried_row, id, c) in closing {
         let (outcome, closed) = match c.closed {
             Some(day) if c.outcome.is_closed() => {
                 if today - day > KEEP_CLOSED_DAYS {
@@ -850,13 +921,11 @@ pub(crate) fn build(
             }
         };
         rows.push(Case {
-            case_id: id.to_string(),
-            person_id: c.person_id.to_string(),
+            origin: Origin::Carried { row: carried_row },
             row: None,
-            remedy: c.remedy.to_string(),
-            province: c.province.map(str::to_owned),
+            province: c.province,
             first_listed: c.first_listed,
-            status: follow.latest.get(id).cloned(),
+            status: follow.latest.get(id),
             outcome,
             closed: Some(closed),
             circumstances: c.circumstances,
@@ -864,25 +933,30 @@ pub(crate) fn build(
             priority: 0,
         });
     }
+    let mut cases = Cases {
+        rows: Vec::new(),
+        ids,
+        codes,
+        carried: &follow.carried,
+        today,
+        progress: FollowUpProgress::default(),
+        corrections: Vec::new(),
+    };
     // By province; open cases first, the most urgent first; then by ID.
-    fn key(c: &Case) -> (&str, bool, std::cmp::Reverse<u32>, &str, &str) {
+    let key = |c: &Case<'a>| {
         (
-            c.province.as_deref().unwrap_or("unknown"),
+            c.province.unwrap_or("unknown"),
             c.outcome.is_closed(),
             std::cmp::Reverse(c.priority),
-            &c.person_id,
-            &c.remedy,
+            cases.person_id(c),
+            cases.remedy(c),
         )
-    }
+    };
     rows.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-    let progress = progress(&rows, today);
-    let corrections = corrections(&rows);
-    Cases {
-        rows,
-        today,
-        progress,
-        corrections,
-    }
+    cases.progress = progress(&rows, today);
+    cases.corrections = corrections(&cases, &rows);
+    cases.rows = rows;
+    cases
 }
 
 /// `summary.json` → `cases`.
@@ -899,24 +973,23 @@ pub struct CaseSummary {
 }
 
 /// Open more than [`STALE_DAYS`] and never contacted.
-fn is_stale(c: &Case, today: i32) -> bool {
+fn is_stale(c: &Case<'_>, today: i32) -> bool {
     !c.outcome.is_closed()
         && c.outcome != Outcome::Suppressed
         && today - c.first_listed > STALE_DAYS
         && c.status
-            .as_ref()
             .is_none_or(|s| s.follow_up == FollowUp::NotContacted)
 }
 
 /// Per province: open, contacted, applied, resolved by data, unconfirmed,
 /// suppressed and stale cases.
-fn progress(rows: &[Case], today: i32) -> FollowUpProgress {
+fn progress(rows: &[Case<'_>], today: i32) -> FollowUpProgress {
     let mut by_province: BTreeMap<&str, ProvinceFollowUp> = BTreeMap::new();
     for c in rows {
         let p = by_province
-            .entry(c.province.as_deref().unwrap_or("unknown"))
+            .entry(c.province.unwrap_or("unknown"))
             .or_default();
-        let f = c.status.as_ref().map(|s| s.follow_up);
+        let f = c.status.map(|s| s.follow_up);
         match c.outcome {
             Outcome::Open => p.open += 1,
             Outcome::EnrolledUnconfirmed => {
@@ -947,15 +1020,17 @@ fn progress(rows: &[Case], today: i32) -> FollowUpProgress {
 
 /// People reported moved or dead, one entry each: `(case index of their latest such
 /// report, the cases reporting it)`.
-fn corrections(rows: &[Case]) -> Vec<(usize, Vec<usize>)> {
+fn corrections<'a>(cases: &Cases<'a>, rows: &[Case<'a>]) -> Vec<(usize, Vec<usize>)> {
     let mut by_person: BTreeMap<&str, (usize, Vec<usize>)> = BTreeMap::new();
     for (k, c) in rows.iter().enumerate() {
-        let Some(s) = &c.status else { continue };
+        let Some(s) = c.status else { continue };
         if c.outcome.is_closed() || !matches!(s.follow_up, FollowUp::Moved | FollowUp::Deceased) {
             continue;
         }
-        let e = by_person.entry(&c.person_id).or_insert((k, Vec::new()));
-        let latest = rows[e.0].status.as_ref().map_or(i32::MIN, |s| s.date);
+        let e = by_person
+            .entry(cases.person_id(c))
+            .or_insert((k, Vec::new()));
+        let latest = rows[e.0].status.map_or(i32::MIN, |s| s.date);
         if s.date > latest {
             e.0 = k;
         }
@@ -964,7 +1039,31 @@ fn corrections(rows: &[Case]) -> Vec<(usize, Vec<usize>)> {
     by_person.into_values().collect()
 }
 
-impl Cases {
+impl<'a> Cases<'a> {
+    /// The person's stable ID.
+    pub fn person_id(&self, c: &Case<'a>) -> &'a str {
+        match c.origin {
+            Origin::Made { person, .. } => self.ids.id(person),
+            Origin::Carried { row } => self.carried.text(row, CarriedText::Person),
+        }
+    }
+
+    /// The remedy's code.
+    pub fn remedy(&self, c: &Case<'a>) -> &'a str {
+        match c.origin {
+            Origin::Made { remedy, .. } => self.codes.get(remedy as usize).copied().unwrap_or(""),
+            Origin::Carried { row } => self.carried.text(row, CarriedText::Remedy),
+        }
+    }
+
+    /// The case's ID (see [`case_id`]).
+    pub fn case_id(&self, c: &Case<'a>) -> CaseId<'a> {
+        match c.origin {
+            Origin::Made { .. } => CaseId::Made(case_id_bytes(self.person_id(c), self.remedy(c))),
+            Origin::Carried { row } => CaseId::Carried(self.carried.text(row, CarriedText::Id)),
+        }
+    }
+
     pub fn progress(&self) -> &FollowUpProgress {
         &self.progress
     }
@@ -981,10 +1080,7 @@ impl Cases {
                 .entry(c.outcome.code().to_string())
                 .or_default() += 1;
             if matches!(c.outcome, Outcome::Open | Outcome::EnrolledUnconfirmed) {
-                let f = c
-                    .status
-                    .as_ref()
-                    .map_or(FollowUp::NotContacted, |s| s.follow_up);
+                let f = c.status.map_or(FollowUp::NotContacted, |s| s.follow_up);
                 *s.open_by_follow_up.entry(f.code().to_string()).or_default() += 1;
             }
         }
@@ -1000,57 +1096,69 @@ impl Cases {
     ) -> Result<(), EngineError> {
         let rows = &self.rows;
         let day = |d: Option<i32>| d.and_then(Date::from_days);
-        fn status(c: &Case) -> Option<&Status> {
-            c.status.as_ref()
-        }
-        let circumstances: Vec<Option<String>> =
-            rows.iter().map(|c| c.circumstances.map(hex)).collect();
-        let found_in: Vec<Option<String>> = rows.iter().map(|c| c.found_in.map(hex)).collect();
-        OutTable::for_schema(&cases::SCHEMA)
-            .with(cases::CASE_ID.values(rows.iter().map(|c| Some(c.case_id.as_str()))))
-            .with(cases::PERSON_ID.values(rows.iter().map(|c| Some(c.person_id.as_str()))))
-            .with(cases::RECORD_ID.values(rows.iter().map(|c| c.row.map(|r| pop.id(r as usize)))))
-            .with(cases::REMEDY.values(rows.iter().map(|c| Some(c.remedy.as_str()))))
-            .with(cases::PROVINCE_CODE.values(rows.iter().map(|c| c.province.as_deref())))
-            .with(cases::FIRST_LISTED.values(rows.iter().map(|c| day(Some(c.first_listed)))))
-            .with(
-                cases::FOLLOW_UP.values(rows.iter().map(|c| status(c).map(|s| s.follow_up.code()))),
-            )
-            .with(cases::FOLLOW_UP_DATE.values(rows.iter().map(|c| day(status(c).map(|s| s.date)))))
-            .with(
-                cases::NOTE.values(
-                    rows.iter()
-                        .map(|c| status(c).and_then(|s| s.note.as_deref())),
-                ),
-            )
-            .with(cases::OUTCOME.values(rows.iter().map(|c| Some(c.outcome.code()))))
-            .with(cases::CLOSED.values(rows.iter().map(|c| day(c.closed))))
-            .with(
-                cases::DAYS_OPEN.values(
-                    rows.iter()
-                        .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
-                ),
-            )
-            .with(cases::CIRCUMSTANCES.values(circumstances.iter().map(Option::as_deref)))
-            .with(cases::FOUND_IN.values(found_in.iter().map(Option::as_deref)))
-            .write_to(out, FILE)?;
+        // A batch at a time: a national run has tens of millions of cases.
+        let table = |r: Range<usize>| {
+            let rows = &rows[r];
+            let ids: Vec<CaseId<'_>> = rows.iter().map(|c| self.case_id(c)).collect();
+            let circumstances: Vec<Option<String>> =
+                rows.iter().map(|c| c.circumstances.map(hex)).collect();
+            let found_in: Vec<Option<String>> = rows.iter().map(|c| c.found_in.map(hex)).collect();
+            OutTable::for_schema(&cases::SCHEMA)
+                .with(cases::CASE_ID.values(ids.iter().map(|id| Some(id.as_str()))))
+                .with(cases::PERSON_ID.values(rows.iter().map(|c| Some(self.person_id(c)))))
+                .with(
+                    cases::RECORD_ID.values(rows.iter().map(|c| c.row.map(|r| pop.id(r as usize)))),
+                )
+                .with(cases::REMEDY.values(rows.iter().map(|c| Some(self.remedy(c)))))
+                .with(cases::PROVINCE_CODE.values(rows.iter().map(|c| c.province)))
+                .with(cases::FIRST_LISTED.values(rows.iter().map(|c| day(Some(c.first_listed)))))
+                .with(
+                    cases::FOLLOW_UP
+                        .values(rows.iter().map(|c| c.status.map(|s| s.follow_up.code()))),
+                )
+                .with(
+                    cases::FOLLOW_UP_DATE
+                        .values(rows.iter().map(|c| day(c.status.map(|s| s.date)))),
+                )
+                .with(
+                    cases::NOTE.values(
+                        rows.iter()
+                            .map(|c| c.status.and_then(|s| s.note.as_deref())),
+                    ),
+                )
+                .with(cases::OUTCOME.values(rows.iter().map(|c| Some(c.outcome.code()))))
+                .with(cases::CLOSED.values(rows.iter().map(|c| day(c.closed))))
+                .with(
+                    cases::DAYS_OPEN.values(
+                        rows.iter()
+                            .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
+                    ),
+                )
+                .with(cases::CIRCUMSTANCES.values(circumstances.iter().map(Option::as_deref)))
+                .with(cases::FOUND_IN.values(found_in.iter().map(Option::as_deref)))
+        };
+        out.batches(FILE, rows.len(), table)?;
 
         let corrections = &self.corrections;
         let first = |k: usize| &rows[k];
         let hh = &covered.households;
-        let household = |c: &Case| {
+        let household = |c: &Case<'_>| {
             c.row
                 .and_then(|r| covered.persons[r as usize].household)
                 .map(|h| hh.ids[h as usize])
         };
         let sub = Col::of(pop, col::SUBDISTRICT_CODE);
-        let report = |k: usize| first(k).status.as_ref();
+        let report = |k: usize| first(k).status;
+        let case_ids: Vec<Vec<CaseId<'_>>> = corrections
+            .iter()
+            .map(|(_, cases)| cases.iter().map(|&k| self.case_id(&rows[k])).collect())
+            .collect();
         OutTable::for_schema(&base_corrections::SCHEMA)
             .with(
                 base_corrections::PERSON_ID.values(
                     corrections
                         .iter()
-                        .map(|(k, _)| Some(first(*k).person_id.as_str())),
+                        .map(|(k, _)| Some(self.person_id(first(*k)))),
                 ),
             )
             .with(
@@ -1065,11 +1173,8 @@ impl Cases {
                     .values(corrections.iter().map(|(k, _)| household(first(*k)))),
             )
             .with(
-                base_corrections::PROVINCE_CODE.values(
-                    corrections
-                        .iter()
-                        .map(|(k, _)| first(*k).province.as_deref()),
-                ),
+                base_corrections::PROVINCE_CODE
+                    .values(corrections.iter().map(|(k, _)| first(*k).province)),
             )
             .with(
                 base_corrections::DISTRICT_CODE.values(
@@ -1100,11 +1205,8 @@ impl Cases {
                 ),
             )
             .with(
-                base_corrections::CASE_IDS.values(
-                    corrections
-                        .iter()
-                        .map(|(_, cases)| cases.iter().map(|&k| rows[k].case_id.as_str())),
-                ),
+                base_corrections::CASE_IDS
+                    .values(case_ids.iter().map(|ids| ids.iter().map(CaseId::as_str))),
             )
             .write_to(out, CORRECTIONS)?;
         Ok(())

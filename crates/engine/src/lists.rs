@@ -45,7 +45,7 @@ pub struct ListInputs<'a> {
     /// Since the previous run: each listed person's status and first listing.
     pub changes: &'a Changes<'a>,
     /// The field follow-up of each (person, remedy).
-    pub cases: &'a Cases,
+    pub cases: &'a Cases<'a>,
 }
 
 /// One output column, built when called (so a table's columns can be built on
@@ -782,7 +782,7 @@ fn write_workbooks(
         by_province.entry(code).or_default().households.push(k);
     }
     for (k, c) in inp.cases.rows.iter().enumerate() {
-        let code = c.province.as_deref().unwrap_or("unknown");
+        let code = c.province.unwrap_or("unknown");
         by_province.entry(code).or_default().cases.push(k);
     }
     let header = |name: &str| thai_header(name);
@@ -910,7 +910,7 @@ fn follow_up_columns<'a>(
 ) -> Vec<toklon_io::xlsx::Column<'a>> {
     use toklon_io::xlsx::Column;
     // `cases::…` name the sheet's columns as `cases.parquet` does.
-    let rows: Vec<&'a Case> = cases.iter().map(|&k| &inp.cases.rows[k]).collect();
+    let rows: Vec<&'a Case<'a>> = cases.iter().map(|&k| &inp.cases.rows[k]).collect();
     let pop = inp.pop;
     let get = |name: &str| {
         let c = Col::of(pop, name);
@@ -940,22 +940,21 @@ fn follow_up_columns<'a>(
     vec![
         Column::text(
             cases::CASE_ID.name(),
-            rows.iter().map(|c| Some(c.case_id.as_str())),
+            rows.iter().map(|c| Some(inp.cases.case_id(c).into_cow())),
         ),
         Column::text(
             cases::FOLLOW_UP.name(),
-            rows.iter()
-                .map(|c| c.status.as_ref().map(|s| s.follow_up.code())),
+            rows.iter().map(|c| c.status.map(|s| s.follow_up.code())),
         )
         .with_choices(&choices),
         Column::date(
             cases::FOLLOW_UP_DATE.name(),
-            rows.iter().map(|c| ymd(c.status.as_ref().map(|s| s.date))),
+            rows.iter().map(|c| ymd(c.status.map(|s| s.date))),
         ),
         Column::text(
             cases::NOTE.name(),
             rows.iter()
-                .map(|c| c.status.as_ref().and_then(|s| s.note.as_deref())),
+                .map(|c| c.status.and_then(|s| s.note.as_deref())),
         )
         .with_width(40.0),
         Column::text(
@@ -965,7 +964,7 @@ fn follow_up_columns<'a>(
         Column::text(
             header(people::REMEDY_OFFICES.name()),
             rows.iter().map(|c| {
-                remedy_index(&c.remedy)
+                remedy_index(inp.cases.remedy(c))
                     .and_then(|k| text.office.get(k))
                     .map(String::as_str)
             }),

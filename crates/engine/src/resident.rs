@@ -24,7 +24,12 @@ impl PhaseMemory {
     fn parse(status: &str) -> Option<PhaseMemory> {
         let kib = |key: &str| -> Option<u64> {
             let line = status.lines().find(|l| l.starts_with(key))?;
-            line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+            line[key.len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
         };
         Some(PhaseMemory {
             rss: kib("VmRSS:")? / 1024,

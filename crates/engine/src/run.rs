@@ -374,7 +374,7 @@ pub(crate) struct Results<'r, 'j> {
     /// The field's feedback and the carried cases.
     pub follow: &'r FollowUps,
     /// This run's cases.
-    pub cases: &'r Cases,
+    pub cases: &'r Cases<'r>,
 }
 
 impl RunOptions {

@@ -15,13 +15,13 @@ use toklon_link::{DedupeConfig, FieldProblems};
 use toklon_types::columns as col;
 
 use crate::EngineError;
-use crate::resident::PhaseMemory;
 use crate::cases::CaseSummary;
 use crate::continuity::ChangeSummary;
 use crate::decisions::DecisionCounts;
 use crate::dedupe::BaseDedupe;
 use crate::link::drift_warnings;
 use crate::read::Source;
+use crate::resident::PhaseMemory;
 use crate::run::{Results, RunOptions};
 
 /// The shape of `summary.json`. Raised when a field is renamed or removed (adding
