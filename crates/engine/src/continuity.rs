@@ -314,20 +314,24 @@ pub(crate) fn write_tables(
     ids: &PersonIds<'_>,
     person_of_row: &[u32],
 ) -> Result<(), EngineError> {
-    change_table(
+    // A batch at a time: tens of millions of listed persons in a national run.
+    let batched = |schema: &'static TableSchema, key, rows: &[Change<'_>], persons| {
+        out.batches(&schema.parquet_file(), rows.len(), |r| {
+            change_table(schema, key, &rows[r], persons)
+        })
+    };
+    batched(
         &tables::changes::CHANGES,
         tables::changes::PERSON_ID,
         &changes.persons,
         true,
-    )
-    .write_to(out, &tables::changes::CHANGES.parquet_file())?;
-    change_table(
+    )?;
+    batched(
         &tables::changes::HOUSEHOLD_CHANGES,
         tables::changes::HOUSEHOLD_ID,
         &changes.households,
         false,
-    )
-    .write_to(out, &tables::changes::HOUSEHOLD_CHANGES.parquet_file())?;
+    )?;
     let e = ids.events(person_of_row);
     OutTable::for_schema(&tables::person_ids::SCHEMA)
         .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
