@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use toklon_coverage::{Entitlements, RemedySet};
 use toklon_types::PassThrough;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -26,6 +27,92 @@ impl Hash for Key<'_> {
 /// A map keyed by [`Key`].
 pub(crate) type KeyMap<'a, V> = HashMap<Key<'a>, V, BuildHasherDefault<PassThrough>>;
 
+/// A unit's remedy codes, without a vector of their own for each of the tens of
+/// millions of units of a national run: tonight's as a set over the catalog's
+/// codes, the previous run's as its list cell read back (`;`-joined), and a list
+/// only for previous units merged into one person since.
+#[derive(Clone, Debug)]
+pub(crate) enum Remedies<'a> {
+    Set(RemedySet, &'a Entitlements),
+    Joined(&'a str),
+    Listed(Vec<&'a str>),
+}
+
+impl<'a> Remedies<'a> {
+    pub const NONE: Remedies<'static> = Remedies::Joined("");
+
+    /// The codes, in order (a set's in the catalog's order).
+    pub fn iter(&self) -> Codes<'_, 'a> {
+        match self {
+            Remedies::Set(set, rules) => Codes::Set {
+                set: *set,
+                next: 0,
+                rules,
+            },
+            Remedies::Joined(cell) => Codes::Joined(cell.split(';')),
+            Remedies::Listed(v) => Codes::Listed(v.iter()),
+        }
+    }
+
+    /// These codes followed by those of `other` not among them, each once.
+    fn merged(&self, other: &Remedies<'a>) -> Remedies<'a> {
+        let mut out: Vec<&'a str> = Vec::new();
+        for r in self.iter().chain(other.iter()) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        Remedies::Listed(out)
+    }
+
+    /// Whether a code repeats (a previous list edited by hand).
+    fn repeats(&self) -> bool {
+        let v: Vec<&str> = self.iter().collect();
+        v.iter().enumerate().any(|(i, r)| v[..i].contains(r))
+    }
+}
+
+impl PartialEq for Remedies<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+/// The codes of a [`Remedies`].
+pub(crate) enum Codes<'s, 'a> {
+    Set {
+        set: RemedySet,
+        next: usize,
+        rules: &'a Entitlements,
+    },
+    Joined(std::str::Split<'a, char>),
+    Listed(std::slice::Iter<'s, &'a str>),
+}
+
+impl<'a> Iterator for Codes<'_, 'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Codes::Set { set, next, rules } => {
+                while *next < RemedySet::MAX {
+                    let i = *next;
+                    *next += 1;
+                    if set.contains(i) {
+                        if let Some(r) = rules.remedies().get(i) {
+                            return Some(r.code.as_str());
+                        }
+                    }
+                }
+                None
+            }
+            // As `split_list` reads a list cell.
+            Codes::Joined(parts) => parts.by_ref().map(str::trim).find(|x| !x.is_empty()),
+            Codes::Listed(codes) => codes.next().copied(),
+        }
+    }
+}
+
 /// One listed person or household, in this run or the previous one. Text is
 /// borrowed from the tables it was read from (this run's, or the previous run's
 /// columns): ~330k listed persons at 1M people are compared without a copy.
@@ -35,7 +122,7 @@ pub(crate) struct Unit<'a> {
     /// Persons: the row naming them (their representative `record_id`).
     pub record_id: Option<&'a str>,
     pub province: Option<&'a str>,
-    pub remedies: Vec<&'a str>,
+    pub remedies: Remedies<'a>,
     /// Days since 1970-01-01; for the previous run's units, when first listed.
     pub first_listed: Option<i32>,
 }
@@ -73,8 +160,8 @@ pub(crate) struct Change<'a> {
     pub status: Status,
     pub first_listed: i32,
     pub days_listed: i32,
-    pub remedies_before: Vec<&'a str>,
-    pub remedies_now: Vec<&'a str>,
+    pub remedies_before: Remedies<'a>,
+    pub remedies_now: Remedies<'a>,
     /// For `resolved`: the remedy now held (the first of `remedies_before` that is).
     pub resolved_by: Option<&'a str>,
 }
@@ -97,7 +184,8 @@ pub(crate) trait Now<'a>: Sync {
 /// A previous unit, or several merged into one person since.
 struct Before<'u, 'a> {
     first: &'u Unit<'a>,
-    remedies: Vec<&'a str>,
+    /// `None` until a unit is added.
+    remedies: Option<Remedies<'a>>,
     first_listed: Option<i32>,
 }
 
@@ -127,14 +215,16 @@ pub(crate) fn compare<'a>(
             Some(key) => {
                 let e = before.entry(Key(key)).or_insert_with(|| Before {
                     first: u,
-                    remedies: Vec::new(),
+                    remedies: None,
                     first_listed: None,
                 });
-                for &r in &u.remedies {
-                    if !e.remedies.contains(&r) {
-                        e.remedies.push(r);
-                    }
-                }
+                // Each code once: one unit's list is kept as read unless a
+                // code repeats in it.
+                e.remedies = Some(match &e.remedies {
+                    None if !u.remedies.repeats() => u.remedies.clone(),
+                    None => Remedies::NONE.merged(&u.remedies),
+                    Some(r) => r.merged(&u.remedies),
+                });
                 e.first_listed = match (e.first_listed, u.first_listed) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -151,9 +241,9 @@ pub(crate) fn compare<'a>(
             Some(b) => (
                 Status::StillListed,
                 b.first_listed.unwrap_or(today),
-                b.remedies,
+                b.remedies.unwrap_or(Remedies::NONE),
             ),
-            None => (Status::New, today, Vec::new()),
+            None => (Status::New, today, Remedies::NONE),
         };
         out.push(Change {
             key: u.key,
@@ -169,8 +259,9 @@ pub(crate) fn compare<'a>(
     }
     for (Key(key), b) in before {
         let first = b.first_listed.unwrap_or(today);
+        let remedies = b.remedies.unwrap_or(Remedies::NONE);
         let (status, resolved_by) = if now.present(key) {
-            let by = b.remedies.iter().find_map(|r| now.resolved_by(key, r));
+            let by = remedies.iter().find_map(|r| now.resolved_by(key, r));
             (Status::Resolved, by)
         } else {
             (Status::Gone, None)
@@ -189,8 +280,8 @@ pub(crate) fn compare<'a>(
             status,
             first_listed: first,
             days_listed: today - first,
-            remedies_before: b.remedies,
-            remedies_now: Vec::new(),
+            remedies_before: remedies,
+            remedies_now: Remedies::NONE,
             resolved_by,
         });
     }
@@ -204,7 +295,7 @@ pub(crate) fn compare<'a>(
             first_listed: first,
             days_listed: today - first,
             remedies_before: u.remedies.clone(),
-            remedies_now: Vec::new(),
+            remedies_now: Remedies::NONE,
             resolved_by: None,
         });
     }
@@ -267,7 +358,7 @@ mod tests {
             key,
             record_id: Some(key),
             province: Some("10"),
-            remedies: remedies.to_vec(),
+            remedies: Remedies::Listed(remedies.to_vec()),
             first_listed: first,
         }
     }
@@ -315,7 +406,10 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, Status::StillListed);
         assert_eq!(rows[0].first_listed, 15);
-        assert_eq!(rows[0].remedies_before, ["ucs", "oaa"]);
+        assert_eq!(
+            rows[0].remedies_before.iter().collect::<Vec<_>>(),
+            ["ucs", "oaa"]
+        );
     }
 
     #[test]

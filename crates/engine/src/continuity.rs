@@ -9,9 +9,10 @@ use toklon_io::tables::{self, Column, TableSchema, Text};
 
 use toklon_coverage::{PersonStatus, RemedySet};
 use toklon_types::{Date, Table, columns as col};
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::EngineError;
-use crate::changes::{self, Change, ChangeCounts, Key, KeyMap, Now, Status, Unit};
+use crate::changes::{self, Change, ChangeCounts, Key, KeyMap, Now, Remedies, Status, Unit};
 use crate::cover::{Col, CoverageRules, Covered, province_of};
 use crate::person_ids::PersonIds;
 use crate::previous::Previous;
@@ -36,12 +37,10 @@ pub(crate) fn person_ids<'a>(
 /// What changed since the previous run, for the persons and the households. `'a`
 /// borrows this run's tables and IDs and the previous run's columns.
 pub(crate) struct Changes<'a> {
+    /// Sorted by key, then status (as [`changes::compare`] leaves them).
     pub persons: Vec<Change<'a>>,
+    /// The same.
     pub households: Vec<Change<'a>>,
-    /// Listed person ID → its row in `persons`.
-    person_row: KeyMap<'a, usize>,
-    /// Listed household ID → its row in `households`.
-    household_row: KeyMap<'a, usize>,
     pub today: i32,
     /// The previous run's reference date.
     previous_as_of: Option<String>,
@@ -50,16 +49,12 @@ pub(crate) struct Changes<'a> {
 impl<'a> Changes<'a> {
     /// Status and first listing date of a person on this run's list.
     pub fn of_person(&self, person_id: &str) -> Option<&Change<'a>> {
-        self.person_row
-            .get(&Key(person_id))
-            .map(|&k| &self.persons[k])
+        listed(&self.persons, person_id)
     }
 
     /// The same for a household.
     pub fn of_household(&self, household_id: &str) -> Option<&Change<'a>> {
-        self.household_row
-            .get(&Key(household_id))
-            .map(|&k| &self.households[k])
+        listed(&self.households, household_id)
     }
 
     /// Listed persons per status and province (`unknown` without one).
@@ -136,9 +131,42 @@ struct Today<'a> {
     rules: &'a CoverageRules,
     pop: &'a Table,
     subdistrict: Col<'a>,
-    /// Household ID → its index in `household_ids`.
-    households: KeyMap<'a, u32>,
-    household_ids: &'a [&'a str],
+    households: HouseholdLookup<'a>,
+}
+
+/// The base's households by ID: `(xxh3 of the ID, index)` sorted, 12 bytes a
+/// household where a hash map takes about 32. Built only when there is a
+/// previous run to look its households up.
+struct HouseholdLookup<'a> {
+    ids: &'a [&'a str],
+    by_hash: Vec<(u64, u32)>,
+}
+
+impl<'a> HouseholdLookup<'a> {
+    fn new(ids: &'a [&'a str], needed: bool) -> Self {
+        use rayon::prelude::*;
+        let mut by_hash: Vec<(u64, u32)> = match needed {
+            false => Vec::new(),
+            true => ids
+                .par_iter()
+                .enumerate()
+                .map(|(k, id)| (xxh3_64(id.as_bytes()), k as u32))
+                .collect(),
+        };
+        by_hash.par_sort_unstable();
+        HouseholdLookup { ids, by_hash }
+    }
+
+    /// The household's ID as this run holds it.
+    fn get(&self, id: &str) -> Option<&'a str> {
+        let h = xxh3_64(id.as_bytes());
+        let start = self.by_hash.partition_point(|&(k, _)| k < h);
+        self.by_hash[start..]
+            .iter()
+            .take_while(|&&(k, _)| k == h)
+            .filter_map(|&(_, i)| self.ids.get(i as usize).copied())
+            .find(|&known| known == id)
+    }
 }
 
 impl<'a> Now<'a> for Today<'a> {
@@ -156,7 +184,7 @@ impl<'a> Now<'a> for Today<'a> {
                 .rows
                 .get(row as usize)
                 .is_some_and(|r| r.status != PersonStatus::Dead),
-            None => self.households.contains_key(&Key(key)),
+            None => self.households.get(key).is_some(),
         }
     }
 
@@ -192,17 +220,7 @@ pub(crate) fn compare<'a>(
     use rayon::prelude::*;
     let today = today.days_since_epoch().unwrap_or(0);
     let coverage = &covered.result.coverage;
-    let remedy_codes: Vec<&'a str> = rules
-        .entitlements
-        .remedies()
-        .iter()
-        .map(|r| r.code.as_str())
-        .collect();
-    let codes = |set: RemedySet| -> Vec<&'a str> {
-        set.iter()
-            .filter_map(|i| remedy_codes.get(i).copied())
-            .collect()
-    };
+    let codes = |set: RemedySet| Remedies::Set(set, &rules.entitlements);
     let subdistrict = Col::of(pop, col::SUBDISTRICT_CODE);
     let persons_now: Vec<Unit<'a>> = coverage
         .fall_through
@@ -242,12 +260,7 @@ pub(crate) fn compare<'a>(
             .map(|person| (Key(ids.id(person)), person))
             .collect(),
     };
-    let households: KeyMap<'a, u32> = hh
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(k, &id)| (Key(id), k as u32))
-        .collect();
+    let households = HouseholdLookup::new(&hh.ids, previous.is_some());
     let now = Today {
         ids,
         row_of,
@@ -256,7 +269,6 @@ pub(crate) fn compare<'a>(
         pop,
         subdistrict,
         households,
-        household_ids: &hh.ids,
     };
     let (prev_persons, prev_households) = match previous {
         Some(p) => (p.persons.units(), p.households.units()),
@@ -268,21 +280,22 @@ pub(crate) fn compare<'a>(
         || changes::compare(&prev_persons, persons_now, &now, today),
         || changes::compare(&prev_households, households_now, &same, today),
     );
-    let index = |rows: &[Change<'a>]| -> KeyMap<'a, usize> {
-        rows.iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c.status, Status::New | Status::StillListed))
-            .map(|(k, c)| (Key(c.key), k))
-            .collect()
-    };
     Changes {
         previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
-        person_row: index(&persons),
-        household_row: index(&households),
         persons,
         households,
         today,
     }
+}
+
+/// The row of `rows` (sorted by key) listing `key` tonight. Found by binary search:
+/// a map of tens of millions of keys would cost more than the rows themselves.
+fn listed<'r, 'a>(rows: &'r [Change<'a>], key: &str) -> Option<&'r Change<'a>> {
+    let start = rows.partition_point(|c| c.key < key);
+    rows[start..]
+        .iter()
+        .take_while(|c| c.key == key)
+        .find(|c| matches!(c.status, Status::New | Status::StillListed))
 }
 
 /// Households: keys do not change between runs.
@@ -290,12 +303,11 @@ struct SameKeys<'t, 'a>(&'t Today<'a>);
 
 impl<'a> Now<'a> for SameKeys<'_, 'a> {
     fn key_now(&self, previous: &str) -> Option<&'a str> {
-        let &k = self.0.households.get(&Key(previous))?;
-        self.0.household_ids.get(k as usize).copied()
+        self.0.households.get(previous)
     }
 
     fn present(&self, key: &str) -> bool {
-        self.0.households.contains_key(&Key(key))
+        self.0.households.get(key).is_some()
     }
 
     fn resolved_by(&self, _: &str, _: &str) -> Option<&'a str> {
@@ -360,12 +372,8 @@ fn change_table(
         )
         .with(tables::changes::DAYS_LISTED.values(rows.iter().map(|c| Some(c.days_listed))))
         .with(
-            tables::changes::REMEDIES_BEFORE
-                .values(rows.iter().map(|c| c.remedies_before.iter().copied())),
+            tables::changes::REMEDIES_BEFORE.values(rows.iter().map(|c| c.remedies_before.iter())),
         )
-        .with(
-            tables::changes::REMEDIES_NOW
-                .values(rows.iter().map(|c| c.remedies_now.iter().copied())),
-        )
+        .with(tables::changes::REMEDIES_NOW.values(rows.iter().map(|c| c.remedies_now.iter())))
         .with(tables::changes::RESOLVED_BY.values(rows.iter().map(|c| c.resolved_by)))
 }

@@ -17,7 +17,7 @@ use toklon_io::tables::{coverage, decisions, households, people};
 use toklon_types::{Date, PassThrough, StrColumn};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::changes::Unit;
+use crate::changes::{Remedies, Unit};
 use crate::person_ids::PreviousId;
 use crate::{EngineError, Summary};
 
@@ -253,7 +253,7 @@ impl Listed {
                     key: self.key.get_nonempty(i)?,
                     record_id: self.record.as_ref().and_then(|c| c.get_nonempty(i)),
                     province: self.province.get_nonempty(i),
-                    remedies: toklon_coverage::eval::split_list(self.remedies.get(i).unwrap_or("")),
+                    remedies: Remedies::Joined(self.remedies.get(i).unwrap_or("")),
                     first_listed: self.first_listed.get(i).copied(),
                 })
             })
