@@ -800,37 +800,45 @@ fn write_workbooks(
             let path = dir.join("provinces").join(format!("{code}.xlsx"));
             let xlsx_err = |e: IoError| EngineError::from(e);
             let mut book = Workbook::streaming(dir).map_err(xlsx_err)?;
-            book.add_sheet(
-                FOLLOW_UP_SHEET,
-                &follow_up_columns(inp, &parts.cases, text, &header),
-            )
-            .map_err(xlsx_err)?;
-            let people = people_table(&people::FALL_THROUGH, inp, &parts.people, person_rows, text);
-            let people = masked(&people, inp, &parts.people).unwrap_or(people);
-            book.add_sheet(
+            // Each sheet a batch of rows at a time: the largest province's lists
+            // are never held whole as cells.
+            let mut sheet = book.sheet(FOLLOW_UP_SHEET);
+            for r in row_batches(parts.cases.len()) {
+                sheet.write(&follow_up_columns(inp, &parts.cases[r], text, &header))?;
+            }
+            sheet.finish()?;
+            let people_sheet = |book: &mut Workbook,
+                                name: &str,
+                                schema: &'static TableSchema,
+                                list: &[Listed]|
+             -> Result<(), IoError> {
+                let mut sheet = book.sheet(name);
+                for r in row_batches(list.len()) {
+                    let part = &list[r];
+                    let t = people_table(schema, inp, part, person_rows, text);
+                    let t = masked(&t, inp, part).unwrap_or(t);
+                    sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
+                }
+                sheet.finish().map(drop)
+            };
+            people_sheet(
+                &mut book,
                 "รายชื่อผู้ตกหล่น",
-                &people.xlsx_columns(&WORKBOOK_PEOPLE, &header),
-            )
-            .map_err(xlsx_err)?;
-            let households = households_table(inp, &parts.households, members, text);
-            book.add_sheet(
-                "ครัวเรือน",
-                &households.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header),
-            )
-            .map_err(xlsx_err)?;
-            let status = people_table(
-                &people::STATUS_PROBLEMS,
-                inp,
-                &parts.status,
-                person_rows,
-                text,
-            );
-            let status = masked(&status, inp, &parts.status).unwrap_or(status);
-            book.add_sheet(
+                &people::FALL_THROUGH,
+                &parts.people,
+            )?;
+            let mut sheet = book.sheet("ครัวเรือน");
+            for r in row_batches(parts.households.len()) {
+                let t = households_table(inp, &parts.households[r], members, text);
+                sheet.write(&t.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header))?;
+            }
+            sheet.finish()?;
+            people_sheet(
+                &mut book,
                 "ปัญหาสถานะบุคคล",
-                &status.xlsx_columns(&WORKBOOK_PEOPLE, &header),
-            )
-            .map_err(xlsx_err)?;
+                &people::STATUS_PROBLEMS,
+                &parts.status,
+            )?;
             let figures = indicators.provinces.iter().find(|p| p.code == code);
             let mut rows: Vec<(String, Value<'_>)> = vec![
                 ("จังหวัด".into(), Value::Text(code.to_string().into())),

@@ -312,40 +312,22 @@ impl Workbook {
         name: &str,
         columns: &[Column<'_>],
     ) -> Result<Vec<String>, IoError> {
-        let rows = columns.first().map_or(0, Column::len);
-        for c in columns {
-            if c.len() != rows {
-                return Err(IoError::RaggedOutput {
-                    table: name.to_owned(),
-                    column: c.header.to_string(),
-                    expected: rows,
-                    found: c.len(),
-                });
-            }
+        let mut sheet = self.sheet(name);
+        sheet.write(columns)?;
+        sheet.finish()
+    }
+
+    /// A sheet written a part of its rows at a time ([`SheetWriter::write`], then
+    /// [`SheetWriter::finish`]), as [`Workbook::add_sheet`] writes it whole: a
+    /// province's list of a million people need not be held as cells at once.
+    pub fn sheet(&mut self, name: &str) -> SheetWriter<'_> {
+        SheetWriter {
+            book: self,
+            name: name.to_owned(),
+            used: Vec::new(),
+            current: None,
+            layout: None,
         }
-        if columns.len() > MAX_COLS {
-            return Err(IoError::XlsxSheet {
-                sheet: name.to_owned(),
-                source: XlsxError::RowColumnLimitError,
-            });
-        }
-        let per_sheet = MAX_ROWS - 1;
-        let parts = rows.div_ceil(per_sheet).max(1);
-        let mut used = Vec::with_capacity(parts);
-        for part in 0..parts {
-            let base = if part == 0 {
-                name.to_owned()
-            } else {
-                format!("{name} ({})", part + 1)
-            };
-            let sheet_name = self.unique_name(&base);
-            let range = part * per_sheet..rows.min((part + 1) * per_sheet);
-            let ws = new_sheet(&mut self.inner, self.streaming);
-            ws.set_name(&sheet_name).map_err(sheet_error(&sheet_name))?;
-            write_columns(ws, &self.formats, columns, range).map_err(sheet_error(&sheet_name))?;
-            used.push(sheet_name);
-        }
-        Ok(used)
     }
 
     /// Adds a two-column key–value sheet (a province's figures, the run's settings):
@@ -503,98 +485,266 @@ fn clamp_width(chars: usize) -> f64 {
 
 /// The rows of `range` of `columns` under a header row; returns nothing but the
 /// library's errors. Rows are written in order (what a streaming writer needs).
-fn write_columns(
+/// What every sheet of one [`SheetWriter`] repeats: its columns' headers and
+/// formats, from the first part written.
+struct Layout {
+    headers: Vec<String>,
+    /// Text and list columns, formatted `@` as a whole.
+    text: Vec<bool>,
+    formats: Vec<Option<Format>>,
+    widths: Vec<Option<f64>>,
+    choices: Vec<Vec<String>>,
+}
+
+impl Layout {
+    fn of(columns: &[Column<'_>]) -> Layout {
+        Layout {
+            headers: columns.iter().map(|c| c.header.to_string()).collect(),
+            text: columns
+                .iter()
+                .map(|c| matches!(c.cells, Cells::Text(_) | Cells::List(_)))
+                .collect(),
+            formats: columns
+                .iter()
+                .map(|c| {
+                    c.num_format
+                        .as_ref()
+                        .map(|n| Format::new().set_num_format(n.as_ref()))
+                })
+                .collect(),
+            widths: columns.iter().map(|c| c.width).collect(),
+            choices: columns
+                .iter()
+                .map(|c| c.choices.iter().map(|x| x.to_string()).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The sheet being filled: its index in the workbook, name, data rows so far and
+/// the widths seen in its first rows.
+struct Current {
+    index: usize,
+    name: String,
+    rows: usize,
+    widths: Vec<usize>,
+}
+
+/// A sheet being written part by part (see [`Workbook::sheet`]). Parts must have
+/// the same columns; rows beyond a sheet's capacity go on to `name (2)`, ….
+pub struct SheetWriter<'b> {
+    book: &'b mut Workbook,
+    name: String,
+    used: Vec<String>,
+    current: Option<Current>,
+    layout: Option<Layout>,
+}
+
+impl SheetWriter<'_> {
+    /// Appends the rows of `columns` (all of one length).
+    pub fn write(&mut self, columns: &[Column<'_>]) -> Result<(), IoError> {
+        let rows = columns.first().map_or(0, Column::len);
+        let layout = self.layout.get_or_insert_with(|| Layout::of(columns));
+        for c in columns {
+            if c.len() != rows {
+                return Err(IoError::RaggedOutput {
+                    table: self.name.clone(),
+                    column: c.header.to_string(),
+                    expected: rows,
+                    found: c.len(),
+                });
+            }
+        }
+        if columns.len() != layout.headers.len() {
+            return Err(IoError::RaggedOutput {
+                table: self.name.clone(),
+                column: "(columns)".to_owned(),
+                expected: layout.headers.len(),
+                found: columns.len(),
+            });
+        }
+        if columns.len() > MAX_COLS {
+            return Err(IoError::XlsxSheet {
+                sheet: self.name.clone(),
+                source: XlsxError::RowColumnLimitError,
+            });
+        }
+        if self.current.is_none() {
+            self.start()?;
+        }
+        let mut joined = String::new();
+        for i in 0..rows {
+            if self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.rows == MAX_ROWS - 1)
+            {
+                self.close()?;
+                self.start()?;
+            }
+            let Some(cur) = self.current.as_mut() else {
+                break;
+            };
+            let ws = self
+                .book
+                .inner
+                .worksheet_from_index(cur.index)
+                .map_err(sheet_error(&cur.name))?;
+            let f = &self.book.formats;
+            let formats = self.layout.as_ref().map(|l| &l.formats[..]).unwrap_or(&[]);
+            write_row(ws, f, formats, columns, i, cur, &mut joined)
+                .map_err(sheet_error(&cur.name))?;
+        }
+        Ok(())
+    }
+
+    /// Closes the last sheet (a sheet with a header only when no row was
+    /// written) and returns the names of the sheets used.
+    pub fn finish(mut self) -> Result<Vec<String>, IoError> {
+        if self.current.is_none() && self.used.is_empty() {
+            self.start()?;
+        }
+        self.close()?;
+        Ok(self.used)
+    }
+
+    /// A new sheet, named and headed.
+    fn start(&mut self) -> Result<(), IoError> {
+        let base = match self.used.len() {
+            0 => self.name.clone(),
+            n => format!("{} ({})", self.name, n + 1),
+        };
+        let sheet_name = self.book.unique_name(&base);
+        let streaming = self.book.streaming;
+        new_sheet(&mut self.book.inner, streaming);
+        let index = self.book.inner.worksheets().len() - 1;
+        let ws = self
+            .book
+            .inner
+            .worksheet_from_index(index)
+            .map_err(sheet_error(&sheet_name))?;
+        let layout = self.layout.get_or_insert_with(|| Layout::of(&[]));
+        let f = &self.book.formats;
+        let head = |ws: &mut Worksheet| -> Result<(), XlsxError> {
+            ws.set_name(&sheet_name)?;
+            for (k, header) in layout.headers.iter().enumerate() {
+                let col = col_num(k)?;
+                ws.write_string_with_format(0, col, cell_text(header), &f.header)?;
+                if layout.text[k] {
+                    // Cells typed in later by hand stay text too.
+                    ws.set_column_format(col, &f.text)?;
+                }
+            }
+            Ok(())
+        };
+        head(ws).map_err(sheet_error(&sheet_name))?;
+        self.current = Some(Current {
+            index,
+            widths: layout.headers.iter().map(|h| display_width(h)).collect(),
+            name: sheet_name,
+            rows: 0,
+        });
+        Ok(())
+    }
+
+    /// Sizes, freezes and filters the current sheet.
+    fn close(&mut self) -> Result<(), IoError> {
+        let (Some(cur), Some(layout)) = (self.current.take(), self.layout.as_ref()) else {
+            return Ok(());
+        };
+        let ws = self
+            .book
+            .inner
+            .worksheet_from_index(cur.index)
+            .map_err(sheet_error(&cur.name))?;
+        let close = |ws: &mut Worksheet| -> Result<(), XlsxError> {
+            for (k, fixed) in layout.widths.iter().enumerate() {
+                let width = fixed.unwrap_or_else(|| clamp_width(cur.widths[k]));
+                ws.set_column_width(col_num(k)?, width)?;
+            }
+            let last_row = row_num(cur.rows)?;
+            if !layout.headers.is_empty() {
+                let last_col = col_num(layout.headers.len() - 1)?;
+                ws.set_freeze_panes(1, 0)?;
+                ws.autofilter(0, 0, last_row, last_col)?;
+                for (k, choices) in layout.choices.iter().enumerate() {
+                    if choices.is_empty() || last_row == 0 {
+                        continue;
+                    }
+                    let dv = DataValidation::new().allow_list_strings(choices)?;
+                    let col = col_num(k)?;
+                    ws.add_data_validation(1, col, last_row, col, &dv)?;
+                }
+            }
+            Ok(())
+        };
+        close(ws).map_err(sheet_error(&cur.name))?;
+        self.used.push(cur.name);
+        Ok(())
+    }
+}
+
+/// Writes row `i` of `columns` as the next data row of `cur`, widening its
+/// columns from the first [`WIDTH_SAMPLE`] rows.
+fn write_row(
     ws: &mut Worksheet,
     f: &Formats,
+    formats: &[Option<Format>],
     columns: &[Column<'_>],
-    range: std::ops::Range<usize>,
+    i: usize,
+    cur: &mut Current,
+    joined: &mut String,
 ) -> Result<(), XlsxError> {
-    let formats: Vec<Option<Format>> = columns
-        .iter()
-        .map(|c| {
-            c.num_format
-                .as_ref()
-                .map(|n| Format::new().set_num_format(n.as_ref()))
-        })
-        .collect();
-    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(&c.header)).collect();
+    let r = row_num(cur.rows + 1)?;
+    let sample = cur.rows < WIDTH_SAMPLE;
     for (k, c) in columns.iter().enumerate() {
         let col = col_num(k)?;
-        ws.write_string_with_format(0, col, cell_text(&c.header), &f.header)?;
-        if matches!(c.cells, Cells::Text(_) | Cells::List(_)) {
-            // Cells typed in later by hand stay text too.
-            ws.set_column_format(col, &f.text)?;
-        }
-    }
-    let mut joined = String::new();
-    for (out_row, i) in range.clone().enumerate() {
-        let r = row_num(out_row + 1)?;
-        let sample = out_row < WIDTH_SAMPLE;
-        for (k, c) in columns.iter().enumerate() {
-            let col = col_num(k)?;
-            let w = match &c.cells {
-                Cells::Text(v) => match &v[i] {
-                    Some(s) => write_text(ws, r, col, s, f)?,
-                    None => 0,
-                },
-                Cells::Int(v) => match v[i] {
-                    Some(x) => write_int(ws, r, col, x, formats[k].as_ref(), f)?,
-                    None => 0,
-                },
-                Cells::Float(v) => match v[i] {
-                    Some(x) => write_float(ws, r, col, x, formats[k].as_ref())?,
-                    None => 0,
-                },
-                Cells::Bool(v) => match v[i] {
-                    Some(b) => {
-                        ws.write_boolean(r, col, b)?;
-                        5
-                    }
-                    None => 0,
-                },
-                Cells::Date(v) => match v[i] {
-                    Some(d) => write_date(ws, r, col, d, f)?,
-                    None => 0,
-                },
-                Cells::List(v) => {
-                    let items = &v[i];
-                    if items.is_empty() {
-                        0
-                    } else {
-                        joined.clear();
-                        for (j, s) in items.iter().enumerate() {
-                            if j > 0 {
-                                joined.push_str(", ");
-                            }
-                            joined.push_str(s);
-                        }
-                        write_text(ws, r, col, &joined, f)?
-                    }
+        let format = formats.get(k).and_then(Option::as_ref);
+        let w = match &c.cells {
+            Cells::Text(v) => match &v[i] {
+                Some(s) => write_text(ws, r, col, s, f)?,
+                None => 0,
+            },
+            Cells::Int(v) => match v[i] {
+                Some(x) => write_int(ws, r, col, x, format, f)?,
+                None => 0,
+            },
+            Cells::Float(v) => match v[i] {
+                Some(x) => write_float(ws, r, col, x, format)?,
+                None => 0,
+            },
+            Cells::Bool(v) => match v[i] {
+                Some(b) => {
+                    ws.write_boolean(r, col, b)?;
+                    5
                 }
-            };
-            if sample {
-                widths[k] = widths[k].max(w);
+                None => 0,
+            },
+            Cells::Date(v) => match v[i] {
+                Some(d) => write_date(ws, r, col, d, f)?,
+                None => 0,
+            },
+            Cells::List(v) => {
+                let items = &v[i];
+                if items.is_empty() {
+                    0
+                } else {
+                    joined.clear();
+                    for (j, s) in items.iter().enumerate() {
+                        if j > 0 {
+                            joined.push_str(", ");
+                        }
+                        joined.push_str(s);
+                    }
+                    write_text(ws, r, col, joined, f)?
+                }
             }
+        };
+        if sample {
+            cur.widths[k] = cur.widths[k].max(w);
         }
     }
-    for (k, c) in columns.iter().enumerate() {
-        let width = c.width.unwrap_or_else(|| clamp_width(widths[k]));
-        ws.set_column_width(col_num(k)?, width)?;
-    }
-    let last_row = row_num(range.len())?;
-    if !columns.is_empty() {
-        let last_col = col_num(columns.len() - 1)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.autofilter(0, 0, last_row, last_col)?;
-        for (k, c) in columns.iter().enumerate() {
-            if c.choices.is_empty() || last_row == 0 {
-                continue;
-            }
-            let dv = DataValidation::new().allow_list_strings(&c.choices)?;
-            let col = col_num(k)?;
-            ws.add_data_validation(1, col, last_row, col, &dv)?;
-        }
-    }
+    cur.rows += 1;
     Ok(())
 }
 
@@ -716,6 +866,39 @@ mod tests {
         assert_eq!(display_width("สมชาย"), 5);
         assert_eq!(display_width("ที่"), 1);
         assert_eq!(display_width("น้ำ"), 2);
+    }
+
+    /// The columns of rows `r` of a small table of every cell type.
+    fn part(r: std::ops::Range<usize>) -> Vec<Column<'static>> {
+        let r = || r.clone();
+        vec![
+            Column::text("id", r().map(|i| (i % 3 != 0).then(|| format!("0{i:012}")))),
+            Column::int("n", r().map(|i| Some(i as i64 * 7))).with_num_format("#,##0"),
+            Column::float("w", r().map(|i| Some(i as f64 / 4.0))),
+            Column::bool("b", r().map(|i| Some(i % 2 == 0))),
+            Column::date("d", r().map(|i| Some((2020, 1 + (i % 12) as u8, 1)))),
+            Column::list("l", r().map(|i| vec!["ucs"; i % 3])),
+            Column::text("s", r().map(|i| Some(["a", "b"][i % 2]))).with_choices(&["a", "b"]),
+        ]
+    }
+
+    #[test]
+    fn a_sheet_written_in_parts_is_the_sheet_written_whole() {
+        let rows = 2 * WIDTH_SAMPLE + 17;
+        let mut whole = Workbook::new();
+        whole.add_sheet("x", &part(0..rows)).unwrap();
+        let mut parts = Workbook::new();
+        let mut sheet = parts.sheet("x");
+        for r in [0..5, 5..5, 5..WIDTH_SAMPLE + 3, WIDTH_SAMPLE + 3..rows] {
+            sheet.write(&part(r)).unwrap();
+        }
+        assert_eq!(sheet.finish().unwrap(), ["x"]);
+        assert_eq!(whole.to_bytes().unwrap(), parts.to_bytes().unwrap());
+        // A part with other columns is an error, not a ragged sheet.
+        let mut b = Workbook::new();
+        let mut sheet = b.sheet("y");
+        sheet.write(&part(0..2)).unwrap();
+        assert!(sheet.write(&part(2..3)[..3]).is_err());
     }
 
     #[test]
