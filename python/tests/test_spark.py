@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -167,3 +169,80 @@ def test_each_candidate_pair_is_found_once_in_16_parts(spark, data, cli_run):
         assert pairs.num_rows == distinct, name
         checked += distinct
     assert checked > 1000
+
+
+def _linkage_in_process(folder: Path, model: dict):
+    """The Spark steps run in this process over whole tables (one part), with
+    the CLI's models: candidates and merge pairs for `spark_finish`."""
+    from toklon._toklon import Shard, spark_job
+
+    job = json.loads(spark_job(str(folder), AS_OF))
+    paths = {s["name"]: s["path"] for s in job["sources"]}
+
+    def load(name):
+        t = pq.read_table(paths[name])
+        return t.append_column("__ord", pa.array(range(t.num_rows), pa.int64()))
+
+    base = load("population")
+    census = Shard.merge_census([Shard(job["context"]).census(base)])
+    shard = Shard(job["context"], census)
+
+    def members(name, t):
+        m = shard.memberships(name, t, 1)
+        out = t.take(m.column("__idx"))
+        out = out.append_column("__rule", m.column("__rule"))
+        return out.append_column("__part", m.column("__part"))
+
+    base_m = members("population", base)
+    models = {n: json.dumps(m) for n, m in model["registries"].items()}
+    candidates = {
+        n: pa.Table.from_batches([shard.score_part(n, m, base_m, members(n, load(n)))])
+        for n, m in models.items()
+    }
+    dedupe = json.dumps(model["dedupe"])
+    pairs = pa.Table.from_batches([shard.dedupe_pairs(dedupe, base_m)])
+    return models, dedupe, candidates, pairs
+
+
+def test_reviewers_decisions_apply_to_given_linkage(data, cli_run, tmp_path):
+    from toklon._toklon import spark_finish
+
+    _, cli_out = cli_run
+    folder = tmp_path / "data"
+    shutil.copytree(data, folder)
+    links = pq.read_table(cli_out / "links.parquet").to_pylist()
+    unlinked = pq.read_table(cli_out / "unlinked_registry.parquet").to_pylist()
+    near = next(u for u in unlinked if u["nearest_population_record_id"])
+    linked = links[0]
+    rows = [
+        "registry,record_id,population_record_id,decision,by,at,why",
+        f"{near['registry']},{near['registry_record_id']},"
+        f"{near['nearest_population_record_id']},match,qa,2024-12-01,seen",
+        f"population,{links[1]['population_record_id']},{links[2]['population_record_id']},"
+        "match,qa,2024-12-01,one person",
+    ]
+    (folder / "decisions.csv").write_text("\n".join(rows) + "\n")
+    want = tmp_path / "cli"
+    toklon.run(folder, out=want, as_of=AS_OF, no_previous=True)
+    model = json.loads((want / "model.json").read_text())
+    got = tmp_path / "given"
+    spark_finish(str(folder), str(got), AS_OF, *_linkage_in_process(folder, model), no_previous=True)
+    for name in ("links", "unlinked_registry", "duplicates", "fall_through"):
+        assert (got / f"{name}.parquet").read_bytes() == (want / f"{name}.parquet").read_bytes()
+    assert any(r["method"] == "reviewed" for r in pq.read_table(got / "links.parquet").to_pylist())
+
+    # A non-match of a record's best candidate: its two best given are not
+    # enough to decide, and the run says so rather than guess.
+    rows.append(
+        f"{linked['registry']},{linked['registry_record_id']},"
+        f"{linked['population_record_id']},non_match,qa,2024-12-02,not them"
+    )
+    (folder / "decisions.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(toklon.ToklonError, match="non-match is among its two best"):
+        spark_finish(
+            str(folder),
+            str(tmp_path / "refused"),
+            AS_OF,
+            *_linkage_in_process(folder, model),
+            no_previous=True,
+        )
