@@ -38,10 +38,13 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import logging
 import math
 import os
 import sys
+import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -50,6 +53,16 @@ import pyarrow as pa
 from toklon._toklon import Shard, ToklonError, spark_finish, spark_job
 
 __all__ = ["run", "main"]
+
+_log = logging.getLogger("toklon.spark")
+
+
+@contextmanager
+def _step(name: str):
+    """Logs a step's wall time (names only, never values)."""
+    t = time.perf_counter()
+    yield
+    _log.info("%s: %.1f s", name, time.perf_counter() - t)
 
 # Executor side: the steps of the job being run (one at a time), by the run's
 # key, so a Python worker deserializes the broadcast census once.
@@ -287,42 +300,49 @@ def run(
     paths = {s["name"]: s["path"] for s in r.sources}
     base = r.rows("population", paths["population"])
     try:
-        r.count_census(base)
-        base_m = r.members("population", base)
-        n_pop = base.count()
+        with _step("census"):
+            r.count_census(base)
+        with _step("base memberships"):
+            base_m = r.members("population", base)
+            n_pop = base.count()
         models: dict = {}
         candidates: dict = {}
         for name in names:
             reg = r.rows(name, paths[name])
             reg_m = r.members(name, reg)
-            model = r.link_model(name, base, reg, base_m, reg_m, n_pop, reg.count())
+            with _step(f"fit {name}"):
+                model = r.link_model(name, base, reg, base_m, reg_m, n_pop, reg.count())
             models[name] = model
-            candidates[name] = r.cogroup(
-                base_m,
-                reg_m,
-                lambda s, bt, rt, name=name, model=model: s.score_part(name, model, bt, rt),
-                "__reg_id string, __pop_id string, weight double, levels binary",
-            ).toArrow()
+            with _step(f"score {name}"):
+                candidates[name] = r.cogroup(
+                    base_m,
+                    reg_m,
+                    lambda s, bt, rt, name=name, model=model: s.score_part(name, model, bt, rt),
+                    "__reg_id string, __pop_id string, weight double, levels binary",
+                ).toArrow()
             reg_m.unpersist()
             reg.unpersist()
-        dm = r.dedupe_model(base, base_m, n_pop, models)
-        pairs = r.per_part(
-            base_m, lambda s, t: s.dedupe_pairs(dm, t), "a string, b string"
-        ).toArrow()
+        with _step("fit dedupe"):
+            dm = r.dedupe_model(base, base_m, n_pop, models)
+        with _step("dedupe pairs"):
+            pairs = r.per_part(
+                base_m, lambda s, t: s.dedupe_pairs(dm, t), "a string, b string"
+            ).toArrow()
         base_m.unpersist()
     finally:
         base.unpersist()
-    return spark_finish(
-        str(input),
-        str(out),
-        r.as_of,
-        models,
-        dm,
-        candidates,
-        pairs,
-        threads=threads,
-        no_previous=no_previous,
-    )
+    with _step("driver: decide, cluster, cover, write"):
+        return spark_finish(
+            str(input),
+            str(out),
+            r.as_of,
+            models,
+            dm,
+            candidates,
+            pairs,
+            threads=threads,
+            no_previous=no_previous,
+        )
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -344,11 +364,15 @@ def main(argv: Optional[list] = None) -> int:
     r.add_argument("--threads", type=int, help="the driver's worker threads")
     r.add_argument("--no-previous", action="store_true", help="start afresh")
     args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("toklon").config(
-        "spark.sql.shuffle.partitions", str(max(1, args.partitions))
+    builder = (
+        SparkSession.builder.appName("toklon")
+        .config("spark.sql.shuffle.partitions", str(max(1, args.partitions)))
+        # The steps log their own times; Spark's bars would cover them.
+        .config("spark.ui.showConsoleProgress", "false")
     )
     # Under spark-submit the master is spark-submit's (it started the JVM and
     # set the gateway); alone, a local session.
