@@ -22,6 +22,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use toklon_engine::{ArrowInputs, ArrowOptions, ArrowTable, Silent, Summary};
 
+mod spark;
 mod stream;
 
 use stream::ArrowStream;
@@ -170,6 +171,9 @@ fn _toklon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_tables, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add_class::<spark::Shard>()?;
+    m.add_function(wrap_pyfunction!(spark::spark_job, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::spark_finish, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -9,7 +9,8 @@ people and households who fall through the social-protection net.
   return a dict of output tables, each an object with ``__arrow_c_stream__``
   (``pyarrow.table(t)``, ``polars.DataFrame(t)``).
 
-Rust does the work with the GIL released.
+Rust does the work with the GIL released. ``toklon.spark`` (imported on its own)
+runs the linkage on a Spark cluster and writes the same output folder as ``run``.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@
 //! lists the merges. The algorithm and its guard against chaining are in
 //! `toklon_link::dedupe`.
 
+use toklon_link::dedupe::base_pair;
 use toklon_link::{
-    DedupeConfig, DedupeOutcome, LinkConfig, Model, PopulationIndex, Records, ReviewedPairs,
-    dedupe_reviewed, fit_dedupe_model,
+    DedupeConfig, DedupeOutcome, DuplicatePair, LinkConfig, Model, NameFreqs, PopulationIndex,
+    Records, ReviewedPairs, Scorer, cluster_pairs, dedupe_reviewed, fit_dedupe_model, probability,
 };
 use toklon_types::{RowIdx, Table};
 use tracing::info;
@@ -72,6 +73,58 @@ pub(crate) fn dedupe_base(
     Ok(BaseDedupe {
         model,
         reused,
+        outcome,
+        person_of_row,
+    })
+}
+
+/// Deduplicates the base from merge candidates found elsewhere (`pairs`, by
+/// record IDs, scored under `model`): each pair weighed again here, from the
+/// records, then clustered as [`dedupe_base`] clusters its own.
+#[allow(clippy::too_many_arguments)] // `dedupe_base`'s arguments and the pairs.
+pub(crate) fn dedupe_given(
+    table: &Table,
+    pop: &Records,
+    tf: NameFreqs<'_>,
+    cfg: &LinkConfig,
+    model: &Model,
+    pairs: &[(String, String)],
+    reviewed: &ReviewedPairs,
+    w: &Workers<'_>,
+) -> Result<BaseDedupe, EngineError> {
+    let scorer = Scorer::new(model, cfg)?;
+    let rows = crate::link::rows_by_id(table);
+    let mut found = Vec::with_capacity(pairs.len());
+    for (x, y) in pairs {
+        let (Some(&x), Some(&y)) = (rows.get(x.as_str()), rows.get(y.as_str())) else {
+            return Err(EngineError::GivenLinkage {
+                source_name: table.source.clone(),
+                message: "a merge candidate names a record that is not among the rows read".into(),
+            });
+        };
+        let (levels, weight) = base_pair(pop, tf, cfg, &scorer, x as usize, y as usize);
+        found.push(DuplicatePair {
+            a: RowIdx(x.min(y)),
+            b: RowIdx(x.max(y)),
+            weight,
+            probability: probability(weight),
+            levels,
+        });
+    }
+    let guard = DedupeConfig::default();
+    let outcome = w
+        .pool
+        .install(|| cluster_pairs(pop, tf, cfg, model, &guard, reviewed, found))?;
+    let person_of_row = person_of_row(table, &outcome.cluster_of_row);
+    info!(
+        rows = outcome.stats.rows,
+        clusters = outcome.stats.clusters,
+        merged_rows = outcome.stats.merged_rows,
+        "base deduplicated (merge candidates given)"
+    );
+    Ok(BaseDedupe {
+        model: model.clone(),
+        reused: false,
         outcome,
         person_of_row,
     })

@@ -60,6 +60,13 @@ pub enum EngineError {
         #[source]
         source: Box<EngineError>,
     },
+    /// Linkage computed elsewhere ([`crate::GivenLinkage`]) that does not fit
+    /// the sources read here.
+    #[error("linkage given for `{source_name}`: {message}")]
+    GivenLinkage {
+        source_name: String,
+        message: String,
+    },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }

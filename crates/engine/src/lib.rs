@@ -64,14 +64,14 @@ pub use cover::coverage_setup;
 pub use decisions::DecisionCounts;
 pub use error::{EngineError, chain};
 pub use job::{CoverageFiles, Job, RawJob, RawRunSettings, RunSettings, parse_as_of};
-pub use link::{DataProfile, ModelFile};
+pub use link::{DataProfile, GivenCandidate, GivenLinkage, ModelFile};
 pub use manifest::{Manifest, Operator};
 pub use memory::{ArrowInputs, ArrowOptions, ArrowOutcome, run_arrow};
 pub use output::Access;
 pub use previous::PreviousRun;
 pub use progress::{Progress, Silent};
 pub use resident::PhaseMemory;
-pub use run::{RunOptions, RunOutcome, run};
+pub use run::{RunOptions, RunOutcome, run, run_linked};
 pub use sink::ArrowTable;
 pub use summary::{
     DedupeSummary, InputRead, LinkageSummary, ModelSource, RegistryLinkage, SCHEMA_VERSION,

@@ -2,14 +2,18 @@
 //! are freed once it is linked), with a model fitted by EM or reused from an
 //! earlier run's `model.json`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
+use rayon::prelude::*;
+use toklon_link::shard::{self, NameCensus, pair_score};
 use toklon_link::{
-    Field, FieldProblems, IdKind, LinkConfig, LinkOutcome, Method, Model, PopulationIndex, Records,
-    Reviewed, Scoring, fit_model_keeping, score_reviewed,
+    Field, FieldProblems, IdKind, Levels, Link, LinkConfig, LinkOutcome, Method, Model, NameFreqs,
+    Pick, PopulationIndex, Records, Reviewed, Scored, Scorer, Scoring, Unlinked, Verdict,
+    fit_model_keeping, score_reviewed,
 };
+use toklon_types::{RowIdx, Table};
 use tracing::{debug, info};
 
 use crate::EngineError;
@@ -302,4 +306,216 @@ pub(crate) fn drift_warnings(
         }
     }
     out
+}
+
+/// Linkage computed elsewhere (a Spark cluster: `toklon.spark`), records named
+/// by `record_id`: the models, the registries' candidates and the base's merge
+/// candidates. A run given it ([`crate::run_linked`]) builds no blocking index
+/// and scores no pair itself: it decides each registry record from its given
+/// candidates, clusters the base from the given pairs, and goes on as usual
+/// (coverage, lists, outputs).
+#[derive(Clone, Debug)]
+pub struct GivenLinkage {
+    /// By registry name.
+    pub models: BTreeMap<String, Model>,
+    /// By registry name: its records' candidates, in any order. At least each
+    /// record's best two (by weight, then record hash) must be there; a record
+    /// with none had no candidate.
+    pub candidates: BTreeMap<String, Vec<GivenCandidate>>,
+    /// The model that deduplicates the base.
+    pub dedupe_model: Model,
+    /// Pairs of base records at or above the threshold under `dedupe_model`,
+    /// each unordered pair once.
+    pub dedupe_pairs: Vec<(String, String)>,
+}
+
+/// A scored registry–base pair, by record IDs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenCandidate {
+    pub registry: String,
+    pub population: String,
+    /// The pair's weight under the registry's model, with the base record's
+    /// name frequencies in the whole base.
+    pub weight: f64,
+    pub levels: Levels,
+}
+
+/// How a run links: with its own blocking index, or from linkage given.
+pub(crate) enum Linker<'a> {
+    Index(PopulationIndex),
+    Given {
+        linkage: &'a GivenLinkage,
+        /// The base rows' first and last name frequencies.
+        tf: (Vec<f32>, Vec<f32>),
+    },
+}
+
+impl<'a> Linker<'a> {
+    /// The linker of a run: `given` when there is one, else an index of
+    /// `population`.
+    pub fn new(
+        given: Option<&'a GivenLinkage>,
+        population: &Records,
+        cfg: &LinkConfig,
+        w: &Workers<'_>,
+    ) -> Result<Linker<'a>, EngineError> {
+        Ok(match given {
+            Some(linkage) => Linker::Given {
+                linkage,
+                tf: NameCensus::of(population).frequencies(population),
+            },
+            None => Linker::Index(index(population, cfg, w)?),
+        })
+    }
+}
+
+/// Row of each `record_id` of `t` (unique: a repeated ID is rejected on read).
+pub(crate) fn rows_by_id(t: &Table) -> HashMap<&str, u32> {
+    (0..t.len()).map(|i| (t.id(i), i as u32)).collect()
+}
+
+/// Links each registry of `inputs` from the candidates of `linkage`, as
+/// [`link`] decides from the candidates it scores: the same [`Pick`], the same
+/// same-person check, the reviewers' matches and non-matches.
+#[allow(clippy::too_many_arguments)] // `link`'s arguments and the given linkage.
+pub(crate) fn link_given(
+    inputs: &Inputs<'_>,
+    population: &Records,
+    tf: NameFreqs<'_>,
+    records: Vec<(Records, FieldProblems)>,
+    cfg: &LinkConfig,
+    given: &Given<'_>,
+    linkage: &GivenLinkage,
+    w: &Workers<'_>,
+) -> Result<Linked, EngineError> {
+    let none = Reviewed::default();
+    let pop_rows = rows_by_id(&inputs.population.read.table);
+    let mut linked = Linked {
+        models: BTreeMap::new(),
+        registries: Vec::with_capacity(records.len()),
+        fit_ms: 0,
+        score_ms: 0,
+    };
+    for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
+        let t = Instant::now();
+        let reviewed = given.reviewed.get(k).unwrap_or(&none);
+        let name = &source.read.table.source;
+        let bad = |message: String| EngineError::GivenLinkage {
+            source_name: name.clone(),
+            message,
+        };
+        let model = linkage
+            .models
+            .get(name)
+            .cloned()
+            .ok_or_else(|| bad("no model".into()))?;
+        let scorer = Scorer::new(&model, cfg)?;
+        let reg_rows = rows_by_id(&source.read.table);
+        let mut picks: Vec<Pick<u32>> = vec![Pick::default(); records.len()];
+        for c in linkage.candidates.get(name).into_iter().flatten() {
+            let (Some(&j), Some(&i)) = (
+                reg_rows.get(c.registry.as_str()),
+                pop_rows.get(c.population.as_str()),
+            ) else {
+                return Err(bad(
+                    "a candidate names a record that is not among the rows read".into(),
+                ));
+            };
+            picks[j as usize].push(Scored {
+                population: i,
+                id_hash: population.id_hash(i as usize),
+                weight: c.weight,
+                levels: c.levels,
+            });
+        }
+        let verdicts: Vec<Result<Verdict<u32>, ()>> = w.pool.install(|| {
+            picks
+                .par_iter()
+                .enumerate()
+                .map(|(j, pick)| {
+                    let row = j as u32;
+                    if let Some(&i) = reviewed
+                        .matched
+                        .get(&row)
+                        .filter(|&&i| (i as usize) < population.len())
+                    {
+                        let (levels, weight) =
+                            pair_score(cfg, &scorer, population, i as usize, tf, &records, j);
+                        return Ok(shard::reviewed(i, levels, weight));
+                    }
+                    let forbidden = reviewed.non_matched.get(&row);
+                    let banned = |s: &Option<Scored<u32>>| {
+                        s.is_some_and(|s| forbidden.is_some_and(|f| f.contains(&s.population)))
+                    };
+                    // Only a record's best two are sure to be given: a reviewer's
+                    // non-match among them leaves the decision unknown.
+                    if banned(&pick.best) || banned(&pick.second) {
+                        return Err(());
+                    }
+                    Ok(pick.decide(cfg, &scorer, |b, s| {
+                        let b = b as usize;
+                        shard::same_person_weight(
+                            cfg,
+                            &scorer,
+                            population,
+                            b,
+                            tf.get(b),
+                            population,
+                            s as usize,
+                        )
+                    }))
+                })
+                .collect()
+        });
+        let mut outcome = LinkOutcome {
+            links: Vec::new(),
+            unlinked: Vec::new(),
+            stats: Default::default(),
+            model: model.clone(),
+        };
+        for (j, v) in verdicts.into_iter().enumerate() {
+            let registry_row = RowIdx(j as u32);
+            match v.map_err(|()| {
+                bad(format!(
+                    "row {}: a reviewer's non-match is among its two best candidates; \
+                     link this registry on one machine (toklon run)",
+                    source.read.table.rows[j]
+                ))
+            })? {
+                Verdict::Link {
+                    population,
+                    weight,
+                    method,
+                    levels,
+                } => outcome.links.push(Link {
+                    registry_row,
+                    population_row: RowIdx(population),
+                    weight,
+                    method,
+                    levels,
+                }),
+                Verdict::Unlinked { reason, nearest } => outcome.unlinked.push(Unlinked {
+                    registry_row,
+                    reason,
+                    nearest: nearest.map(|(i, w)| (RowIdx(i), w)),
+                }),
+            }
+        }
+        linked.score_ms += t.elapsed().as_millis() as u64;
+        info!(
+            registry = name.as_str(),
+            rows = records.len(),
+            linked = outcome.links.len(),
+            unlinked = outcome.unlinked.len(),
+            "linked (candidates given)"
+        );
+        linked.models.insert(name.clone(), model);
+        linked.registries.push(RegistryLinks {
+            outcome,
+            profile: DataProfile::of(&records),
+            thai: ThaiIds::of(&records),
+            problems,
+        });
+    }
+    Ok(linked)
 }

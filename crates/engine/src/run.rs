@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use toklon_link::{FieldProblems, LinkConfig};
+use toklon_link::{FieldProblems, LinkConfig, NameFreqs};
 use toklon_types::Date;
 use tracing::{debug, info, warn};
 
@@ -15,8 +15,8 @@ use crate::cases::{Cases, FollowUps};
 use crate::continuity::Changes;
 use crate::cover::{CoverageRules, Covered, ListOptions, Terms, coverage_setup};
 use crate::decisions::{Decisions, Fate};
-use crate::dedupe::{Base, BaseDedupe, dedupe_base};
-use crate::link::{Given, Linked, ModelFile, Reused};
+use crate::dedupe::{Base, BaseDedupe, dedupe_base, dedupe_given};
+use crate::link::{Given, GivenLinkage, Linked, Linker, ModelFile, Reused};
 use crate::manifest::{self, Manifest, Operator};
 use crate::memory::ArrowInputs;
 use crate::output::{Access, Staging};
@@ -72,16 +72,31 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutcome, EngineError> {
     // The staging folder is gone by now (dropped on the way out).
-    run_staged(job, Mode::Files, opts, progress).map_err(|e| {
-        if crate::output::is_disk_full(&e) {
-            EngineError::DiskFull {
-                path: opts.out.clone(),
-                source: Box::new(e),
-            }
-        } else {
-            e
+    run_staged(job, Mode::Files, None, opts, progress).map_err(|e| disk_full(e, opts))
+}
+
+/// Runs a job to completion with its linkage computed elsewhere (see
+/// [`GivenLinkage`]): the sources are read, decided, clustered, covered and
+/// written here as by [`run`], but no pair is scored and no model fitted.
+pub fn run_linked(
+    job: &Job,
+    opts: &RunOptions,
+    linkage: &GivenLinkage,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, EngineError> {
+    run_staged(job, Mode::Files, Some(linkage), opts, progress).map_err(|e| disk_full(e, opts))
+}
+
+/// A disk-full error named as such, with the output folder.
+fn disk_full(e: EngineError, opts: &RunOptions) -> EngineError {
+    if crate::output::is_disk_full(&e) {
+        EngineError::DiskFull {
+            path: opts.out.clone(),
+            source: Box::new(e),
         }
-    })
+    } else {
+        e
+    }
 }
 
 /// A run of `job` whose inputs are the tables of `given` and whose outputs are
@@ -99,6 +114,7 @@ pub(crate) fn run_in_memory(
             given,
             collected: &collected,
         },
+        None,
         opts,
         progress,
     )?;
@@ -120,6 +136,7 @@ enum Mode<'a> {
 fn run_staged(
     job: &Job,
     mode: Mode<'_>,
+    linkage: Option<&GivenLinkage>,
     opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunOutcome, EngineError> {
@@ -178,7 +195,7 @@ fn run_staged(
     timer.lap("hash_inputs");
     let std = standardize::standardize(&mut inputs, opts.as_of, w);
     timer.lap("standardize");
-    let index = link::index(&std.population, cfg, w)?;
+    let linker = Linker::new(linkage, &std.population, cfg, w)?;
     timer.lap("block_index");
     let reviewed = decisions::resolve(
         &decisions.in_force,
@@ -193,35 +210,67 @@ fn run_staged(
         reused: reused.as_ref(),
         reviewed: &reviewed.registries,
     };
-    let linked = link::link(
-        &inputs,
-        &std.population,
-        std.registries,
-        &index,
-        cfg,
-        &given,
-        w,
-    )?;
+    let linked = match &linker {
+        Linker::Index(index) => link::link(
+            &inputs,
+            &std.population,
+            std.registries,
+            index,
+            cfg,
+            &given,
+            w,
+        )?,
+        Linker::Given { linkage, tf } => link::link_given(
+            &inputs,
+            &std.population,
+            NameFreqs {
+                first: &tf.0,
+                last: &tf.1,
+            },
+            std.registries,
+            cfg,
+            &given,
+            linkage,
+            w,
+        )?,
+    };
     timer.record("fit", linked.fit_ms);
     timer.record("score_decide", linked.score_ms);
     timer.memory("score_decide");
     timer.restart();
-    let base = Base {
-        table: &inputs.population.read.table,
-        records: &std.population,
-        index: &index,
+    let people = match &linker {
+        Linker::Index(index) => {
+            let base = Base {
+                table: &inputs.population.read.table,
+                records: &std.population,
+                index,
+            };
+            let saved = reused.as_ref().and_then(|r| r.file.dedupe.as_ref());
+            dedupe_base(
+                &base,
+                cfg,
+                saved,
+                &linked.models.values().collect::<Vec<_>>(),
+                &reviewed.base,
+                w,
+            )?
+        }
+        Linker::Given { linkage, tf } => dedupe_given(
+            &inputs.population.read.table,
+            &std.population,
+            NameFreqs {
+                first: &tf.0,
+                last: &tf.1,
+            },
+            cfg,
+            &linkage.dedupe_model,
+            &linkage.dedupe_pairs,
+            &reviewed.base,
+            w,
+        )?,
     };
-    let saved = reused.as_ref().and_then(|r| r.file.dedupe.as_ref());
-    let people = dedupe_base(
-        &base,
-        cfg,
-        saved,
-        &linked.models.values().collect::<Vec<_>>(),
-        &reviewed.base,
-        w,
-    )?;
     timer.lap("dedupe");
-    drop(index);
+    drop(linker);
     // Person IDs first: the field's feedback names persons by them, and the
     // findings it carries shape the coverage.
     let ids = pool.install(|| {

@@ -160,6 +160,17 @@ impl Levels {
         &self.v[..self.len as usize]
     }
 
+    /// The levels `v` (as [`Levels::as_slice`] gives them back), for levels
+    /// that crossed a process boundary; none past [`MAX_FIELDS`] fields.
+    pub fn from_slice(v: &[u8]) -> Option<Levels> {
+        let mut out = Levels {
+            len: u8::try_from(v.len()).ok()?,
+            v: [0; MAX_FIELDS],
+        };
+        out.v.get_mut(..v.len())?.copy_from_slice(v);
+        Some(out)
+    }
+
     /// All levels packed 3 bits each (for counting patterns in EM).
     #[inline]
     pub(crate) fn pattern(&self) -> u64 {

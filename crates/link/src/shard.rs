@@ -66,12 +66,14 @@ pub fn raw_keys(rules: &[BlockingRule], r: &Records, i: usize) -> Vec<Option<Raw
 }
 
 /// Base rows per block and per sub-block, for each rule: mergeable by sum.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Serializable, so a driver can gather the parts' censuses and broadcast the
+/// merged one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BlockCensus {
     rules: Vec<RuleCensus>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct RuleCensus {
     blocks: HashMap<u64, u64>,
     subs: HashMap<u64, u64>,
@@ -402,8 +404,8 @@ pub fn score_base_part(
 }
 
 /// Name frequencies of a base: rows per first and per last name (by the name's
-/// hash), mergeable by sum.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// hash), mergeable by sum (and serializable, as [`BlockCensus`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameCensus {
     first: HashMap<u64, u64>,
     last: HashMap<u64, u64>,
