@@ -194,7 +194,7 @@ struct Before<'u, 'a> {
 /// status. Runs on the caller's rayon pool (the final sort).
 pub(crate) fn compare<'a>(
     previous: &[Unit<'a>],
-    current: Vec<Unit<'a>>,
+    current: impl ExactSizeIterator<Item = Unit<'a>>,
     now: &dyn Now<'a>,
     today: i32,
 ) -> Vec<Change<'a>> {
@@ -379,7 +379,7 @@ mod tests {
             present: vec!["a", "b", "d", "e"],
             holds: vec![("b", "oaa")],
         };
-        let rows = compare(&previous, current.to_vec(), &world, 100);
+        let rows = compare(&previous, current.into_iter(), &world, 100);
         let get = |k: &str| rows.iter().find(|r| r.key == k).unwrap();
         assert_eq!(get("a").status, Status::StillListed);
         assert_eq!((get("a").first_listed, get("a").days_listed), (10, 90));
@@ -402,7 +402,7 @@ mod tests {
             present: vec!["y"],
             holds: vec![],
         };
-        let rows = compare(&previous, current.to_vec(), &world, 50);
+        let rows = compare(&previous, current.into_iter(), &world, 50);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, Status::StillListed);
         assert_eq!(rows[0].first_listed, 15);
@@ -421,7 +421,7 @@ mod tests {
             present: vec!["a", "b"],
             holds: vec![],
         };
-        let rows = compare(&previous, current.to_vec(), &world, 9);
+        let rows = compare(&previous, current.into_iter(), &world, 9);
         assert!(rows.iter().all(|r| r.status == Status::StillListed));
     }
 }

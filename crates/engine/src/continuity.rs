@@ -208,7 +208,7 @@ impl<'a> Now<'a> for Today<'a> {
 }
 
 /// Compares this run's lists with the previous run's. Runs on the caller's rayon
-/// pool: the listed units are built in parallel, borrowing their text.
+/// pool (persons and households side by side), borrowing the units' text.
 pub(crate) fn compare<'a>(
     previous: Option<&'a Previous>,
     ids: &'a PersonIds<'a>,
@@ -217,39 +217,30 @@ pub(crate) fn compare<'a>(
     rules: &'a CoverageRules,
     today: Date,
 ) -> Changes<'a> {
-    use rayon::prelude::*;
     let today = today.days_since_epoch().unwrap_or(0);
     let coverage = &covered.result.coverage;
     let codes = |set: RemedySet| Remedies::Set(set, &rules.entitlements);
     let subdistrict = Col::of(pop, col::SUBDISTRICT_CODE);
-    let persons_now: Vec<Unit<'a>> = coverage
-        .fall_through
-        .par_iter()
-        .with_min_len(4096)
-        .map(|f| Unit {
-            key: ids.id(f.person),
-            record_id: Some(pop.id(f.person as usize)),
-            province: province_of(subdistrict.get(f.row as usize)),
-            remedies: codes(f.remedies),
-            first_listed: None,
-        })
-        .collect();
+    // Tonight's units are made as the comparison takes them, never held beside
+    // the change rows (tens of millions of each in a national run).
+    let persons_now = coverage.fall_through.iter().map(|f| Unit {
+        key: ids.id(f.person),
+        record_id: Some(pop.id(f.person as usize)),
+        province: province_of(subdistrict.get(f.row as usize)),
+        remedies: codes(f.remedies),
+        first_listed: None,
+    });
     let hh = &covered.households;
-    let households_now: Vec<Unit<'a>> = coverage
-        .households
-        .par_iter()
-        .with_min_len(4096)
-        .map(|h| {
-            let k = h.household as usize;
-            Unit {
-                key: hh.ids[k],
-                record_id: None,
-                province: province_of(hh.subdistrict[k]),
-                remedies: codes(h.remedies),
-                first_listed: None,
-            }
-        })
-        .collect();
+    let households_now = coverage.households.iter().map(|h| {
+        let k = h.household as usize;
+        Unit {
+            key: hh.ids[k],
+            record_id: None,
+            province: province_of(hh.subdistrict[k]),
+            remedies: codes(h.remedies),
+            first_listed: None,
+        }
+    });
     // Only the previous run's listed units are looked up by key.
     let row_of: KeyMap<'a, u32> = match previous {
         None => HashMap::default(),
