@@ -299,10 +299,29 @@ pub(crate) fn compare<'a>(
             resolved_by: None,
         });
     }
-    // A stable sort: rows with the same key and status (which should not occur)
-    // keep the order above, itself independent of the thread count.
-    out.par_sort_by(|a, b| (a.key, a.status).cmp(&(b.key, b.status)));
+    // In place (a stable sort would take a buffer of half the rows): rows with the
+    // same key and status (which should not occur) are ordered by the rest of
+    // their fields, so the order never depends on the thread count.
+    out.par_sort_unstable_by(|a, b| {
+        (a.key, a.status)
+            .cmp(&(b.key, b.status))
+            .then_with(|| a.tiebreak().cmp(&b.tiebreak()))
+            .then_with(|| a.remedies_before.iter().cmp(b.remedies_before.iter()))
+            .then_with(|| a.remedies_now.iter().cmp(b.remedies_now.iter()))
+    });
     out
+}
+
+impl<'a> Change<'a> {
+    /// The fields that order two rows of one key and status.
+    fn tiebreak(&self) -> (Option<&'a str>, Option<&'a str>, i32, Option<&'a str>) {
+        (
+            self.record_id,
+            self.province,
+            self.first_listed,
+            self.resolved_by,
+        )
+    }
 }
 
 /// Counts per status, overall and per province, for `summary.json` and the report.
