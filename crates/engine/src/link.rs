@@ -100,6 +100,35 @@ pub(crate) struct Linked {
     pub score_ms: u64,
 }
 
+impl Linked {
+    /// Records registry `name`'s model and outcome (and logs its counts, under
+    /// `how`); its records are dropped by the caller after this.
+    fn add(
+        &mut self,
+        name: &str,
+        model: Model,
+        outcome: LinkOutcome,
+        records: &Records,
+        problems: FieldProblems,
+        how: &'static str,
+    ) {
+        info!(
+            registry = name,
+            rows = records.len(),
+            linked = outcome.links.len(),
+            unlinked = outcome.unlinked.len(),
+            "{how}"
+        );
+        self.models.insert(name.to_owned(), model);
+        self.registries.push(RegistryLinks {
+            outcome,
+            profile: DataProfile::of(records),
+            thai: ThaiIds::of(records),
+            problems,
+        });
+    }
+}
+
 /// The blocking index of the base, shared by linkage and deduplication.
 pub(crate) fn index(
     population: &Records,
@@ -195,20 +224,7 @@ pub(crate) fn link(
         drop(fitted);
         progress.finish();
         linked.score_ms += t.elapsed().as_millis() as u64;
-        info!(
-            registry = name.as_str(),
-            rows = records.len(),
-            linked = outcome.links.len(),
-            unlinked = outcome.unlinked.len(),
-            "linked"
-        );
-        linked.models.insert(name.clone(), model);
-        linked.registries.push(RegistryLinks {
-            outcome,
-            profile: DataProfile::of(&records),
-            thai: ThaiIds::of(&records),
-            problems,
-        });
+        linked.add(name, model, outcome, &records, problems, "linked");
     }
     Ok(linked)
 }
@@ -502,20 +518,14 @@ pub(crate) fn link_given(
             }
         }
         linked.score_ms += t.elapsed().as_millis() as u64;
-        info!(
-            registry = name.as_str(),
-            rows = records.len(),
-            linked = outcome.links.len(),
-            unlinked = outcome.unlinked.len(),
-            "linked (candidates given)"
-        );
-        linked.models.insert(name.clone(), model);
-        linked.registries.push(RegistryLinks {
+        linked.add(
+            name,
+            model,
             outcome,
-            profile: DataProfile::of(&records),
-            thai: ThaiIds::of(&records),
+            &records,
             problems,
-        });
+            "linked (candidates given)",
+        );
     }
     Ok(linked)
 }
