@@ -4,10 +4,9 @@
 //! lists the merges. The algorithm and its guard against chaining are in
 //! `toklon_link::dedupe`.
 
-use toklon_link::dedupe::base_pair;
 use toklon_link::{
     DedupeConfig, DedupeOutcome, DuplicatePair, LinkConfig, Model, NameFreqs, PopulationIndex,
-    Records, ReviewedPairs, Scorer, cluster_pairs, dedupe_reviewed, fit_dedupe_model, probability,
+    Records, ReviewedPairs, Scorer, cluster_pairs, dedupe_reviewed, fit_dedupe_model,
 };
 use toklon_types::{RowIdx, Table};
 use tracing::info;
@@ -102,14 +101,7 @@ pub(crate) fn dedupe_given(
                 message: "a merge candidate names a record that is not among the rows read".into(),
             });
         };
-        let (levels, weight) = base_pair(pop, tf, cfg, &scorer, x as usize, y as usize);
-        found.push(DuplicatePair {
-            a: RowIdx(x.min(y)),
-            b: RowIdx(x.max(y)),
-            weight,
-            probability: probability(weight),
-            levels,
-        });
+        found.push(DuplicatePair::scored(pop, tf, cfg, &scorer, x, y));
     }
     let guard = DedupeConfig::default();
     let outcome = w

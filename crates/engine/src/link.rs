@@ -101,6 +101,16 @@ pub(crate) struct Linked {
 }
 
 impl Linked {
+    /// Nothing linked yet, room for `registries`.
+    fn new(registries: usize) -> Linked {
+        Linked {
+            models: BTreeMap::new(),
+            registries: Vec::with_capacity(registries),
+            fit_ms: 0,
+            score_ms: 0,
+        }
+    }
+
     /// Records registry `name`'s model and outcome (and logs its counts, under
     /// `how`); its records are dropped by the caller after this.
     fn add(
@@ -176,12 +186,7 @@ pub(crate) fn link(
         index_mib = mib(index.heap_bytes()),
         "memory held"
     );
-    let mut linked = Linked {
-        models: BTreeMap::new(),
-        registries: Vec::with_capacity(records.len()),
-        fit_ms: 0,
-        score_ms: 0,
-    };
+    let mut linked = Linked::new(records.len());
     for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
@@ -406,12 +411,7 @@ pub(crate) fn link_given(
 ) -> Result<Linked, EngineError> {
     let none = Reviewed::default();
     let pop_rows = rows_by_id(&inputs.population.read.table);
-    let mut linked = Linked {
-        models: BTreeMap::new(),
-        registries: Vec::with_capacity(records.len()),
-        fit_ms: 0,
-        score_ms: 0,
-    };
+    let mut linked = Linked::new(records.len());
     for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
         let t = Instant::now();
         let reviewed = given.reviewed.get(k).unwrap_or(&none);

@@ -104,6 +104,27 @@ pub struct DuplicatePair {
     pub levels: Levels,
 }
 
+impl DuplicatePair {
+    /// Base rows `x` and `y` compared and weighed as [`base_pair`] does, as a merge.
+    pub fn scored(
+        pop: &Records,
+        tf: NameFreqs<'_>,
+        cfg: &LinkConfig,
+        scorer: &Scorer,
+        x: u32,
+        y: u32,
+    ) -> DuplicatePair {
+        let (levels, weight) = base_pair(pop, tf, cfg, scorer, x as usize, y as usize);
+        DuplicatePair {
+            a: RowIdx(x.min(y)),
+            b: RowIdx(x.max(y)),
+            weight,
+            probability: probability(weight),
+            levels,
+        }
+    }
+}
+
 /// Counts of one deduplication, for `summary.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DedupeStats {
@@ -557,16 +578,9 @@ pub fn cluster_pairs(
         if ra == rb || kept_apart(&mut cl, ra, rb) {
             continue;
         }
-        let (levels, weight) = base_pair(pop, tf, cfg, &scorer, a as usize, b as usize);
         cl.union(ra, rb);
         stats.reviewed_merges += 1;
-        merges.push(DuplicatePair {
-            a: RowIdx(a.min(b)),
-            b: RowIdx(a.max(b)),
-            weight,
-            probability: probability(weight),
-            levels,
-        });
+        merges.push(DuplicatePair::scored(pop, tf, cfg, &scorer, a, b));
     }
     for pair in pairs {
         let (ra, rb) = (cl.find(pair.a.0), cl.find(pair.b.0));
