@@ -29,13 +29,14 @@ pub struct ProvinceHouseholds {
 
 /// Where the report finds each household: indexed like the households slice given
 /// to [`crate::compute`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct HouseholdPlaces<'a> {
     pub ids: &'a [&'a str],
     /// Province code per household (`unknown` when `None`).
     pub province: &'a [Option<&'a str>],
-    /// Village and house number per household, ready to print.
-    pub address: &'a [String],
+    /// Village and house number of household `i`, ready to print. Asked only of
+    /// the households the report shows: a national run has tens of millions.
+    pub address: &'a dyn Fn(usize) -> String,
 }
 
 /// The `per_province` highest-priority households with someone listed, per
@@ -46,17 +47,12 @@ pub fn top_households(
     places: HouseholdPlaces<'_>,
     per_province: usize,
 ) -> Result<Vec<ProvinceHouseholds>, Error> {
-    for (what, len) in [
-        ("household provinces", places.province.len()),
-        ("household addresses", places.address.len()),
-    ] {
-        if len != places.ids.len() {
-            return Err(Error::LengthMismatch {
-                what,
-                expected: places.ids.len(),
-                found: len,
-            });
-        }
+    if places.province.len() != places.ids.len() {
+        return Err(Error::LengthMismatch {
+            what: "household provinces",
+            expected: places.ids.len(),
+            found: places.province.len(),
+        });
     }
     let mut out: std::collections::BTreeMap<&str, Vec<HouseholdLine>> = Default::default();
     // `coverage.households` is already in priority order.
@@ -72,7 +68,7 @@ pub fn top_households(
         if list.len() < per_province {
             list.push(HouseholdLine {
                 household_id: places.ids.get(i).copied().unwrap_or("").to_string(),
-                address: places.address.get(i).cloned().unwrap_or_default(),
+                address: (places.address)(i),
                 members: h.members,
                 listed_members: h.listed_members,
                 remedies: h
@@ -640,7 +636,10 @@ mod tests {
             HouseholdPlaces {
                 ids: &["H<1>", "H2", "H3"],
                 province: &[Some("10"), Some("50"), None],
-                address: &["หมู่ 1 บ้านเลขที่ 5".into(), String::new(), String::new()],
+                address: &|i| match i {
+                    0 => "หมู่ 1 บ้านเลขที่ 5".into(),
+                    _ => String::new(),
+                },
             },
             5,
         )

@@ -16,7 +16,7 @@ use crate::changes::{self, Change, ChangeCounts, Key, KeyMap, Now, Remedies, Sta
 use crate::cover::{Col, CoverageRules, Covered, province_of};
 use crate::person_ids::PersonIds;
 use crate::previous::Previous;
-use crate::sink::{Out, WriteTo};
+use crate::sink::Out;
 
 /// Assigns this run's person IDs: carried over from `previous`, else new.
 pub(crate) fn person_ids<'a>(
@@ -335,13 +335,27 @@ pub(crate) fn write_tables(
         &changes.households,
         false,
     )?;
-    let e = ids.events(person_of_row);
-    OutTable::for_schema(&tables::person_ids::SCHEMA)
-        .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
-        .with(tables::person_ids::EVENT.values(e.iter().map(|x| Some(x.1.code()))))
-        .with(tables::person_ids::OTHER_PERSON_ID.values(e.iter().map(|x| x.2.as_deref())))
-        .with(tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(changes.today))))
-        .write_to(out, &tables::person_ids::SCHEMA.parquet_file())?;
+    // A batch at a time: one event a person on a first night.
+    let mut w = out.writer(&tables::person_ids::SCHEMA.parquet_file());
+    let mut events = ids.events(person_of_row);
+    let mut e = Vec::with_capacity(toklon_io::BATCH_ROWS);
+    // The first batch is written even when empty (the file has its columns).
+    for first in std::iter::successors(Some(true), |_| Some(false)) {
+        e.clear();
+        e.extend(events.by_ref().take(toklon_io::BATCH_ROWS));
+        if e.is_empty() && !first {
+            break;
+        }
+        let t = OutTable::for_schema(&tables::person_ids::SCHEMA)
+            .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
+            .with(tables::person_ids::EVENT.values(e.iter().map(|x| Some(x.1.code()))))
+            .with(tables::person_ids::OTHER_PERSON_ID.values(e.iter().map(|x| x.2.as_deref())))
+            .with(
+                tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(changes.today))),
+            );
+        w.write(&t)?;
+    }
+    w.finish()?;
     Ok(())
 }
 

@@ -646,24 +646,27 @@ pub fn write_coverage(
 
     // The report.
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
-    let address: Vec<String> = (0..hh.ids.len())
-        .map(|k| {
-            let mut a = Vec::new();
-            if let Some(v) = hh.village_no[k] {
-                a.push(format!("หมู่ {v}"));
-            }
-            if let Some(h) = hh.house_no[k] {
-                a.push(format!("บ้านเลขที่ {h}"));
-            }
-            if let Some(s) = subdistrict_name(hh.subdistrict[k]) {
-                a.push(format!("ต.{s}"));
-            }
-            if let Some(d) = district_name(district_of(hh.subdistrict[k])) {
-                a.push(format!("อ.{d}"));
-            }
-            a.join(" ")
-        })
-        .collect();
+    // Only the households the report shows are written out.
+    let address = |k: usize| {
+        fn at<'s>(v: &[Option<&'s str>], k: usize) -> Option<&'s str> {
+            v.get(k).copied().flatten()
+        }
+        let sub = at(&hh.subdistrict, k);
+        let mut a = Vec::new();
+        if let Some(v) = at(&hh.village_no, k) {
+            a.push(format!("หมู่ {v}"));
+        }
+        if let Some(h) = at(&hh.house_no, k) {
+            a.push(format!("บ้านเลขที่ {h}"));
+        }
+        if let Some(s) = subdistrict_name(sub) {
+            a.push(format!("ต.{s}"));
+        }
+        if let Some(d) = district_name(district_of(sub)) {
+            a.push(format!("อ.{d}"));
+        }
+        a.join(" ")
+    };
     let top = toklon_coverage::report::top_households(
         cov,
         &inp.rules.entitlements,

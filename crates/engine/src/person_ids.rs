@@ -238,10 +238,11 @@ impl<'a> PersonIds<'a> {
 
     /// This run's events, `(person_id, event, other person_id)`: creations and
     /// splits in row order of the person, then merges by ID.
-    pub fn events(
-        &self,
-        person_of_row: &[u32],
-    ) -> Vec<(Cow<'_, str>, Event, Option<Cow<'_, str>>)> {
+    pub fn events<'s>(
+        &'s self,
+        person_of_row: &'s [u32],
+    ) -> impl Iterator<Item = (Cow<'s, str>, Event, Option<Cow<'s, str>>)> + 's {
+        // Made as they are taken: one a person in a national run.
         let split: HashMap<u32, &str> = self
             .changes
             .iter()
@@ -250,17 +251,17 @@ impl<'a> PersonIds<'a> {
                 Change::MergedInto { .. } => None,
             })
             .collect();
-        let mut out = Vec::new();
-        for (i, &p) in person_of_row.iter().enumerate() {
-            if p as usize != i || self.created[i / 64] & (1 << (i % 64)) == 0 {
-                continue;
-            }
-            let id = Cow::Borrowed(self.id(p));
-            match split.get(&p) {
-                Some(from) => out.push((id, Event::SplitFrom, Some(Cow::Borrowed(*from)))),
-                None => out.push((id, Event::Created, None)),
-            }
-        }
+        let created = person_of_row
+            .iter()
+            .enumerate()
+            .filter(|&(i, &p)| p as usize == i && self.created[i / 64] & (1 << (i % 64)) != 0)
+            .map(move |(_, &p)| {
+                let id = Cow::Borrowed(self.id(p));
+                match split.get(&p) {
+                    Some(from) => (id, Event::SplitFrom, Some(Cow::Borrowed(*from))),
+                    None => (id, Event::Created, None),
+                }
+            });
         let mut merged: Vec<(&str, u32)> = self
             .changes
             .iter()
@@ -270,14 +271,14 @@ impl<'a> PersonIds<'a> {
             })
             .collect();
         merged.sort_unstable();
-        for (id, into) in merged {
-            out.push((
+        let merged = merged.into_iter().map(move |(id, into)| {
+            (
                 Cow::Borrowed(id),
                 Event::MergedInto,
                 Some(Cow::Borrowed(self.id(into))),
-            ));
-        }
-        out
+            )
+        });
+        created.chain(merged)
     }
 
     /// Events per kind, for `summary.json`.
@@ -338,7 +339,6 @@ mod tests {
 
     fn events(p: &PersonIds<'_>, person_of_row: &[u32]) -> Vec<(String, Event, Option<String>)> {
         p.events(person_of_row)
-            .into_iter()
             .map(|(a, e, b)| (a.into_owned(), e, b.map(Cow::into_owned)))
             .collect()
     }
