@@ -28,6 +28,12 @@ pub enum EngineError {
     ReservedName { path: PathBuf, name: &'static str },
     #[error("{path}: not found ({what})")]
     NoInput { path: PathBuf, what: String },
+    /// The base is read twice (its text columns leave memory while linkage runs);
+    /// the second reading gave other rows.
+    #[error(
+        "{path}: the file changed while the run read it (its rows differ from the first reading); run again once it is written"
+    )]
+    SourceChanged { path: PathBuf },
     #[error(transparent)]
     Io(#[from] toklon_io::IoError),
     #[error("linkage")]

@@ -127,6 +127,39 @@ pub(crate) fn from_batches<'j>(
     })
 }
 
+/// Reads the base's columns back into `population`, whose columns were let go
+/// while linkage held its records and blocking index (its record IDs and row
+/// numbers stayed): its file is read again as the first time (or, for a run in
+/// memory, its table in `given`), and the columns `keep` names are kept. The
+/// same reading must give the same rows; if the file changed in between, the
+/// run stops.
+pub(crate) fn read_columns_again(
+    population: &mut Source<'_>,
+    given: Option<&ArrowInputs>,
+    keep: impl Fn(&str) -> bool,
+    w: &Workers<'_>,
+) -> Result<(), EngineError> {
+    let spec = population.spec;
+    let again = w.pool.install(|| match given {
+        Some(given) => read_batches(spec, &given.population.schema, &given.population.batches)
+            .map_err(EngineError::from),
+        None => read_source_format(spec, &|_| {})
+            .map(|(read, _)| read)
+            .map_err(EngineError::from),
+    })?;
+    let held = &mut population.read.table;
+    if again.table.rows != held.rows || again.table.ids != held.ids {
+        return Err(EngineError::SourceChanged {
+            path: spec.path.clone(),
+        });
+    }
+    let mut columns = again.table.columns;
+    columns.retain(|c, _| keep(c));
+    held.columns = columns;
+    info!(source = spec.name.as_str(), rows = held.len(), "read again");
+    Ok(())
+}
+
 fn read_one<'j>(spec: &'j SourceSpec, progress: &dyn Progress) -> Result<Source<'j>, EngineError> {
     let (read, format) = read_source_format(spec, &|n| progress.advance(n))?;
     info!(
@@ -139,4 +172,55 @@ fn read_one<'j>(spec: &'j SourceSpec, progress: &dyn Progress) -> Result<Source<
         "read"
     );
     Ok(Source { spec, read, format })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toklon_io::SourceKind;
+
+    const BASE: &str = "record_id,first_name,last_name,sex,birth_date,subdistrict_code\n\
+        p1,สมชาย,ใจดี,M,1980-01-02,100101\n\
+        p2,สมหญิง,ใจดี,F,1982-03-04,100101\n";
+
+    fn workers_then<T>(f: impl FnOnce(&Workers<'_>) -> T) -> T {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        f(&Workers {
+            pool: &pool,
+            progress: &crate::Silent,
+        })
+    }
+
+    #[test]
+    fn the_base_read_again_gets_its_columns_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("population.csv");
+        std::fs::write(&path, BASE).unwrap();
+        let spec = SourceSpec::new("population", &path, SourceKind::Population);
+        let mut source = read_one(&spec, &crate::Silent).unwrap();
+        let whole = source.read.table.columns.clone();
+        source.read.table.columns.clear();
+        workers_then(|w| read_columns_again(&mut source, None, |c| c != "sex", w)).unwrap();
+        let back = &source.read.table.columns;
+        assert!(!back.contains_key("sex"));
+        assert_eq!(back.len(), whole.len() - 1);
+        assert_eq!(back.get("first_name"), whole.get("first_name"));
+    }
+
+    #[test]
+    fn a_base_changed_between_readings_stops_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("population.csv");
+        std::fs::write(&path, BASE).unwrap();
+        let spec = SourceSpec::new("population", &path, SourceKind::Population);
+        let mut source = read_one(&spec, &crate::Silent).unwrap();
+        source.read.table.columns.clear();
+        std::fs::write(&path, BASE.replace("p2,", "p3,")).unwrap();
+        let e = workers_then(|w| read_columns_again(&mut source, None, |_| true, w)).unwrap_err();
+        assert!(matches!(e, EngineError::SourceChanged { .. }), "{e}");
+        assert!(source.read.table.columns.is_empty());
+    }
 }

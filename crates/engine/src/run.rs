@@ -195,8 +195,6 @@ fn run_staged(
     timer.lap("hash_inputs");
     let std = standardize::standardize(&mut inputs, opts.as_of, w);
     timer.lap("standardize");
-    let linker = Linker::new(linkage, &std.population, cfg, w)?;
-    timer.lap("block_index");
     let reviewed = decisions::resolve(
         &decisions.in_force,
         &inputs.population.read.table,
@@ -206,6 +204,12 @@ fn run_staged(
             .map(|s| &s.read.table)
             .collect::<Vec<_>>(),
     );
+    // Linkage and deduplication read the base's records, blocking index and
+    // record IDs, never its text: the columns the lists print leave memory
+    // while the index is held, and are read again once it is gone.
+    drop(std::mem::take(&mut inputs.population.read.table.columns));
+    let linker = Linker::new(linkage, &std.population, cfg, w)?;
+    timer.lap("block_index");
     let given = Given {
         reused: reused.as_ref(),
         reviewed: &reviewed.registries,
@@ -271,6 +275,17 @@ fn run_staged(
     };
     timer.lap("dedupe");
     drop(linker);
+    let given_tables = match mode {
+        Mode::Files => None,
+        Mode::Memory { given, .. } => Some(given),
+    };
+    read::read_columns_again(
+        &mut inputs.population,
+        given_tables,
+        standardize::base_keeps,
+        w,
+    )?;
+    timer.lap("read_again");
     // Person IDs first: the field's feedback names persons by them, and the
     // findings it carries shape the coverage.
     let ids = pool.install(|| {

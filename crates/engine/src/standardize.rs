@@ -60,13 +60,19 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
         .read
         .table
         .columns
-        .retain(|c, _| ![col::SEX, col::BIRTH_DATE].contains(c));
+        .retain(|c, _| base_keeps(c));
     progress.finish();
     Standardized {
         population,
         population_problems,
         registries,
     }
+}
+
+/// Whether the base's table keeps `column` once its records are made: sex and
+/// birth date are read from the records from then on.
+pub(crate) fn base_keeps(column: &str) -> bool {
+    ![col::SEX, col::BIRTH_DATE].contains(&column)
 }
 
 /// The linkage view of one table, for the reference date `as_of` (the era rule
