@@ -325,7 +325,7 @@ impl<'a> Change<'a> {
 }
 
 /// Counts per status, overall and per province, for `summary.json` and the report.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeCounts {
     pub new: u64,
     pub still_listed: u64,

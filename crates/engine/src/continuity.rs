@@ -35,43 +35,83 @@ pub(crate) fn person_ids<'a>(
 }
 
 /// What changed since the previous run, for the persons and the households. `'a`
-/// borrows this run's tables and IDs and the previous run's columns.
+/// borrows this run's tables and IDs and the previous run's columns. The change
+/// rows themselves are written as soon as they are made (`changes.parquet`,
+/// `household_changes.parquet`); what is kept is what the lists, the report and
+/// `summary.json` read of them.
 pub(crate) struct Changes<'a> {
-    /// Sorted by key, then status (as [`changes::compare`] leaves them).
-    pub persons: Vec<Change<'a>>,
-    /// The same.
-    pub households: Vec<Change<'a>>,
+    /// Tonight's listed persons (`new` or `still_listed`), sorted by key.
+    persons: Vec<OnList<'a>>,
+    /// The same for the households.
+    households: Vec<OnList<'a>>,
     pub today: i32,
     /// The previous run's reference date.
     previous_as_of: Option<String>,
+    /// Person and household rows per status.
+    counts: [ChangeCounts; 2],
+    /// Person rows per province (`unknown` without one) and status.
+    by_province: BTreeMap<String, ChangeCounts>,
+}
+
+/// A unit on tonight's list: its status since the previous run, and since when it
+/// has been listed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OnList<'a> {
+    key: &'a str,
+    pub status: Status,
+    pub first_listed: i32,
 }
 
 impl<'a> Changes<'a> {
-    /// Status and first listing date of a person on this run's list.
-    pub fn of_person(&self, person_id: &str) -> Option<&Change<'a>> {
-        listed(&self.persons, person_id)
-    }
-
-    /// The same for a household.
-    pub fn of_household(&self, household_id: &str) -> Option<&Change<'a>> {
-        listed(&self.households, household_id)
-    }
-
-    /// Listed persons per status and province (`unknown` without one).
-    fn by_province(&self) -> BTreeMap<String, ChangeCounts> {
-        let mut out: BTreeMap<String, ChangeCounts> = BTreeMap::new();
-        for c in &self.persons {
+    /// Keeps of the change rows (sorted by key, then status) what the run reads
+    /// after they are written.
+    fn kept(
+        persons: &[Change<'a>],
+        households: &[Change<'a>],
+        today: i32,
+        previous_as_of: Option<String>,
+    ) -> Changes<'a> {
+        let mut counts = [ChangeCounts::default(); 2];
+        for (n, rows) in counts.iter_mut().zip([persons, households]) {
+            for c in rows {
+                n.add(c.status);
+            }
+        }
+        let mut by_province: BTreeMap<String, ChangeCounts> = BTreeMap::new();
+        for c in persons {
             let province = c.province.unwrap_or("unknown");
-            match out.get_mut(province) {
+            match by_province.get_mut(province) {
                 Some(n) => n.add(c.status),
                 None => {
                     let mut n = ChangeCounts::default();
                     n.add(c.status);
-                    out.insert(province.to_string(), n);
+                    by_province.insert(province.to_string(), n);
                 }
             }
         }
-        out
+        Changes {
+            persons: on_list(persons),
+            households: on_list(households),
+            today,
+            previous_as_of,
+            counts,
+            by_province,
+        }
+    }
+
+    /// The bytes the kept units take (for the debug log).
+    pub fn heap_bytes(&self) -> usize {
+        (self.persons.capacity() + self.households.capacity()) * std::mem::size_of::<OnList<'_>>()
+    }
+
+    /// Status and first listing date of a person on this run's list.
+    pub fn of_person(&self, person_id: &str) -> Option<&OnList<'a>> {
+        listed(&self.persons, person_id)
+    }
+
+    /// The same for a household.
+    pub fn of_household(&self, household_id: &str) -> Option<&OnList<'a>> {
+        listed(&self.households, household_id)
     }
 
     /// New, still listed, resolved and gone people per province, for the report.
@@ -79,27 +119,24 @@ impl<'a> Changes<'a> {
         toklon_coverage::report::ListChanges {
             previous_as_of: self.previous_as_of.clone(),
             by_province: self
-                .by_province()
-                .into_iter()
-                .map(|(p, n)| (p, [n.new, n.still_listed, n.resolved, n.gone]))
+                .by_province
+                .iter()
+                .map(|(p, n)| (p.clone(), [n.new, n.still_listed, n.resolved, n.gone]))
                 .collect(),
         }
     }
 
     /// Counts for `summary.json`.
     pub fn summary(&self, previous: Option<&Previous>, ids: &PersonIds<'_>) -> ChangeSummary {
+        let [persons, households] = self.counts;
         let mut s = ChangeSummary {
             previous_run: previous.map(|p| p.dir.display().to_string()),
             previous_as_of: self.previous_as_of.clone(),
-            persons_by_province: self.by_province(),
+            persons,
+            households,
+            persons_by_province: self.by_province.clone(),
             ..ChangeSummary::default()
         };
-        for c in &self.persons {
-            s.persons.add(c.status);
-        }
-        for c in &self.households {
-            s.households.add(c.status);
-        }
         for (event, n) in ids.event_counts() {
             if n > 0 {
                 s.person_id_events.insert(event.code().to_string(), n);
@@ -107,6 +144,18 @@ impl<'a> Changes<'a> {
         }
         s
     }
+}
+
+/// The rows of units on tonight's list, in their order (by key).
+fn on_list<'a>(rows: &[Change<'a>]) -> Vec<OnList<'a>> {
+    let on = |c: &&Change<'a>| matches!(c.status, Status::New | Status::StillListed);
+    let mut out = Vec::with_capacity(rows.iter().filter(on).count());
+    out.extend(rows.iter().filter(on).map(|c| OnList {
+        key: c.key,
+        status: c.status,
+        first_listed: c.first_listed,
+    }));
+    out
 }
 
 /// `summary.json` → `changes`.
@@ -207,16 +256,19 @@ impl<'a> Now<'a> for Today<'a> {
     }
 }
 
-/// Compares this run's lists with the previous run's. Runs on the caller's rayon
-/// pool (persons and households side by side), borrowing the units' text.
+/// Compares this run's lists with the previous run's and writes the change rows
+/// to `out` (`changes.parquet`, `household_changes.parquet`). Runs on the
+/// caller's rayon pool (persons and households side by side), borrowing the
+/// units' text.
 pub(crate) fn compare<'a>(
+    out: Out<'_>,
     previous: Option<&'a Previous>,
     ids: &'a PersonIds<'a>,
     pop: &'a Table,
     covered: &'a Covered<'a>,
     rules: &'a CoverageRules,
     today: Date,
-) -> Changes<'a> {
+) -> Result<Changes<'a>, EngineError> {
     let today = today.days_since_epoch().unwrap_or(0);
     let coverage = &covered.result.coverage;
     let codes = |set: RemedySet| Remedies::Set(set, &rules.entitlements);
@@ -271,22 +323,17 @@ pub(crate) fn compare<'a>(
         || changes::compare(&prev_persons, persons_now, &now, today),
         || changes::compare(&prev_households, households_now, &same, today),
     );
-    Changes {
-        previous_as_of: previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string())),
-        persons,
-        households,
-        today,
-    }
+    write_changes(out, &persons, &households)?;
+    let previous_as_of = previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string()));
+    Ok(Changes::kept(&persons, &households, today, previous_as_of))
 }
 
-/// The row of `rows` (sorted by key) listing `key` tonight. Found by binary search:
-/// a map of tens of millions of keys would cost more than the rows themselves.
-fn listed<'r, 'a>(rows: &'r [Change<'a>], key: &str) -> Option<&'r Change<'a>> {
+/// The unit of `rows` (sorted by key) listed as `key` tonight. Found by binary
+/// search: a map of tens of millions of keys would cost more than the rows
+/// themselves.
+fn listed<'r, 'a>(rows: &'r [OnList<'a>], key: &str) -> Option<&'r OnList<'a>> {
     let start = rows.partition_point(|c| c.key < key);
-    rows[start..]
-        .iter()
-        .take_while(|c| c.key == key)
-        .find(|c| matches!(c.status, Status::New | Status::StillListed))
+    rows.get(start).filter(|c| c.key == key)
 }
 
 /// Households: keys do not change between runs.
@@ -310,12 +357,11 @@ impl<'a> Now<'a> for SameKeys<'_, 'a> {
     }
 }
 
-/// `changes.parquet`, `household_changes.parquet` and `person_ids.parquet`.
-pub(crate) fn write_tables(
+/// `changes.parquet` and `household_changes.parquet`.
+fn write_changes(
     out: Out<'_>,
-    changes: &Changes<'_>,
-    ids: &PersonIds<'_>,
-    person_of_row: &[u32],
+    persons: &[Change<'_>],
+    households: &[Change<'_>],
 ) -> Result<(), EngineError> {
     // A batch at a time: tens of millions of listed persons in a national run.
     let batched = |schema: &'static TableSchema, key, rows: &[Change<'_>], persons| {
@@ -326,15 +372,25 @@ pub(crate) fn write_tables(
     batched(
         &tables::changes::CHANGES,
         tables::changes::PERSON_ID,
-        &changes.persons,
+        persons,
         true,
     )?;
     batched(
         &tables::changes::HOUSEHOLD_CHANGES,
         tables::changes::HOUSEHOLD_ID,
-        &changes.households,
+        households,
         false,
     )?;
+    Ok(())
+}
+
+/// `person_ids.parquet`: this run's person-ID events, dated `today`.
+pub(crate) fn write_person_ids(
+    out: Out<'_>,
+    ids: &PersonIds<'_>,
+    person_of_row: &[u32],
+    today: i32,
+) -> Result<(), EngineError> {
     // A batch at a time: one event a person on a first night.
     let mut w = out.writer(&tables::person_ids::SCHEMA.parquet_file());
     let mut events = ids.events(person_of_row);
@@ -350,9 +406,7 @@ pub(crate) fn write_tables(
             .with(tables::person_ids::PERSON_ID.values(e.iter().map(|x| Some(x.0.as_ref()))))
             .with(tables::person_ids::EVENT.values(e.iter().map(|x| Some(x.1.code()))))
             .with(tables::person_ids::OTHER_PERSON_ID.values(e.iter().map(|x| x.2.as_deref())))
-            .with(
-                tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(changes.today))),
-            );
+            .with(tables::person_ids::DATE.values(e.iter().map(|_| Date::from_days(today))));
         w.write(&t)?;
     }
     w.finish()?;

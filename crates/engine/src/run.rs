@@ -319,6 +319,20 @@ fn run_staged(
         w,
     )?;
     timer.lap("coverage");
+    // The change rows are written as they are made, before the cases are built:
+    // only what the lists and the report read of them stays.
+    let changes = pool.install(|| {
+        continuity::compare(
+            target.out(),
+            previous.as_ref(),
+            &ids,
+            &inputs.population.read.table,
+            &covered,
+            rules,
+            opts.as_of,
+        )
+    })?;
+    timer.lap("changes");
     let cases = pool.install(|| {
         cases::build(
             &follow,
@@ -330,17 +344,7 @@ fn run_staged(
         )
     });
     timer.lap("cases");
-    let changes = pool.install(|| {
-        continuity::compare(
-            previous.as_ref(),
-            &ids,
-            &inputs.population.read.table,
-            &covered,
-            rules,
-            opts.as_of,
-        )
-    });
-    timer.lap("changes");
+    log_held(&inputs, &linked, &people, &covered, &cases, &changes);
     let models = link::model_file(&inputs, &linked, &people, reused.as_ref());
     let results = Results {
         job,
@@ -391,6 +395,56 @@ fn run_staged(
         summary,
         out: opts.out.clone(),
     })
+}
+
+/// What the late stages hold, in MiB (debug log): vectors by their capacity,
+/// without what their elements point to.
+fn log_held(
+    inputs: &Inputs<'_>,
+    linked: &Linked,
+    people: &BaseDedupe,
+    covered: &Covered<'_>,
+    cases: &Cases<'_>,
+    changes: &Changes<'_>,
+) {
+    fn mib<T>(v: &[T], capacity: usize) -> usize {
+        (capacity.max(v.len()) * std::mem::size_of::<T>()) >> 20
+    }
+    let cov = &covered.result.coverage;
+    let hh = &covered.households;
+    debug!(
+        population_table = inputs.population.read.table.heap_bytes() >> 20,
+        registry_tables = inputs
+            .registries
+            .iter()
+            .map(|r| r.read.table.heap_bytes())
+            .sum::<usize>()
+            >> 20,
+        links = linked
+            .registries
+            .iter()
+            .map(|r| mib(&r.outcome.links, r.outcome.links.capacity())
+                + mib(&r.outcome.unlinked, r.outcome.unlinked.capacity()))
+            .sum::<usize>(),
+        dedupe = mib(&people.person_of_row, people.person_of_row.capacity())
+            + mib(
+                &people.outcome.cluster_of_row,
+                people.outcome.cluster_of_row.capacity()
+            )
+            + mib(&people.outcome.merges, people.outcome.merges.capacity()),
+        persons = mib(&covered.persons, covered.persons.capacity()),
+        households = mib(&hh.ids, hh.ids.capacity())
+            + mib(&hh.facts, hh.facts.capacity())
+            + 3 * mib(&hh.subdistrict, hh.subdistrict.capacity()),
+        coverage_rows = mib(&cov.rows, cov.rows.capacity()),
+        lists = mib(&cov.fall_through, cov.fall_through.capacity())
+            + mib(&cov.status_problems, cov.status_problems.capacity())
+            + mib(&cov.households, cov.households.capacity())
+            + mib(&cov.people, cov.people.capacity()),
+        cases = mib(&cases.rows, cases.rows.capacity()),
+        changes = changes.heap_bytes() >> 20,
+        "memory held (MiB)"
+    );
 }
 
 /// Where the outputs of a run go while it runs.

@@ -20,7 +20,7 @@ use crate::tables::{write_duplicates, write_links, write_rejects, write_unlinked
 /// `timings_ms` as `write_<part>`): the linkage tables run beside the rest.
 #[derive(Debug, Default)]
 pub(crate) struct WriteTimings {
-    /// Links, unlinked, duplicates, continuity, decisions and cases tables.
+    /// Links, unlinked, duplicates, person IDs, decisions and cases tables.
     pub linkage: u64,
     /// The coverage tables, the lists and their province CSVs.
     pub lists: u64,
@@ -84,7 +84,8 @@ pub(crate) fn write(
                 write_links(out, pop, &registries, r.cfg, &advance)?;
                 write_unlinked(out, pop, &registries, &advance)?;
                 write_duplicates(out, pop, r.people, r.ids, r.cfg)?;
-                crate::continuity::write_tables(out, r.changes, r.ids, &r.people.person_of_row)?;
+                let today = r.changes.today;
+                crate::continuity::write_person_ids(out, r.ids, &r.people.person_of_row, today)?;
                 crate::decisions::write(out, &r.decisions.in_force, r.applied)?;
                 r.cases.write(out, pop, r.covered)?;
                 Ok(clock.elapsed().as_millis() as u64)
