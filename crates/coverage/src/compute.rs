@@ -721,8 +721,6 @@ fn finish(
             circumstances,
         };
     }
-    let rows: Vec<RowCoverage> = persons.iter().map(|p| person_cov[p.person.get()]).collect();
-
     // 4. The lists: once per person, at the chosen row.
     let mut fall_through = Vec::new();
     let mut status_problems = Vec::new();
@@ -805,6 +803,21 @@ fn finish(
         }
     }
     overlaps.sort_by_key(|o| o.row);
+
+    // 7. Every row gets its person's coverage. The rows that are not their
+    // person's own (a person's other rows in the base: few) are copied aside
+    // first, so that the persons' vector becomes the rows' in place: collecting
+    // the rows into a second vector would hold two of the stage's largest.
+    let others: Vec<(usize, RowCoverage)> = persons
+        .iter()
+        .enumerate()
+        .filter(|&(i, p)| p.person.get() != i)
+        .map(|(i, p)| (i, person_cov[p.person.get()]))
+        .collect();
+    let mut rows = person_cov;
+    for (i, c) in others {
+        rows[i] = c;
+    }
 
     Coverage {
         rows,

@@ -12,7 +12,7 @@ use toklon_coverage::{
     PersonFacts, RowCoverage, RuleSets, Rules,
 };
 use toklon_io::Read;
-use toklon_link::{IdKind, LinkOutcome, Records};
+use toklon_link::{IdKind, Link, LinkOutcome, Records};
 use toklon_types::{
     Date, Employment, PersonType, Relationship, RowIdx, StrColumn, SubdistrictCode, Table,
     columns as col,
@@ -268,7 +268,7 @@ pub fn enrolments(
     catalog: &Catalog,
     registry: &Read,
     spec: &toklon_io::SourceSpec,
-    outcome: &LinkOutcome,
+    links: &[Link],
     thai: &ThaiIds,
 ) -> Vec<Enrolment> {
     let t = &registry.table;
@@ -280,8 +280,7 @@ pub fn enrolments(
         Col::of(t, BENEFICIARY),
     );
     let default_scheme = spec.default_scheme.as_deref();
-    outcome
-        .links
+    links
         .par_iter()
         .map(|l| {
             let r = l.registry_row.get();
@@ -298,6 +297,10 @@ pub fn enrolments(
         })
         .collect()
 }
+
+/// Links turned into enrolments at a time (a registry's, tens of millions in a
+/// national run, are never held as enrolments together).
+const ENROLMENTS_AT_ONCE: usize = 1 << 20;
 
 /// The cover stage's result: the persons and households coverage was computed on,
 /// and what it found.
@@ -341,19 +344,21 @@ pub(crate) fn cover<'a>(
     drop(population);
     drop(std::mem::take(&mut hh.of_row));
     let reference = as_of;
-    // A registry's enrolments at a time: tens of millions of them are never held
-    // together.
+    // A million links' enrolments at a time: the tens of millions of a registry
+    // are never held together.
     let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;
     for (source, links) in inputs.registries.iter().zip(&linked.registries) {
-        pool.install(|| {
-            direct.add(&enrolments(
-                &rules.catalog,
-                &source.read,
-                source.spec,
-                &links.outcome,
-                &links.thai,
-            ))
-        });
+        for part in links.outcome.links.chunks(ENROLMENTS_AT_ONCE) {
+            pool.install(|| {
+                direct.add(&enrolments(
+                    &rules.catalog,
+                    &source.read,
+                    source.spec,
+                    part,
+                    &links.thai,
+                ))
+            });
+        }
     }
     // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
     let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
