@@ -194,12 +194,18 @@ mod tests {
         })
     }
 
-    #[test]
-    fn the_base_read_again_gets_its_columns_back() {
+    /// `BASE` as a file in a fresh folder (kept while the folder lives), and its spec.
+    fn base_file() -> (tempfile::TempDir, SourceSpec) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("population.csv");
         std::fs::write(&path, BASE).unwrap();
         let spec = SourceSpec::new("population", &path, SourceKind::Population);
+        (dir, spec)
+    }
+
+    #[test]
+    fn the_base_read_again_gets_its_columns_back() {
+        let (_dir, spec) = base_file();
         let mut source = read_one(&spec, &crate::Silent).unwrap();
         let whole = source.read.table.columns.clone();
         source.read.table.columns.clear();
@@ -212,13 +218,10 @@ mod tests {
 
     #[test]
     fn a_base_changed_between_readings_stops_the_run() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("population.csv");
-        std::fs::write(&path, BASE).unwrap();
-        let spec = SourceSpec::new("population", &path, SourceKind::Population);
+        let (_dir, spec) = base_file();
         let mut source = read_one(&spec, &crate::Silent).unwrap();
         source.read.table.columns.clear();
-        std::fs::write(&path, BASE.replace("p2,", "p3,")).unwrap();
+        std::fs::write(&spec.path, BASE.replace("p2,", "p3,")).unwrap();
         let e = workers_then(|w| read_columns_again(&mut source, None, |_| true, w)).unwrap_err();
         assert!(matches!(e, EngineError::SourceChanged { .. }), "{e}");
         assert!(source.read.table.columns.is_empty());

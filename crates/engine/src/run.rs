@@ -407,41 +407,39 @@ fn log_held(
     cases: &Cases<'_>,
     changes: &Changes<'_>,
 ) {
-    fn mib<T>(v: &[T], capacity: usize) -> usize {
-        (capacity.max(v.len()) * std::mem::size_of::<T>()) >> 20
+    fn mib<T>(v: &Vec<T>) -> usize {
+        (v.capacity() * std::mem::size_of::<T>()) >> 20
     }
     let cov = &covered.result.coverage;
     let hh = &covered.households;
+    let tables = |t: &toklon_types::Table| t.heap_bytes() >> 20;
     debug!(
-        population_table = inputs.population.read.table.heap_bytes() >> 20,
+        population_table = tables(&inputs.population.read.table),
         registry_tables = inputs
             .registries
             .iter()
-            .map(|r| r.read.table.heap_bytes())
-            .sum::<usize>()
-            >> 20,
+            .map(|r| tables(&r.read.table))
+            .sum::<usize>(),
         links = linked
             .registries
             .iter()
-            .map(|r| mib(&r.outcome.links, r.outcome.links.capacity())
-                + mib(&r.outcome.unlinked, r.outcome.unlinked.capacity()))
+            .map(|r| mib(&r.outcome.links) + mib(&r.outcome.unlinked))
             .sum::<usize>(),
-        dedupe = mib(&people.person_of_row, people.person_of_row.capacity())
-            + mib(
-                &people.outcome.cluster_of_row,
-                people.outcome.cluster_of_row.capacity()
-            )
-            + mib(&people.outcome.merges, people.outcome.merges.capacity()),
-        persons = mib(&covered.persons, covered.persons.capacity()),
-        households = mib(&hh.ids, hh.ids.capacity())
-            + mib(&hh.facts, hh.facts.capacity())
-            + 3 * mib(&hh.subdistrict, hh.subdistrict.capacity()),
-        coverage_rows = mib(&cov.rows, cov.rows.capacity()),
-        lists = mib(&cov.fall_through, cov.fall_through.capacity())
-            + mib(&cov.status_problems, cov.status_problems.capacity())
-            + mib(&cov.households, cov.households.capacity())
-            + mib(&cov.people, cov.people.capacity()),
-        cases = mib(&cases.rows, cases.rows.capacity()),
+        dedupe = mib(&people.person_of_row)
+            + mib(&people.outcome.cluster_of_row)
+            + mib(&people.outcome.merges),
+        persons = mib(&covered.persons),
+        households = mib(&hh.ids)
+            + mib(&hh.facts)
+            + mib(&hh.subdistrict)
+            + mib(&hh.house_no)
+            + mib(&hh.village_no),
+        coverage_rows = mib(&cov.rows),
+        lists = mib(&cov.fall_through)
+            + mib(&cov.status_problems)
+            + mib(&cov.households)
+            + mib(&cov.people),
+        cases = mib(&cases.rows),
         changes = changes.heap_bytes() >> 20,
         "memory held (MiB)"
     );
