@@ -802,7 +802,7 @@ fn write_workbooks(
         .try_for_each(|&(code, parts)| {
             let path = dir.join("provinces").join(format!("{code}.xlsx"));
             let xlsx_err = |e: IoError| EngineError::from(e);
-            let mut book = Workbook::streaming(dir).map_err(xlsx_err)?;
+            let mut book = Workbook::create(&path).map_err(xlsx_err)?;
             // Each sheet a batch of rows at a time: the largest province's lists
             // are never held whole as cells.
             let mut sheet = book.sheet(FOLLOW_UP_SHEET);

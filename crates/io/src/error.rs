@@ -83,13 +83,13 @@ pub enum IoError {
     XlsxSheet {
         sheet: String,
         #[source]
-        source: rust_xlsxwriter::XlsxError,
+        source: crate::xlsx::XlsxError,
     },
     #[error("{path}: cannot write the workbook")]
     WriteXlsx {
         path: PathBuf,
         #[source]
-        source: rust_xlsxwriter::XlsxError,
+        source: crate::xlsx::XlsxError,
     },
     #[error("output table `{table}`: column `{column}` has {found} rows, expected {expected}")]
     RaggedOutput {

@@ -5,11 +5,17 @@
 //! filter over the data, column widths from the content, national IDs and codes as
 //! *text* (format `@`, so a 13-digit ID never becomes `1.10170E+12` and keeps its
 //! leading zero), dates as real Excel dates shown `dd/mm/yyyy`, lists joined with
-//! `, `. It is built on `rust_xlsxwriter`.
+//! `, `.
 //!
-//! The bytes are deterministic: the document's creation time is fixed (the library
-//! stamps "now" otherwise) and the zip entries carry no clock, so the same content
-//! saves to the same file. Nothing here panics on data: sheet names are made valid
+//! The writer is this crate's own (SpreadsheetML written straight into a zip
+//! entry, [`xml`]): the province workbooks are the largest output a national run
+//! writes cell by cell, and a general-purpose writer spent most of that time
+//! looking up each cell's format and compressing hard. Workbooks are read back in
+//! the tests by an independent reader (calamine).
+//!
+//! The bytes are deterministic: the document's creation time is fixed and the zip
+//! entries carry no clock, so the same content saves to the same file. Nothing
+//! here panics on data: sheet names are made valid
 //! (Excel's 31 characters, no `[]:*?/\`, unique), text longer than a cell holds is
 //! cut at 32,767 characters, numbers Excel would round are written as text, and a
 //! column longer than a sheet continues on a second sheet.
@@ -27,13 +33,16 @@
 //! ```
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{
-    DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, Worksheet, XlsxError,
-};
+use zip::ZipWriter;
+use zip::write::SimpleFileOptions;
 
 use crate::IoError;
+
+mod xml;
 
 /// Rows in an Excel sheet, the header included.
 const MAX_ROWS: usize = 1_048_576;
@@ -208,24 +217,84 @@ pub enum Value<'a> {
     Empty,
 }
 
-/// The formats a workbook shares between its sheets.
-struct Formats {
-    header: Format,
-    text: Format,
-    date: Format,
-    key: Format,
+/// Why a workbook or one of its sheets could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum XlsxError {
+    #[error("{0} columns: a sheet holds at most {MAX_COLS}")]
+    TooManyColumns(usize),
+    #[error("a dropdown's choices take {0} characters with their commas: Excel allows 255")]
+    ChoicesTooLong(usize),
+    #[error("a dropdown choice contains a comma, which Excel reads as two choices")]
+    ChoiceWithComma,
+    #[error("cannot write the zip container")]
+    Zip(#[from] zip::result::ZipError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
-/// An xlsx workbook being built. [`Workbook::new`] holds every cell in memory until
-/// [`Workbook::save`]; [`Workbook::streaming`] writes each sheet's rows to an
-/// unnamed temporary file as they come (text inline, no shared-string table), so a
-/// province of millions of rows takes the memory of one row.
+/// Where the zipped workbook goes: memory, or the file it is saved as.
+enum Sink {
+    Memory(Cursor<Vec<u8>>),
+    File(BufWriter<File>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Memory(m) => m.write(buf),
+            Sink::File(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Memory(m) => m.flush(),
+            Sink::File(f) => f.flush(),
+        }
+    }
+}
+
+impl Seek for Sink {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Sink::Memory(m) => m.seek(pos),
+            Sink::File(f) => f.seek(pos),
+        }
+    }
+}
+
+/// Deflate level of every part. On the 1M-person benchmark's province workbooks,
+/// level 3 compresses in 70% of the time of the usual level 6 for files 16%
+/// larger; levels 1 and 2 save little more time and make files 40–60% larger.
+const DEFLATE_LEVEL: i64 = 3;
+
+/// Uncompressed bytes after which a sheet continues on the next one: a zip entry
+/// past 4 GiB needs Zip64, which not every spreadsheet program reads.
+const MAX_SHEET_BYTES: u64 = 3 << 30;
+
+/// Pending sheet XML is handed to the compressor in pieces of about this size.
+const FLUSH_BYTES: usize = 1 << 20;
+
+/// An xlsx workbook being written. Each sheet is compressed into the zip as its
+/// rows come (text inline in the cells, no shared-string table), so a province of
+/// millions of rows takes the memory of a few thousand. [`Workbook::new`] builds
+/// the workbook in memory; [`Workbook::create`] writes it into its file as it
+/// goes. Either is complete only after [`Workbook::save`] or
+/// [`Workbook::to_bytes`].
+///
+/// The bytes are deterministic: every zip entry carries the same fixed time and
+/// the document's creation time is fixed, so the same content saves to the same
+/// file.
 pub struct Workbook {
-    inner: rust_xlsxwriter::Workbook,
-    formats: Formats,
+    zip: ZipWriter<Sink>,
+    /// The file being written ([`Workbook::create`]), for errors and for `save`.
+    path: Option<PathBuf>,
+    sheets: Vec<xml::SheetEntry>,
     /// Sheet names in use, lower-cased (Excel compares them without case).
     names: Vec<String>,
-    streaming: bool,
+    /// Custom number formats of the columns so far; format `k` is style
+    /// `XF_FIRST_CUSTOM + k`.
+    num_formats: Vec<String>,
 }
 
 impl Default for Workbook {
@@ -234,73 +303,37 @@ impl Default for Workbook {
     }
 }
 
-/// A new sheet: streamed to a temporary file, or held in memory.
-fn new_sheet(book: &mut rust_xlsxwriter::Workbook, streaming: bool) -> &mut Worksheet {
-    if streaming {
-        book.add_worksheet_with_constant_memory()
-    } else {
-        book.add_worksheet()
-    }
-}
-
-fn sheet_error(sheet: &str) -> impl FnOnce(XlsxError) -> IoError + '_ {
-    move |source| IoError::XlsxSheet {
-        sheet: sheet.to_owned(),
-        source,
-    }
-}
-
 impl Workbook {
-    /// An empty workbook whose document properties carry a fixed creation time
-    /// (2000-01-01), so that saves are byte-identical.
+    /// An empty workbook, held in memory.
     pub fn new() -> Self {
-        let mut inner = rust_xlsxwriter::Workbook::new();
-        // A constant, valid date: from_ymd cannot fail on it, but a failure would
-        // only leave the library's own default in place.
-        if let Ok(created) = ExcelDateTime::from_ymd(2000, 1, 1) {
-            inner.set_properties(&DocProperties::new().set_creation_datetime(&created));
-        }
-        let header = Format::new()
-            .set_bold()
-            .set_background_color(0xDDEBF7)
-            .set_align(FormatAlign::Top)
-            .set_text_wrap();
-        Workbook {
-            inner,
-            formats: Formats {
-                header,
-                text: Format::new().set_num_format("@"),
-                date: Format::new().set_num_format("dd/mm/yyyy"),
-                key: Format::new().set_bold(),
-            },
-            names: Vec::new(),
-            streaming: false,
-        }
+        Workbook::over(Sink::Memory(Cursor::new(Vec::new())), None)
     }
 
-    /// A workbook whose sheets stream their rows into unnamed temporary files in
-    /// `tempdir` (never the system's temporary folder: the run's staging folder,
-    /// so nothing is left behind if the run is killed). Sheets take the memory of
-    /// one row; text is stored inline in the cells.
-    pub fn streaming(tempdir: &Path) -> Result<Self, IoError> {
-        let mut book = Workbook::new();
-        book.inner
-            .set_tempdir(tempdir)
-            .map_err(|source| IoError::WriteXlsx {
-                path: tempdir.to_path_buf(),
-                source,
-            })?;
-        book.streaming = true;
-        Ok(book)
+    /// An empty workbook written into `path` (created owner-only, like every
+    /// output) as its sheets are written. The file is a valid workbook only once
+    /// [`Workbook::save`] returns; write it in a staging folder.
+    pub fn create(path: &Path) -> Result<Self, IoError> {
+        let file = crate::create_owner_only(path).map_err(|source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let sink = Sink::File(BufWriter::with_capacity(1 << 20, file));
+        Ok(Workbook::over(sink, Some(path.to_path_buf())))
+    }
+
+    fn over(sink: Sink, path: Option<PathBuf>) -> Self {
+        Workbook {
+            zip: ZipWriter::new(sink),
+            path,
+            sheets: Vec::new(),
+            names: Vec::new(),
+            num_formats: Vec::new(),
+        }
     }
 
     /// Sheets added so far, in order.
-    pub fn sheet_names(&mut self) -> Vec<String> {
-        self.inner
-            .worksheets()
-            .iter()
-            .map(|w| w.name().to_string())
-            .collect()
+    pub fn sheet_names(&self) -> Vec<String> {
+        self.sheets.iter().map(|s| s.name.clone()).collect()
     }
 
     /// Adds a sheet of `columns` (all of one length): the header row frozen, bold and
@@ -339,81 +372,141 @@ impl Workbook {
         rows: &[(&str, Value<'_>)],
     ) -> Result<String, IoError> {
         let sheet_name = self.unique_name(name);
-        let ws = new_sheet(&mut self.inner, self.streaming);
-        let f = &self.formats;
-        let write = |ws: &mut Worksheet| -> Result<(), XlsxError> {
-            ws.set_name(&sheet_name)?;
-            ws.write_string_with_format(0, 0, cell_text(headers.0), &f.header)?;
-            ws.write_string_with_format(0, 1, cell_text(headers.1), &f.header)?;
-            let mut key_width = display_width(headers.0);
-            let mut value_width = display_width(headers.1);
-            for (i, (key, value)) in rows.iter().enumerate() {
-                let r = row_num(i + 1)?;
-                key_width = key_width.max(display_width(key));
-                ws.write_string_with_format(r, 0, cell_text(key), &f.key)?;
-                let w = match value {
-                    Value::Text(s) => write_text(ws, r, 1, s, f)?,
-                    Value::Int(v) => write_int(ws, r, 1, *v, None, f)?,
-                    Value::Float(v) => write_float(ws, r, 1, *v, None)?,
-                    Value::Bool(b) => {
-                        ws.write_boolean(r, 1, *b)?;
-                        5
-                    }
-                    Value::Date(d) => write_date(ws, r, 1, *d, f)?,
-                    Value::Empty => 0,
-                };
-                value_width = value_width.max(w);
-            }
-            ws.set_column_width(0, clamp_width(key_width))?;
-            ws.set_column_width(1, clamp_width(value_width))?;
-            ws.set_freeze_panes(1, 0)?;
-            Ok(())
-        };
-        write(ws).map_err(sheet_error(&sheet_name))?;
+        let mut body = Vec::new();
+        let mut key_width = display_width(headers.0);
+        let mut value_width = display_width(headers.1);
+        body.extend_from_slice(b"<row r=\"1\">");
+        header_cell(&mut body, "A", headers.0);
+        header_cell(&mut body, "B", headers.1);
+        body.extend_from_slice(b"</row>");
+        for (i, (key, value)) in rows.iter().enumerate() {
+            let r = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            body.extend_from_slice(b"<row r=\"");
+            xml::push_uint(&mut body, r.into());
+            body.extend_from_slice(b"\">");
+            key_width = key_width.max(display_width(key));
+            write_text(&mut body, "A", r, xml::XF_KEY, key);
+            let w = match value {
+                Value::Text(s) => write_text(&mut body, "B", r, xml::XF_TEXT, s),
+                Value::Int(v) => write_int(&mut body, "B", r, *v, None),
+                Value::Float(v) => write_float(&mut body, "B", r, *v, None),
+                Value::Bool(b) => write_bool(&mut body, "B", r, *b),
+                Value::Date(d) => write_date(&mut body, "B", r, *d),
+                Value::Empty => 0,
+            };
+            value_width = value_width.max(w);
+            body.extend_from_slice(b"</row>");
+        }
+        let cols = [
+            (clamp_width(key_width), false),
+            (clamp_width(value_width), false),
+        ];
+        let mut xml = Vec::with_capacity(body.len() + 1024);
+        xml::sheet_head(&mut xml, self.sheets.is_empty(), true, &cols);
+        xml.extend_from_slice(&body);
+        xml::sheet_tail(&mut xml, None, &[]);
+        let written = self
+            .start_part(self.sheets.len() + 1)
+            .and_then(|()| Ok(self.zip.write_all(&xml)?));
+        if let Err(e) = written {
+            return Err(sheet_error(&sheet_name)(e));
+        }
+        self.sheets.push(xml::SheetEntry {
+            name: sheet_name.clone(),
+            filter: None,
+        });
         Ok(sheet_name)
     }
 
-    /// Writes the workbook to `path`, owner-only like every output (a workbook with
-    /// no sheet gets one empty sheet, as Excel requires one).
-    pub fn save(&mut self, path: &Path) -> Result<(), IoError> {
-        use std::io::Write as _;
+    /// Completes the workbook and leaves it at `path`, owner-only like every output
+    /// (a workbook with no sheet gets one empty sheet, as Excel requires one). A
+    /// workbook made by [`Workbook::create`] is moved there if `path` is another.
+    pub fn save(self, path: &Path) -> Result<(), IoError> {
         let io_err = |source| IoError::Write {
             path: path.to_path_buf(),
             source,
         };
-        let mut out = std::io::BufWriter::with_capacity(
-            1 << 20,
-            crate::create_owner_only(path).map_err(io_err)?,
-        );
-        self.ensure_sheet();
-        // Streamed into the file: the zipped workbook is never held whole.
-        self.inner
-            .save_to_writer(&mut out)
-            .map_err(|source| IoError::WriteXlsx {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        out.flush().map_err(io_err)
-    }
-
-    /// The workbook as xlsx bytes.
-    pub fn to_bytes(&mut self) -> Result<Vec<u8>, IoError> {
-        self.build().map_err(|source| IoError::WriteXlsx {
-            path: "(in memory)".into(),
-            source,
-        })
-    }
-
-    fn build(&mut self) -> Result<Vec<u8>, XlsxError> {
-        self.ensure_sheet();
-        self.inner.save_to_buffer()
-    }
-
-    /// Excel requires one sheet: an empty workbook gets an empty one.
-    fn ensure_sheet(&mut self) {
-        if self.inner.worksheets().is_empty() {
-            self.inner.add_worksheet();
+        let written = self.path.clone();
+        match self.finish()? {
+            Sink::Memory(bytes) => {
+                let mut f = crate::create_owner_only(path).map_err(io_err)?;
+                f.write_all(bytes.get_ref()).map_err(io_err)?;
+                f.sync_data().map_err(io_err)
+            }
+            Sink::File(_) => match written {
+                Some(from) if from != path => std::fs::rename(&from, path).map_err(io_err),
+                _ => Ok(()),
+            },
         }
+    }
+
+    /// Completes the workbook and returns its xlsx bytes (read back from its file
+    /// for a workbook made by [`Workbook::create`]).
+    pub fn to_bytes(self) -> Result<Vec<u8>, IoError> {
+        let written = self.path.clone();
+        match self.finish()? {
+            Sink::Memory(bytes) => Ok(bytes.into_inner()),
+            Sink::File(_) => {
+                let path = written.unwrap_or_default();
+                std::fs::read(&path).map_err(|source| IoError::Open { path, source })
+            }
+        }
+    }
+
+    /// Writes the package parts after the sheets and closes the zip.
+    fn finish(mut self) -> Result<Sink, IoError> {
+        if self.sheets.is_empty() {
+            self.add_sheet("Sheet1", &[])?;
+        }
+        let parts = [
+            ("xl/workbook.xml", xml::workbook(&self.sheets)),
+            (
+                "xl/_rels/workbook.xml.rels",
+                xml::workbook_rels(self.sheets.len()),
+            ),
+            ("xl/styles.xml", xml::styles(&self.num_formats)),
+            ("docProps/core.xml", xml::core_props()),
+            ("docProps/app.xml", xml::app_props()),
+            ("_rels/.rels", xml::package_rels()),
+            ("[Content_Types].xml", xml::content_types(self.sheets.len())),
+        ];
+        let path = self.path.clone().unwrap_or_else(|| "(in memory)".into());
+        let err = |source: XlsxError| IoError::WriteXlsx {
+            path: path.clone(),
+            source,
+        };
+        for (name, bytes) in parts {
+            self.zip
+                .start_file(name, part_options())
+                .map_err(|e| err(e.into()))?;
+            self.zip.write_all(&bytes).map_err(|e| err(e.into()))?;
+        }
+        let mut sink = self.zip.finish().map_err(|e| err(e.into()))?;
+        sink.flush().map_err(|e| err(e.into()))?;
+        if let Sink::File(f) = &sink {
+            f.get_ref().sync_data().map_err(|e| err(e.into()))?;
+        }
+        Ok(sink)
+    }
+
+    /// Opens the zip entry of sheet `n` (1-based).
+    fn start_part(&mut self, n: usize) -> Result<(), XlsxError> {
+        self.zip
+            .start_file(format!("xl/worksheets/sheet{n}.xml"), part_options())?;
+        Ok(())
+    }
+
+    /// The style of cells in number format `format`, added to the workbook's
+    /// styles if new.
+    fn num_format_style(&mut self, format: &str) -> u32 {
+        let k = match self.num_formats.iter().position(|f| f == format) {
+            Some(k) => k,
+            None => {
+                self.num_formats.push(format.to_owned());
+                self.num_formats.len() - 1
+            }
+        };
+        xml::XF_FIRST_CUSTOM + u32::try_from(k).unwrap_or(u32::MAX - xml::XF_FIRST_CUSTOM)
     }
 
     /// `base` made a valid sheet name not yet used (Excel ignores case).
@@ -430,6 +523,22 @@ impl Workbook {
         }
         self.names.push(candidate.to_lowercase());
         candidate
+    }
+}
+
+/// Every part is deflated at [`DEFLATE_LEVEL`], with a fixed time and mode.
+fn part_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(DEFLATE_LEVEL))
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o600)
+}
+
+fn sheet_error(sheet: &str) -> impl Fn(XlsxError) -> IoError + '_ {
+    move |source| IoError::XlsxSheet {
+        sheet: sheet.to_owned(),
+        source,
     }
 }
 
@@ -455,16 +564,12 @@ pub fn sanitize_sheet_name(name: &str) -> String {
     }
 }
 
-fn row_num(i: usize) -> Result<u32, XlsxError> {
-    u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)
-}
-
-fn col_num(i: usize) -> Result<u16, XlsxError> {
-    u16::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)
-}
-
 /// Text cut to what one cell holds.
 fn cell_text(s: &str) -> &str {
+    // Fewer bytes than the limit means fewer characters: no need to count.
+    if s.len() <= MAX_CELL_CHARS {
+        return s;
+    }
     match s.char_indices().nth(MAX_CELL_CHARS) {
         Some((at, _)) => &s[..at],
         None => s,
@@ -483,51 +588,65 @@ fn clamp_width(chars: usize) -> f64 {
     (chars as f64 + 2.0).clamp(MIN_WIDTH, MAX_WIDTH)
 }
 
-/// The rows of `range` of `columns` under a header row; returns nothing but the
-/// library's errors. Rows are written in order (what a streaming writer needs).
-/// What every sheet of one [`SheetWriter`] repeats: its columns' headers and
-/// formats, from the first part written.
+/// What every sheet of one [`SheetWriter`] repeats: its columns' headers, letters,
+/// styles, widths and dropdowns, from the first part written.
 struct Layout {
     headers: Vec<String>,
+    letters: Vec<String>,
     /// Text and list columns, formatted `@` as a whole.
     text: Vec<bool>,
-    formats: Vec<Option<Format>>,
+    /// The style of the column's numbers, when it has a number format.
+    styles: Vec<Option<u32>>,
     widths: Vec<Option<f64>>,
-    choices: Vec<Vec<String>>,
+    /// Each column's dropdown choices joined with commas (empty: none).
+    choices: Vec<String>,
 }
 
 impl Layout {
-    fn of(columns: &[Column<'_>]) -> Layout {
-        Layout {
+    fn of(book: &mut Workbook, columns: &[Column<'_>]) -> Result<Layout, XlsxError> {
+        if columns.len() > MAX_COLS {
+            return Err(XlsxError::TooManyColumns(columns.len()));
+        }
+        let mut choices = Vec::with_capacity(columns.len());
+        for c in columns {
+            if c.choices.iter().any(|x| x.contains(',')) {
+                return Err(XlsxError::ChoiceWithComma);
+            }
+            let joined = c.choices.join(",");
+            let chars = joined.chars().count();
+            if chars > 255 {
+                return Err(XlsxError::ChoicesTooLong(chars));
+            }
+            choices.push(joined);
+        }
+        Ok(Layout {
             headers: columns.iter().map(|c| c.header.to_string()).collect(),
+            letters: (0..columns.len()).map(xml::column_letters).collect(),
             text: columns
                 .iter()
                 .map(|c| matches!(c.cells, Cells::Text(_) | Cells::List(_)))
                 .collect(),
-            formats: columns
+            styles: columns
                 .iter()
-                .map(|c| {
-                    c.num_format
-                        .as_ref()
-                        .map(|n| Format::new().set_num_format(n.as_ref()))
-                })
+                .map(|c| c.num_format.as_ref().map(|n| book.num_format_style(n)))
                 .collect(),
             widths: columns.iter().map(|c| c.width).collect(),
-            choices: columns
-                .iter()
-                .map(|c| c.choices.iter().map(|x| x.to_string()).collect())
-                .collect(),
-        }
+            choices,
+        })
     }
 }
 
-/// The sheet being filled: its index in the workbook, name, data rows so far and
-/// the widths seen in its first rows.
+/// The sheet being filled: its name, data rows so far, the widths seen in its
+/// first rows, and its XML not yet handed to the zip.
 struct Current {
-    index: usize,
     name: String,
     rows: usize,
     widths: Vec<usize>,
+    pending: Vec<u8>,
+    /// Whether the sheet's zip entry is open: it is opened once the column widths
+    /// are known, after [`WIDTH_SAMPLE`] rows or at the end of a shorter sheet.
+    open: bool,
+    bytes: u64,
 }
 
 /// A sheet being written part by part (see [`Workbook::sheet`]). Parts must have
@@ -544,7 +663,11 @@ impl SheetWriter<'_> {
     /// Appends the rows of `columns` (all of one length).
     pub fn write(&mut self, columns: &[Column<'_>]) -> Result<(), IoError> {
         let rows = columns.first().map_or(0, Column::len);
-        let layout = self.layout.get_or_insert_with(|| Layout::of(columns));
+        if self.layout.is_none() {
+            let layout = Layout::of(self.book, columns).map_err(sheet_error(&self.name))?;
+            self.layout = Some(layout);
+        }
+        let expected = self.layout.as_ref().map_or(0, |l| l.headers.len());
         for c in columns {
             if c.len() != rows {
                 return Err(IoError::RaggedOutput {
@@ -555,45 +678,34 @@ impl SheetWriter<'_> {
                 });
             }
         }
-        if columns.len() != layout.headers.len() {
+        if columns.len() != expected {
             return Err(IoError::RaggedOutput {
                 table: self.name.clone(),
                 column: "(columns)".to_owned(),
-                expected: layout.headers.len(),
+                expected,
                 found: columns.len(),
             });
         }
-        if columns.len() > MAX_COLS {
-            return Err(IoError::XlsxSheet {
-                sheet: self.name.clone(),
-                source: XlsxError::RowColumnLimitError,
-            });
-        }
         if self.current.is_none() {
-            self.start()?;
+            self.start();
         }
         let mut joined = String::new();
         for i in 0..rows {
-            if self
+            let full = self
                 .current
                 .as_ref()
-                .is_some_and(|c| c.rows == MAX_ROWS - 1)
-            {
+                .is_some_and(|c| c.rows == MAX_ROWS - 1 || c.bytes > MAX_SHEET_BYTES);
+            if full {
                 self.close()?;
-                self.start()?;
+                self.start();
             }
-            let Some(cur) = self.current.as_mut() else {
+            let (Some(cur), Some(layout)) = (self.current.as_mut(), self.layout.as_ref()) else {
                 break;
             };
-            let ws = self
-                .book
-                .inner
-                .worksheet_from_index(cur.index)
-                .map_err(sheet_error(&cur.name))?;
-            let f = &self.book.formats;
-            let formats = self.layout.as_ref().map(|l| &l.formats[..]).unwrap_or(&[]);
-            write_row(ws, f, formats, columns, i, cur, &mut joined)
-                .map_err(sheet_error(&cur.name))?;
+            write_row(layout, columns, i, cur, &mut joined);
+            if cur.open && cur.pending.len() >= FLUSH_BYTES || cur.rows == WIDTH_SAMPLE {
+                self.flush()?;
+            }
         }
         Ok(())
     }
@@ -601,129 +713,150 @@ impl SheetWriter<'_> {
     /// Closes the last sheet (a sheet with a header only when no row was
     /// written) and returns the names of the sheets used.
     pub fn finish(mut self) -> Result<Vec<String>, IoError> {
+        if self.layout.is_none() {
+            self.layout = Some(Layout::of(self.book, &[]).map_err(sheet_error(&self.name))?);
+        }
         if self.current.is_none() && self.used.is_empty() {
-            self.start()?;
+            self.start();
         }
         self.close()?;
         Ok(self.used)
     }
 
     /// A new sheet, named and headed.
-    fn start(&mut self) -> Result<(), IoError> {
+    fn start(&mut self) {
         let base = match self.used.len() {
             0 => self.name.clone(),
             n => format!("{} ({})", self.name, n + 1),
         };
-        let sheet_name = self.book.unique_name(&base);
-        let streaming = self.book.streaming;
-        new_sheet(&mut self.book.inner, streaming);
-        let index = self.book.inner.worksheets().len() - 1;
-        let ws = self
-            .book
-            .inner
-            .worksheet_from_index(index)
-            .map_err(sheet_error(&sheet_name))?;
-        let layout = self.layout.get_or_insert_with(|| Layout::of(&[]));
-        let f = &self.book.formats;
-        let head = |ws: &mut Worksheet| -> Result<(), XlsxError> {
-            ws.set_name(&sheet_name)?;
-            for (k, header) in layout.headers.iter().enumerate() {
-                let col = col_num(k)?;
-                ws.write_string_with_format(0, col, cell_text(header), &f.header)?;
-                if layout.text[k] {
-                    // Cells typed in later by hand stay text too.
-                    ws.set_column_format(col, &f.text)?;
-                }
-            }
-            Ok(())
-        };
-        head(ws).map_err(sheet_error(&sheet_name))?;
+        let name = self.book.unique_name(&base);
+        let headers = self.layout.as_ref().map_or(&[][..], |l| &l.headers[..]);
         self.current = Some(Current {
-            index,
-            widths: layout.headers.iter().map(|h| display_width(h)).collect(),
-            name: sheet_name,
+            widths: headers.iter().map(|h| display_width(h)).collect(),
+            name,
             rows: 0,
+            pending: Vec::with_capacity(FLUSH_BYTES + (64 << 10)),
+            open: false,
+            bytes: 0,
         });
+    }
+
+    /// Hands the pending rows to the zip, opening the sheet's entry first (with
+    /// its head and header row) if the widths are now known.
+    fn flush(&mut self) -> Result<(), IoError> {
+        let (Some(cur), Some(layout)) = (self.current.as_mut(), self.layout.as_ref()) else {
+            return Ok(());
+        };
+        let err = sheet_error(&cur.name);
+        if !cur.open {
+            // Sheets are numbered in the order they are closed; this one is next.
+            self.book
+                .start_part(self.book.sheets.len() + 1)
+                .map_err(&err)?;
+            let cols: Vec<(f64, bool)> = layout
+                .widths
+                .iter()
+                .zip(&cur.widths)
+                .zip(&layout.text)
+                .map(|((fixed, seen), &text)| (fixed.unwrap_or_else(|| clamp_width(*seen)), text))
+                .collect();
+            let mut head = Vec::with_capacity(4096);
+            let first = self.book.sheets.is_empty();
+            xml::sheet_head(&mut head, first, !layout.headers.is_empty(), &cols);
+            if !layout.headers.is_empty() {
+                head.extend_from_slice(b"<row r=\"1\">");
+                for (h, col) in layout.headers.iter().zip(&layout.letters) {
+                    header_cell(&mut head, col, h);
+                }
+                head.extend_from_slice(b"</row>");
+            }
+            self.book.zip.write_all(&head).map_err(|e| err(e.into()))?;
+            cur.bytes += head.len() as u64;
+            cur.open = true;
+        }
+        self.book
+            .zip
+            .write_all(&cur.pending)
+            .map_err(|e| err(e.into()))?;
+        cur.bytes += cur.pending.len() as u64;
+        cur.pending.clear();
         Ok(())
     }
 
-    /// Sizes, freezes and filters the current sheet.
+    /// Ends the current sheet: its rows, its filter and dropdowns.
     fn close(&mut self) -> Result<(), IoError> {
+        if self.current.is_none() {
+            return Ok(());
+        }
+        self.flush()?;
         let (Some(cur), Some(layout)) = (self.current.take(), self.layout.as_ref()) else {
             return Ok(());
         };
-        let ws = self
-            .book
-            .inner
-            .worksheet_from_index(cur.index)
-            .map_err(sheet_error(&cur.name))?;
-        let close = |ws: &mut Worksheet| -> Result<(), XlsxError> {
-            for (k, fixed) in layout.widths.iter().enumerate() {
-                let width = fixed.unwrap_or_else(|| clamp_width(cur.widths[k]));
-                ws.set_column_width(col_num(k)?, width)?;
+        let last_row = cur.rows + 1;
+        let (filter, dropdowns) = match layout.letters.last() {
+            Some(last_col) => {
+                let filter = format!("A1:{last_col}{last_row}");
+                let dropdowns = layout
+                    .choices
+                    .iter()
+                    .zip(&layout.letters)
+                    .filter(|(choices, _)| !choices.is_empty() && cur.rows > 0)
+                    .map(|(choices, col)| xml::Dropdown {
+                        range: format!("{col}2:{col}{last_row}"),
+                        choices: choices.clone(),
+                    })
+                    .collect();
+                (Some(filter), dropdowns)
             }
-            let last_row = row_num(cur.rows)?;
-            if !layout.headers.is_empty() {
-                let last_col = col_num(layout.headers.len() - 1)?;
-                ws.set_freeze_panes(1, 0)?;
-                ws.autofilter(0, 0, last_row, last_col)?;
-                for (k, choices) in layout.choices.iter().enumerate() {
-                    if choices.is_empty() || last_row == 0 {
-                        continue;
-                    }
-                    let dv = DataValidation::new().allow_list_strings(choices)?;
-                    let col = col_num(k)?;
-                    ws.add_data_validation(1, col, last_row, col, &dv)?;
-                }
-            }
-            Ok(())
+            None => (None, Vec::new()),
         };
-        close(ws).map_err(sheet_error(&cur.name))?;
+        let mut tail = Vec::new();
+        xml::sheet_tail(&mut tail, filter.as_deref(), &dropdowns);
+        self.book
+            .zip
+            .write_all(&tail)
+            .map_err(|e| sheet_error(&cur.name)(e.into()))?;
+        let absolute = layout
+            .letters
+            .last()
+            .map(|last_col| format!("$A$1:${last_col}${last_row}"));
+        self.book.sheets.push(xml::SheetEntry {
+            name: cur.name.clone(),
+            filter: absolute,
+        });
         self.used.push(cur.name);
         Ok(())
     }
 }
 
-/// Writes row `i` of `columns` as the next data row of `cur`, widening its
+/// Appends row `i` of `columns` as the next data row of `cur`, widening its
 /// columns from the first [`WIDTH_SAMPLE`] rows.
 fn write_row(
-    ws: &mut Worksheet,
-    f: &Formats,
-    formats: &[Option<Format>],
+    layout: &Layout,
     columns: &[Column<'_>],
     i: usize,
     cur: &mut Current,
     joined: &mut String,
-) -> Result<(), XlsxError> {
-    let r = row_num(cur.rows + 1)?;
+) {
+    // At most MAX_ROWS rows: the row number fits.
+    let r = (cur.rows + 2) as u32;
     let sample = cur.rows < WIDTH_SAMPLE;
+    let out = &mut cur.pending;
+    out.extend_from_slice(b"<row r=\"");
+    xml::push_uint(out, r.into());
+    out.extend_from_slice(b"\">");
     for (k, c) in columns.iter().enumerate() {
-        let col = col_num(k)?;
-        let format = formats.get(k).and_then(Option::as_ref);
+        let col = &layout.letters[k];
+        let style = layout.styles[k];
         let w = match &c.cells {
             Cells::Text(v) => match &v[i] {
-                Some(s) => write_text(ws, r, col, s, f)?,
+                Some(s) => write_text(out, col, r, xml::XF_TEXT, s),
                 None => 0,
             },
-            Cells::Int(v) => match v[i] {
-                Some(x) => write_int(ws, r, col, x, format, f)?,
-                None => 0,
-            },
-            Cells::Float(v) => match v[i] {
-                Some(x) => write_float(ws, r, col, x, format)?,
-                None => 0,
-            },
-            Cells::Bool(v) => match v[i] {
-                Some(b) => {
-                    ws.write_boolean(r, col, b)?;
-                    5
-                }
-                None => 0,
-            },
-            Cells::Date(v) => match v[i] {
-                Some(d) => write_date(ws, r, col, d, f)?,
-                None => 0,
-            },
+            Cells::Int(v) => v[i].map_or(0, |x| write_int(out, col, r, x, style)),
+            Cells::Float(v) => v[i].map_or(0, |x| write_float(out, col, r, x, style)),
+            Cells::Bool(v) => v[i].map_or(0, |b| write_bool(out, col, r, b)),
+            Cells::Date(v) => v[i].map_or(0, |d| write_date(out, col, r, d)),
             Cells::List(v) => {
                 let items = &v[i];
                 if items.is_empty() {
@@ -736,7 +869,7 @@ fn write_row(
                         }
                         joined.push_str(s);
                     }
-                    write_text(ws, r, col, joined, f)?
+                    write_text(out, col, r, xml::XF_TEXT, joined)
                 }
             }
         };
@@ -744,80 +877,65 @@ fn write_row(
             cur.widths[k] = cur.widths[k].max(w);
         }
     }
+    out.extend_from_slice(b"</row>");
     cur.rows += 1;
-    Ok(())
 }
 
-/// Writes a text cell (format `@`); returns its display width.
-fn write_text(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    s: &str,
-    f: &Formats,
-) -> Result<usize, XlsxError> {
+/// A bold header cell.
+fn header_cell(out: &mut Vec<u8>, col: &str, s: &str) {
+    write_text(out, col, 1, xml::XF_HEADER, s);
+}
+
+/// Appends a text cell of style `xf`; returns its display width.
+fn write_text(out: &mut Vec<u8>, col: &str, r: u32, xf: u32, s: &str) -> usize {
     let s = cell_text(s);
-    ws.write_string_with_format(r, c, s, &f.text)?;
-    Ok(display_width(s))
+    xml::text_cell_start(out, col, r, xf, s);
+    xml::escape(out, s);
+    out.extend_from_slice(xml::TEXT_CELL_END);
+    display_width(s)
 }
 
-fn write_int(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    v: i64,
-    format: Option<&Format>,
-    f: &Formats,
-) -> Result<usize, XlsxError> {
+fn write_int(out: &mut Vec<u8>, col: &str, r: u32, v: i64, style: Option<u32>) -> usize {
     if !(-MAX_EXACT_INT..=MAX_EXACT_INT).contains(&v) {
         // Excel keeps 15 significant digits: more would be silently rounded.
-        return write_text(ws, r, c, &v.to_string(), f);
+        return write_text(out, col, r, xml::XF_TEXT, &v.to_string());
     }
-    match format {
-        Some(fmt) => ws.write_number_with_format(r, c, v as f64, fmt)?,
-        None => ws.write_number(r, c, v as f64)?,
-    };
-    Ok(v.unsigned_abs()
+    xml::value_cell_start(out, col, r, style, false);
+    xml::push_int(out, v);
+    out.extend_from_slice(xml::VALUE_CELL_END);
+    v.unsigned_abs()
         .checked_ilog10()
         .map_or(1, |l| l as usize + 1)
-        + usize::from(v < 0))
+        + usize::from(v < 0)
 }
 
-fn write_float(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    v: f64,
-    format: Option<&Format>,
-) -> Result<usize, XlsxError> {
+fn write_float(out: &mut Vec<u8>, col: &str, r: u32, v: f64, style: Option<u32>) -> usize {
     if !v.is_finite() {
-        return Ok(0);
+        return 0;
     }
-    match format {
-        Some(fmt) => ws.write_number_with_format(r, c, v, fmt)?,
-        None => ws.write_number(r, c, v)?,
-    };
+    xml::value_cell_start(out, col, r, style, false);
+    xml::push_float(out, v);
+    out.extend_from_slice(xml::VALUE_CELL_END);
     // Excel's General format shows at most about 11 characters.
-    Ok(11)
+    11
 }
 
-/// Writes a date as an Excel date, or as text when it is partial or outside
+fn write_bool(out: &mut Vec<u8>, col: &str, r: u32, b: bool) -> usize {
+    xml::value_cell_start(out, col, r, None, true);
+    out.push(if b { b'1' } else { b'0' });
+    out.extend_from_slice(xml::VALUE_CELL_END);
+    5
+}
+
+/// Appends a date as an Excel date, or as text when it is partial or outside
 /// Excel's calendar (1900–9999); returns its display width.
-fn write_date(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    (y, m, d): Ymd,
-    f: &Formats,
-) -> Result<usize, XlsxError> {
-    let full = u16::try_from(y)
-        .ok()
-        .filter(|_| m > 0 && d > 0)
-        .and_then(|y| ExcelDateTime::from_ymd(y, m, d).ok());
-    match full {
-        Some(date) => {
-            ws.write_datetime_with_format(r, c, &date, &f.date)?;
-            Ok(10)
+fn write_date(out: &mut Vec<u8>, col: &str, r: u32, (y, m, d): Ymd) -> usize {
+    match xml::excel_serial(y, m, d) {
+        Some(serial) => {
+            xml::value_cell_start(out, col, r, Some(xml::XF_DATE), false);
+            xml::push_int(out, serial);
+            out.extend_from_slice(xml::VALUE_CELL_END);
+            10
         }
         None => {
             let text = match (m, d) {
@@ -825,7 +943,7 @@ fn write_date(
                 (m, 0) => format!("{m:02}/{y}"),
                 (m, d) => format!("{d:02}/{m:02}/{y}"),
             };
-            write_text(ws, r, c, &text, f)
+            write_text(out, col, r, xml::XF_TEXT, &text)
         }
     }
 }

@@ -138,44 +138,65 @@ fn the_same_content_saves_to_the_same_bytes() {
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
 
-/// Every sheet of `bytes` as calamine reads it: names and cells.
-fn cells(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<Data>>)> {
-    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
-    x.sheet_names()
-        .into_iter()
-        .map(|name| {
-            let r = x.worksheet_range(&name).unwrap();
-            let rows = r.rows().map(<[Data]>::to_vec).collect();
-            (name, rows)
-        })
-        .collect()
-}
-
 #[test]
-fn a_streamed_workbook_holds_what_an_in_memory_one_holds() {
-    let temp = tempfile::tempdir().unwrap();
+fn a_workbook_written_into_its_file_holds_what_an_in_memory_one_holds() {
     let out = tempfile::tempdir().unwrap();
     let (a, b) = (out.path().join("a.xlsx"), out.path().join("b.xlsx"));
-    people_book_in(Workbook::streaming(temp.path()).unwrap())
+    people_book_in(Workbook::create(&a).unwrap())
         .save(&a)
         .unwrap();
-    people_book_in(Workbook::streaming(temp.path()).unwrap())
+    // Written under one name, saved under another: moved there.
+    let c = out.path().join("c.xlsx");
+    people_book_in(Workbook::create(&c).unwrap())
         .save(&b)
         .unwrap();
+    assert!(!c.exists());
     let streamed = std::fs::read(&a).unwrap();
     assert_eq!(streamed, std::fs::read(&b).unwrap(), "deterministic bytes");
     assert_eq!(
-        cells(streamed.clone()),
-        cells(people_book().to_bytes().unwrap())
+        streamed,
+        people_book().to_bytes().unwrap(),
+        "same bytes as in memory"
     );
-    // Text is inline in the streamed sheet (no shared-string table to hold), and
-    // the layout is the same: frozen header, filter, dropdown.
+    // Text is inline in the sheet (no shared-string table to hold), and the layout
+    // is there: frozen header, filter, dropdown.
     let xml = sheet_xml(&streamed, 1);
     assert!(xml.contains(r#"t="inlineStr""#), "{xml}");
     assert!(xml.contains(r#"<autoFilter ref="A1:I4"/>"#), "{xml}");
     assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
-    // The rows went to unnamed files: nothing is left in the temporary folder.
-    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
+}
+
+/// A sheet longer than the 2,000 rows its widths are sized from, and one past Excel's row limit: the
+/// rows after the sample are streamed, the overflow continues on a second sheet.
+#[test]
+fn long_sheets_stream_and_continue_past_excels_row_limit() {
+    let rows = 1_048_575 + 3;
+    let mut b = Workbook::new();
+    let used = b
+        .add_sheet(
+            "ยาว",
+            &[
+                Column::int("n", (0..rows).map(|i| Some(i as i64))),
+                Column::text(
+                    "t",
+                    (0..rows).map(|i| Some(if i % 2 == 0 { "ก" } else { "a_x0041_" })),
+                ),
+            ],
+        )
+        .unwrap();
+    assert_eq!(used, ["ยาว", "ยาว (2)"]);
+    let bytes = b.to_bytes().unwrap();
+    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let first = x.worksheet_range("ยาว").unwrap();
+    assert_eq!(first.get_size(), (1_048_576, 2));
+    assert_eq!(first.get((1, 0)), Some(&Data::Float(0.0)));
+    assert_eq!(first.get((3_000, 0)), Some(&Data::Float(2_999.0)));
+    assert_eq!(first.get((2, 1)), Some(&Data::String("a_x0041_".into())));
+    let second = x.worksheet_range("ยาว (2)").unwrap();
+    assert_eq!(second.get_size(), (4, 2));
+    assert_eq!(second.get((0, 0)), Some(&Data::String("n".into())));
+    assert_eq!(second.get((3, 0)), Some(&Data::Float((rows - 1) as f64)));
 }
 
 #[test]
@@ -217,7 +238,7 @@ fn hostile_input_does_not_panic() {
 
 #[test]
 fn an_empty_workbook_still_opens_and_a_bad_path_is_a_typed_error() {
-    let mut b = Workbook::new();
+    let b = Workbook::new();
     let bytes = b.to_bytes().unwrap();
     let x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     assert_eq!(x.sheet_names().len(), 1);
