@@ -22,7 +22,7 @@ use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
 use crate::EngineError;
 use crate::cases::{Case, Cases, FollowUp};
-use crate::continuity::Changes;
+use crate::continuity::{Changes, OnList};
 use crate::cover::{
     Col, CoverageResult, CoverageRules, HouseholdIndex, ListOptions, NearestRejected, district_of,
     mask, province_of,
@@ -168,6 +168,18 @@ fn people_table(
     let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
     let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
     let (rows, listed) = (&rows, listed);
+    // Since the previous run (fall-through list): `new` or `still_listed`, and
+    // since when. Each row's entry is looked up once (a binary search by person
+    // ID) for both columns.
+    let changes: Vec<Option<&OnList<'_>>> = if schema.name == people::FALL_THROUGH.name {
+        listed
+            .par_iter()
+            .map(|f| inp.changes.of_person(inp.ids.id(f.person)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let changes = &changes;
     let row_cov = |i: usize| &cov.rows[i];
     let text_col = |column: Column<Text>, c: &'static str| -> Build<'_> {
         Box::new(move || {
@@ -266,16 +278,14 @@ fn people_table(
         }),
     ]);
     if schema.name == people::FALL_THROUGH.name {
-        // Since the previous run: `new` or `still_listed`, and since when.
-        let change = |f: &Listed| inp.changes.of_person(inp.ids.id(f.person));
         columns.push(Box::new(move || {
-            people::STATUS.values(listed.iter().map(|f| change(f).map(|c| c.status.code())))
+            people::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code())))
         }));
         columns.push(Box::new(move || {
             people::FIRST_LISTED.values(
-                listed
+                changes
                     .iter()
-                    .map(|f| change(f).and_then(|c| Date::from_days(c.first_listed))),
+                    .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
             )
         }));
         // Remedies a field team found the person not eligible for, or refused.
@@ -441,13 +451,17 @@ fn households_table(
                     .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
             ),
         );
-    // Since the previous run.
-    let change = |k: usize| inp.changes.of_household(hh.ids[of(k)]);
-    t.push(households::STATUS.values(ids.iter().map(|&k| change(k).map(|c| c.status.code()))));
+    // Since the previous run (one lookup a household for both columns).
+    let changes: Vec<_> = ids
+        .iter()
+        .map(|&k| inp.changes.of_household(hh.ids[of(k)]))
+        .collect();
+    t.push(households::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code()))));
     t.push(
         households::FIRST_LISTED.values(
-            ids.iter()
-                .map(|&k| change(k).and_then(|c| Date::from_days(c.first_listed))),
+            changes
+                .iter()
+                .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
         ),
     );
     for (f, name) in HouseholdFacts::FLAGS.iter().enumerate() {
