@@ -263,10 +263,11 @@ impl Seek for Sink {
     }
 }
 
-/// Deflate level of every part. On the 1M-person benchmark's province workbooks,
-/// level 3 compresses in 70% of the time of the usual level 6 for files 16%
-/// larger; levels 1 and 2 save little more time and make files 40–60% larger.
-const DEFLATE_LEVEL: i64 = 3;
+/// Deflate level of every part. On the 1M-person benchmark's province workbooks
+/// (medians of three runs, `benches/RESULTS.md`), level 2 writes them in 88% of
+/// level 3's time for files 7% larger; level 1 saves another 10% of the time but
+/// makes them 30% larger again. Level 6, the usual default, is slower still.
+const DEFLATE_LEVEL: i64 = 2;
 
 /// Uncompressed bytes after which a sheet continues on the next one: a zip entry
 /// past 4 GiB needs Zip64, which not every spreadsheet program reads.

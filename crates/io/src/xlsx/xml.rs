@@ -446,33 +446,14 @@ pub(super) fn styles(num_formats: &[String]) -> Vec<u8> {
 /// 1900-02-29 counted), or `None` for a date Excel cannot hold (before 1900,
 /// after 9999, or not a day of the calendar).
 pub(super) fn excel_serial(y: i32, m: u8, d: u8) -> Option<i64> {
-    if !(1900..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+    if !(1900..=9999).contains(&y) {
         return None;
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = match m {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if d > days_in_month {
-        return None;
-    }
-    let serial = days_from_civil(y.into(), m.into(), d.into()) - days_from_civil(1899, 12, 30);
+    let days = toklon_types::Date::ymd(y, m, d).ok()?.days_since_epoch()?;
+    // 1970-01-01 is Excel's day 25,569.
+    let serial = i64::from(days) + 25_569;
     // Excel counts 1900-02-29, a day that never was: dates before it are one less.
     Some(if serial < 61 { serial - 1 } else { serial })
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
