@@ -270,7 +270,7 @@ impl Seek for Sink {
 const DEFLATE_LEVEL: i64 = 2;
 
 /// Uncompressed bytes after which a sheet continues on the next one: a zip entry
-/// past 4 GiB needs Zip64, which not every spreadsheet program reads.
+/// past 4 GiB would need Zip64, which this writer does not turn on.
 const MAX_SHEET_BYTES: u64 = 3 << 30;
 
 /// Pending sheet XML is handed to the compressor in pieces of about this size.
