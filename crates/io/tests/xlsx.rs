@@ -248,3 +248,75 @@ fn an_empty_workbook_still_opens_and_a_bad_path_is_a_typed_error() {
         .unwrap_err();
     assert!(matches!(e, IoError::Write { .. }), "{e}");
 }
+
+/// A spreadsheet program opens the workbook and shows what was written: LibreOffice
+/// (headless) exports each sheet as the cells are displayed, IDs with their leading
+/// zero, dates as `dd/mm/yyyy`, lists joined. Skipped where LibreOffice is not
+/// installed, except under CI, which installs it.
+#[test]
+fn libreoffice_shows_the_cells_as_written() {
+    let found = std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "LibreOffice (soffice) is required when CI is set"
+        );
+        eprintln!("skipping libreoffice_shows_the_cells_as_written: soffice not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book.xlsx");
+    people_book_in(Workbook::create(&book).unwrap())
+        .save(&book)
+        .unwrap();
+    // Comma-separated UTF-8, text quoted, cells as shown, every sheet to its own file.
+    let filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1";
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.path().join("profile").display()
+    );
+    let out = std::process::Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            filter,
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&book)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |sheet: &str| {
+        std::fs::read_to_string(dir.path().join(format!("book-{sheet}.csv")))
+            .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
+    };
+    let people = read("รายชื่อ");
+    let lines: Vec<&str> = people.lines().collect();
+    assert_eq!(lines.len(), 4, "{people}");
+    assert!(
+        lines[0].starts_with("เลขประจำตัวประชาชน,ชื่อ,หมู่ที่,"),
+        "{people}"
+    );
+    // A date is shown as a date, not its serial number 31851. LibreOffice writes
+    // it in its own locale's order (month first under the C locale), whatever
+    // the cell's format; calamine reads the cell as a date in the first test.
+    let date_shown =
+        |line: &str, day_first: &str, month_first: &str| line.replace(month_first, day_first);
+    assert_eq!(
+        date_shown(lines[1], "15/03/1987", "03/15/1987"),
+        "0123456789012,สมชาย,4,2.5,TRUE,15/03/1987,\"ucs, oaa\",,1234567890123456"
+    );
+    assert_eq!(lines[2], "1101700207030,น้ำฝน,,,FALSE,1947,,,-5");
+    let summary = read("สรุป_ จังหวัด_10");
+    assert!(summary.contains("จังหวัด,กรุงเทพมหานคร"), "{summary}");
+    assert!(summary.contains("วันอ้างอิง,01/01/2025"), "{summary}");
+}
