@@ -171,7 +171,8 @@ fn people_table(
     // Since the previous run (fall-through list): `new` or `still_listed`, and
     // since when. Each row's entry is looked up once (a binary search by person
     // ID) for both columns.
-    let changes: Vec<Option<&OnList<'_>>> = if schema.name == people::FALL_THROUGH.name {
+    let fall_through = schema.name == people::FALL_THROUGH.name;
+    let changes: Vec<Option<&OnList<'_>>> = if fall_through {
         listed
             .par_iter()
             .map(|f| inp.changes.of_person(inp.ids.id(f.person)))
@@ -277,7 +278,7 @@ fn people_table(
                 .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
         }),
     ]);
-    if schema.name == people::FALL_THROUGH.name {
+    if fall_through {
         columns.push(Box::new(move || {
             people::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code())))
         }));

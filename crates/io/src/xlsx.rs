@@ -383,7 +383,7 @@ impl Workbook {
         for (i, (key, value)) in rows.iter().enumerate() {
             let r = u32::try_from(i + 2).unwrap_or(u32::MAX);
             body.extend_from_slice(b"<row r=\"");
-            xml::push_uint(&mut body, r.into());
+            xml::push_int(&mut body, r);
             body.extend_from_slice(b"\">");
             key_width = key_width.max(display_width(key));
             write_text(&mut body, "A", r, xml::XF_KEY, key);
@@ -844,14 +844,15 @@ fn write_row(
     let sample = cur.rows < WIDTH_SAMPLE;
     let out = &mut cur.pending;
     out.extend_from_slice(b"<row r=\"");
-    xml::push_uint(out, r.into());
+    xml::push_int(out, r);
     out.extend_from_slice(b"\">");
     for (k, c) in columns.iter().enumerate() {
         let col = &layout.letters[k];
         let style = layout.styles[k];
         let w = match &c.cells {
+            // Text is measured (its characters counted) only in the sampled rows.
             Cells::Text(v) => match &v[i] {
-                Some(s) => write_text(out, col, r, xml::XF_TEXT, s),
+                Some(s) => text_width(put_text(out, col, r, xml::XF_TEXT, s), sample),
                 None => 0,
             },
             Cells::Int(v) => v[i].map_or(0, |x| write_int(out, col, r, x, style)),
@@ -870,7 +871,7 @@ fn write_row(
                         }
                         joined.push_str(s);
                     }
-                    write_text(out, col, r, xml::XF_TEXT, joined)
+                    text_width(put_text(out, col, r, xml::XF_TEXT, joined), sample)
                 }
             }
         };
@@ -884,16 +885,27 @@ fn write_row(
 
 /// A bold header cell.
 fn header_cell(out: &mut Vec<u8>, col: &str, s: &str) {
-    write_text(out, col, 1, xml::XF_HEADER, s);
+    put_text(out, col, 1, xml::XF_HEADER, s);
 }
 
 /// Appends a text cell of style `xf`; returns its display width.
 fn write_text(out: &mut Vec<u8>, col: &str, r: u32, xf: u32, s: &str) -> usize {
+    display_width(put_text(out, col, r, xf, s))
+}
+
+/// Appends a text cell of style `xf`; returns the text it holds (cut to a cell's
+/// limit).
+fn put_text<'s>(out: &mut Vec<u8>, col: &str, r: u32, xf: u32, s: &'s str) -> &'s str {
     let s = cell_text(s);
     xml::text_cell_start(out, col, r, xf, s);
     xml::escape(out, s);
     out.extend_from_slice(xml::TEXT_CELL_END);
-    display_width(s)
+    s
+}
+
+/// The display width of `s` when `measure`, else 0.
+fn text_width(s: &str, measure: bool) -> usize {
+    if measure { display_width(s) } else { 0 }
 }
 
 fn write_int(out: &mut Vec<u8>, col: &str, r: u32, v: i64, style: Option<u32>) -> usize {

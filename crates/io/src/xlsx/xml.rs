@@ -65,26 +65,9 @@ fn looks_like_escape(s: &str) -> bool {
     b.len() >= 7 && b[1] == b'x' && b[2..6].iter().all(u8::is_ascii_hexdigit) && b[6] == b'_'
 }
 
-/// Appends the decimal digits of `n`.
-pub(super) fn push_uint(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
-}
-
-pub(super) fn push_int(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    push_uint(out, n.unsigned_abs());
+/// Appends the decimal digits of an integer.
+pub(super) fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends a finite number as the shortest text that reads back to it.
@@ -112,9 +95,9 @@ pub(super) fn column_letters(k: usize) -> String {
 pub(super) fn text_cell_start(out: &mut Vec<u8>, col: &str, row: u32, xf: u32, s: &str) {
     out.extend_from_slice(b"<c r=\"");
     out.extend_from_slice(col.as_bytes());
-    push_uint(out, row.into());
+    push_int(out, row);
     out.extend_from_slice(b"\" s=\"");
-    push_uint(out, xf.into());
+    push_int(out, xf);
     out.extend_from_slice(b"\" t=\"inlineStr\"><is><t");
     let edge_space = |c: Option<char>| c.is_some_and(char::is_whitespace);
     if edge_space(s.chars().next()) || edge_space(s.chars().next_back()) {
@@ -136,11 +119,11 @@ pub(super) fn value_cell_start(
 ) {
     out.extend_from_slice(b"<c r=\"");
     out.extend_from_slice(col.as_bytes());
-    push_uint(out, row.into());
+    push_int(out, row);
     out.push(b'"');
     if let Some(xf) = xf {
         out.extend_from_slice(b" s=\"");
-        push_uint(out, xf.into());
+        push_int(out, xf);
         out.push(b'"');
     }
     if boolean {
@@ -188,15 +171,15 @@ pub(super) fn sheet_head(out: &mut Vec<u8>, first: bool, freeze: bool, cols: &[(
         for (k, &(width, text)) in cols.iter().enumerate() {
             let n = k + 1;
             out.extend_from_slice(b"<col min=\"");
-            push_uint(out, n as u64);
+            push_int(out, n);
             out.extend_from_slice(b"\" max=\"");
-            push_uint(out, n as u64);
+            push_int(out, n);
             out.extend_from_slice(b"\" width=\"");
             push_float_plain(out, stored_width(width));
             out.push(b'"');
             if text {
                 out.extend_from_slice(b" style=\"");
-                push_uint(out, XF_TEXT.into());
+                push_int(out, XF_TEXT);
                 out.push(b'"');
             }
             out.extend_from_slice(b" customWidth=\"1\"/>");
@@ -228,7 +211,7 @@ pub(super) fn sheet_tail(out: &mut Vec<u8>, filter: Option<&str>, dropdowns: &[D
     }
     if !dropdowns.is_empty() {
         out.extend_from_slice(b"<dataValidations count=\"");
-        push_uint(out, dropdowns.len() as u64);
+        push_int(out, dropdowns.len());
         out.extend_from_slice(b"\">");
         for d in dropdowns {
             out.extend_from_slice(
@@ -481,7 +464,7 @@ mod tests {
         let mut out = Vec::new();
         push_int(&mut out, -1_234);
         out.push(b' ');
-        push_uint(&mut out, 0);
+        push_int(&mut out, 0);
         out.push(b' ');
         push_float(&mut out, 2.5);
         assert_eq!(out, b"-1234 0 2.5");
