@@ -178,10 +178,6 @@ pub fn priority(
 /// the person's chosen row (DOMAIN.md §2a): rows of one person share it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RowCoverage {
-    /// Schemes held directly (active and valid on the reference date).
-    pub direct: SchemeSet,
-    /// Schemes of household members that reach this person.
-    pub via_household: SchemeSet,
     pub covered: ProtectionSet,
     /// The protections the indicators count this person for.
     pub in_scope: ProtectionSet,
@@ -199,6 +195,18 @@ pub struct RowCoverage {
     pub withheld: RemedySet,
     /// The facts the entitlement rules read, as they are now.
     pub circumstances: Circumstances,
+}
+
+impl RowCoverage {
+    /// Schemes held directly (active and valid on the reference date).
+    pub fn direct(&self) -> SchemeSet {
+        self.circumstances.direct
+    }
+
+    /// Schemes of household members that reach this person.
+    pub fn via_household(&self) -> SchemeSet {
+        self.circumstances.via_household
+    }
 }
 
 /// The facts a person's remedies follow from: their age band, employment,
@@ -707,8 +715,6 @@ fn finish(
         let remedies = remedies.difference(withheld);
         let groups = Groups::of(p, hh.is_poor());
         person_cov[pi] = RowCoverage {
-            direct,
-            via_household: person_via[pi],
             covered,
             in_scope,
             missing,
@@ -927,9 +933,9 @@ mod tests {
         );
         assert_eq!(cov.rows[4].covered.codes(), ["sickness", "dependents"]);
         for row in [3, 5, 6] {
-            assert!(cov.rows[row].via_household.is_empty(), "row {row}");
+            assert!(cov.rows[row].via_household().is_empty(), "row {row}");
         }
-        assert!(cov.rows[1].via_household.contains(csmbs));
+        assert!(cov.rows[1].via_household().contains(csmbs));
         // The elderly parent, reached by CSMBS, is owed the old-age allowance only:
         // CSMBS dependants get no UCS.
         assert_eq!(remedies(&cov, 4), ["oaa"]);
@@ -939,16 +945,16 @@ mod tests {
         // Held by the spouse: the head and the children are reached, the head's
         // parent is not (parents of the head only).
         let cov = run(&persons, &[], &[enrol(&c, 1, "csmbs")]);
-        assert!(cov.rows[0].via_household.contains(csmbs));
-        assert!(cov.rows[2].via_household.contains(csmbs));
-        assert!(cov.rows[4].via_household.is_empty());
+        assert!(cov.rows[0].via_household().contains(csmbs));
+        assert!(cov.rows[2].via_household().contains(csmbs));
+        assert!(cov.rows[4].via_household().is_empty());
 
         // A row marked `dependant` gives medical care only and reaches nobody.
         let mut dep = enrol(&c, 0, "csmbs");
         dep.dependant = true;
         let cov = run(&persons, &[], &[dep]);
         assert_eq!(cov.rows[0].covered.codes(), ["sickness", "maternity"]);
-        assert!(cov.rows[1].via_household.is_empty());
+        assert!(cov.rows[1].via_household().is_empty());
     }
 
     #[test]
@@ -1104,7 +1110,7 @@ mod tests {
         current.valid_from = Some(day(20240000));
         current.valid_to = Some(day(20240600));
         let cov = run(&[p], &[], &[ended, expired, future, current]);
-        assert_eq!(c.codes(cov.rows[0].direct), ["disability_allowance"]);
+        assert_eq!(c.codes(cov.rows[0].direct()), ["disability_allowance"]);
         let e = &cov.enrolments;
         assert_eq!((e.total, e.used, e.inactive, e.out_of_period), (4, 1, 1, 2));
     }

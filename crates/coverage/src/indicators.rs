@@ -311,7 +311,7 @@ impl Indicators {
             }
             for (i, g) in GROUPS.iter().enumerate() {
                 if (g.member)(persons[row].age, c.groups) {
-                    let cov = u64::from(!c.direct.intersection(group_sets[i]).is_empty());
+                    let cov = u64::from(!c.direct().intersection(group_sets[i]).is_empty());
                     group_members[i] += 1;
                     group_cov[i] += cov;
                     t.group_members[i] += 1;

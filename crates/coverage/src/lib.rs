@@ -52,7 +52,7 @@
 //! let cov = compute(rules, &inputs).unwrap();
 //! // The child is covered for sickness and family_child through the parent's CSMBS,
 //! assert!(cov.rows[1].covered.contains(Protection::FamilyChild));
-//! assert_eq!(catalog.codes(cov.rows[1].via_household), ["csmbs"]);
+//! assert_eq!(catalog.codes(cov.rows[1].via_household()), ["csmbs"]);
 //! // so only the informal worker is listed: for UCS, section 40 and the NSF.
 //! assert_eq!(cov.fall_through.len(), 1);
 //! assert_eq!(entitlements.codes(cov.fall_through[0].remedies), ["ucs", "sso_s40", "nsf"]);

@@ -12,14 +12,14 @@ use toklon_coverage::{
     PersonFacts, RowCoverage, RuleSets, Rules,
 };
 use toklon_io::Read;
-use toklon_link::{IdKind, Link, LinkOutcome, Records};
+use toklon_link::{IdKind, Records, Unlinked};
 use toklon_types::{
     Date, Employment, PersonType, Relationship, RowIdx, StrColumn, SubdistrictCode, Table,
     columns as col,
 };
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
-use crate::link::Linked;
+use crate::link::{Linked, Pair};
 use crate::read::Inputs;
 use crate::run::Workers;
 use crate::standardize::{BENEFICIARY, DEATH_DATE, day, dependant, ended, flag};
@@ -46,7 +46,7 @@ impl CoverageRules {
     /// household) that settles `remedy`: the remedy's own scheme, or one that makes
     /// it needless. Used when a person leaves a list, to say what resolved it.
     pub(crate) fn settling_scheme(&self, row: &RowCoverage, remedy: &str) -> Option<&str> {
-        let held = row.direct.union(row.via_household);
+        let held = row.direct().union(row.via_household());
         let own = self.catalog.id(remedy).filter(|&id| held.contains(id));
         let needless = || {
             self.entitlements
@@ -263,12 +263,12 @@ impl ThaiIds {
     }
 }
 
-/// One enrolment per accepted link of one registry.
+/// One enrolment per accepted link (`links`) of one registry.
 pub fn enrolments(
     catalog: &Catalog,
     registry: &Read,
     spec: &toklon_io::SourceSpec,
-    links: &[Link],
+    links: &[Pair],
     thai: &ThaiIds,
 ) -> Vec<Enrolment> {
     let t = &registry.table;
@@ -348,7 +348,7 @@ pub(crate) fn cover<'a>(
     // are never held together.
     let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;
     for (source, links) in inputs.registries.iter().zip(&linked.registries) {
-        for part in links.outcome.links.chunks(ENROLMENTS_AT_ONCE) {
+        for part in links.pairs.chunks(ENROLMENTS_AT_ONCE) {
             pool.install(|| {
                 direct.add(&enrolments(
                     &rules.catalog,
@@ -428,58 +428,98 @@ pub struct ListOptions {
 
 /// For each population row, the best rejected candidate pointing at it (a registry
 /// record that stayed unlinked with this row as its nearest candidate): a lead for
-/// provincial teams reviewing near misses.
-pub struct NearestRejected<'a> {
-    registries: Vec<&'a Table>,
-    /// Per population row, its slot in `best`, or [`NearestRejected::NONE`]: near
-    /// misses are few, so a row costs 4 bytes rather than a whole slot.
-    slot: Vec<u32>,
-    /// (registry, registry row, weight) per population row that has a near miss.
-    best: Vec<(u32, u32, f64)>,
+/// provincial teams reviewing near misses. Gathered a registry at a time as each
+/// is linked, with the record IDs it names copied: the registries' own IDs are not
+/// kept past linkage.
+#[derive(Debug, Default)]
+pub struct NearestRejected {
+    /// Registry names, in the job's order.
+    registries: Vec<String>,
+    /// Every near miss, in the order met; after [`NearestRejected::finish`], the
+    /// best per population row, by row.
+    misses: Vec<Miss>,
+    /// The misses' registry record IDs, one after another.
+    ids: String,
 }
 
-impl<'a> NearestRejected<'a> {
-    const NONE: u32 = u32::MAX;
+/// A registry record rejected with population row `row` as its nearest candidate.
+#[derive(Clone, Copy, Debug)]
+struct Miss {
+    row: u32,
+    registry: u32,
+    weight: f64,
+    /// Its record ID in [`NearestRejected::ids`].
+    id: (u32, u32),
+}
 
-    pub fn new(n: usize, registries: &[(&'a Table, &LinkOutcome)]) -> Self {
-        let mut slot = vec![Self::NONE; n];
-        let mut best: Vec<(u32, u32, f64)> = Vec::new();
-        for (k, (_, o)) in registries.iter().enumerate() {
-            for u in &o.unlinked {
-                let Some((p, w)) = u.nearest else { continue };
-                let Some(s) = slot.get_mut(p.get()) else {
-                    continue;
-                };
-                let found = (k as u32, u.registry_row.0, w);
-                match best.get_mut(*s as usize) {
-                    Some(b) if w > b.2 => *b = found,
-                    Some(_) => {}
-                    None => {
-                        *s = best.len() as u32;
-                        best.push(found);
-                    }
-                }
+impl NearestRejected {
+    /// Adds the near misses of one registry (`table`, its rows that stayed
+    /// `unlinked`) over a base of `n` rows.
+    pub fn add(&mut self, n: usize, table: &Table, unlinked: &[Unlinked]) {
+        let k = self.registries.len() as u32;
+        self.registries.push(table.source.clone());
+        for u in unlinked {
+            let Some((p, weight)) = u.nearest else {
+                continue;
+            };
+            if p.get() >= n {
+                continue;
             }
-        }
-        NearestRejected {
-            registries: registries.iter().map(|&(t, _)| t).collect(),
-            slot,
-            best,
+            let start = self.ids.len();
+            self.ids.push_str(table.id(u.registry_row.get()));
+            // IDs are short; past 4 GiB of them a miss keeps no ID.
+            let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.ids.len())) else {
+                self.ids.truncate(start);
+                continue;
+            };
+            self.misses.push(Miss {
+                row: p.0,
+                registry: k,
+                weight,
+                id: (start, end),
+            });
         }
     }
 
+    /// Keeps the best miss of each row: the heaviest, the first met among equals.
+    pub fn finish(&mut self) {
+        // Stable: misses of one row stay in the order met.
+        self.misses.sort_by_key(|m| m.row);
+        let mut best: Vec<Miss> = Vec::new();
+        for m in self.misses.drain(..) {
+            match best.last_mut() {
+                Some(b) if b.row == m.row => {
+                    if m.weight > b.weight {
+                        *b = m;
+                    }
+                }
+                _ => best.push(m),
+            }
+        }
+        best.shrink_to_fit();
+        self.misses = best;
+    }
+
     /// Registry name, registry record ID and weight of row `i`'s near miss.
-    pub fn get(&self, i: usize) -> Option<(&'a str, &'a str, f64)> {
-        let &(k, r, w) = self.best.get(*self.slot.get(i)? as usize)?;
-        let t = self.registries.get(k as usize)?;
-        Some((t.source.as_str(), t.id(r as usize), w))
+    pub fn get(&self, i: usize) -> Option<(&str, &str, f64)> {
+        let row = u32::try_from(i).ok()?;
+        let at = self.misses.binary_search_by_key(&row, |m| m.row).ok()?;
+        let m = self.misses.get(at)?;
+        let name = self.registries.get(m.registry as usize)?;
+        let id = self.ids.get(m.id.0 as usize..m.id.1 as usize)?;
+        Some((name.as_str(), id, m.weight))
+    }
+
+    /// Bytes held, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.misses.capacity() * std::mem::size_of::<Miss>() + self.ids.capacity()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use toklon_link::{BlockStats, LinkConfig, Model, UnlinkReason, Unlinked};
+    use toklon_link::{BlockStats, LinkConfig, LinkOutcome, Model, UnlinkReason};
     use toklon_types::StrColumn;
 
     fn registry(name: &str, ids: &[&str]) -> Table {
@@ -530,17 +570,36 @@ mod tests {
         let regs = [registry("a", &["a0", "a1"]), registry("b", &["b0"])];
         let outcomes = [
             unlinked(&[(0, Some((2, 1.5))), (1, Some((2, 3.0)))]),
-            unlinked(&[(0, Some((2, 2.0))), (0, Some((9, 9.0)))]),
+            unlinked(&[
+                (0, Some((2, 2.0))),
+                (0, Some((9, 9.0))),
+                (0, Some((1, 3.0))),
+            ]),
         ];
-        let parts: Vec<(&Table, &LinkOutcome)> = regs.iter().zip(&outcomes).collect();
-        let n = NearestRejected::new(4, &parts);
+        let mut n = NearestRejected::default();
+        for (t, o) in regs.iter().zip(&outcomes) {
+            n.add(4, t, &o.unlinked);
+        }
+        n.finish();
         assert_eq!(n.get(2), Some(("a", "a1", 3.0)));
+        assert_eq!(n.get(1), Some(("b", "b0", 3.0)));
         // A row without a near miss, and one beyond the base, have none.
         assert_eq!(n.get(0), None);
         assert_eq!(n.get(3), None);
         assert_eq!(n.get(9), None);
-        let lone = unlinked(&[(0, None)]);
-        let none = NearestRejected::new(4, &[(&regs[0], &lone)]);
+        let mut none = NearestRejected::default();
+        none.add(4, &regs[0], &unlinked(&[(0, None)]).unlinked);
+        none.finish();
         assert!((0..4).all(|i| none.get(i).is_none()));
+    }
+
+    #[test]
+    fn nearest_rejected_keeps_the_first_of_equal_misses() {
+        let regs = [registry("a", &["a0"]), registry("b", &["b0"])];
+        let mut n = NearestRejected::default();
+        n.add(2, &regs[0], &unlinked(&[(0, Some((1, 2.0)))]).unlinked);
+        n.add(2, &regs[1], &unlinked(&[(0, Some((1, 2.0)))]).unlinked);
+        n.finish();
+        assert_eq!(n.get(1), Some(("a", "a0", 2.0)));
     }
 }

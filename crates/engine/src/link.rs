@@ -7,20 +7,24 @@ use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use toklon_coverage::Catalog;
 use toklon_link::shard::{self, NameCensus, pair_score};
 use toklon_link::{
-    Field, FieldProblems, IdKind, Levels, Link, LinkConfig, LinkOutcome, Method, Model, NameFreqs,
-    Pick, PopulationIndex, Records, Reviewed, Scored, Scorer, Scoring, Unlinked, Verdict,
-    fit_model_keeping, score_reviewed,
+    BlockStats, Field, FieldProblems, IdKind, Levels, Link, LinkConfig, LinkOutcome, Method, Model,
+    NameFreqs, Pick, PopulationIndex, Records, Reviewed, Scored, Scorer, Scoring, Unlinked,
+    Verdict, fit_model_keeping, score_rows,
 };
-use toklon_types::{RowIdx, Table};
+use toklon_types::{RowIdx, StrColumn, Table, columns as col};
 use tracing::{debug, info};
 
 use crate::EngineError;
-use crate::cover::ThaiIds;
+use crate::cover::{NearestRejected, ThaiIds};
 use crate::dedupe::BaseDedupe;
 use crate::read::Inputs;
 use crate::run::Workers;
+use crate::sink::Out;
+use crate::standardize::Aside;
+use crate::tables::LinkTables;
 
 /// The models of one run, one per registry (registries differ in how often IDs are
 /// missing, so each gets its own m-probabilities).
@@ -78,10 +82,82 @@ pub(crate) struct Reused<'a> {
     pub path: &'a Path,
 }
 
-/// One registry, linked. Its records are gone; what the later stages need of them
-/// is kept here.
+/// An accepted link, as coverage reads it: which registry row is which base row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub registry_row: RowIdx,
+    pub population_row: RowIdx,
+}
+
+/// What the summary and the drift check read of one registry's linkage, counted
+/// before its links are let go.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LinkCounts {
+    pub linked: u64,
+    pub unlinked: u64,
+    /// By [`Method::code`].
+    pub by_method: BTreeMap<&'static str, u64>,
+    /// By [`toklon_link::UnlinkReason::code`].
+    pub unlinked_by_reason: BTreeMap<&'static str, u64>,
+    /// Per field of the model, on links whose IDs agree exactly: how many have the
+    /// field known, and how many of those agree exactly (see [`drift_warnings`]).
+    pub id_exact_agreement: Vec<(u64, u64)>,
+    /// Candidate pairs and blocks.
+    pub stats: BlockStats,
+    /// Linked rows by scheme code, for the codes the catalog does not know
+    /// (counted once coverage has read the links: [`Linked::let_go_of_pairs`]).
+    pub unknown_schemes: BTreeMap<String, u64>,
+    /// Slices taken so far.
+    slices: u32,
+}
+
+impl LinkCounts {
+    fn new(fields: usize) -> LinkCounts {
+        LinkCounts {
+            id_exact_agreement: vec![(0, 0); fields],
+            ..LinkCounts::default()
+        }
+    }
+
+    /// Counts the links and unlinked rows of `outcome` (a slice of the registry).
+    fn take(&mut self, outcome: &LinkOutcome) {
+        self.linked += outcome.links.len() as u64;
+        self.unlinked += outcome.unlinked.len() as u64;
+        // The first slice's counts carry the rules and the base's size.
+        if self.slices == 0 {
+            self.stats = outcome.stats.clone();
+        } else {
+            self.stats.merge(&outcome.stats);
+        }
+        self.slices += 1;
+        for l in &outcome.links {
+            *self.by_method.entry(l.method.code()).or_default() += 1;
+            if l.method != Method::IdExact {
+                continue;
+            }
+            for (k, at) in self.id_exact_agreement.iter_mut().enumerate() {
+                match l.levels.as_slice().get(k) {
+                    Some(0) | None => {}
+                    Some(&lv) => {
+                        at.0 += 1;
+                        at.1 += u64::from(lv == 1);
+                    }
+                }
+            }
+        }
+        for u in &outcome.unlinked {
+            *self.unlinked_by_reason.entry(u.reason.code()).or_default() += 1;
+        }
+    }
+}
+
+/// One registry, linked. Its records are gone, and its links are written
+/// (`links.parquet`, `unlinked_registry.parquet`): what the later stages need of
+/// them is kept here.
 pub(crate) struct RegistryLinks {
-    pub outcome: LinkOutcome,
+    /// Its accepted links, in the order written.
+    pub pairs: Vec<Pair>,
+    pub counts: LinkCounts,
     /// The data linked today, for the summary and the drift check.
     pub profile: DataProfile,
     /// Which rows carry a valid Thai ID, for coverage.
@@ -89,15 +165,48 @@ pub(crate) struct RegistryLinks {
     pub problems: FieldProblems,
 }
 
+impl RegistryLinks {
+    /// Nothing taken yet of a registry of `records` (room for a link a row: nearly
+    /// every row links) under a model of `fields` fields.
+    fn new(records: &Records, problems: FieldProblems, fields: usize) -> Self {
+        RegistryLinks {
+            pairs: Vec::with_capacity(records.len()),
+            counts: LinkCounts::new(fields),
+            profile: DataProfile::of(records),
+            thai: ThaiIds::of(records),
+            problems,
+        }
+    }
+}
+
+/// Registry rows scored at a time: their links are written and let go of before
+/// the next slice, so a registry of tens of millions of rows never holds its
+/// links (~32 bytes each, twice while they are gathered) all at once.
+const SCORE_SLICE: usize = 1 << 22;
+
 /// Every registry, linked.
 pub(crate) struct Linked {
     /// By registry name.
     pub models: BTreeMap<String, Model>,
     /// In the job's order.
     pub registries: Vec<RegistryLinks>,
-    /// Wall time fitting and scoring, over all registries.
+    /// The best near miss of each base row, over every registry.
+    pub nearest: NearestRejected,
+    /// Wall time fitting, scoring and writing the link tables, over all
+    /// registries.
     pub fit_ms: u64,
     pub score_ms: u64,
+    pub write_ms: u64,
+    /// Reading the registries' records back (see [`Aside`]).
+    pub read_aside_ms: u64,
+}
+
+/// Where a registry's links go once decided: the link tables, and what is kept.
+pub(crate) struct LinkSink<'a, 'o> {
+    pub tables: LinkTables<'o>,
+    /// The base's table, for its record IDs.
+    pub population: &'a Table,
+    pub cfg: &'a LinkConfig,
 }
 
 impl Linked {
@@ -106,37 +215,88 @@ impl Linked {
         Linked {
             models: BTreeMap::new(),
             registries: Vec::with_capacity(registries),
+            nearest: NearestRejected::default(),
             fit_ms: 0,
             score_ms: 0,
+            write_ms: 0,
+            read_aside_ms: 0,
         }
     }
 
-    /// Records registry `name`'s model and outcome (and logs its counts, under
-    /// `how`); its records are dropped by the caller after this.
-    fn add(
+    /// Takes one slice of a registry's outcome (`source`, its table): its rows
+    /// are written to `sink`, its links kept as pairs, its near misses and counts
+    /// added, and the rest let go.
+    fn take(
         &mut self,
-        name: &str,
-        model: Model,
+        into: &mut RegistryLinks,
+        source: &Table,
         outcome: LinkOutcome,
-        records: &Records,
-        problems: FieldProblems,
-        how: &'static str,
-    ) {
+        sink: &mut LinkSink<'_, '_>,
+    ) -> Result<(), EngineError> {
+        let t = Instant::now();
+        sink.tables
+            .add(sink.population, source, &outcome, sink.cfg)?;
+        self.nearest
+            .add(sink.population.len(), source, &outcome.unlinked);
+        into.counts.take(&outcome);
+        into.pairs.extend(outcome.links.iter().map(|l| Pair {
+            registry_row: l.registry_row,
+            population_row: l.population_row,
+        }));
+        drop(outcome);
+        self.write_ms += t.elapsed().as_millis() as u64;
+        Ok(())
+    }
+
+    /// Records registry `name`'s model and its linkage, taken whole (and logs its
+    /// counts, under `how`).
+    fn add(&mut self, name: &str, model: Model, mut links: RegistryLinks, how: &'static str) {
+        links.pairs.shrink_to_fit();
         info!(
             registry = name,
-            rows = records.len(),
-            linked = outcome.links.len(),
-            unlinked = outcome.unlinked.len(),
+            rows = links.profile.rows,
+            linked = links.pairs.len(),
+            unlinked = links.counts.unlinked,
             "{how}"
         );
         self.models.insert(name.to_owned(), model);
-        self.registries.push(RegistryLinks {
-            outcome,
-            profile: DataProfile::of(records),
-            thai: ThaiIds::of(records),
-            problems,
-        });
+        self.registries.push(links);
     }
+
+    /// Counts the linked rows whose scheme code `catalog` does not know (for the
+    /// summary), then lets go of the link pairs: coverage has read them, and
+    /// nothing after it does (a national run holds ~90M).
+    pub fn let_go_of_pairs(&mut self, inputs: &Inputs<'_>, catalog: &Catalog) {
+        for (source, links) in inputs.registries.iter().zip(&mut self.registries) {
+            let (spec, table) = (source.spec, &source.read.table);
+            let unknown = &mut links.counts.unknown_schemes;
+            for l in &links.pairs {
+                let code = table
+                    .value(col::SCHEME, l.registry_row.get())
+                    .or(spec.default_scheme.as_deref())
+                    .unwrap_or("");
+                if catalog.id(code).is_none() {
+                    *unknown.entry(code.to_string()).or_default() += 1;
+                }
+            }
+            links.pairs = Vec::new();
+        }
+    }
+
+    /// Closes the link tables once every registry is in.
+    fn finish(&mut self, sink: LinkSink<'_, '_>) -> Result<(), EngineError> {
+        let t = Instant::now();
+        sink.tables.finish(sink.population, sink.cfg)?;
+        self.nearest.finish();
+        self.write_ms += t.elapsed().as_millis() as u64;
+        Ok(())
+    }
+}
+
+/// Lets go of a linked registry's record IDs: they are in the link tables and
+/// the near misses, and no later stage reads them (a national run holds ~90M).
+fn let_go_of_ids(table: &mut Table) {
+    table.ids = StrColumn::default();
 }
 
 /// The blocking index of the base, shared by linkage and deduplication.
@@ -160,13 +320,15 @@ pub(crate) struct Given<'a> {
 }
 
 /// Links each registry of `inputs` (standardized as `records`) to the base.
+#[allow(clippy::too_many_arguments)] // the stage's inputs, and where its tables go.
 pub(crate) fn link(
-    inputs: &Inputs<'_>,
+    inputs: &mut Inputs<'_>,
     population: &Records,
-    records: Vec<(Records, FieldProblems)>,
+    records: Vec<(Aside, FieldProblems)>,
     index: &PopulationIndex,
     cfg: &LinkConfig,
     given: &Given<'_>,
+    out: Out<'_>,
     w: &Workers<'_>,
 ) -> Result<Linked, EngineError> {
     let reused = given.reused;
@@ -181,15 +343,30 @@ pub(crate) fn link(
             .map(|r| r.read.table.heap_bytes())
             .sum()),
         population_records_mib = mib(population.heap_bytes()),
-        registry_records_mib = mib(records.iter().map(|r| r.0.heap_bytes()).sum()),
+        registry_records_mib = mib(records
+            .iter()
+            .map(|r| match &r.0 {
+                Aside::Held(records) => records.heap_bytes(),
+                Aside::File(..) => 0,
+            })
+            .sum()),
         distinct_population_names = population.distinct_names(),
         index_mib = mib(index.heap_bytes()),
         "memory held"
     );
     let mut linked = Linked::new(records.len());
-    for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
+    let mut sink = LinkSink {
+        tables: LinkTables::create(out),
+        population: &inputs.population.read.table,
+        cfg,
+    };
+    for (k, (source, (records, problems))) in inputs.registries.iter_mut().zip(records).enumerate()
+    {
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
+        let t = Instant::now();
+        let records = records.take()?;
+        linked.read_aside_ms += t.elapsed().as_millis() as u64;
         let t = Instant::now();
         // A fit keeps the pairs it compared, so scoring does not redo them.
         let (model, fitted) = match reused {
@@ -215,22 +392,38 @@ pub(crate) fn link(
             }
         };
         linked.fit_ms += t.elapsed().as_millis() as u64;
-        let t = Instant::now();
         progress.start(&format!("link {name}"), Some(records.len() as u64));
         let scoring = Scoring {
             fitted: fitted.as_ref(),
             reviewed,
         };
-        let outcome = pool.install(|| {
-            score_reviewed(population, index, &records, cfg, &model, &scoring, &|n| {
-                progress.advance(n)
-            })
-        })?;
+        let mut links = RegistryLinks::new(&records, problems, model.fields.len());
+        // At least one slice: a registry without rows still has its counts.
+        for from in (0..records.len().max(1)).step_by(SCORE_SLICE) {
+            let t = Instant::now();
+            let rows = from..from + SCORE_SLICE;
+            let outcome = pool.install(|| {
+                score_rows(
+                    population,
+                    index,
+                    &records,
+                    cfg,
+                    &model,
+                    &scoring,
+                    rows,
+                    &|n| progress.advance(n),
+                )
+            })?;
+            linked.score_ms += t.elapsed().as_millis() as u64;
+            linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
+        }
+        scoring.finish_stats(population, &records, &mut links.counts.stats);
         drop(fitted);
         progress.finish();
-        linked.score_ms += t.elapsed().as_millis() as u64;
-        linked.add(name, model, outcome, &records, problems, "linked");
+        linked.add(name, model, links, "linked");
+        let_go_of_ids(&mut source.read.table);
     }
+    linked.finish(sink)?;
     Ok(linked)
 }
 
@@ -283,7 +476,7 @@ pub(crate) fn drift_warnings(
     model: &Model,
     fitted_on: Option<&DataProfile>,
     now: &DataProfile,
-    outcome: &LinkOutcome,
+    counts: &LinkCounts,
 ) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(then) = fitted_on {
@@ -302,16 +495,7 @@ pub(crate) fn drift_warnings(
         if params.field == Field::NationalId {
             continue;
         }
-        let (mut known, mut exact) = (0u64, 0u64);
-        for l in outcome.links.iter().filter(|l| l.method == Method::IdExact) {
-            match l.levels.as_slice().get(k) {
-                Some(0) | None => {}
-                Some(&lv) => {
-                    known += 1;
-                    exact += u64::from(lv == 1);
-                }
-            }
-        }
+        let (known, exact) = counts.id_exact_agreement.get(k).copied().unwrap_or((0, 0));
         let expected = params.m.get(1).copied().unwrap_or(0.0);
         let observed = crate::summary::share(exact, known);
         if known >= DRIFT_MIN_PAIRS && (observed - expected).abs() > DRIFT_AGREEMENT {
@@ -400,20 +584,28 @@ pub(crate) fn rows_by_id(t: &Table) -> HashMap<&str, u32> {
 /// same-person check, the reviewers' matches and non-matches.
 #[allow(clippy::too_many_arguments)] // `link`'s arguments and the given linkage.
 pub(crate) fn link_given(
-    inputs: &Inputs<'_>,
+    inputs: &mut Inputs<'_>,
     population: &Records,
     tf: NameFreqs<'_>,
-    records: Vec<(Records, FieldProblems)>,
+    records: Vec<(Aside, FieldProblems)>,
     cfg: &LinkConfig,
     given: &Given<'_>,
     linkage: &GivenLinkage,
+    out: Out<'_>,
     w: &Workers<'_>,
 ) -> Result<Linked, EngineError> {
     let none = Reviewed::default();
     let pop_rows = rows_by_id(&inputs.population.read.table);
     let mut linked = Linked::new(records.len());
-    for (k, (source, (records, problems))) in inputs.registries.iter().zip(records).enumerate() {
+    let mut sink = LinkSink {
+        tables: LinkTables::create(out),
+        population: &inputs.population.read.table,
+        cfg,
+    };
+    for (k, (source, (records, problems))) in inputs.registries.iter_mut().zip(records).enumerate()
+    {
         let t = Instant::now();
+        let records = records.take()?;
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
         let bad = |message: String| EngineError::GivenLinkage {
@@ -518,14 +710,12 @@ pub(crate) fn link_given(
             }
         }
         linked.score_ms += t.elapsed().as_millis() as u64;
-        linked.add(
-            name,
-            model,
-            outcome,
-            &records,
-            problems,
-            "linked (candidates given)",
-        );
+        let mut links = RegistryLinks::new(&records, problems, model.fields.len());
+        linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
+        linked.add(name, model, links, "linked (candidates given)");
+        let_go_of_ids(&mut source.read.table);
     }
+    drop(pop_rows);
+    linked.finish(sink)?;
     Ok(linked)
 }

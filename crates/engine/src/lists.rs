@@ -38,7 +38,7 @@ pub struct ListInputs<'a> {
     pub hh: &'a HouseholdIndex<'a>,
     pub rules: &'a CoverageRules,
     pub result: &'a CoverageResult,
-    pub nearest: &'a NearestRejected<'a>,
+    pub nearest: &'a NearestRejected,
     pub opts: &'a ListOptions,
     /// Person IDs, carried over from the previous run.
     pub ids: &'a PersonIds<'a>,
@@ -242,11 +242,13 @@ fn people_table(
                     .map(|f| RemedyText::pick(&text.closes, f.remedies)),
             )
         }),
-        Box::new(|| people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct)))),
+        Box::new(|| {
+            people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))
+        }),
         Box::new(|| {
             people::SCHEMES_VIA_HOUSEHOLD.values(
                 rows.iter()
-                    .map(|&i| catalog.codes(row_cov(i).via_household)),
+                    .map(|&i| catalog.codes(row_cov(i).via_household())),
             )
         }),
     ];
@@ -340,9 +342,10 @@ fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
     for (g, name) in toklon_coverage::Groups::ALL {
         t.push(coverage::IS_GROUP.column(name, rows.iter().map(|x| Some(x.groups.contains(g)))));
     }
-    t.push(coverage::SCHEMES.values(rows.iter().map(|x| catalog.codes(x.direct))));
+    t.push(coverage::SCHEMES.values(rows.iter().map(|x| catalog.codes(x.direct()))));
     t.push(
-        coverage::SCHEMES_VIA_HOUSEHOLD.values(rows.iter().map(|x| catalog.codes(x.via_household))),
+        coverage::SCHEMES_VIA_HOUSEHOLD
+            .values(rows.iter().map(|x| catalog.codes(x.via_household()))),
     );
     for p in Protection::ALL {
         t.push(

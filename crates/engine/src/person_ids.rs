@@ -172,7 +172,10 @@ impl<'a> PersonIds<'a> {
                 || previous(id).is_some_and(|p| p.person_id == id)
         };
         let mut suffixed: HashSet<String> = HashSet::new();
-        let mut fresh: Vec<(u32, Option<Cow<'a, str>>)> = Vec::new();
+        // On a first night every person is new: 4 bytes each, the rare
+        // renamed ones apart.
+        let mut fresh: Vec<u32> = Vec::new();
+        let mut renamed: Vec<(u32, Cow<'a, str>)> = Vec::new();
         let mut cursor = 0;
         for (i, &p) in person_of_row.iter().enumerate() {
             if p as usize != i {
@@ -186,21 +189,19 @@ impl<'a> PersonIds<'a> {
                 continue;
             }
             let own = records.record_id(i);
-            let name = is_previous(own).then(|| {
+            if is_previous(own) {
                 let id = (2u32..)
                     .map(|k| format!("{own}.{k}"))
                     .find(|id| !suffixed.contains(id) && !is_previous(id))
                     .unwrap_or_default();
                 suffixed.insert(id.clone());
-                Cow::Owned(id)
-            });
-            fresh.push((p, name));
-        }
-        for (p, name) in fresh {
-            out.created[p as usize / 64] |= 1 << (p % 64);
-            if let Some(name) = name {
-                out.named.insert(p, name);
+                renamed.push((p, Cow::Owned(id)));
             }
+            fresh.push(p);
+        }
+        out.named.extend(renamed);
+        for p in fresh {
+            out.created[p as usize / 64] |= 1 << (p % 64);
             // Split from the previous ID it held most rows of (ties: the smallest).
             let start = counts.partition_point(|c| c.0 < p);
             let end = counts.partition_point(|c| c.0 <= p);

@@ -193,7 +193,7 @@ fn run_staged(
         Mode::Memory { .. } => Vec::new(),
     };
     timer.lap("hash_inputs");
-    let std = standardize::standardize(&mut inputs, opts.as_of, w);
+    let std = standardize::standardize(&mut inputs, opts.as_of, target.out().folder(), w)?;
     timer.lap("standardize");
     let reviewed = decisions::resolve(
         &decisions.in_force,
@@ -214,18 +214,19 @@ fn run_staged(
         reused: reused.as_ref(),
         reviewed: &reviewed.registries,
     };
-    let linked = match &linker {
+    let mut linked = match &linker {
         Linker::Index(index) => link::link(
-            &inputs,
+            &mut inputs,
             &std.population,
             std.registries,
             index,
             cfg,
             &given,
+            target.out(),
             w,
         )?,
         Linker::Given { linkage, tf } => link::link_given(
-            &inputs,
+            &mut inputs,
             &std.population,
             NameFreqs {
                 first: &tf.0,
@@ -235,11 +236,14 @@ fn run_staged(
             cfg,
             &given,
             linkage,
+            target.out(),
             w,
         )?,
     };
     timer.record("fit", linked.fit_ms);
     timer.record("score_decide", linked.score_ms);
+    timer.record("link_tables", linked.write_ms);
+    timer.record("read_aside", linked.read_aside_ms);
     timer.memory("score_decide");
     timer.restart();
     let people = match &linker {
@@ -318,6 +322,8 @@ fn run_staged(
         },
         w,
     )?;
+    // What the summary reads of the link pairs is counted; they are let go.
+    linked.let_go_of_pairs(&inputs, &rules.catalog);
     timer.lap("coverage");
     // The change rows are written as they are made, before the cases are built:
     // only what the lists and the report read of them stays.
@@ -423,8 +429,9 @@ fn log_held(
         links = linked
             .registries
             .iter()
-            .map(|r| mib(&r.outcome.links) + mib(&r.outcome.unlinked))
-            .sum::<usize>(),
+            .map(|r| mib(&r.pairs))
+            .sum::<usize>()
+            + (linked.nearest.heap_bytes() >> 20),
         dedupe = mib(&people.person_of_row)
             + mib(&people.outcome.cluster_of_row)
             + mib(&people.outcome.merges),

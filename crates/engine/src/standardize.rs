@@ -4,11 +4,16 @@
 //! periods, status, beneficiary, death date) are read by the parsers below, which
 //! the cover stage calls as it builds its inputs.
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek};
+use std::path::{Path, PathBuf};
+
 use rayon::prelude::*;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
 use toklon_types::{Date, Table, columns as col};
 
+use crate::EngineError;
 use crate::read::Inputs;
 use crate::run::Workers;
 
@@ -18,7 +23,49 @@ pub(crate) struct Standardized {
     /// Fields of the base present but unusable (the row is kept).
     pub population_problems: FieldProblems,
     /// Per registry, in the job's order.
-    pub registries: Vec<(Records, FieldProblems)>,
+    pub registries: Vec<(Aside, FieldProblems)>,
+}
+
+/// A registry's records, set aside in a file of their own until the registry is
+/// linked (a run in memory, with no folder, keeps them): a national run's
+/// registries hold ~5 GB of records, of which linkage needs one registry's at a
+/// time, and none while the base is indexed.
+pub(crate) enum Aside {
+    Held(Records),
+    /// An unnamed file in the output's staging folder (gone when closed, even if
+    /// the run is killed), and that folder, for messages.
+    File(File, PathBuf),
+}
+
+impl Aside {
+    /// Sets `records` aside in a file in `dir`, or holds them when there is none.
+    fn put(records: Records, dir: Option<&Path>) -> Result<Aside, EngineError> {
+        let Some(dir) = dir else {
+            return Ok(Aside::Held(records));
+        };
+        let failed = |source| EngineError::OutputIo {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let file = tempfile::tempfile_in(dir).map_err(failed)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        records.write_to(&mut w).map_err(failed)?;
+        let mut file = w.into_inner().map_err(|e| failed(e.into_error()))?;
+        file.rewind().map_err(failed)?;
+        Ok(Aside::File(file, dir.to_path_buf()))
+    }
+
+    /// The records back.
+    pub fn take(self) -> Result<Records, EngineError> {
+        match self {
+            Aside::Held(records) => Ok(records),
+            Aside::File(file, dir) => {
+                let mut r = BufReader::with_capacity(1 << 20, file);
+                Records::read_from(&mut r)
+                    .map_err(|source| EngineError::OutputIo { path: dir, source })
+            }
+        }
+    }
 }
 
 /// Standardizes every source of `inputs` on `pool` for the reference date `as_of`.
@@ -27,7 +74,15 @@ pub(crate) struct Standardized {
 /// keeps only what coverage and the outputs read. The registries go first, so that
 /// their raw columns are gone before the base's records are built. The base keeps
 /// its raw columns for the lists, but sex and birth date are read from its records.
-pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>) -> Standardized {
+///
+/// Each registry's records are set aside in a file in `aside` as soon as they
+/// are made (see [`Aside`]); with no folder they are held.
+pub(crate) fn standardize(
+    inputs: &mut Inputs<'_>,
+    as_of: Date,
+    aside: Option<&Path>,
+    w: &Workers<'_>,
+) -> Result<Standardized, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
     let rows = inputs.population.read.table.len()
         + inputs
@@ -39,16 +94,16 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
     let population = &inputs.population.read.table;
     let registries = &mut inputs.registries;
     let ((population, population_problems), registries) = pool.install(|| {
-        let regs: Vec<_> = registries
+        let regs: Result<Vec<_>, EngineError> = registries
             .par_iter_mut()
             .map(|r| {
                 let table = &mut r.read.table;
-                let out = records(table, as_of);
+                let (records, problems) = records(table, as_of);
                 table
                     .columns
                     .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
                 progress.advance(table.len() as u64);
-                out
+                Ok((Aside::put(records, aside)?, problems))
             })
             .collect();
         let pop = records(population, as_of);
@@ -62,11 +117,11 @@ pub(crate) fn standardize(inputs: &mut Inputs<'_>, as_of: Date, w: &Workers<'_>)
         .columns
         .retain(|c, _| base_keeps(c));
     progress.finish();
-    Standardized {
+    Ok(Standardized {
         population,
         population_problems,
-        registries,
-    }
+        registries: registries?,
+    })
 }
 
 /// Whether the base's table keeps `column` once its records are made: sex and

@@ -12,7 +12,6 @@ use toklon_coverage::{Indicators, StructuralGaps};
 use toklon_link::{BlockStats, DedupeStats, LinkConfig};
 
 use toklon_link::{DedupeConfig, FieldProblems};
-use toklon_types::columns as col;
 
 use crate::EngineError;
 use crate::cases::CaseSummary;
@@ -336,7 +335,6 @@ pub(crate) fn build(
     memory: BTreeMap<String, PhaseMemory>,
 ) -> Summary {
     let (job, inputs) = (r.job, r.inputs);
-    let catalog = &r.rules.catalog;
     let mut sources = BTreeMap::new();
     sources.insert(
         SourceKey::Population,
@@ -352,19 +350,9 @@ pub(crate) fn build(
         .map(|p| format!("{}: not read (not a file type toklon reads)", p.display()))
         .collect();
     for (source, links) in inputs.registries.iter().zip(&r.linked.registries) {
-        let (spec, read, outcome) = (source.spec, &source.read, &links.outcome);
+        let (spec, tally) = (source.spec, &links.counts);
         let mut c = counts(source, Some(&links.problems));
-        for l in &outcome.links {
-            let row = l.registry_row.get();
-            let code = read
-                .table
-                .value(col::SCHEME, row)
-                .or(spec.default_scheme.as_deref())
-                .unwrap_or("");
-            if catalog.id(code).is_none() {
-                *c.unknown_schemes.entry(code.to_string()).or_default() += 1;
-            }
-        }
+        c.unknown_schemes = tally.unknown_schemes.clone();
         if !c.unknown_schemes.is_empty() {
             warnings.push(format!(
                 "registry `{}`: {} linked rows have scheme codes the catalog does not know ({}); they give no protection",
@@ -373,24 +361,23 @@ pub(crate) fn build(
                 c.unknown_schemes.keys().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        c.linked = Some(outcome.links.len() as u64);
-        c.unlinked = Some(outcome.unlinked.len() as u64);
-        for u in &outcome.unlinked {
-            *c.unlinked_by_reason
-                .entry(u.reason.code().to_string())
-                .or_default() += 1;
-        }
-        let mut links_by_method = BTreeMap::new();
-        for l in &outcome.links {
-            *links_by_method
-                .entry(l.method.code().to_string())
-                .or_insert(0) += 1;
-        }
+        c.linked = Some(tally.linked);
+        c.unlinked = Some(tally.unlinked);
+        c.unlinked_by_reason = tally
+            .unlinked_by_reason
+            .iter()
+            .map(|(&k, &n)| (k.to_string(), n))
+            .collect();
+        let links_by_method = tally
+            .by_method
+            .iter()
+            .map(|(&k, &n)| (k.to_string(), n))
+            .collect();
         registries.insert(
             spec.name.clone(),
             RegistryLinkage {
-                blocking: outcome.stats.clone(),
-                pairs_per_registry_row: outcome.stats.pairs_per_registry_row(),
+                blocking: tally.stats.clone(),
+                pairs_per_registry_row: tally.stats.pairs_per_registry_row(),
                 links_by_method,
             },
         );
@@ -414,7 +401,7 @@ pub(crate) fn build(
                     model,
                     profile,
                     &links.profile,
-                    outcome,
+                    tally,
                 ));
             }
         }

@@ -1,16 +1,17 @@
 //! The linkage tables: `rejects`, `links`, `unlinked_registry` and `duplicates`,
-//! one function each, written a batch at a time. (The coverage tables are in
+//! written a batch at a time (`links` and `unlinked_registry` a registry at a
+//! time, as each is linked). (The coverage tables are in
 //! `lists.rs`.)
 
 use toklon_io::tables::{Column, Text, duplicates, links, rejects, unlinked_registry};
-use toklon_io::{OutTable, Reject};
-use toklon_link::{LinkConfig, LinkOutcome};
+use toklon_io::{OutTable, Reject, row_batches};
+use toklon_link::{Link, LinkConfig, LinkOutcome, Unlinked};
 use toklon_types::{RowIdx, Table};
 
 use crate::EngineError;
 use crate::dedupe::BaseDedupe;
 use crate::person_ids::PersonIds;
-use crate::sink::{Out, WriteTo};
+use crate::sink::{Out, TableWriter, WriteTo};
 
 /// `rejects.parquet`: every row of every input that could not be used, with why.
 pub(crate) fn write_rejects(out: Out<'_>, rejects: &[&Reject]) -> Result<(), EngineError> {
@@ -24,136 +25,130 @@ pub(crate) fn write_rejects(out: Out<'_>, rejects: &[&Reject]) -> Result<(), Eng
     t.write_to(out, &rejects::SCHEMA.parquet_file())
 }
 
-/// Every registry's links (or unlinked rows), in registry order, addressed by
-/// one row number without copying them: a table of tens of millions of links
-/// is written a batch at a time.
-struct Chained<'a, T> {
-    /// Per registry: its table, its items and the row number of its first item.
-    parts: Vec<(&'a Table, &'a [T], usize)>,
-    len: usize,
+/// `links.parquet` (one row per accepted link, with each field's comparison
+/// level) and `unlinked_registry.parquet` (registry rows that linked to no one,
+/// with why and the nearest candidate), written a registry at a time as each is
+/// linked: a national run's tens of millions of links are not kept once written.
+pub(crate) struct LinkTables<'o> {
+    links: TableWriter<'o>,
+    unlinked: TableWriter<'o>,
+    /// Whether any row went to each (a table without rows is still written, with
+    /// its columns).
+    written: (bool, bool),
 }
 
-impl<'a, T> Chained<'a, T> {
-    fn new(
-        registries: &[(&'a Table, &'a LinkOutcome)],
-        pick: impl Fn(&'a LinkOutcome) -> &'a [T],
-    ) -> Self {
-        let mut len = 0;
-        let parts = registries
-            .iter()
-            .map(|&(table, o)| {
-                let items = pick(o);
-                let first = len;
-                len += items.len();
-                (table, items, first)
-            })
-            .collect();
-        Chained { parts, len }
+impl<'o> LinkTables<'o> {
+    pub fn create(out: Out<'o>) -> LinkTables<'o> {
+        LinkTables {
+            links: out.writer(&links::SCHEMA.parquet_file()),
+            unlinked: out.writer(&unlinked_registry::SCHEMA.parquet_file()),
+            written: (false, false),
+        }
     }
 
-    /// The rows of `range`, with their registry's table.
-    fn rows(&self, range: std::ops::Range<usize>) -> Vec<(&'a Table, &'a T)> {
-        let mut out = Vec::with_capacity(range.len());
-        for &(table, items, first) in &self.parts {
-            let from = range.start.max(first) - first;
-            let to = range.end.min(first + items.len()).saturating_sub(first);
-            if from < to {
-                out.extend(items[from..to].iter().map(|x| (table, x)));
+    /// Appends one registry's links and unlinked rows (`registry`, its table;
+    /// `pop`, the base's).
+    pub fn add(
+        &mut self,
+        pop: &Table,
+        registry: &Table,
+        outcome: &LinkOutcome,
+        cfg: &LinkConfig,
+    ) -> Result<(), EngineError> {
+        for r in row_batches(outcome.links.len()) {
+            if !r.is_empty() {
+                self.links
+                    .write(&links_batch(pop, registry, &outcome.links[r], cfg))?;
+                self.written.0 = true;
             }
         }
-        out
+        for r in row_batches(outcome.unlinked.len()) {
+            if !r.is_empty() {
+                self.unlinked
+                    .write(&unlinked_batch(pop, registry, &outcome.unlinked[r]))?;
+                self.written.1 = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes both tables.
+    pub fn finish(mut self, pop: &Table, cfg: &LinkConfig) -> Result<(), EngineError> {
+        let none = Table::default();
+        if !self.written.0 {
+            self.links.write(&links_batch(pop, &none, &[], cfg))?;
+        }
+        if !self.written.1 {
+            self.unlinked.write(&unlinked_batch(pop, &none, &[]))?;
+        }
+        self.links.finish()?;
+        self.unlinked.finish()?;
+        Ok(())
     }
 }
 
-/// `t` with the `registry` and `registry_record_id` columns of `rows` (`columns`,
-/// the table's own).
+/// `t` with the `registry` and `registry_record_id` columns (`columns`, the
+/// table's own) of `rows`, rows of `registry`.
 fn with_registry_ids<T>(
     t: OutTable,
     columns: [Column<Text>; 2],
-    rows: &[(&Table, &T)],
+    registry: &Table,
+    rows: &[T],
     registry_row: impl Fn(&T) -> RowIdx,
 ) -> OutTable {
-    let [registry, registry_record_id] = columns;
-    t.with(registry.values(rows.iter().map(|(r, _)| Some(r.source.as_str()))))
+    let [name, registry_record_id] = columns;
+    t.with(name.values(rows.iter().map(|_| Some(registry.source.as_str()))))
         .with(
-            registry_record_id.values(rows.iter().map(|(r, x)| Some(r.id(registry_row(x).get())))),
+            registry_record_id.values(
+                rows.iter()
+                    .map(|x| Some(registry.id(registry_row(x).get()))),
+            ),
         )
 }
 
-/// `links.parquet`: one row per accepted link, with each field's comparison level.
-pub(crate) fn write_links(
-    out: Out<'_>,
-    pop: &Table,
-    registries: &[(&Table, &LinkOutcome)],
-    cfg: &LinkConfig,
-    advance: &(dyn Fn(u64) + Sync),
-) -> Result<(), EngineError> {
-    let all = Chained::new(registries, |o| &o.links);
-    let build = |r: std::ops::Range<usize>| {
-        advance(r.len() as u64);
-        let rows = &all.rows(r)[..];
-        let t = OutTable::for_schema(&links::SCHEMA).with(
-            links::POPULATION_RECORD_ID.values(
-                rows.iter()
-                    .map(|(_, l)| Some(pop.id(l.population_row.get()))),
-            ),
-        );
-        let mut t = with_registry_ids(t, [links::REGISTRY, links::REGISTRY_RECORD_ID], rows, |l| {
-            l.registry_row
-        })
-        .with(links::MATCH_WEIGHT.values(rows.iter().map(|(_, l)| Some(l.weight))))
-        .with(links::MATCH_PROBABILITY.values(rows.iter().map(|(_, l)| Some(l.probability()))))
-        .with(links::METHOD.values(rows.iter().map(|(_, l)| Some(l.method.code()))));
-        for (k, spec) in cfg.comparisons.iter().enumerate() {
-            let names = spec.field.level_names();
-            t.push(links::LEVEL.column(
-                spec.field.name(),
-                rows.iter().map(|(_, l)| {
-                    l.levels
-                        .as_slice()
-                        .get(k)
-                        .and_then(|&lv| names.get(lv as usize).copied())
-                }),
-            ));
-        }
-        t
-    };
-    out.batches(&links::SCHEMA.parquet_file(), all.len, build)?;
-    Ok(())
+/// Rows of `links.parquet`: `rows`, links of `registry`.
+fn links_batch(pop: &Table, registry: &Table, rows: &[Link], cfg: &LinkConfig) -> OutTable {
+    let t = OutTable::for_schema(&links::SCHEMA).with(
+        links::POPULATION_RECORD_ID
+            .values(rows.iter().map(|l| Some(pop.id(l.population_row.get())))),
+    );
+    let ids = [links::REGISTRY, links::REGISTRY_RECORD_ID];
+    let mut t = with_registry_ids(t, ids, registry, rows, |l| l.registry_row)
+        .with(links::MATCH_WEIGHT.values(rows.iter().map(|l| Some(l.weight))))
+        .with(links::MATCH_PROBABILITY.values(rows.iter().map(|l| Some(l.probability()))))
+        .with(links::METHOD.values(rows.iter().map(|l| Some(l.method.code()))));
+    for (k, spec) in cfg.comparisons.iter().enumerate() {
+        let names = spec.field.level_names();
+        t.push(links::LEVEL.column(
+            spec.field.name(),
+            rows.iter().map(|l| {
+                l.levels
+                    .as_slice()
+                    .get(k)
+                    .and_then(|&lv| names.get(lv as usize).copied())
+            }),
+        ));
+    }
+    t
 }
 
-/// `unlinked_registry.parquet`: registry rows that linked to no one, with why and
-/// the nearest candidate.
-pub(crate) fn write_unlinked(
-    out: Out<'_>,
-    pop: &Table,
-    registries: &[(&Table, &LinkOutcome)],
-    advance: &(dyn Fn(u64) + Sync),
-) -> Result<(), EngineError> {
-    let all = Chained::new(registries, |o| &o.unlinked);
-    let build = |r: std::ops::Range<usize>| {
-        advance(r.len() as u64);
-        let rows = &all.rows(r)[..];
-        let t = OutTable::for_schema(&unlinked_registry::SCHEMA);
-        let ids = [
-            unlinked_registry::REGISTRY,
-            unlinked_registry::REGISTRY_RECORD_ID,
-        ];
-        with_registry_ids(t, ids, rows, |u| u.registry_row)
-            .with(unlinked_registry::REASON.values(rows.iter().map(|(_, u)| Some(u.reason.code()))))
-            .with(
-                unlinked_registry::NEAREST_POPULATION_RECORD_ID.values(
-                    rows.iter()
-                        .map(|(_, u)| u.nearest.map(|(p, _)| pop.id(p.get()))),
-                ),
-            )
-            .with(
-                unlinked_registry::NEAREST_MATCH_WEIGHT
-                    .values(rows.iter().map(|(_, u)| u.nearest.map(|(_, w)| w))),
-            )
-    };
-    out.batches(&unlinked_registry::SCHEMA.parquet_file(), all.len, build)?;
-    Ok(())
+/// Rows of `unlinked_registry.parquet`: `rows`, unlinked rows of `registry`.
+fn unlinked_batch(pop: &Table, registry: &Table, rows: &[Unlinked]) -> OutTable {
+    let t = OutTable::for_schema(&unlinked_registry::SCHEMA);
+    let ids = [
+        unlinked_registry::REGISTRY,
+        unlinked_registry::REGISTRY_RECORD_ID,
+    ];
+    with_registry_ids(t, ids, registry, rows, |u| u.registry_row)
+        .with(unlinked_registry::REASON.values(rows.iter().map(|u| Some(u.reason.code()))))
+        .with(
+            unlinked_registry::NEAREST_POPULATION_RECORD_ID
+                .values(rows.iter().map(|u| u.nearest.map(|(p, _)| pop.id(p.get())))),
+        )
+        .with(
+            unlinked_registry::NEAREST_MATCH_WEIGHT
+                .values(rows.iter().map(|u| u.nearest.map(|(_, w)| w))),
+        )
 }
 
 /// `duplicates.parquet`: one row per merge (the pair that joined two clusters),
@@ -199,15 +194,19 @@ pub(crate) fn write_duplicates(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use toklon_link::{BlockStats, Model, UnlinkReason, Unlinked};
+    use arrow_array::{Array, StringArray};
+    use toklon_link::{BlockStats, Model, UnlinkReason};
     use toklon_types::StrColumn;
 
-    fn registry(name: &str) -> Table {
+    use super::*;
+    use crate::sink::Collected;
+
+    fn registry(name: &str, rows: u32) -> Table {
+        let ids: Vec<String> = (0..rows).map(|i| format!("{name}{i}")).collect();
         Table {
             source: name.into(),
-            rows: Vec::new(),
-            ids: StrColumn::nulls(0),
+            rows: (1..=rows).collect(),
+            ids: StrColumn::from_options(ids.iter().map(|s| Some(s.as_str()))).unwrap(),
             columns: Default::default(),
         }
     }
@@ -227,36 +226,40 @@ mod tests {
         }
     }
 
-    #[test]
-    fn chained_rows_cross_registries_in_order() {
-        let regs = [registry("a"), registry("b"), registry("c"), registry("d")];
-        // b has nothing: a's rows run straight into c's.
-        let outcomes = [
-            outcome(0..3),
-            outcome(0..0),
-            outcome(10..12),
-            outcome(20..21),
-        ];
-        let parts: Vec<(&Table, &LinkOutcome)> = regs.iter().zip(&outcomes).collect();
-        let all = Chained::new(&parts, |o| &o.unlinked);
-        assert_eq!(all.len, 6);
-        let expect: Vec<(&str, u32)> = vec![
-            ("a", 0),
-            ("a", 1),
-            ("a", 2),
-            ("c", 10),
-            ("c", 11),
-            ("d", 20),
-        ];
-        for from in 0..=all.len {
-            for to in from..=all.len {
-                let got: Vec<(&str, u32)> = all
-                    .rows(from..to)
-                    .iter()
-                    .map(|(t, u)| (t.source.as_str(), u.registry_row.0))
-                    .collect();
-                assert_eq!(got, expect[from..to], "{from}..{to}");
-            }
+    /// Text column `name` of a collected table, all batches.
+    fn texts(t: &crate::sink::ArrowTable, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in &t.batches {
+            let c = b.column_by_name(name).unwrap();
+            let c = c.as_any().downcast_ref::<StringArray>().unwrap();
+            out.extend((0..c.len()).map(|i| c.value(i).to_string()));
         }
+        out
+    }
+
+    #[test]
+    fn link_tables_take_the_registries_in_order() {
+        let regs = [registry("a", 3), registry("b", 0), registry("c", 12)];
+        // b has nothing: a's rows run straight into c's.
+        let outcomes = [outcome(0..3), outcome(0..0), outcome(10..12)];
+        let pop = registry("population", 0);
+        let cfg = LinkConfig::default();
+        let collected = Collected::default();
+        let mut tables = LinkTables::create(Out::Memory(&collected));
+        for (t, o) in regs.iter().zip(&outcomes) {
+            tables.add(&pop, t, o, &cfg).unwrap();
+        }
+        tables.finish(&pop, &cfg).unwrap();
+        let got = collected.into_tables();
+        let unlinked = &got["unlinked_registry"];
+        assert_eq!(texts(unlinked, "registry"), ["a", "a", "a", "c", "c"]);
+        assert_eq!(
+            texts(unlinked, "registry_record_id"),
+            ["a0", "a1", "a2", "c10", "c11"]
+        );
+        // No links: the table is there, with its columns and no rows.
+        let links = &got["links"];
+        assert_eq!(links.num_rows(), 0);
+        assert!(links.schema.field_with_name("population_record_id").is_ok());
     }
 }

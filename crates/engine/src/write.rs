@@ -6,21 +6,19 @@
 
 use std::path::Path;
 
-use toklon_link::LinkOutcome;
-use toklon_types::Table;
-
 use crate::EngineError;
-use crate::cover::{ListOptions, NearestRejected};
+use crate::cover::ListOptions;
 use crate::lists::{ListInputs, write_coverage};
 use crate::run::{Results, Workers};
 use crate::sink::Out;
-use crate::tables::{write_duplicates, write_links, write_rejects, write_unlinked};
+use crate::tables::{write_duplicates, write_rejects};
 
 /// Wall time of the write stage's parts, in milliseconds (`summary.json` →
 /// `timings_ms` as `write_<part>`): the linkage tables run beside the rest.
 #[derive(Debug, Default)]
 pub(crate) struct WriteTimings {
-    /// Links, unlinked, duplicates, person IDs, decisions and cases tables.
+    /// Rejects, duplicates, person IDs, decisions and cases tables (the links
+    /// and unlinked rows are written as they are linked: `link_tables`).
     pub linkage: u64,
     /// The coverage tables, the lists and their province CSVs.
     pub lists: u64,
@@ -50,16 +48,7 @@ pub(crate) fn write(
 ) -> Result<WriteTimings, EngineError> {
     let (pool, progress) = (w.pool, w.progress);
     let result = &r.covered.result;
-    let link_rows: usize = r
-        .linked
-        .registries
-        .iter()
-        .map(|l| l.outcome.links.len() + l.outcome.unlinked.len())
-        .sum();
-    progress.start(
-        "write",
-        Some(link_rows as u64 + crate::lists::write_rows(result)),
-    );
+    progress.start("write", Some(crate::lists::write_rows(result)));
     let advance = |n: u64| progress.advance(n);
     let mut rejects = r.inputs.rejects();
     rejects.extend(&r.decisions.rejects);
@@ -68,21 +57,11 @@ pub(crate) fn write(
         write_json(&dir.join("model.json"), r.models)?;
     }
     let pop = &r.inputs.population.read.table;
-    let registries: Vec<(&Table, &LinkOutcome)> = r
-        .inputs
-        .registries
-        .iter()
-        .zip(&r.linked.registries)
-        .map(|(s, l)| (&s.read.table, &l.outcome))
-        .collect();
-    let nearest = NearestRejected::new(pop.len(), &registries);
     let (linkage_written, coverage_written) = pool.install(|| {
         rayon::join(
             || -> Result<u64, EngineError> {
                 let clock = std::time::Instant::now();
                 write_rejects(out, &rejects)?;
-                write_links(out, pop, &registries, r.cfg, &advance)?;
-                write_unlinked(out, pop, &registries, &advance)?;
                 write_duplicates(out, pop, r.people, r.ids, r.cfg)?;
                 let today = r.changes.today;
                 crate::continuity::write_person_ids(out, r.ids, &r.people.person_of_row, today)?;
@@ -97,7 +76,7 @@ pub(crate) fn write(
                     hh: &r.covered.households,
                     rules: r.rules,
                     result,
-                    nearest: &nearest,
+                    nearest: &r.linked.nearest,
                     opts,
                     ids: r.ids,
                     changes: r.changes,

@@ -576,7 +576,8 @@ impl BlockStats {
         }
     }
 
-    pub(crate) fn merge(&mut self, o: &BlockStats) {
+    /// Adds the counts of `o` (another slice of the same registry's rows).
+    pub fn merge(&mut self, o: &BlockStats) {
         for (a, b) in self.rules.iter_mut().zip(&o.rules) {
             a.pairs += b.pairs;
             a.oversized_lookups += b.oversized_lookups;

@@ -306,15 +306,49 @@ pub fn score_reviewed(
     scoring: &Scoring<'_>,
     progress: Progress<'_>,
 ) -> Result<LinkOutcome, LinkError> {
+    let mut out = score_rows(pop, idx, reg, cfg, model, scoring, 0..reg.len(), progress)?;
+    scoring.finish_stats(pop, reg, &mut out.stats);
+    Ok(out)
+}
+
+impl Scoring<'_> {
+    /// Completes the blocking counts of every slice [`score_rows`] scored of
+    /// `reg` (merged): the fit rows' counts are added and the ratios computed.
+    pub fn finish_stats(&self, pop: &Records, reg: &Records, stats: &mut BlockStats) {
+        if let Some(f) = self.fitted.filter(|f| f.fits(pop, reg)) {
+            stats.merge(f.stats());
+        }
+        stats.finish();
+    }
+}
+
+/// [`score_reviewed`] of registry rows `rows` alone, their links and unlinked
+/// rows in row order: a large registry is scored a slice at a time, so that its
+/// links can be written and let go of before the next slice. The outcome's
+/// blocking counts are those of these rows, to be merged over the slices and
+/// completed by [`Scoring::finish_stats`].
+#[allow(clippy::too_many_arguments)] // `score_reviewed`'s, and the rows.
+pub fn score_rows(
+    pop: &Records,
+    idx: &PopulationIndex,
+    reg: &Records,
+    cfg: &LinkConfig,
+    model: &Model,
+    scoring: &Scoring<'_>,
+    rows: std::ops::Range<usize>,
+    progress: Progress<'_>,
+) -> Result<LinkOutcome, LinkError> {
     let (fitted, reviewed) = (scoring.fitted, scoring.reviewed);
     cfg.validate()?;
     let scorer = Scorer::new(model, cfg)?;
-    let n = reg.len();
+    let (first, end) = (rows.start, rows.end.min(reg.len()));
     let fitted = fitted.filter(|f| f.fits(pop, reg));
-    let parts: Vec<(Vec<Link>, Vec<Unlinked>, BlockStats)> = (0..n.div_ceil(ROW_CHUNK))
+    let parts: Vec<(Vec<Link>, Vec<Unlinked>, BlockStats)> = (0..end
+        .saturating_sub(first)
+        .div_ceil(ROW_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
+            let rows = first + c * ROW_CHUNK..(first + (c + 1) * ROW_CHUNK).min(end);
             // Nearly every row links: room for all of them up front, so the
             // chunks do not double their way up and keep the slack.
             let mut links = Vec::with_capacity(rows.len());
@@ -378,10 +412,6 @@ pub fn score_reviewed(
         out.unlinked.extend(u);
         out.stats.merge(&s);
     }
-    if let Some(f) = fitted {
-        out.stats.merge(f.stats());
-    }
-    out.stats.finish();
     Ok(out)
 }
 
@@ -724,6 +754,39 @@ mod tests {
         rows.extend(out.unlinked.iter().map(|u| u.registry_row.0));
         rows.sort_unstable();
         assert_eq!(rows, (0..reg.len() as u32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn slices_score_as_the_whole() {
+        let (pop, reg) = setup();
+        let cfg = LinkConfig::default();
+        let model = Model::untrained(&cfg);
+        let idx = PopulationIndex::build(&pop, &cfg).unwrap();
+        let reviewed = Reviewed {
+            matched: [(3, 1)].into(),
+            non_matched: [(0, vec![0])].into(),
+        };
+        let scoring = Scoring {
+            fitted: None,
+            reviewed: &reviewed,
+        };
+        let whole = score_reviewed(&pop, &idx, &reg, &cfg, &model, &scoring, &|_| {}).unwrap();
+        for slice in [1, 2, 4] {
+            let (mut links, mut unlinked) = (Vec::new(), Vec::new());
+            let mut stats = BlockStats::empty(&idx.blocks);
+            for from in (0..reg.len()).step_by(slice) {
+                let rows = from..from + slice;
+                let part =
+                    score_rows(&pop, &idx, &reg, &cfg, &model, &scoring, rows, &|_| {}).unwrap();
+                links.extend(part.links);
+                unlinked.extend(part.unlinked);
+                stats.merge(&part.stats);
+            }
+            scoring.finish_stats(&pop, &reg, &mut stats);
+            assert_eq!(links, whole.links, "slices of {slice}");
+            assert_eq!(unlinked, whole.unlinked, "slices of {slice}");
+            assert_eq!(stats, whole.stats, "slices of {slice}");
+        }
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub mod sample;
 pub mod shard;
 mod similarity;
 mod spelling;
+mod spill;
 #[cfg(test)]
 mod testutil;
 
@@ -86,7 +87,7 @@ pub use compare::{
 pub use config::{EmConfig, LinkConfig, MAX_RULES};
 pub use decide::{
     Link, LinkOutcome, Method, Pick, Reviewed, Scored, Scoring, UnlinkReason, Unlinked, Verdict,
-    link, score, score_reviewed, score_with,
+    link, score, score_reviewed, score_rows, score_with,
 };
 pub use dedupe::{
     DedupeConfig, DedupeMetrics, DedupeOutcome, DedupeStats, DuplicatePair, NameFreqs,

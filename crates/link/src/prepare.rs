@@ -102,10 +102,10 @@ type Counts = [u64; PROBLEMS.len()];
 
 /// Strings of many rows as chars in one buffer (names are compared char-wise and
 /// JW needs random access; one buffer keeps it allocation-free per row).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CharCol {
-    chars: Vec<char>,
-    ends: Vec<u32>,
+    pub(crate) chars: Vec<char>,
+    pub(crate) ends: Vec<u32>,
 }
 
 impl CharCol {
@@ -208,13 +208,13 @@ pub(crate) struct NameKeys {
 /// tens of millions of rows but a few hundred thousand distinct names), so rows
 /// hold a `u32` and the phonetic and skeleton work is done per distinct name.
 /// Entry 0 is the empty name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct NameDict {
-    chars: CharCol,
+    pub(crate) chars: CharCol,
     /// Each name's tolerant Latin form ([`crate::spelling::latin_fold`]), for
     /// comparing a Latin spelling with another or with Thai script.
-    folds: CharCol,
-    keys: Vec<NameKeys>,
+    pub(crate) folds: CharCol,
+    pub(crate) keys: Vec<NameKeys>,
 }
 
 impl Default for NameDict {
@@ -298,7 +298,7 @@ impl NameDict {
 
 /// A source standardized for linkage (row `i` is row `i` of the [`Table`]):
 /// fixed-size keys per row, names in a dictionary, and non-Thai IDs as chars.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Records {
     pub(crate) k: Vec<Key>,
     /// [`record_hash`] of each row's `record_id`: what samples are drawn by and
