@@ -288,7 +288,7 @@ pub(crate) fn compare<'a>(
         Unit {
             key: hh.ids[k],
             record_id: None,
-            province: province_of(hh.subdistrict[k]),
+            province: province_of(hh.subdistrict(k)),
             remedies: codes(h.remedies),
             first_listed: None,
         }

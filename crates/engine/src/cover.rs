@@ -119,38 +119,84 @@ impl<'a> Col<'a> {
 
 /// Households as the coverage crate indexes them: the households file's rows first
 /// (in file order), then household ids that only the population names.
-/// Text is borrowed from the input tables, not copied.
+/// Text is borrowed from the input tables, not copied; a household's place is
+/// read from the one row it comes from (4 bytes a household, not three borrowed
+/// strings: a national run has ~24M households).
 pub struct HouseholdIndex<'a> {
     pub ids: Vec<&'a str>,
     pub facts: Vec<HouseholdFacts>,
-    /// The subdistrict code of each household (from its file, else its first member).
-    pub subdistrict: Vec<Option<&'a str>>,
-    /// House and village, for the lists.
-    pub house_no: Vec<Option<&'a str>>,
-    pub village_no: Vec<Option<&'a str>>,
+    /// Per household, the row its place (subdistrict, house, village) is read
+    /// from: a households file row (top bit set) or a population row (the first
+    /// member's, when the file gives no subdistrict); [`NO_PLACE`] for none.
+    place: Vec<u32>,
+    /// Subdistrict, house and village columns of the households file and of the
+    /// population.
+    file_places: [Col<'a>; 3],
+    pop_places: [Col<'a>; 3],
     /// Per population row, its household; [`person_facts`] copies it into the
     /// persons, after which the run frees it.
     pub of_row: Vec<Option<u32>>,
 }
 
+/// A household without a place.
+const NO_PLACE: u32 = u32::MAX;
+/// The mark of a households file row in [`HouseholdIndex::place`].
+const FILE_ROW: u32 = 1 << 31;
+
+impl<'a> HouseholdIndex<'a> {
+    /// Household `k`'s place column `c` (0 subdistrict, 1 house, 2 village).
+    fn place(&self, k: usize, c: usize) -> Option<&'a str> {
+        let at = *self.place.get(k)?;
+        match at {
+            NO_PLACE => None,
+            _ if at & FILE_ROW != 0 => self.file_places[c].get((at & !FILE_ROW) as usize),
+            _ => self.pop_places[c].get(at as usize),
+        }
+    }
+
+    /// The subdistrict code of household `k` (from its file, else its first member).
+    pub fn subdistrict(&self, k: usize) -> Option<&'a str> {
+        self.place(k, 0)
+    }
+
+    /// House number of household `k`, for the lists.
+    pub fn house_no(&self, k: usize) -> Option<&'a str> {
+        self.place(k, 1)
+    }
+
+    /// Village number of household `k`, for the lists.
+    pub fn village_no(&self, k: usize) -> Option<&'a str> {
+        self.place(k, 2)
+    }
+
+    /// Bytes held, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * std::mem::size_of::<&str>()
+            + self.facts.capacity() * std::mem::size_of::<HouseholdFacts>()
+            + self.place.capacity() * 4
+    }
+}
+
 pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> HouseholdIndex<'a> {
+    let places = |t: &'a Table| {
+        [col::SUBDISTRICT_CODE, col::HOUSE_NO, col::VILLAGE_NO].map(|name| Col::of(t, name))
+    };
     let mut ix = HouseholdIndex {
         ids: Vec::new(),
         facts: Vec::new(),
-        subdistrict: Vec::new(),
-        house_no: Vec::new(),
-        village_no: Vec::new(),
+        place: Vec::new(),
+        file_places: [Col(None); 3],
+        pop_places: places(pop),
         of_row: Vec::with_capacity(pop.len()),
     };
     let mut by_id: HashMap<&str, u32, Xxh3DefaultBuilder> = HashMap::default();
     if let Some(h) = households {
         let flags = HouseholdFacts::FLAGS.map(|name| Col::of(h, name));
-        let (sub, house, village) = (
-            Col::of(h, col::SUBDISTRICT_CODE),
-            Col::of(h, col::HOUSE_NO),
-            Col::of(h, col::VILLAGE_NO),
-        );
+        ix.file_places = places(h);
         by_id.reserve(h.len());
+        ix.ids.reserve_exact(h.len());
+        ix.facts.reserve_exact(h.len());
+        ix.place.reserve_exact(h.len());
         for i in 0..h.len() {
             let id = h.id(i);
             if by_id.contains_key(id) {
@@ -161,17 +207,12 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
             ix.facts.push(HouseholdFacts {
                 deprived: flags.map(|c| flag(c.get(i))),
             });
-            ix.subdistrict.push(sub.get(i));
-            ix.house_no.push(house.get(i));
-            ix.village_no.push(village.get(i));
+            // Rows past 2^31 have no place of their own (far beyond any file).
+            let row = u32::try_from(i).ok().filter(|&r| r & FILE_ROW == 0);
+            ix.place.push(row.map_or(NO_PLACE, |r| r | FILE_ROW));
         }
     }
-    let (household, sub, house, village) = (
-        Col::of(pop, col::HOUSEHOLD_ID),
-        Col::of(pop, col::SUBDISTRICT_CODE),
-        Col::of(pop, col::HOUSE_NO),
-        Col::of(pop, col::VILLAGE_NO),
-    );
+    let household = Col::of(pop, col::HOUSEHOLD_ID);
     for i in 0..pop.len() {
         let Some(id) = household.get(i) else {
             ix.of_row.push(None);
@@ -184,20 +225,26 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
                 by_id.insert(id, k);
                 ix.ids.push(id);
                 ix.facts.push(HouseholdFacts::default());
-                ix.subdistrict.push(None);
-                ix.house_no.push(None);
-                ix.village_no.push(None);
+                ix.place.push(NO_PLACE);
                 k
             }
         };
+        // The first member gives the place of a household whose file gives no
+        // subdistrict (its house and village too).
         let k_us = k as usize;
-        if ix.subdistrict[k_us].is_none() {
-            ix.subdistrict[k_us] = sub.get(i);
-            ix.house_no[k_us] = house.get(i);
-            ix.village_no[k_us] = village.get(i);
+        if ix.subdistrict(k_us).is_none() {
+            if let Some(at) = ix.place.get_mut(k_us) {
+                *at = u32::try_from(i)
+                    .ok()
+                    .filter(|&r| r & FILE_ROW == 0)
+                    .unwrap_or(NO_PLACE);
+            }
         }
         ix.of_row.push(Some(k));
     }
+    ix.ids.shrink_to_fit();
+    ix.facts.shrink_to_fit();
+    ix.place.shrink_to_fit();
     ix
 }
 

@@ -399,7 +399,7 @@ fn households_table(
     let hs = &cov.households;
     let ent = &inp.rules.entitlements;
     let of = |k: usize| hs[k].household as usize;
-    let hsub = |k: usize| hh.subdistrict[of(k)];
+    let hsub = |k: usize| hh.subdistrict(of(k));
     let (first, last) = (Col::of(pop, col::FIRST_NAME), Col::of(pop, col::LAST_NAME));
     // Each listed member with their remedies, so one visit covers the household.
     let member_lines: Vec<Vec<String>> = ids
@@ -441,8 +441,8 @@ fn households_table(
         )
         .with(households::SUBDISTRICT_CODE.values(ids.iter().map(|&k| hsub(k))))
         .with(households::SUBDISTRICT_NAME.values(ids.iter().map(|&k| subdistrict_name(hsub(k)))))
-        .with(households::VILLAGE_NO.values(ids.iter().map(|&k| hh.village_no[of(k)])))
-        .with(households::HOUSE_NO.values(ids.iter().map(|&k| hh.house_no[of(k)])))
+        .with(households::VILLAGE_NO.values(ids.iter().map(|&k| hh.village_no(of(k)))))
+        .with(households::HOUSE_NO.values(ids.iter().map(|&k| hh.house_no(of(k)))))
         .with(households::MEMBERS.values(ids.iter().map(|&k| Some(hs[k].members))))
         .with(households::LISTED_MEMBERS.values(ids.iter().map(|&k| Some(hs[k].listed_members))))
         .with(
@@ -571,7 +571,7 @@ pub fn write_coverage(
     // Households with a listed member: the table, and a CSV per province.
     let hs = &cov.households;
     let members = HouseholdMembers::new(inp.persons, &cov.fall_through);
-    let hsub = |k: usize| hh.subdistrict[k];
+    let hsub = |k: usize| hh.subdistrict(k);
     let all: Vec<usize> = (0..hs.len()).collect();
     let write_households = || {
         out.batches(&households::SCHEMA.parquet_file(), all.len(), |r| {
@@ -666,15 +666,12 @@ pub fn write_coverage(
     let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
     // Only the households the report shows are written out.
     let address = |k: usize| {
-        fn at<'s>(v: &[Option<&'s str>], k: usize) -> Option<&'s str> {
-            v.get(k).copied().flatten()
-        }
-        let sub = at(&hh.subdistrict, k);
+        let sub = hh.subdistrict(k);
         let mut a = Vec::new();
-        if let Some(v) = at(&hh.village_no, k) {
+        if let Some(v) = hh.village_no(k) {
             a.push(format!("หมู่ {v}"));
         }
-        if let Some(h) = at(&hh.house_no, k) {
+        if let Some(h) = hh.house_no(k) {
             a.push(format!("บ้านเลขที่ {h}"));
         }
         if let Some(s) = subdistrict_name(sub) {
@@ -799,7 +796,7 @@ fn write_workbooks(
         by_province.entry(province(f)).or_default().status.push(*f);
     }
     for (k, h) in cov.households.iter().enumerate() {
-        let code = province_of(inp.hh.subdistrict[h.household as usize]).unwrap_or("unknown");
+        let code = province_of(inp.hh.subdistrict(h.household as usize)).unwrap_or("unknown");
         by_province.entry(code).or_default().households.push(k);
     }
     for (k, c) in inp.cases.rows.iter().enumerate() {

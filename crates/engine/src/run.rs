@@ -436,11 +436,7 @@ fn log_held(
             + mib(&people.outcome.cluster_of_row)
             + mib(&people.outcome.merges),
         persons = mib(&covered.persons),
-        households = mib(&hh.ids)
-            + mib(&hh.facts)
-            + mib(&hh.subdistrict)
-            + mib(&hh.house_no)
-            + mib(&hh.village_no),
+        households = hh.heap_bytes() >> 20,
         coverage_rows = mib(&cov.rows),
         lists = mib(&cov.fall_through)
             + mib(&cov.status_problems)
