@@ -763,26 +763,107 @@ pub(crate) enum Origin {
 
 /// One row of `cases.parquet`, its text held by reference (see [`Origin`]): a
 /// national run has tens of millions of cases, and strings of their own would be
-/// most of its memory.
+/// most of its memory. Optional values are kept without `Option`'s padding (56
+/// bytes a case, not 96): read them through the methods.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Case<'a> {
     origin: Origin,
-    /// The row whose facts the lists use.
-    pub row: Option<u32>,
-    pub province: Option<&'a str>,
-    pub first_listed: i32,
     pub status: Option<&'a Status>,
-    pub outcome: Outcome,
-    pub closed: Option<i32>,
-    pub circumstances: Option<u64>,
-    pub found_in: Option<u64>,
+    /// See [`Case::circumstances`] and [`Case::found_in`]; `known` says which
+    /// are set.
+    circumstances: u64,
+    found_in: u64,
+    /// The row whose facts the lists use; [`Case::NONE`] for none.
+    row: u32,
+    /// An index into [`Cases::provinces`]; [`Case::NONE`] for none.
+    province: u32,
+    pub first_listed: i32,
+    /// The day it closed; [`Case::OPEN`] while open.
+    closed: i32,
     pub priority: u32,
+    pub outcome: Outcome,
+    /// Bit 0: `circumstances` is set; bit 1: `found_in` is.
+    known: u8,
+}
+
+impl Case<'_> {
+    const NONE: u32 = u32::MAX;
+    const OPEN: i32 = i32::MIN;
+
+    /// The row whose facts the lists use.
+    pub fn row(&self) -> Option<u32> {
+        (self.row != Self::NONE).then_some(self.row)
+    }
+
+    /// The day the case closed.
+    pub fn closed(&self) -> Option<i32> {
+        (self.closed != Self::OPEN).then_some(self.closed)
+    }
+
+    /// The fingerprint of the circumstances the case was made in.
+    pub fn circumstances(&self) -> Option<u64> {
+        (self.known & 1 != 0).then_some(self.circumstances)
+    }
+
+    /// The circumstances a standing field finding was made in.
+    pub fn found_in(&self) -> Option<u64> {
+        (self.known & 2 != 0).then_some(self.found_in)
+    }
+}
+
+/// The values of a [`Case`], as they are made.
+struct NewCase<'a> {
+    origin: Origin,
+    row: Option<u32>,
+    province: Option<&'a str>,
+    first_listed: i32,
+    status: Option<&'a Status>,
+    outcome: Outcome,
+    closed: Option<i32>,
+    circumstances: Option<u64>,
+    found_in: Option<u64>,
+    priority: u32,
+}
+
+/// The provinces of the cases, each once (a case holds its index).
+#[derive(Default)]
+struct Provinces<'a> {
+    names: Vec<&'a str>,
+    index: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
+}
+
+impl<'a> Provinces<'a> {
+    fn case(&mut self, c: NewCase<'a>) -> Case<'a> {
+        let province = match c.province {
+            None => Case::NONE,
+            Some(p) => *self.index.entry(p).or_insert_with(|| {
+                self.names.push(p);
+                (self.names.len() - 1) as u32
+            }),
+        };
+        // Rows and days are far from the ends of their ranges.
+        Case {
+            origin: c.origin,
+            status: c.status,
+            circumstances: c.circumstances.unwrap_or(0),
+            found_in: c.found_in.unwrap_or(0),
+            row: c.row.filter(|&r| r != Case::NONE).unwrap_or(Case::NONE),
+            province,
+            first_listed: c.first_listed,
+            closed: c.closed.filter(|&d| d != Case::OPEN).unwrap_or(Case::OPEN),
+            priority: c.priority,
+            outcome: c.outcome,
+            known: u8::from(c.circumstances.is_some()) | u8::from(c.found_in.is_some()) << 1,
+        }
+    }
 }
 
 /// This run's cases, and what they add up to (counted once, for the report, the
 /// workbooks and `summary.json`).
 pub(crate) struct Cases<'a> {
     pub rows: Vec<Case<'a>>,
+    /// The cases' provinces, by the index a case holds.
+    provinces: Vec<&'a str>,
     ids: &'a PersonIds<'a>,
     /// The catalog's remedy codes, by index.
     codes: Vec<&'a str>,
@@ -828,6 +909,7 @@ pub(crate) fn build<'a>(
             .map(|w| w.len())
             .sum::<usize>();
     let mut rows: Vec<Case<'a>> = Vec::with_capacity(tonight + follow.carried.index.len());
+    let mut provinces = Provinces::default();
     // The carried cases still open tonight, by row.
     let mut still = vec![false; follow.carried.cols.first().map_or(0, StrColumn::len)];
     let mut open = |person: u32, row: u32, set: RemedySet, withheld: bool, priority: u32| {
@@ -867,20 +949,22 @@ pub(crate) fn build<'a>(
                     }
                     .unwrap_or(now)
                 });
-            rows.push(Case {
-                origin: Origin::Made { person, remedy },
-                row: Some(row),
-                province: province_of(sub.get(row as usize)),
-                first_listed: carried
-                    .filter(|c| !c.outcome.is_closed())
-                    .map_or(today, |c| c.first_listed),
-                status,
-                outcome,
-                closed: None,
-                circumstances: Some(now),
-                found_in,
-                priority,
-            });
+            rows.push(
+                provinces.case(NewCase {
+                    origin: Origin::Made { person, remedy },
+                    row: Some(row),
+                    province: province_of(sub.get(row as usize)),
+                    first_listed: carried
+                        .filter(|c| !c.outcome.is_closed())
+                        .map_or(today, |c| c.first_listed),
+                    status,
+                    outcome,
+                    closed: None,
+                    circumstances: Some(now),
+                    found_in,
+                    priority,
+                }),
+            );
         }
     };
     for f in listed {
@@ -920,7 +1004,7 @@ pub(crate) fn build<'a>(
                 (outcome, today)
             }
         };
-        rows.push(Case {
+        rows.push(provinces.case(NewCase {
             origin: Origin::Carried { row: carried_row },
             row: None,
             province: c.province,
@@ -931,10 +1015,11 @@ pub(crate) fn build<'a>(
             circumstances: c.circumstances,
             found_in: c.found_in,
             priority: 0,
-        });
+        }));
     }
     let mut cases = Cases {
         rows: Vec::new(),
+        provinces: provinces.names,
         ids,
         codes,
         carried: &follow.carried,
@@ -945,7 +1030,7 @@ pub(crate) fn build<'a>(
     // By province; open cases first, the most urgent first; then by ID.
     let key = |c: &Case<'a>| {
         (
-            c.province.unwrap_or("unknown"),
+            cases.province(c).unwrap_or("unknown"),
             c.outcome.is_closed(),
             std::cmp::Reverse(c.priority),
             cases.person_id(c),
@@ -953,7 +1038,7 @@ pub(crate) fn build<'a>(
         )
     };
     rows.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-    cases.progress = progress(&rows, today);
+    cases.progress = progress(&cases, &rows, today);
     cases.corrections = corrections(&cases, &rows);
     cases.rows = rows;
     cases
@@ -983,11 +1068,11 @@ fn is_stale(c: &Case<'_>, today: i32) -> bool {
 
 /// Per province: open, contacted, applied, resolved by data, unconfirmed,
 /// suppressed and stale cases.
-fn progress(rows: &[Case<'_>], today: i32) -> FollowUpProgress {
+fn progress<'a>(cases: &Cases<'a>, rows: &[Case<'a>], today: i32) -> FollowUpProgress {
     let mut by_province: BTreeMap<&str, ProvinceFollowUp> = BTreeMap::new();
     for c in rows {
         let p = by_province
-            .entry(c.province.unwrap_or("unknown"))
+            .entry(cases.province(c).unwrap_or("unknown"))
             .or_default();
         let f = c.status.map(|s| s.follow_up);
         match c.outcome {
@@ -1040,6 +1125,11 @@ fn corrections<'a>(cases: &Cases<'a>, rows: &[Case<'a>]) -> Vec<(usize, Vec<usiz
 }
 
 impl<'a> Cases<'a> {
+    /// The province of the case.
+    pub fn province(&self, c: &Case<'a>) -> Option<&'a str> {
+        self.provinces.get(c.province as usize).copied()
+    }
+
     /// The person's stable ID.
     pub fn person_id(&self, c: &Case<'a>) -> &'a str {
         match c.origin {
@@ -1101,16 +1191,18 @@ impl<'a> Cases<'a> {
             let rows = &rows[r];
             let ids: Vec<CaseId<'_>> = rows.iter().map(|c| self.case_id(c)).collect();
             let circumstances: Vec<Option<String>> =
-                rows.iter().map(|c| c.circumstances.map(hex)).collect();
-            let found_in: Vec<Option<String>> = rows.iter().map(|c| c.found_in.map(hex)).collect();
+                rows.iter().map(|c| c.circumstances().map(hex)).collect();
+            let found_in: Vec<Option<String>> =
+                rows.iter().map(|c| c.found_in().map(hex)).collect();
             OutTable::for_schema(&cases::SCHEMA)
                 .with(cases::CASE_ID.values(ids.iter().map(|id| Some(id.as_str()))))
                 .with(cases::PERSON_ID.values(rows.iter().map(|c| Some(self.person_id(c)))))
                 .with(
-                    cases::RECORD_ID.values(rows.iter().map(|c| c.row.map(|r| pop.id(r as usize)))),
+                    cases::RECORD_ID
+                        .values(rows.iter().map(|c| c.row().map(|r| pop.id(r as usize)))),
                 )
                 .with(cases::REMEDY.values(rows.iter().map(|c| Some(self.remedy(c)))))
-                .with(cases::PROVINCE_CODE.values(rows.iter().map(|c| c.province)))
+                .with(cases::PROVINCE_CODE.values(rows.iter().map(|c| self.province(c))))
                 .with(cases::FIRST_LISTED.values(rows.iter().map(|c| day(Some(c.first_listed)))))
                 .with(
                     cases::FOLLOW_UP
@@ -1127,11 +1219,11 @@ impl<'a> Cases<'a> {
                     ),
                 )
                 .with(cases::OUTCOME.values(rows.iter().map(|c| Some(c.outcome.code()))))
-                .with(cases::CLOSED.values(rows.iter().map(|c| day(c.closed))))
+                .with(cases::CLOSED.values(rows.iter().map(|c| day(c.closed()))))
                 .with(
                     cases::DAYS_OPEN.values(
                         rows.iter()
-                            .map(|c| Some(c.closed.unwrap_or(self.today) - c.first_listed)),
+                            .map(|c| Some(c.closed().unwrap_or(self.today) - c.first_listed)),
                     ),
                 )
                 .with(cases::CIRCUMSTANCES.values(circumstances.iter().map(Option::as_deref)))
@@ -1143,7 +1235,7 @@ impl<'a> Cases<'a> {
         let first = |k: usize| &rows[k];
         let hh = &covered.households;
         let household = |c: &Case<'_>| {
-            c.row
+            c.row()
                 .and_then(|r| covered.persons[r as usize].household)
                 .map(|h| hh.ids[h as usize])
         };
@@ -1165,7 +1257,7 @@ impl<'a> Cases<'a> {
                 base_corrections::RECORD_ID.values(
                     corrections
                         .iter()
-                        .map(|(k, _)| first(*k).row.map(|r| pop.id(r as usize))),
+                        .map(|(k, _)| first(*k).row().map(|r| pop.id(r as usize))),
                 ),
             )
             .with(
@@ -1174,13 +1266,13 @@ impl<'a> Cases<'a> {
             )
             .with(
                 base_corrections::PROVINCE_CODE
-                    .values(corrections.iter().map(|(k, _)| first(*k).province)),
+                    .values(corrections.iter().map(|(k, _)| self.province(first(*k)))),
             )
             .with(
                 base_corrections::DISTRICT_CODE.values(
-                    corrections
-                        .iter()
-                        .map(|(k, _)| district_of(first(*k).row.and_then(|r| sub.get(r as usize)))),
+                    corrections.iter().map(|(k, _)| {
+                        district_of(first(*k).row().and_then(|r| sub.get(r as usize)))
+                    }),
                 ),
             )
             .with(
@@ -1216,6 +1308,57 @@ impl<'a> Cases<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_keeps_its_optional_values_and_its_province() {
+        let mut provinces = Provinces::default();
+        let made = |province, closed, circumstances, found_in| NewCase {
+            origin: Origin::Made {
+                person: 3,
+                remedy: 1,
+            },
+            row: Some(7),
+            province,
+            first_listed: 100,
+            status: None,
+            outcome: Outcome::Open,
+            closed,
+            circumstances,
+            found_in,
+            priority: 5,
+        };
+        let a = provinces.case(made(Some("10"), None, Some(0), None));
+        let b = provinces.case(made(Some("50"), Some(-3), None, Some(u64::MAX)));
+        let c = provinces.case(made(Some("10"), Some(0), Some(9), Some(0)));
+        let d = provinces.case(NewCase {
+            row: None,
+            ..made(None, None, None, None)
+        });
+        assert_eq!(
+            (a.row(), a.closed(), a.circumstances(), a.found_in()),
+            (Some(7), None, Some(0), None)
+        );
+        assert_eq!(
+            (b.closed(), b.circumstances(), b.found_in()),
+            (Some(-3), None, Some(u64::MAX))
+        );
+        assert_eq!(
+            (c.closed(), c.circumstances(), c.found_in()),
+            (Some(0), Some(9), Some(0))
+        );
+        assert_eq!(
+            (d.row(), d.closed(), d.circumstances(), d.found_in()),
+            (None, None, None, None)
+        );
+        // Each province once.
+        assert_eq!(provinces.names, ["10", "50"]);
+        assert_eq!(
+            (a.province, b.province, c.province, d.province),
+            (0, 1, 0, Case::NONE)
+        );
+        // Tens of millions of cases in a national run.
+        assert!(std::mem::size_of::<Case<'_>>() <= 56);
+    }
 
     #[test]
     fn case_ids_are_stable_opaque_and_distinct() {

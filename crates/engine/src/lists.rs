@@ -800,7 +800,7 @@ fn write_workbooks(
         by_province.entry(code).or_default().households.push(k);
     }
     for (k, c) in inp.cases.rows.iter().enumerate() {
-        let code = c.province.unwrap_or("unknown");
+        let code = inp.cases.province(c).unwrap_or("unknown");
         by_province.entry(code).or_default().cases.push(k);
     }
     let header = |name: &str| thai_header(name);
@@ -941,7 +941,7 @@ fn follow_up_columns<'a>(
     let get = |name: &str| {
         let c = Col::of(pop, name);
         rows.iter()
-            .map(|x| x.row.and_then(|r| c.get(r as usize)))
+            .map(|x| x.row().and_then(|r| c.get(r as usize)))
             .collect::<Vec<_>>()
     };
     let ymd = |d: Option<i32>| {
@@ -1000,7 +1000,7 @@ fn follow_up_columns<'a>(
         Column::int(
             header(people::AGE.name()),
             rows.iter().map(|c| {
-                c.row
+                c.row()
                     .and_then(|r| inp.persons[r as usize].age)
                     .map(i64::from)
             }),
