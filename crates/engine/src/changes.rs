@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use toklon_coverage::{Entitlements, RemedySet};
+use toklon_io::BATCH_ROWS;
 use toklon_types::PassThrough;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -189,15 +190,47 @@ struct Before<'u, 'a> {
     first_listed: Option<i32>,
 }
 
-/// Compares the previous run's listed units with this run's. `today` is the
-/// reference date (days since 1970-01-01). The rows come out sorted by key, then
-/// status. Runs on the caller's rayon pool (the final sort).
+/// Compares the previous run's listed units with this run's, all rows at once
+/// (see [`compare_into`]).
+#[cfg(test)]
 pub(crate) fn compare<'a>(
     previous: &[Unit<'a>],
     current: impl ExactSizeIterator<Item = Unit<'a>>,
     now: &dyn Now<'a>,
     today: i32,
 ) -> Vec<Change<'a>> {
+    let units: Vec<Unit<'a>> = current.collect();
+    let mut rows = Vec::new();
+    let taken: Result<(), ()> = compare_into(
+        previous,
+        &|i| units[i].clone(),
+        units.len(),
+        now,
+        today,
+        &mut |batch| {
+            rows.extend_from_slice(batch);
+            Ok(())
+        },
+    );
+    let _ = taken;
+    rows
+}
+
+/// Compares the previous run's listed units with this run's (`current(i)` for
+/// `i` in `0..n`, each key once). `today` is the reference date (days since
+/// 1970-01-01). The rows come out sorted by key, then status, handed to `emit`
+/// [`BATCH_ROWS`] at a time (and once with none when there are none): tonight's
+/// units are held as their key and index, 24 bytes each, and made into rows a
+/// batch at a time, never all at once (a national run lists tens of millions).
+/// Runs on the caller's rayon pool.
+pub(crate) fn compare_into<'a, E>(
+    previous: &[Unit<'a>],
+    current: &(dyn Fn(usize) -> Unit<'a> + Sync),
+    n: usize,
+    now: &dyn Now<'a>,
+    today: i32,
+    emit: &mut dyn FnMut(&[Change<'a>]) -> Result<(), E>,
+) -> Result<(), E> {
     use rayon::prelude::*;
     // Previous units by the key they stand for now; two previous persons merged
     // into one bring the earlier listing date and all their remedies. The keys
@@ -233,19 +266,25 @@ pub(crate) fn compare<'a>(
             None => gone.push(u),
         }
     }
-    let mut out = Vec::with_capacity(current.len() + gone.len());
-    // Previous units listed now are taken out of `before`: what remains left
-    // the list.
-    for u in current {
-        let (status, first, remedies_before) = match before.remove(&Key(u.key)) {
+    // Tonight's units by key (keys are unique: person IDs, household IDs).
+    let mut order: Vec<(&'a str, u32)> = (0..n)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| (current(i).key, i as u32))
+        .collect();
+    order.par_sort_unstable();
+    let listed_now = |key: &str| order.binary_search_by(|(k, _)| (*k).cmp(key)).is_ok();
+    let row_now = |i: u32| {
+        let u = current(i as usize);
+        let (status, first, remedies_before) = match before.get(&Key(u.key)) {
             Some(b) => (
                 Status::StillListed,
                 b.first_listed.unwrap_or(today),
-                b.remedies.unwrap_or(Remedies::NONE),
+                b.remedies.clone().unwrap_or(Remedies::NONE),
             ),
             None => (Status::New, today, Remedies::NONE),
         };
-        out.push(Change {
+        Change {
             key: u.key,
             record_id: u.record_id,
             province: u.province,
@@ -255,11 +294,16 @@ pub(crate) fn compare<'a>(
             remedies_before,
             remedies_now: u.remedies,
             resolved_by: None,
-        });
-    }
-    for (Key(key), b) in before {
+        }
+    };
+    // The previous units not listed now left the list.
+    let mut left: Vec<Change<'a>> = Vec::new();
+    for (Key(key), b) in &before {
+        if listed_now(key) {
+            continue;
+        }
         let first = b.first_listed.unwrap_or(today);
-        let remedies = b.remedies.unwrap_or(Remedies::NONE);
+        let remedies = b.remedies.clone().unwrap_or(Remedies::NONE);
         let (status, resolved_by) = if now.present(key) {
             let by = remedies.iter().find_map(|r| now.resolved_by(key, r));
             (Status::Resolved, by)
@@ -273,7 +317,7 @@ pub(crate) fn compare<'a>(
             }
             _ => (b.first.record_id, b.first.province),
         };
-        out.push(Change {
+        left.push(Change {
             key,
             record_id,
             province,
@@ -287,7 +331,7 @@ pub(crate) fn compare<'a>(
     }
     for u in gone {
         let first = u.first_listed.unwrap_or(today);
-        out.push(Change {
+        left.push(Change {
             key: u.key,
             record_id: u.record_id,
             province: u.province,
@@ -302,17 +346,53 @@ pub(crate) fn compare<'a>(
     // In place (a stable sort would take a buffer of half the rows): rows with the
     // same key and status (which should not occur) are ordered by the rest of
     // their fields, so the order never depends on the thread count.
-    out.par_sort_unstable_by(|a, b| {
-        (a.key, a.status)
-            .cmp(&(b.key, b.status))
-            .then_with(|| a.tiebreak().cmp(&b.tiebreak()))
-            .then_with(|| a.remedies_before.iter().cmp(b.remedies_before.iter()))
-            .then_with(|| a.remedies_now.iter().cmp(b.remedies_now.iter()))
-    });
-    out
+    left.par_sort_unstable_by(Change::order);
+    // Tonight's rows a batch at a time, merged with those that left.
+    let mut out: Vec<Change<'a>> = Vec::with_capacity(BATCH_ROWS.min(n + left.len()));
+    let mut left = left.into_iter().peekable();
+    let mut emitted = false;
+    let mut flush = |out: &mut Vec<Change<'a>>, all: bool| -> Result<(), E> {
+        while out.len() >= BATCH_ROWS || (all && !out.is_empty()) {
+            let k = out.len().min(BATCH_ROWS);
+            emit(&out[..k])?;
+            out.drain(..k);
+            emitted = true;
+        }
+        Ok(())
+    };
+    for part in order.chunks(BATCH_ROWS) {
+        let rows: Vec<Change<'a>> = part.par_iter().map(|&(_, i)| row_now(i)).collect();
+        for row in rows {
+            while let Some(l) = left.next_if(|l| l.order(&row).is_lt()) {
+                out.push(l);
+            }
+            out.push(row);
+            flush(&mut out, false)?;
+        }
+    }
+    out.extend(left);
+    flush(&mut out, true)?;
+    if !emitted {
+        emit(&[])?;
+    }
+    Ok(())
 }
 
 impl<'a> Change<'a> {
+    /// The order of the rows: by key and status, then by the rest of their
+    /// fields.
+    fn order(&self, other: &Change<'a>) -> std::cmp::Ordering {
+        (self.key, self.status)
+            .cmp(&(other.key, other.status))
+            .then_with(|| self.tiebreak().cmp(&other.tiebreak()))
+            .then_with(|| {
+                self.remedies_before
+                    .iter()
+                    .cmp(other.remedies_before.iter())
+            })
+            .then_with(|| self.remedies_now.iter().cmp(other.remedies_now.iter()))
+    }
+
     /// The fields that order two rows of one key and status.
     fn tiebreak(&self) -> (Option<&'a str>, Option<&'a str>, i32, Option<&'a str>) {
         (

@@ -62,43 +62,53 @@ pub(crate) struct OnList<'a> {
     pub first_listed: i32,
 }
 
-impl<'a> Changes<'a> {
-    /// Keeps of the change rows (sorted by key, then status) what the run reads
-    /// after they are written.
-    fn kept(
-        persons: &[Change<'a>],
-        households: &[Change<'a>],
-        today: i32,
-        previous_as_of: Option<String>,
-    ) -> Changes<'a> {
-        let mut counts = [ChangeCounts::default(); 2];
-        for (n, rows) in counts.iter_mut().zip([persons, households]) {
-            for c in rows {
-                n.add(c.status);
-            }
-        }
-        let mut by_province: BTreeMap<String, ChangeCounts> = BTreeMap::new();
-        for c in persons {
-            let province = c.province.unwrap_or("unknown");
-            match by_province.get_mut(province) {
-                Some(n) => n.add(c.status),
-                None => {
-                    let mut n = ChangeCounts::default();
-                    n.add(c.status);
-                    by_province.insert(province.to_string(), n);
-                }
-            }
-        }
-        Changes {
-            persons: on_list(persons),
-            households: on_list(households),
-            today,
-            previous_as_of,
-            counts,
-            by_province,
+/// What the run keeps of one table's change rows as they are written.
+struct Kept<'a> {
+    counts: ChangeCounts,
+    /// Persons only: rows per province.
+    by_province: BTreeMap<String, ChangeCounts>,
+    /// Tonight's units (`new` or `still_listed`), in the rows' order (by key).
+    on_list: Vec<OnList<'a>>,
+}
+
+impl<'a> Kept<'a> {
+    /// Nothing kept yet, room for the `listed` units on tonight's list.
+    fn new(listed: usize) -> Kept<'a> {
+        Kept {
+            counts: ChangeCounts::default(),
+            by_province: BTreeMap::new(),
+            on_list: Vec::with_capacity(listed),
         }
     }
 
+    /// Takes the next `rows` (sorted by key, then status; `persons` for the
+    /// persons' table).
+    fn take(&mut self, rows: &[Change<'a>], persons: bool) {
+        for c in rows {
+            self.counts.add(c.status);
+            if persons {
+                let province = c.province.unwrap_or("unknown");
+                match self.by_province.get_mut(province) {
+                    Some(n) => n.add(c.status),
+                    None => {
+                        let mut n = ChangeCounts::default();
+                        n.add(c.status);
+                        self.by_province.insert(province.to_string(), n);
+                    }
+                }
+            }
+            if matches!(c.status, Status::New | Status::StillListed) {
+                self.on_list.push(OnList {
+                    key: c.key,
+                    status: c.status,
+                    first_listed: c.first_listed,
+                });
+            }
+        }
+    }
+}
+
+impl<'a> Changes<'a> {
     /// The bytes the kept units take (for the debug log).
     pub fn heap_bytes(&self) -> usize {
         (self.persons.capacity() + self.households.capacity()) * std::mem::size_of::<OnList<'_>>()
@@ -144,18 +154,6 @@ impl<'a> Changes<'a> {
         }
         s
     }
-}
-
-/// The rows of units on tonight's list, in their order (by key).
-fn on_list<'a>(rows: &[Change<'a>]) -> Vec<OnList<'a>> {
-    let on = |c: &&Change<'a>| matches!(c.status, Status::New | Status::StillListed);
-    let mut out = Vec::with_capacity(rows.iter().filter(on).count());
-    out.extend(rows.iter().filter(on).map(|c| OnList {
-        key: c.key,
-        status: c.status,
-        first_listed: c.first_listed,
-    }));
-    out
 }
 
 /// `summary.json` → `changes`.
@@ -273,17 +271,22 @@ pub(crate) fn compare<'a>(
     let coverage = &covered.result.coverage;
     let codes = |set: RemedySet| Remedies::Set(set, &rules.entitlements);
     let subdistrict = Col::of(pop, col::SUBDISTRICT_CODE);
-    // Tonight's units are made as the comparison takes them, never held beside
-    // the change rows (tens of millions of each in a national run).
-    let persons_now = coverage.fall_through.iter().map(|f| Unit {
-        key: ids.id(f.person),
-        record_id: Some(pop.id(f.person as usize)),
-        province: province_of(subdistrict.get(f.row as usize)),
-        remedies: codes(f.remedies),
-        first_listed: None,
-    });
+    // Tonight's units are made as the comparison takes them, a batch at a time,
+    // never held as rows (tens of millions in a national run).
+    let listed = &coverage.fall_through;
+    let person_now = |i: usize| {
+        let f = &listed[i];
+        Unit {
+            key: ids.id(f.person),
+            record_id: Some(pop.id(f.person as usize)),
+            province: province_of(subdistrict.get(f.row as usize)),
+            remedies: codes(f.remedies),
+            first_listed: None,
+        }
+    };
     let hh = &covered.households;
-    let households_now = coverage.households.iter().map(|h| {
+    let household_now = |i: usize| {
+        let h = &coverage.households[i];
         let k = h.household as usize;
         Unit {
             key: hh.ids[k],
@@ -292,7 +295,7 @@ pub(crate) fn compare<'a>(
             remedies: codes(h.remedies),
             first_listed: None,
         }
-    });
+    };
     // Only the previous run's listed units are looked up by key.
     let row_of: KeyMap<'a, u32> = match previous {
         None => HashMap::default(),
@@ -320,12 +323,64 @@ pub(crate) fn compare<'a>(
     // Household IDs are the input's own: a previous household stands for itself.
     let same = SameKeys(&now);
     let (persons, households) = rayon::join(
-        || changes::compare(&prev_persons, persons_now, &now, today),
-        || changes::compare(&prev_households, households_now, &same, today),
+        || {
+            let table = (&tables::changes::CHANGES, tables::changes::PERSON_ID, true);
+            let n = listed.len();
+            write_changes(out, table, &prev_persons, &person_now, n, &now, today)
+        },
+        || {
+            let table = (
+                &tables::changes::HOUSEHOLD_CHANGES,
+                tables::changes::HOUSEHOLD_ID,
+                false,
+            );
+            let n = coverage.households.len();
+            write_changes(
+                out,
+                table,
+                &prev_households,
+                &household_now,
+                n,
+                &same,
+                today,
+            )
+        },
     );
-    write_changes(out, &persons, &households)?;
+    let (persons, households) = (persons?, households?);
     let previous_as_of = previous.and_then(|p| Date::from_days(p.as_of).map(|d| d.to_string()));
-    Ok(Changes::kept(&persons, &households, today, previous_as_of))
+    Ok(Changes {
+        persons: persons.on_list,
+        households: households.on_list,
+        today,
+        previous_as_of,
+        counts: [persons.counts, households.counts],
+        by_province: persons.by_province,
+    })
+}
+
+/// Compares the previous run's units with tonight's (`current(i)`, `i` in
+/// `0..n`) and writes the change rows into `table` (its schema, key column and
+/// whether it is the persons' table: `changes.parquet`, else
+/// `household_changes.parquet`) as they are made; keeps what the run reads of
+/// them.
+fn write_changes<'a>(
+    out: Out<'_>,
+    (schema, key, persons): (&'static TableSchema, Column<Text>, bool),
+    previous: &[Unit<'a>],
+    current: &(dyn Fn(usize) -> Unit<'a> + Sync),
+    n: usize,
+    now: &dyn Now<'a>,
+    today: i32,
+) -> Result<Kept<'a>, EngineError> {
+    let mut w = out.writer(&schema.parquet_file());
+    let mut kept = Kept::new(n);
+    changes::compare_into(previous, current, n, now, today, &mut |rows| {
+        w.write(&change_table(schema, key, rows, persons))?;
+        kept.take(rows, persons);
+        Ok::<(), EngineError>(())
+    })?;
+    w.finish()?;
+    Ok(kept)
 }
 
 /// The unit of `rows` (sorted by key) listed as `key` tonight. Found by binary
@@ -355,33 +410,6 @@ impl<'a> Now<'a> for SameKeys<'_, 'a> {
     fn describe(&self, _: &str) -> (Option<&'a str>, Option<&'a str>) {
         (None, None)
     }
-}
-
-/// `changes.parquet` and `household_changes.parquet`.
-fn write_changes(
-    out: Out<'_>,
-    persons: &[Change<'_>],
-    households: &[Change<'_>],
-) -> Result<(), EngineError> {
-    // A batch at a time: tens of millions of listed persons in a national run.
-    let batched = |schema: &'static TableSchema, key, rows: &[Change<'_>], persons| {
-        out.batches(&schema.parquet_file(), rows.len(), |r| {
-            change_table(schema, key, &rows[r], persons)
-        })
-    };
-    batched(
-        &tables::changes::CHANGES,
-        tables::changes::PERSON_ID,
-        persons,
-        true,
-    )?;
-    batched(
-        &tables::changes::HOUSEHOLD_CHANGES,
-        tables::changes::HOUSEHOLD_ID,
-        households,
-        false,
-    )?;
-    Ok(())
 }
 
 /// `person_ids.parquet`: this run's person-ID events, dated `today`.
