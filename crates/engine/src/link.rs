@@ -347,7 +347,7 @@ pub(crate) fn link(
             .iter()
             .map(|r| match &r.0 {
                 Aside::Held(records) => records.heap_bytes(),
-                Aside::File(..) => 0,
+                Aside::File { .. } => 0,
             })
             .sum()),
         distinct_population_names = population.distinct_names(),
@@ -363,10 +363,10 @@ pub(crate) fn link(
     for (k, (source, (records, problems))) in inputs.registries.iter_mut().zip(records).enumerate()
     {
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
-        let name = &source.read.table.source;
         let t = Instant::now();
-        let records = records.take()?;
+        let records = records.take(&mut source.read.table)?;
         linked.read_aside_ms += t.elapsed().as_millis() as u64;
+        let name = &source.read.table.source;
         let t = Instant::now();
         // A fit keeps the pairs it compared, so scoring does not redo them.
         let (model, fitted) = match reused {
@@ -605,7 +605,7 @@ pub(crate) fn link_given(
     for (k, (source, (records, problems))) in inputs.registries.iter_mut().zip(records).enumerate()
     {
         let t = Instant::now();
-        let records = records.take()?;
+        let records = records.take(&mut source.read.table)?;
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
         let bad = |message: String| EngineError::GivenLinkage {

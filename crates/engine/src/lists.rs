@@ -781,28 +781,43 @@ fn write_workbooks(
     let cov = &inp.result.coverage;
     let sub_col = Col::of(inp.pop, col::SUBDISTRICT_CODE);
     let province = |f: &Listed| province_of(sub_col.get(f.row as usize)).unwrap_or("unknown");
+    /// A province's rows of each list, as indices into it (4 bytes each: a
+    /// national run's lists, split by province, are tens of millions).
     #[derive(Default)]
     struct Parts {
-        people: Vec<Listed>,
-        status: Vec<Listed>,
-        households: Vec<usize>,
-        cases: Vec<usize>,
+        people: Vec<u32>,
+        status: Vec<u32>,
+        households: Vec<u32>,
+        cases: Vec<u32>,
     }
     let mut by_province: BTreeMap<&str, Parts> = BTreeMap::new();
-    for f in &cov.fall_through {
-        by_province.entry(province(f)).or_default().people.push(*f);
+    for (k, f) in cov.fall_through.iter().enumerate() {
+        by_province
+            .entry(province(f))
+            .or_default()
+            .people
+            .push(k as u32);
     }
-    for f in &cov.status_problems {
-        by_province.entry(province(f)).or_default().status.push(*f);
+    for (k, f) in cov.status_problems.iter().enumerate() {
+        by_province
+            .entry(province(f))
+            .or_default()
+            .status
+            .push(k as u32);
     }
     for (k, h) in cov.households.iter().enumerate() {
         let code = province_of(inp.hh.subdistrict(h.household as usize)).unwrap_or("unknown");
-        by_province.entry(code).or_default().households.push(k);
+        by_province
+            .entry(code)
+            .or_default()
+            .households
+            .push(k as u32);
     }
     for (k, c) in inp.cases.rows.iter().enumerate() {
         let code = inp.cases.province(c).unwrap_or("unknown");
-        by_province.entry(code).or_default().cases.push(k);
+        by_province.entry(code).or_default().cases.push(k as u32);
     }
+    let indices = |ks: &[u32]| -> Vec<usize> { ks.iter().map(|&k| k as usize).collect() };
     let header = |name: &str| thai_header(name);
     let progress = inp.cases.progress();
     let indicators = &inp.result.indicators;
@@ -822,17 +837,20 @@ fn write_workbooks(
             // are never held whole as cells.
             let mut sheet = book.sheet(FOLLOW_UP_SHEET);
             for r in row_batches(parts.cases.len()) {
-                sheet.write(&follow_up_columns(inp, &parts.cases[r], text, &header))?;
+                let cases = indices(&parts.cases[r]);
+                sheet.write(&follow_up_columns(inp, &cases, text, &header))?;
             }
             sheet.finish()?;
             let people_sheet = |book: &mut Workbook,
                                 name: &str,
                                 schema: &'static TableSchema,
-                                list: &[Listed]|
+                                list: &[Listed],
+                                rows: &[u32]|
              -> Result<(), IoError> {
                 let mut sheet = book.sheet(name);
-                for r in row_batches(list.len()) {
-                    let part = &list[r];
+                for r in row_batches(rows.len()) {
+                    let part: Vec<Listed> = rows[r].iter().map(|&k| list[k as usize]).collect();
+                    let part = &part[..];
                     let t = people_table(schema, inp, part, person_rows, text);
                     let t = masked(&t, inp, part).unwrap_or(t);
                     sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
@@ -843,11 +861,13 @@ fn write_workbooks(
                 &mut book,
                 "รายชื่อผู้ตกหล่น",
                 &people::FALL_THROUGH,
+                &cov.fall_through,
                 &parts.people,
             )?;
             let mut sheet = book.sheet("ครัวเรือน");
             for r in row_batches(parts.households.len()) {
-                let t = households_table(inp, &parts.households[r], members, text);
+                let households = indices(&parts.households[r]);
+                let t = households_table(inp, &households, members, text);
                 sheet.write(&t.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header))?;
             }
             sheet.finish()?;
@@ -855,6 +875,7 @@ fn write_workbooks(
                 &mut book,
                 "ปัญหาสถานะบุคคล",
                 &people::STATUS_PROBLEMS,
+                &cov.status_problems,
                 &parts.status,
             )?;
             let figures = indicators.provinces.iter().find(|p| p.code == code);

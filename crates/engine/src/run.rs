@@ -193,8 +193,8 @@ fn run_staged(
         Mode::Memory { .. } => Vec::new(),
     };
     timer.lap("hash_inputs");
-    let std = standardize::standardize(&mut inputs, opts.as_of, target.out().folder(), w)?;
-    timer.lap("standardize");
+    // Decisions name records by ID: resolved before the registries' IDs are
+    // set aside with their records.
     let reviewed = decisions::resolve(
         &decisions.in_force,
         &inputs.population.read.table,
@@ -204,6 +204,8 @@ fn run_staged(
             .map(|s| &s.read.table)
             .collect::<Vec<_>>(),
     );
+    let std = standardize::standardize(&mut inputs, opts.as_of, target.out().folder(), w)?;
+    timer.lap("standardize");
     // Linkage and deduplication read the base's records, blocking index and
     // record IDs, never its text: the columns the lists print leave memory
     // while the index is held, and are read again once it is gone.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
-use toklon_types::{Date, Table, columns as col};
+use toklon_types::{Date, StrColumn, Table, columns as col};
 
 use crate::EngineError;
 use crate::read::Inputs;
@@ -27,19 +27,26 @@ pub(crate) struct Standardized {
 }
 
 /// A registry's records, set aside in a file of their own until the registry is
-/// linked (a run in memory, with no folder, keeps them): a national run's
-/// registries hold ~5 GB of records, of which linkage needs one registry's at a
-/// time, and none while the base is indexed.
+/// linked, with its table's record IDs and columns (a run in memory, with no
+/// folder, keeps them): a national run's registries hold ~5 GB of records and
+/// ~2 GB of tables, of which linkage needs one registry's at a time, and none
+/// while the base is indexed.
 pub(crate) enum Aside {
     Held(Records),
     /// An unnamed file in the output's staging folder (gone when closed, even if
-    /// the run is killed), and that folder, for messages.
-    File(File, PathBuf),
+    /// the run is killed), that folder (for messages), and the names of the
+    /// table's columns in the file, in order.
+    File {
+        file: File,
+        dir: PathBuf,
+        columns: Vec<&'static str>,
+    },
 }
 
 impl Aside {
-    /// Sets `records` aside in a file in `dir`, or holds them when there is none.
-    fn put(records: Records, dir: Option<&Path>) -> Result<Aside, EngineError> {
+    /// Sets `records` aside in a file in `dir`, with `table`'s record IDs and
+    /// columns (its row numbers stay); holds them when there is no folder.
+    fn put(records: Records, table: &mut Table, dir: Option<&Path>) -> Result<Aside, EngineError> {
         let Some(dir) = dir else {
             return Ok(Aside::Held(records));
         };
@@ -50,21 +57,41 @@ impl Aside {
         let file = tempfile::tempfile_in(dir).map_err(failed)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         records.write_to(&mut w).map_err(failed)?;
+        drop(records);
+        table.ids.write_to(&mut w).map_err(failed)?;
+        for column in table.columns.values() {
+            column.write_to(&mut w).map_err(failed)?;
+        }
         let mut file = w.into_inner().map_err(|e| failed(e.into_error()))?;
         file.rewind().map_err(failed)?;
-        Ok(Aside::File(file, dir.to_path_buf()))
+        let columns = table.columns.keys().copied().collect();
+        table.ids = StrColumn::default();
+        table.columns.clear();
+        Ok(Aside::File {
+            file,
+            dir: dir.to_path_buf(),
+            columns,
+        })
     }
 
-    /// The records back.
-    pub fn take(self) -> Result<Records, EngineError> {
-        match self {
-            Aside::Held(records) => Ok(records),
-            Aside::File(file, dir) => {
-                let mut r = BufReader::with_capacity(1 << 20, file);
-                Records::read_from(&mut r)
-                    .map_err(|source| EngineError::OutputIo { path: dir, source })
-            }
+    /// The records back, and `table`'s record IDs and columns.
+    pub fn take(self, table: &mut Table) -> Result<Records, EngineError> {
+        let (file, dir, columns) = match self {
+            Aside::Held(records) => return Ok(records),
+            Aside::File { file, dir, columns } => (file, dir, columns),
+        };
+        let failed = |source| EngineError::OutputIo {
+            path: dir.clone(),
+            source,
+        };
+        let mut r = BufReader::with_capacity(1 << 20, file);
+        let records = Records::read_from(&mut r).map_err(failed)?;
+        table.ids = StrColumn::read_from(&mut r).map_err(failed)?;
+        for name in columns {
+            let column = StrColumn::read_from(&mut r).map_err(failed)?;
+            table.columns.insert(name, column);
         }
+        Ok(records)
     }
 }
 
@@ -76,7 +103,8 @@ impl Aside {
 /// its raw columns for the lists, but sex and birth date are read from its records.
 ///
 /// Each registry's records are set aside in a file in `aside` as soon as they
-/// are made (see [`Aside`]); with no folder they are held.
+/// are made, with its table's record IDs and columns (see [`Aside`]); with no
+/// folder they are held.
 pub(crate) fn standardize(
     inputs: &mut Inputs<'_>,
     as_of: Date,
@@ -103,7 +131,7 @@ pub(crate) fn standardize(
                     .columns
                     .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
                 progress.advance(table.len() as u64);
-                Ok((Aside::put(records, aside)?, problems))
+                Ok((Aside::put(records, table, aside)?, problems))
             })
             .collect();
         let pop = records(population, as_of);

@@ -4,6 +4,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use xxhash_rust::xxh3::xxh3_64;
 
+mod spill;
+
 /// A nullable column of strings, in one of two layouts chosen while it is built:
 ///
 /// - **dictionary**: the distinct values once, and a `u32` code per row. Most
