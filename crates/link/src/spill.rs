@@ -9,10 +9,9 @@
 
 use std::io::{self, Read, Write};
 
-use crate::prepare::{CharCol, IdKind, Key, NameDict, NameKeys, Records};
+use toklon_types::spill::{get, invalid, put};
 
-/// Items encoded or decoded at a time.
-const CHUNK: usize = 8192;
+use crate::prepare::{CharCol, IdKind, Key, NameDict, NameKeys, Records};
 
 impl Records {
     /// Writes the records to `w` (see the module's notes), for
@@ -74,6 +73,14 @@ impl Records {
                 thai: b[32] != 0,
             })
         })?;
+        // One ID hash and one ID text a row, one string and one fold a name.
+        let whole = ids.len() == k.len()
+            && id_text.ends.len() == k.len()
+            && chars.ends.len() == keys.len()
+            && folds.ends.len() == keys.len();
+        if !whole {
+            return Err(invalid("parts of different lengths"));
+        }
         Ok(Records {
             k,
             ids,
@@ -99,13 +106,6 @@ fn id_kind(b: u8) -> io::Result<IdKind> {
     })
 }
 
-fn invalid(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("set-aside records: {what}"),
-    )
-}
-
 fn put_chars(w: &mut impl Write, c: &CharCol) -> io::Result<()> {
     put(w, &c.chars, |&ch: &char| u32::from(ch).to_le_bytes())?;
     put(w, &c.ends, |&e: &u32| e.to_le_bytes())
@@ -116,56 +116,12 @@ fn get_chars(r: &mut impl Read) -> io::Result<CharCol> {
         char::from_u32(u32::from_le_bytes(b)).ok_or_else(|| invalid("a char out of range"))
     })?;
     let ends = get(r, |b: [u8; 4]| Ok(u32::from_le_bytes(b)))?;
-    if ends.last().is_some_and(|&e| e as usize > chars.len()) {
-        return Err(invalid("a string past the end of its chars"));
+    let fits = ends.windows(2).all(|w| w[0] <= w[1])
+        && ends.last().is_none_or(|&e| e as usize <= chars.len());
+    if !fits {
+        return Err(invalid("offsets that do not fit the chars"));
     }
     Ok(CharCol { chars, ends })
-}
-
-/// Writes `items` (their count, then each as `N` bytes).
-fn put<T, const N: usize>(
-    w: &mut impl Write,
-    items: &[T],
-    encode: impl Fn(&T) -> [u8; N],
-) -> io::Result<()> {
-    w.write_all(&(items.len() as u64).to_le_bytes())?;
-    let mut buf = Vec::with_capacity(N * CHUNK);
-    for chunk in items.chunks(CHUNK) {
-        buf.clear();
-        for x in chunk {
-            buf.extend_from_slice(&encode(x));
-        }
-        w.write_all(&buf)?;
-    }
-    Ok(())
-}
-
-/// Reads items written by [`put`], into a vector of exactly their number (the
-/// count is trusted: the file was written by this process).
-fn get<T, const N: usize>(
-    r: &mut impl Read,
-    decode: impl Fn([u8; N]) -> io::Result<T>,
-) -> io::Result<Vec<T>> {
-    let mut len = [0u8; 8];
-    r.read_exact(&mut len)?;
-    let n = usize::try_from(u64::from_le_bytes(len)).map_err(|_| invalid("a length"))?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(n)
-        .map_err(|_| invalid("a length beyond memory"))?;
-    let mut buf = vec![0u8; N * CHUNK];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(CHUNK);
-        let bytes = &mut buf[..k * N];
-        r.read_exact(bytes)?;
-        for item in bytes.chunks_exact(N) {
-            let mut b = [0u8; N];
-            b.copy_from_slice(item);
-            out.push(decode(b)?);
-        }
-        left -= k;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

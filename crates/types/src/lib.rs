@@ -29,6 +29,7 @@ pub mod date;
 mod person;
 pub mod place;
 mod protection;
+pub mod spill;
 mod table;
 
 pub use column::{ColumnError, NO_MEMO, PassThrough, StrColumn, StrColumnBuilder};

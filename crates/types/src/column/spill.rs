@@ -1,11 +1,12 @@
 //! A [`StrColumn`] written out and read back whole, in its own layout (a run
-//! sets the registries' columns aside while the base is indexed). The layout is
-//! private to one process: each vector as its length (`u64`) and its items,
-//! little-endian; the dictionary codes after a tag for their width.
+//! sets the registries' columns aside while the base is indexed; see
+//! [`crate::spill`]): the text, the offsets, the validity bits, then the
+//! dictionary codes after a tag for their width.
 
 use std::io::{self, Read, Write};
 
 use super::{Codes, Plain, StrColumn};
+use crate::spill::{get, get_bytes, invalid, put, put_bytes};
 
 impl StrColumn {
     /// Writes the column to `w`, for [`StrColumn::read_from`].
@@ -36,8 +37,8 @@ impl StrColumn {
     pub fn read_from(r: &mut impl Read) -> io::Result<StrColumn> {
         let data =
             String::from_utf8(get_bytes(r)?).map_err(|_| invalid("text that is not UTF-8"))?;
-        let ends = get(r, |b: [u8; 4]| u32::from_le_bytes(b))?;
-        let valid = get(r, |b: [u8; 8]| u64::from_le_bytes(b))?;
+        let ends = get(r, |b: [u8; 4]| Ok(u32::from_le_bytes(b)))?;
+        let valid = get(r, |b: [u8; 8]| Ok(u64::from_le_bytes(b)))?;
         let fits = ends.windows(2).all(|w| w[0] <= w[1])
             && ends.last().is_none_or(|&e| e as usize <= data.len())
             && ends.iter().all(|&e| data.is_char_boundary(e as usize))
@@ -50,8 +51,8 @@ impl StrColumn {
         let codes = match tag[0] {
             0 => None,
             1 => Some(Codes::U8(get_bytes(r)?)),
-            2 => Some(Codes::U16(get(r, |b: [u8; 2]| u16::from_le_bytes(b))?)),
-            3 => Some(Codes::U32(get(r, |b: [u8; 4]| u32::from_le_bytes(b))?)),
+            2 => Some(Codes::U16(get(r, |b: [u8; 2]| Ok(u16::from_le_bytes(b)))?)),
+            3 => Some(Codes::U32(get(r, |b: [u8; 4]| Ok(u32::from_le_bytes(b)))?)),
             _ => return Err(invalid("a code width out of range")),
         };
         Ok(StrColumn {
@@ -59,79 +60,6 @@ impl StrColumn {
             codes,
         })
     }
-}
-
-fn invalid(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("set-aside column: {what}"),
-    )
-}
-
-/// Items encoded at a time.
-const CHUNK: usize = 8192;
-
-fn put_bytes(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
-    w.write_all(bytes)
-}
-
-fn get_len(r: &mut impl Read) -> io::Result<usize> {
-    let mut len = [0u8; 8];
-    r.read_exact(&mut len)?;
-    usize::try_from(u64::from_le_bytes(len)).map_err(|_| invalid("a length"))
-}
-
-fn get_bytes(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let n = get_len(r)?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(n)
-        .map_err(|_| invalid("a length beyond memory"))?;
-    r.take(n as u64).read_to_end(&mut out)?;
-    if out.len() != n {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(out)
-}
-
-fn put<T, const N: usize>(
-    w: &mut impl Write,
-    items: &[T],
-    encode: impl Fn(&T) -> [u8; N],
-) -> io::Result<()> {
-    w.write_all(&(items.len() as u64).to_le_bytes())?;
-    let mut buf = Vec::with_capacity(N * CHUNK);
-    for chunk in items.chunks(CHUNK) {
-        buf.clear();
-        for x in chunk {
-            buf.extend_from_slice(&encode(x));
-        }
-        w.write_all(&buf)?;
-    }
-    Ok(())
-}
-
-/// Reads items written by [`put`] into a vector of exactly their number (the
-/// count is trusted: the file was written by this process).
-fn get<T, const N: usize>(r: &mut impl Read, decode: impl Fn([u8; N]) -> T) -> io::Result<Vec<T>> {
-    let n = get_len(r)?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(n)
-        .map_err(|_| invalid("a length beyond memory"))?;
-    let mut buf = vec![0u8; N * CHUNK];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(CHUNK);
-        let bytes = &mut buf[..k * N];
-        r.read_exact(bytes)?;
-        for item in bytes.chunks_exact(N) {
-            let mut b = [0u8; N];
-            b.copy_from_slice(item);
-            out.push(decode(b));
-        }
-        left -= k;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
