@@ -201,7 +201,7 @@ pub(crate) fn compare<'a>(
 ) -> Vec<Change<'a>> {
     let units: Vec<Unit<'a>> = current.collect();
     let mut rows = Vec::new();
-    let taken: Result<(), ()> = compare_into(
+    let Ok(()) = compare_into::<std::convert::Infallible>(
         previous,
         &|i| units[i].clone(),
         units.len(),
@@ -212,7 +212,6 @@ pub(crate) fn compare<'a>(
             Ok(())
         },
     );
-    let _ = taken;
     rows
 }
 
