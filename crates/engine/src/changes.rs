@@ -203,6 +203,7 @@ pub(crate) fn compare<'a>(
     let mut rows = Vec::new();
     let Ok(()) = compare_into::<std::convert::Infallible>(
         previous,
+        &|i| units[i].key,
         &|i| units[i].clone(),
         units.len(),
         now,
@@ -216,14 +217,17 @@ pub(crate) fn compare<'a>(
 }
 
 /// Compares the previous run's listed units with this run's (`current(i)` for
-/// `i` in `0..n`, each key once). `today` is the reference date (days since
+/// `i` in `0..n`, each key once; `key(i)` is `current(i).key`, without making
+/// the unit). `today` is the reference date (days since
 /// 1970-01-01). The rows come out sorted by key, then status, handed to `emit`
 /// [`BATCH_ROWS`] at a time (and once with none when there are none): tonight's
 /// units are held as their key and index, 24 bytes each, and made into rows a
 /// batch at a time, never all at once (a national run lists tens of millions).
 /// Runs on the caller's rayon pool.
+#[allow(clippy::too_many_arguments)] // the units, the run and where the rows go.
 pub(crate) fn compare_into<'a, E>(
     previous: &[Unit<'a>],
+    key: &(dyn Fn(usize) -> &'a str + Sync),
     current: &(dyn Fn(usize) -> Unit<'a> + Sync),
     n: usize,
     now: &dyn Now<'a>,
@@ -269,7 +273,7 @@ pub(crate) fn compare_into<'a, E>(
     let mut order: Vec<(&'a str, u32)> = (0..n)
         .into_par_iter()
         .with_min_len(4096)
-        .map(|i| (current(i).key, i as u32))
+        .map(|i| (key(i), i as u32))
         .collect();
     order.par_sort_unstable();
     let listed_now = |key: &str| order.binary_search_by(|(k, _)| (*k).cmp(key)).is_ok();

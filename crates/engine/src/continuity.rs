@@ -274,6 +274,7 @@ pub(crate) fn compare<'a>(
     // Tonight's units are made as the comparison takes them, a batch at a time,
     // never held as rows (tens of millions in a national run).
     let listed = &coverage.fall_through;
+    let person_key = |i: usize| ids.id(listed[i].person);
     let person_now = |i: usize| {
         let f = &listed[i];
         Unit {
@@ -285,6 +286,7 @@ pub(crate) fn compare<'a>(
         }
     };
     let hh = &covered.households;
+    let household_key = |i: usize| hh.ids[coverage.households[i].household as usize];
     let household_now = |i: usize| {
         let h = &coverage.households[i];
         let k = h.household as usize;
@@ -326,7 +328,8 @@ pub(crate) fn compare<'a>(
         || {
             let table = (&tables::changes::CHANGES, tables::changes::PERSON_ID, true);
             let n = listed.len();
-            write_changes(out, table, &prev_persons, &person_now, n, &now, today)
+            let units: TonightsUnits<'_, '_> = (&person_key, &person_now, n);
+            write_changes(out, table, &prev_persons, units, &now, today)
         },
         || {
             let table = (
@@ -335,15 +338,8 @@ pub(crate) fn compare<'a>(
                 false,
             );
             let n = coverage.households.len();
-            write_changes(
-                out,
-                table,
-                &prev_households,
-                &household_now,
-                n,
-                &same,
-                today,
-            )
+            let units: TonightsUnits<'_, '_> = (&household_key, &household_now, n);
+            write_changes(out, table, &prev_households, units, &same, today)
         },
     );
     let (persons, households) = (persons?, households?);
@@ -358,8 +354,15 @@ pub(crate) fn compare<'a>(
     })
 }
 
-/// Compares the previous run's units with tonight's (`current(i)`, `i` in
-/// `0..n`) and writes the change rows into `table` (its schema, key column and
+/// Tonight's listed units: each one's key, each one, and how many.
+type TonightsUnits<'f, 'a> = (
+    &'f (dyn Fn(usize) -> &'a str + Sync),
+    &'f (dyn Fn(usize) -> Unit<'a> + Sync),
+    usize,
+);
+
+/// Compares the previous run's units with tonight's (`units`; see
+/// [`changes::compare_into`]) and writes the change rows into `table` (its schema, key column and
 /// whether it is the persons' table: `changes.parquet`, else
 /// `household_changes.parquet`) as they are made; keeps what the run reads of
 /// them.
@@ -367,14 +370,13 @@ fn write_changes<'a>(
     out: Out<'_>,
     (schema, key, persons): (&'static TableSchema, Column<Text>, bool),
     previous: &[Unit<'a>],
-    current: &(dyn Fn(usize) -> Unit<'a> + Sync),
-    n: usize,
+    (unit_key, current, n): TonightsUnits<'_, 'a>,
     now: &dyn Now<'a>,
     today: i32,
 ) -> Result<Kept<'a>, EngineError> {
     let mut w = out.writer(&schema.parquet_file());
     let mut kept = Kept::new(n);
-    changes::compare_into(previous, current, n, now, today, &mut |rows| {
+    changes::compare_into(previous, unit_key, current, n, now, today, &mut |rows| {
         w.write(&change_table(schema, key, rows, persons))?;
         kept.take(rows, persons);
         Ok::<(), EngineError>(())

@@ -143,6 +143,16 @@ const NO_PLACE: u32 = u32::MAX;
 /// The mark of a households file row in [`HouseholdIndex::place`].
 const FILE_ROW: u32 = 1 << 31;
 
+/// The place entry of row `i` of the households file (`mark` [`FILE_ROW`]) or
+/// of the population (`mark` 0). Rows past 2^31 have no place of their own (far
+/// beyond any file).
+fn place_at(i: usize, mark: u32) -> u32 {
+    u32::try_from(i)
+        .ok()
+        .filter(|&r| r & FILE_ROW == 0)
+        .map_or(NO_PLACE, |r| r | mark)
+}
+
 impl<'a> HouseholdIndex<'a> {
     /// Household `k`'s place column `c` (0 subdistrict, 1 house, 2 village).
     fn place(&self, k: usize, c: usize) -> Option<&'a str> {
@@ -207,9 +217,7 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
             ix.facts.push(HouseholdFacts {
                 deprived: flags.map(|c| flag(c.get(i))),
             });
-            // Rows past 2^31 have no place of their own (far beyond any file).
-            let row = u32::try_from(i).ok().filter(|&r| r & FILE_ROW == 0);
-            ix.place.push(row.map_or(NO_PLACE, |r| r | FILE_ROW));
+            ix.place.push(place_at(i, FILE_ROW));
         }
     }
     let household = Col::of(pop, col::HOUSEHOLD_ID);
@@ -234,10 +242,7 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
         let k_us = k as usize;
         if ix.subdistrict(k_us).is_none() {
             if let Some(at) = ix.place.get_mut(k_us) {
-                *at = u32::try_from(i)
-                    .ok()
-                    .filter(|&r| r & FILE_ROW == 0)
-                    .unwrap_or(NO_PLACE);
+                *at = place_at(i, 0);
             }
         }
         ix.of_row.push(Some(k));
@@ -503,8 +508,11 @@ impl NearestRejected {
     /// Adds the near misses of one registry (`table`, its rows that stayed
     /// `unlinked`) over a base of `n` rows.
     pub fn add(&mut self, n: usize, table: &Table, unlinked: &[Unlinked]) {
-        let k = self.registries.len() as u32;
-        self.registries.push(table.source.clone());
+        // A registry comes in slices: its name once.
+        if self.registries.last() != Some(&table.source) {
+            self.registries.push(table.source.clone());
+        }
+        let k = self.registries.len().saturating_sub(1) as u32;
         for u in unlinked {
             let Some((p, weight)) = u.nearest else {
                 continue;

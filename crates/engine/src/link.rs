@@ -18,7 +18,7 @@ use toklon_types::{RowIdx, StrColumn, Table, columns as col};
 use tracing::{debug, info};
 
 use crate::EngineError;
-use crate::cover::{NearestRejected, ThaiIds};
+use crate::cover::{Col, NearestRejected, ThaiIds};
 use crate::dedupe::BaseDedupe;
 use crate::read::Inputs;
 use crate::run::Workers;
@@ -268,11 +268,12 @@ impl Linked {
     /// nothing after it does (a national run holds ~90M).
     pub fn let_go_of_pairs(&mut self, inputs: &Inputs<'_>, catalog: &Catalog) {
         for (source, links) in inputs.registries.iter().zip(&mut self.registries) {
-            let (spec, table) = (source.spec, &source.read.table);
+            let spec = source.spec;
+            let scheme = Col::of(&source.read.table, col::SCHEME);
             let unknown = &mut links.counts.unknown_schemes;
             for l in &links.pairs {
-                let code = table
-                    .value(col::SCHEME, l.registry_row.get())
+                let code = scheme
+                    .get(l.registry_row.get())
                     .or(spec.default_scheme.as_deref())
                     .unwrap_or("");
                 if catalog.id(code).is_none() {
