@@ -723,18 +723,32 @@ mod tests {
         assert_eq!(lv2.as_slice()[1], 2, "สมศี ~ สมศรี is close");
     }
 
-    #[test]
-    fn reviewers_decisions_bind_linkage() {
+    /// [`setup`]'s records indexed under the default configuration and its
+    /// untrained model, with reviewers' decisions: registry row 0 linked to base
+    /// row 0 on its ID, a reviewer says no; row 3 (unlinked) is base row 1, a
+    /// reviewer says; row 2 is not base row 99 (there is none).
+    fn reviewed_setup() -> (
+        Records,
+        Records,
+        LinkConfig,
+        Model,
+        PopulationIndex,
+        Reviewed,
+    ) {
         let (pop, reg) = setup();
         let cfg = LinkConfig::default();
         let model = Model::untrained(&cfg);
         let idx = PopulationIndex::build(&pop, &cfg).unwrap();
-        // Registry row 0 linked to base row 0 on its ID: a reviewer says no. Row
-        // 3 (unlinked) is base row 1, a reviewer says.
         let reviewed = Reviewed {
             matched: [(3, 1)].into(),
             non_matched: [(0, vec![0]), (2, vec![99])].into(),
         };
+        (pop, reg, cfg, model, idx, reviewed)
+    }
+
+    #[test]
+    fn reviewers_decisions_bind_linkage() {
+        let (pop, reg, cfg, model, idx, reviewed) = reviewed_setup();
         let scoring = Scoring {
             fitted: None,
             reviewed: &reviewed,
@@ -758,14 +772,7 @@ mod tests {
 
     #[test]
     fn slices_score_as_the_whole() {
-        let (pop, reg) = setup();
-        let cfg = LinkConfig::default();
-        let model = Model::untrained(&cfg);
-        let idx = PopulationIndex::build(&pop, &cfg).unwrap();
-        let reviewed = Reviewed {
-            matched: [(3, 1)].into(),
-            non_matched: [(0, vec![0])].into(),
-        };
+        let (pop, reg, cfg, model, idx, reviewed) = reviewed_setup();
         let scoring = Scoring {
             fitted: None,
             reviewed: &reviewed,
