@@ -1057,7 +1057,7 @@ mod tests {
         assert_eq!(listed[0].row, 1);
         assert_eq!(cov.people, [1, 2]);
         let e = Entitlements::builtin(&c).unwrap();
-        let ind = Indicators::compute(&c, &e, &persons, &cov, &[], day(20240615)).unwrap();
+        let ind = Indicators::compute(&c, &e, &persons, &cov, |_| None, day(20240615)).unwrap();
         assert_eq!((ind.rows, ind.persons), (3, 2));
         let elderly = ind.groups.iter().find(|g| g.code == "elderly_oaa").unwrap();
         assert_eq!((elderly.members, elderly.covered), (2, 0));
@@ -1420,7 +1420,7 @@ mod tests {
             prop_assert_eq!(cov.people.len(), distinct.len());
             let en = &cov.enrolments;
             prop_assert_eq!(en.total, en.used + en.inactive + en.out_of_period + en.unknown_scheme + en.bad_row);
-            let ind = Indicators::compute(&c, &e, &persons, &cov, &[], day(20240615)).unwrap();
+            let ind = Indicators::compute(&c, &e, &persons, &cov, |_| None, day(20240615)).unwrap();
             prop_assert_eq!(ind.fall_through_persons, cov.fall_through.len() as u64);
             prop_assert_eq!(ind.status_problem_persons, cov.status_problems.len() as u64);
             prop_assert!(ind.covered_all_in_scope <= ind.persons);

@@ -216,16 +216,18 @@ fn add_gaps(counts: &mut [u64; 9], gaps: ProtectionSet) {
 }
 
 impl Indicators {
-    /// Computes the measures. `provinces` holds each population row's province code
-    /// (or is empty when there are none); `persons` and `coverage` are those given to
-    /// and returned by [`crate::compute`]. Province names are filled in later by the
-    /// caller ([`Indicators::name_provinces`]).
-    pub fn compute(
+    /// Computes the measures. `province` gives a population row's province code
+    /// (`None` counts the row under `unknown`; `|_| None` when there are none). It
+    /// is asked once a row, so a national base needs no table of them. `persons`
+    /// and `coverage` are those given to and returned by [`crate::compute`].
+    /// Province names are filled in later by the caller
+    /// ([`Indicators::name_provinces`]).
+    pub fn compute<'p>(
         catalog: &Catalog,
         entitlements: &Entitlements,
         persons: &[PersonFacts],
         coverage: &Coverage,
-        provinces: &[Option<&str>],
+        province: impl Fn(usize) -> Option<&'p str>,
         reference: Date,
     ) -> Result<Indicators, Error> {
         let n = persons.len();
@@ -234,13 +236,6 @@ impl Indicators {
                 what: "coverage rows",
                 expected: n,
                 found: coverage.rows.len(),
-            });
-        }
-        if !provinces.is_empty() && provinces.len() != n {
-            return Err(Error::LengthMismatch {
-                what: "provinces",
-                expected: n,
-                found: provinces.len(),
             });
         }
         let group_sets: Vec<SchemeSet> = GROUPS
@@ -282,7 +277,7 @@ impl Indicators {
                     add_gaps(gap_by_group.entry(name).or_default(), c.structural);
                 }
             }
-            let code = provinces.get(row).copied().flatten().unwrap_or("unknown");
+            let code = province(row).unwrap_or("unknown");
             let t = prov.entry(code).or_insert_with(|| ProvinceTally {
                 remedies: vec![0; n_remedies],
                 ..ProvinceTally::default()

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{Coverage, Entitlements, Error, HouseholdFacts, Indicators, TARGET};
+use crate::{Coverage, Entitlements, HouseholdFacts, Indicators, TARGET};
 
 /// One household line of the report's tables.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,8 +32,9 @@ pub struct ProvinceHouseholds {
 #[derive(Clone, Copy)]
 pub struct HouseholdPlaces<'a> {
     pub ids: &'a [&'a str],
-    /// Province code per household (`unknown` when `None`).
-    pub province: &'a [Option<&'a str>],
+    /// Province code of household `i` (`unknown` when `None`). Asked once a
+    /// listed household, so that no table over every household is needed.
+    pub province: &'a dyn Fn(usize) -> Option<&'a str>,
     /// Village and house number of household `i`, ready to print. Asked only of
     /// the households the report shows: a national run has tens of millions.
     pub address: &'a dyn Fn(usize) -> String,
@@ -46,24 +47,12 @@ pub fn top_households(
     entitlements: &Entitlements,
     places: HouseholdPlaces<'_>,
     per_province: usize,
-) -> Result<Vec<ProvinceHouseholds>, Error> {
-    if places.province.len() != places.ids.len() {
-        return Err(Error::LengthMismatch {
-            what: "household provinces",
-            expected: places.ids.len(),
-            found: places.province.len(),
-        });
-    }
+) -> Vec<ProvinceHouseholds> {
     let mut out: std::collections::BTreeMap<&str, Vec<HouseholdLine>> = Default::default();
     // `coverage.households` is already in priority order.
     for h in &coverage.households {
         let i = h.household as usize;
-        let province = places
-            .province
-            .get(i)
-            .copied()
-            .flatten()
-            .unwrap_or("unknown");
+        let province = (places.province)(i).unwrap_or("unknown");
         let list = out.entry(province).or_default();
         if list.len() < per_province {
             list.push(HouseholdLine {
@@ -82,13 +71,12 @@ pub fn top_households(
             });
         }
     }
-    Ok(out
-        .into_iter()
+    out.into_iter()
         .map(|(p, households)| ProvinceHouseholds {
             province: p.to_string(),
             households,
         })
-        .collect())
+        .collect()
 }
 
 /// New and resolved people per province since the previous run.
@@ -628,22 +616,22 @@ mod tests {
         };
         let cov = compute(rules, &inputs).unwrap();
         let provinces = [Some("10"), Some("10"), Some("50"), None];
-        let mut ind = Indicators::compute(&c, &e, &persons, &cov, &provinces, reference).unwrap();
+        let mut ind =
+            Indicators::compute(&c, &e, &persons, &cov, |i| provinces[i], reference).unwrap();
         ind.name_provinces(|code| (code == "10").then(|| "กรุงเทพมหานคร".to_string()));
         let top = top_households(
             &cov,
             &e,
             HouseholdPlaces {
                 ids: &["H<1>", "H2", "H3"],
-                province: &[Some("10"), Some("50"), None],
+                province: &|i| [Some("10"), Some("50"), None][i],
                 address: &|i| match i {
                     0 => "หมู่ 1 บ้านเลขที่ 5".into(),
                     _ => String::new(),
                 },
             },
             5,
-        )
-        .unwrap();
+        );
         (ind, top)
     }
 

@@ -165,6 +165,9 @@ pub(crate) struct Change<'a> {
     pub remedies_now: Remedies<'a>,
     /// For `resolved`: the remedy now held (the first of `remedies_before` that is).
     pub resolved_by: Option<&'a str>,
+    /// For a unit listed tonight (`new`, `still_listed`): its index `i` in the
+    /// caller's list (see [`compare_into`]); not written.
+    pub tonight: Option<u32>,
 }
 
 /// What the comparison needs to know of this run beyond its lists; `'a` is the
@@ -297,6 +300,7 @@ pub(crate) fn compare_into<'a, E>(
             remedies_before,
             remedies_now: u.remedies,
             resolved_by: None,
+            tonight: Some(i),
         }
     };
     // The previous units not listed now left the list.
@@ -330,6 +334,7 @@ pub(crate) fn compare_into<'a, E>(
             remedies_before: remedies,
             remedies_now: Remedies::NONE,
             resolved_by,
+            tonight: None,
         });
     }
     for u in gone {
@@ -344,6 +349,7 @@ pub(crate) fn compare_into<'a, E>(
             remedies_before: u.remedies.clone(),
             remedies_now: Remedies::NONE,
             resolved_by: None,
+            tonight: None,
         });
     }
     // In place (a stable sort would take a buffer of half the rows): rows with the

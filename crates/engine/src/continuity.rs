@@ -34,16 +34,16 @@ pub(crate) fn person_ids<'a>(
     )
 }
 
-/// What changed since the previous run, for the persons and the households. `'a`
-/// borrows this run's tables and IDs and the previous run's columns. The change
-/// rows themselves are written as soon as they are made (`changes.parquet`,
+/// What changed since the previous run, for the persons and the households. The
+/// change rows themselves are written as soon as they are made (`changes.parquet`,
 /// `household_changes.parquet`); what is kept is what the lists, the report and
 /// `summary.json` read of them.
-pub(crate) struct Changes<'a> {
-    /// Tonight's listed persons (`new` or `still_listed`), sorted by key.
-    persons: Vec<OnList<'a>>,
-    /// The same for the households.
-    households: Vec<OnList<'a>>,
+pub(crate) struct Changes {
+    /// Tonight's listed persons (`new` or `still_listed`), in the order of the
+    /// fall-through list: 8 bytes a person, found without a search.
+    persons: Vec<OnList>,
+    /// The same for the households, in the order of the households list.
+    households: Vec<OnList>,
     pub today: i32,
     /// The previous run's reference date.
     previous_as_of: Option<String>,
@@ -56,34 +56,39 @@ pub(crate) struct Changes<'a> {
 /// A unit on tonight's list: its status since the previous run, and since when it
 /// has been listed.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct OnList<'a> {
-    key: &'a str,
+pub(crate) struct OnList {
     pub status: Status,
     pub first_listed: i32,
 }
 
 /// What the run keeps of one table's change rows as they are written.
-struct Kept<'a> {
+struct Kept {
     counts: ChangeCounts,
     /// Persons only: rows per province.
     by_province: BTreeMap<String, ChangeCounts>,
-    /// Tonight's units (`new` or `still_listed`), in the rows' order (by key).
-    on_list: Vec<OnList<'a>>,
+    /// Tonight's units (`new` or `still_listed`), by their index in the list.
+    on_list: Vec<OnList>,
 }
 
-impl<'a> Kept<'a> {
-    /// Nothing kept yet, room for the `listed` units on tonight's list.
-    fn new(listed: usize) -> Kept<'a> {
+impl Kept {
+    /// Nothing kept yet, a place for each of the `listed` units on tonight's list.
+    fn new(listed: usize) -> Kept {
         Kept {
             counts: ChangeCounts::default(),
             by_province: BTreeMap::new(),
-            on_list: Vec::with_capacity(listed),
+            on_list: vec![
+                OnList {
+                    status: Status::New,
+                    first_listed: 0,
+                };
+                listed
+            ],
         }
     }
 
     /// Takes the next `rows` (sorted by key, then status; `persons` for the
     /// persons' table).
-    fn take(&mut self, rows: &[Change<'a>], persons: bool) {
+    fn take(&mut self, rows: &[Change<'_>], persons: bool) {
         for c in rows {
             self.counts.add(c.status);
             if persons {
@@ -97,31 +102,30 @@ impl<'a> Kept<'a> {
                     }
                 }
             }
-            if matches!(c.status, Status::New | Status::StillListed) {
-                self.on_list.push(OnList {
-                    key: c.key,
+            if let Some(slot) = c.tonight.and_then(|i| self.on_list.get_mut(i as usize)) {
+                *slot = OnList {
                     status: c.status,
                     first_listed: c.first_listed,
-                });
+                };
             }
         }
     }
 }
 
-impl<'a> Changes<'a> {
+impl Changes {
     /// The bytes the kept units take (for the debug log).
     pub fn heap_bytes(&self) -> usize {
-        (self.persons.capacity() + self.households.capacity()) * std::mem::size_of::<OnList<'_>>()
+        (self.persons.capacity() + self.households.capacity()) * std::mem::size_of::<OnList>()
     }
 
-    /// Status and first listing date of a person on this run's list.
-    pub fn of_person(&self, person_id: &str) -> Option<&OnList<'a>> {
-        listed(&self.persons, person_id)
+    /// Status and first listing date of entry `k` of this run's fall-through list.
+    pub fn person(&self, k: usize) -> Option<&OnList> {
+        self.persons.get(k)
     }
 
-    /// The same for a household.
-    pub fn of_household(&self, household_id: &str) -> Option<&OnList<'a>> {
-        listed(&self.households, household_id)
+    /// The same for entry `k` of the households list.
+    pub fn household(&self, k: usize) -> Option<&OnList> {
+        self.households.get(k)
     }
 
     /// New, still listed, resolved and gone people per province, for the report.
@@ -266,7 +270,7 @@ pub(crate) fn compare<'a>(
     covered: &'a Covered<'a>,
     rules: &'a CoverageRules,
     today: Date,
-) -> Result<Changes<'a>, EngineError> {
+) -> Result<Changes, EngineError> {
     let today = today.days_since_epoch().unwrap_or(0);
     let coverage = &covered.result.coverage;
     let codes = |set: RemedySet| Remedies::Set(set, &rules.entitlements);
@@ -373,7 +377,7 @@ fn write_changes<'a>(
     (unit_key, current, n): TonightsUnits<'_, 'a>,
     now: &dyn Now<'a>,
     today: i32,
-) -> Result<Kept<'a>, EngineError> {
+) -> Result<Kept, EngineError> {
     let mut w = out.writer(&schema.parquet_file());
     let mut kept = Kept::new(n);
     changes::compare_into(previous, unit_key, current, n, now, today, &mut |rows| {
@@ -383,14 +387,6 @@ fn write_changes<'a>(
     })?;
     w.finish()?;
     Ok(kept)
-}
-
-/// The unit of `rows` (sorted by key) listed as `key` tonight. Found by binary
-/// search: a map of tens of millions of keys would cost more than the rows
-/// themselves.
-fn listed<'r, 'a>(rows: &'r [OnList<'a>], key: &str) -> Option<&'r OnList<'a>> {
-    let start = rows.partition_point(|c| c.key < key);
-    rows.get(start).filter(|c| c.key == key)
 }
 
 /// Households: keys do not change between runs.

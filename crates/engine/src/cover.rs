@@ -2,7 +2,7 @@
 //! coverage, remedies and the indicators (the rules are `toklon_coverage`'s; this
 //! stage builds their plain inputs).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -11,7 +11,6 @@ use toklon_coverage::{
     Catalog, Coverage, DirectSchemes, Enrolment, Entitlements, HouseholdFacts, Indicators,
     PersonFacts, RowCoverage, RuleSets, Rules,
 };
-use toklon_io::Read;
 use toklon_link::{IdKind, Records, Unlinked};
 use toklon_types::{
     Date, Employment, PersonType, Relationship, RowIdx, StrColumn, SubdistrictCode, Table,
@@ -318,12 +317,12 @@ impl ThaiIds {
 /// One enrolment per accepted link (`links`) of one registry.
 pub fn enrolments(
     catalog: &Catalog,
-    registry: &Read,
+    registry: &Table,
     spec: &toklon_io::SourceSpec,
     links: &[Pair],
     thai: &ThaiIds,
 ) -> Vec<Enrolment> {
-    let t = &registry.table;
+    let t = registry;
     let (scheme, status, from, to, beneficiary) = (
         Col::of(t, col::SCHEME),
         Col::of(t, col::STATUS),
@@ -360,6 +359,9 @@ pub(crate) struct Covered<'a> {
     pub persons: Vec<PersonFacts>,
     pub households: HouseholdIndex<'a>,
     pub result: CoverageResult,
+    /// Per registry (in the job's order): its linked rows per scheme code the
+    /// catalog does not know, for the summary.
+    pub unknown_schemes: Vec<BTreeMap<String, u64>>,
 }
 
 /// The rules coverage is computed by: the rule sets, the reference date, and the
@@ -399,33 +401,39 @@ pub(crate) fn cover<'a>(
     // A million links' enrolments at a time: the tens of millions of a registry
     // are never held together.
     let mut direct = DirectSchemes::new(&rules.catalog, &persons, reference)?;
+    let mut unknown_schemes = Vec::with_capacity(linked.registries.len());
     for (source, links) in inputs.registries.iter().zip(&linked.registries) {
-        for part in links.pairs.chunks(ENROLMENTS_AT_ONCE) {
+        // One registry's columns and pairs at a time (read back when set aside).
+        let (table, pairs) = links.cold.read(&source.read.table, &links.pairs)?;
+        for part in pairs.chunks(ENROLMENTS_AT_ONCE) {
             pool.install(|| {
                 direct.add(&enrolments(
                     &rules.catalog,
-                    &source.read,
+                    &table,
                     source.spec,
                     part,
                     &links.thai,
                 ))
             });
         }
+        unknown_schemes.push(unknown_schemes_of(
+            &rules.catalog,
+            &table,
+            source.spec,
+            &pairs,
+        ));
     }
     // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
     let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
     let coverage = pool
         .install(|| direct.finish_withholding(rules.sets(), &hh.facts, &by_record_id, withhold));
     let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
-    let provinces: Vec<Option<&str>> = (0..pop_table.len())
-        .map(|i| province_of(subdistricts.get(i)))
-        .collect();
     let mut indicators = Indicators::compute(
         &rules.catalog,
         &rules.entitlements,
         &persons,
         &coverage,
-        &provinces,
+        |row| province_of(subdistricts.get(row)),
         reference,
     )?;
     indicators.name_provinces(crate::lists::province_label);
@@ -437,7 +445,30 @@ pub(crate) fn cover<'a>(
             coverage,
             indicators,
         },
+        unknown_schemes,
     })
+}
+
+/// The linked rows of a registry (`table`, its `pairs`) per scheme code the
+/// catalog does not know.
+fn unknown_schemes_of(
+    catalog: &Catalog,
+    table: &Table,
+    spec: &toklon_io::SourceSpec,
+    pairs: &[Pair],
+) -> BTreeMap<String, u64> {
+    let scheme = Col::of(table, col::SCHEME);
+    let mut unknown = BTreeMap::new();
+    for l in pairs {
+        let code = scheme
+            .get(l.registry_row.get())
+            .or(spec.default_scheme.as_deref())
+            .unwrap_or("");
+        if catalog.id(code).is_none() {
+            *unknown.entry(code.to_string()).or_default() += 1;
+        }
+    }
+    unknown
 }
 
 /// Everything coverage produced, ready to write.

@@ -7,23 +7,22 @@ use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use toklon_coverage::Catalog;
 use toklon_link::shard::{self, NameCensus, pair_score};
 use toklon_link::{
     BlockStats, Field, FieldProblems, IdKind, Levels, Link, LinkConfig, LinkOutcome, Method, Model,
     NameFreqs, Pick, PopulationIndex, Records, Reviewed, Scored, Scorer, Scoring, Unlinked,
     Verdict, fit_model_keeping, score_rows,
 };
-use toklon_types::{RowIdx, StrColumn, Table, columns as col};
+use toklon_types::{RowIdx, StrColumn, Table};
 use tracing::{debug, info};
 
 use crate::EngineError;
-use crate::cover::{Col, NearestRejected, ThaiIds};
+use crate::cover::{NearestRejected, ThaiIds};
 use crate::dedupe::BaseDedupe;
 use crate::read::Inputs;
 use crate::run::Workers;
 use crate::sink::Out;
-use crate::standardize::Aside;
+use crate::standardize::{Aside, Cold};
 use crate::tables::LinkTables;
 
 /// The models of one run, one per registry (registries differ in how often IDs are
@@ -155,8 +154,10 @@ impl LinkCounts {
 /// (`links.parquet`, `unlinked_registry.parquet`): what the later stages need of
 /// them is kept here.
 pub(crate) struct RegistryLinks {
-    /// Its accepted links, in the order written.
+    /// Its accepted links, in the order written: empty once set aside in `cold`.
     pub pairs: Vec<Pair>,
+    /// Where its table's columns and its pairs wait for coverage.
+    pub cold: Cold,
     pub counts: LinkCounts,
     /// The data linked today, for the summary and the drift check.
     pub profile: DataProfile,
@@ -171,6 +172,7 @@ impl RegistryLinks {
     fn new(records: &Records, problems: FieldProblems, fields: usize) -> Self {
         RegistryLinks {
             pairs: Vec::with_capacity(records.len()),
+            cold: Cold::Held,
             counts: LinkCounts::new(fields),
             profile: DataProfile::of(records),
             thai: ThaiIds::of(records),
@@ -249,37 +251,41 @@ impl Linked {
     }
 
     /// Records registry `name`'s model and its linkage, taken whole (and logs its
-    /// counts, under `how`).
-    fn add(&mut self, name: &str, model: Model, mut links: RegistryLinks, how: &'static str) {
-        links.pairs.shrink_to_fit();
+    /// counts, under `how`). Its pairs join its columns in `cold`, which then
+    /// holds them until coverage.
+    fn add(
+        &mut self,
+        name: &str,
+        model: Model,
+        mut links: RegistryLinks,
+        cold: Cold,
+        how: &'static str,
+    ) -> Result<(), EngineError> {
+        links.cold = cold;
+        if links.cold.put_pairs(&links.pairs)? {
+            links.pairs = Vec::new();
+        } else {
+            links.pairs.shrink_to_fit();
+        }
         info!(
             registry = name,
             rows = links.profile.rows,
-            linked = links.pairs.len(),
+            linked = links.counts.linked,
             unlinked = links.counts.unlinked,
             "{how}"
         );
         self.models.insert(name.to_owned(), model);
         self.registries.push(links);
+        Ok(())
     }
 
-    /// Counts the linked rows whose scheme code `catalog` does not know (for the
-    /// summary), then lets go of the link pairs: coverage has read them, and
-    /// nothing after it does (a national run holds ~90M).
-    pub fn let_go_of_pairs(&mut self, inputs: &Inputs<'_>, catalog: &Catalog) {
-        for (source, links) in inputs.registries.iter().zip(&mut self.registries) {
-            let spec = source.spec;
-            let scheme = Col::of(&source.read.table, col::SCHEME);
-            let unknown = &mut links.counts.unknown_schemes;
-            for l in &links.pairs {
-                let code = scheme
-                    .get(l.registry_row.get())
-                    .or(spec.default_scheme.as_deref())
-                    .unwrap_or("");
-                if catalog.id(code).is_none() {
-                    *unknown.entry(code.to_string()).or_default() += 1;
-                }
-            }
+    /// Keeps the linked rows per unknown scheme code of each registry (counted by
+    /// coverage, in the job's order, for the summary), then lets go of the link
+    /// pairs: coverage has read them, and nothing after it does (a national run
+    /// holds ~90M).
+    pub fn let_go_of_pairs(&mut self, unknown_schemes: Vec<BTreeMap<String, u64>>) {
+        for (links, unknown) in self.registries.iter_mut().zip(unknown_schemes) {
+            links.counts.unknown_schemes = unknown;
             links.pairs = Vec::new();
         }
     }
@@ -365,7 +371,7 @@ pub(crate) fn link(
     {
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let t = Instant::now();
-        let records = records.take(&mut source.read.table)?;
+        let (records, cold) = records.take(&mut source.read.table)?;
         linked.read_aside_ms += t.elapsed().as_millis() as u64;
         let name = &source.read.table.source;
         let t = Instant::now();
@@ -421,7 +427,7 @@ pub(crate) fn link(
         scoring.finish_stats(population, &records, &mut links.counts.stats);
         drop(fitted);
         progress.finish();
-        linked.add(name, model, links, "linked");
+        linked.add(name, model, links, cold, "linked")?;
         let_go_of_ids(&mut source.read.table);
     }
     linked.finish(sink)?;
@@ -606,7 +612,7 @@ pub(crate) fn link_given(
     for (k, (source, (records, problems))) in inputs.registries.iter_mut().zip(records).enumerate()
     {
         let t = Instant::now();
-        let records = records.take(&mut source.read.table)?;
+        let (records, cold) = records.take(&mut source.read.table)?;
         let reviewed = given.reviewed.get(k).unwrap_or(&none);
         let name = &source.read.table.source;
         let bad = |message: String| EngineError::GivenLinkage {
@@ -713,7 +719,7 @@ pub(crate) fn link_given(
         linked.score_ms += t.elapsed().as_millis() as u64;
         let mut links = RegistryLinks::new(&records, problems, model.fields.len());
         linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
-        linked.add(name, model, links, "linked (candidates given)");
+        linked.add(name, model, links, cold, "linked (candidates given)")?;
         let_go_of_ids(&mut source.read.table);
     }
     drop(pop_rows);

@@ -3,7 +3,7 @@
 //! is built here, from one schema per table (the `*_table` functions), and written
 //! a batch at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map};
 use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
@@ -15,9 +15,7 @@ use toklon_coverage::report::HouseholdPlaces;
 use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
 use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
 use toklon_io::xlsx::{Value, Workbook};
-use toklon_io::{
-    CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches, write_csv_batches,
-};
+use toklon_io::{CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches};
 use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
 use crate::EngineError;
@@ -43,7 +41,7 @@ pub struct ListInputs<'a> {
     /// Person IDs, carried over from the previous run.
     pub ids: &'a PersonIds<'a>,
     /// Since the previous run: each listed person's status and first listing.
-    pub changes: &'a Changes<'a>,
+    pub changes: &'a Changes,
     /// The field follow-up of each (person, remedy).
     pub cases: &'a Cases<'a>,
 }
@@ -152,11 +150,13 @@ fn status_reason(p: &PersonFacts) -> &'static str {
 }
 
 /// A list of people (the fall-through or the status-problems list), one row per
-/// listed person, its columns gathered from the base in list order.
+/// listed person, its columns gathered from the base in list order. `at` holds
+/// each one's index in the whole list.
 fn people_table(
     schema: &'static TableSchema,
     inp: &ListInputs<'_>,
     listed: &[Listed],
+    at: &[u32],
     person_rows: &PersonRows,
     text: &RemedyText,
 ) -> OutTable {
@@ -169,16 +169,11 @@ fn people_table(
     let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
     let (rows, listed) = (&rows, listed);
     // Since the previous run (fall-through list): `new` or `still_listed`, and
-    // since when. Each row's entry is looked up once (a binary search by person
-    // ID) for both columns.
+    // since when.
     let fall_through = schema.name == people::FALL_THROUGH.name;
-    let changes: Vec<Option<&OnList<'_>>> = if fall_through {
-        listed
-            .par_iter()
-            .map(|f| inp.changes.of_person(inp.ids.id(f.person)))
-            .collect()
-    } else {
-        Vec::new()
+    let changes: Vec<Option<&OnList>> = match fall_through {
+        true => at.iter().map(|&k| inp.changes.person(k as usize)).collect(),
+        false => Vec::new(),
     };
     let changes = &changes;
     let row_cov = |i: usize| &cov.rows[i];
@@ -455,11 +450,8 @@ fn households_table(
                     .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
             ),
         );
-    // Since the previous run (one lookup a household for both columns).
-    let changes: Vec<_> = ids
-        .iter()
-        .map(|&k| inp.changes.of_household(hh.ids[of(k)]))
-        .collect();
+    // Since the previous run.
+    let changes: Vec<_> = ids.iter().map(|&k| inp.changes.household(k)).collect();
     t.push(households::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code()))));
     t.push(
         households::FIRST_LISTED.values(
@@ -485,6 +477,66 @@ fn masked(table: &OutTable, inp: &ListInputs<'_>, listed: &[Listed]) -> Option<O
             .collect();
         table.replaced(people::NATIONAL_ID.values(ids.iter().map(|v| v.as_deref())))
     })
+}
+
+/// Where a list table goes: its Parquet file and, for a run writing files, one
+/// CSV per province (`provinces/<code>_<suffix>.csv`).
+struct Split<'a> {
+    out: Out<'a>,
+    /// `provinces/`, for a run writing files.
+    pdir: Option<&'a Path>,
+    header: &'a (dyn Fn(&str) -> String + Sync),
+    advance: &'a (dyn Fn(u64) + Sync),
+}
+
+impl Split<'_> {
+    /// Writes a list of `rows` rows in one pass: each batch is built once (rows
+    /// in list order, so each province's rows keep that order), then encoded as
+    /// Parquet while its rows go to their province's CSV. `province` names a
+    /// row's province; `for_csv` may give the CSVs another view of a batch (the
+    /// national IDs masked).
+    fn write<'p>(
+        &self,
+        file: &str,
+        suffix: &str,
+        rows: usize,
+        province: &(dyn Fn(usize) -> &'p str + Sync),
+        build: &(dyn Fn(Range<usize>) -> OutTable + Sync),
+        for_csv: &(dyn Fn(&OutTable, Range<usize>) -> Option<OutTable> + Sync),
+    ) -> Result<(), IoError> {
+        let mut csvs: BTreeMap<&'p str, CsvWriter> = BTreeMap::new();
+        let mut parquet = self.out.writer(file);
+        for r in row_batches(rows) {
+            let table = build(r.clone());
+            let to_csvs = || -> Result<(), IoError> {
+                let Some(pdir) = self.pdir else {
+                    return Ok(());
+                };
+                let view = for_csv(&table, r.clone());
+                let batch = CsvBatch::new(view.as_ref().unwrap_or(&table))?;
+                let codes: Vec<&str> = r.clone().map(province).collect();
+                let mut row = 0;
+                for run in codes.chunk_by(|a, b| a == b) {
+                    let code = run[0];
+                    let w = match csvs.entry(code) {
+                        btree_map::Entry::Occupied(e) => e.into_mut(),
+                        btree_map::Entry::Vacant(e) => e.insert(CsvWriter::create(
+                            &pdir.join(format!("{code}_{suffix}.csv")),
+                        )?),
+                    };
+                    w.write(&batch, row..row + run.len(), self.header)?;
+                    row += run.len();
+                }
+                Ok(())
+            };
+            let (to_parquet, to_csvs) = rayon::join(|| parquet.write(&table), to_csvs);
+            to_parquet?;
+            to_csvs?;
+            (self.advance)(2 * r.len() as u64);
+        }
+        parquet.finish()?;
+        csvs.into_values().try_for_each(CsvWriter::finish)
+    }
 }
 
 /// Writes coverage, fall_through, status_problems, households, overlaps, the
@@ -530,42 +582,25 @@ pub fn write_coverage(
     };
 
     // A list of people (fall-through or status problems) and its province CSVs,
-    // from one pass: each batch of people is gathered once (in priority order, so
-    // each province's rows keep that order), then encoded as Parquet while its
-    // rows go to their province's file.
+    // in one pass (see [`write_split`]); the CSVs mask the national IDs when asked.
+    let split = Split {
+        out,
+        pdir: pdir.as_deref(),
+        header: &header,
+        advance,
+    };
     let write_list = |schema: &'static TableSchema, suffix: &'static str, list: &[Listed]| {
-        let mut lists: BTreeMap<&str, CsvWriter> = Default::default();
-        let mut parquet = out.writer(&schema.parquet_file());
-        let province = |f: &Listed| province_of(sub(f.row as usize)).unwrap_or("unknown");
-        for r in row_batches(list.len()) {
-            let part = &list[r];
-            let table = people_table(schema, inp, part, &person_rows, &text);
-            let to_lists = || -> Result<(), IoError> {
-                let Some(pdir) = &pdir else { return Ok(()) };
-                let masked = masked(&table, inp, part);
-                let batch = CsvBatch::new(masked.as_ref().unwrap_or(&table))?;
-                let codes: Vec<&str> = part.iter().map(province).collect();
-                let mut row = 0;
-                for run in codes.chunk_by(|a, b| a == b) {
-                    let code = run[0];
-                    let w = match lists.entry(code) {
-                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::btree_map::Entry::Vacant(e) => e.insert(
-                            CsvWriter::create(&pdir.join(format!("{code}_{suffix}.csv")))?,
-                        ),
-                    };
-                    w.write(&batch, row..row + run.len(), &header)?;
-                    row += run.len();
-                }
-                Ok(())
-            };
-            let (to_table, to_lists) = rayon::join(|| parquet.write(&table), to_lists);
-            to_table?;
-            to_lists?;
-            advance(2 * part.len() as u64);
-        }
-        parquet.finish()?;
-        lists.into_values().try_for_each(CsvWriter::finish)
+        split.write(
+            &schema.parquet_file(),
+            suffix,
+            list.len(),
+            &|k| province_of(sub(list[k].row as usize)).unwrap_or("unknown"),
+            &|r| {
+                let at: Vec<u32> = r.clone().map(|k| k as u32).collect();
+                people_table(schema, inp, &list[r], &at, &person_rows, &text)
+            },
+            &|table, r| masked(table, inp, &list[r]),
+        )
     };
 
     // Households with a listed member: the table, and a CSV per province.
@@ -574,24 +609,14 @@ pub fn write_coverage(
     let hsub = |k: usize| hh.subdistrict(k);
     let all: Vec<usize> = (0..hs.len()).collect();
     let write_households = || {
-        out.batches(&households::SCHEMA.parquet_file(), all.len(), |r| {
-            advance(r.len() as u64);
-            households_table(inp, &all[r], &members, &text)
-        })
-    };
-    let mut hh_by_province: BTreeMap<&str, Vec<usize>> = Default::default();
-    for (k, h) in hs.iter().enumerate() {
-        hh_by_province
-            .entry(province_of(hsub(h.household as usize)).unwrap_or("unknown"))
-            .or_default()
-            .push(k);
-    }
-    let write_households_csv = |pdir: &Path, code: &str, ks: &[usize]| {
-        let path = pdir.join(format!("{code}_households.csv"));
-        write_csv_batches(&path, ks.len(), &header, |r| {
-            advance(r.len() as u64);
-            households_table(inp, &ks[r], &members, &text)
-        })
+        split.write(
+            &households::SCHEMA.parquet_file(),
+            "households",
+            hs.len(),
+            &|k| province_of(hsub(hs[k].household as usize)).unwrap_or("unknown"),
+            &|r| households_table(inp, &all[r], &members, &text),
+            &|_, _| None,
+        )
     };
 
     // Overlaps.
@@ -621,28 +646,20 @@ pub fn write_coverage(
 
     // Every file is independent: write them all on the pool, the largest first
     // so that the threads finish together.
-    enum File<'k> {
+    enum File {
         Coverage,
         FallThrough,
         StatusProblems,
         Households,
         Overlaps,
-        HouseholdList(&'k Path, &'k str, &'k [usize]),
     }
-    let mut files = vec![
+    let files = [
         File::FallThrough,
         File::Coverage,
         File::Households,
         File::StatusProblems,
         File::Overlaps,
     ];
-    if let Some(pdir) = &pdir {
-        files.extend(
-            hh_by_province
-                .iter()
-                .map(|(c, ks)| File::HouseholdList(pdir, c, ks)),
-        );
-    }
     files.par_iter().with_max_len(1).try_for_each(|f| match f {
         File::Coverage => write_coverage_table(),
         File::FallThrough => write_list(&people::FALL_THROUGH, "people", &cov.fall_through),
@@ -651,7 +668,6 @@ pub fn write_coverage(
         }
         File::Households => write_households(),
         File::Overlaps => write_overlaps(),
-        File::HouseholdList(pdir, code, ks) => write_households_csv(pdir, code, ks),
     })?;
     timings.lists = lap(&clock);
 
@@ -663,7 +679,6 @@ pub fn write_coverage(
     timings.workbooks = lap(&clock) - timings.lists;
 
     // The report.
-    let hh_prov: Vec<Option<&str>> = (0..hh.ids.len()).map(|k| province_of(hsub(k))).collect();
     // Only the households the report shows are written out.
     let address = |k: usize| {
         let sub = hh.subdistrict(k);
@@ -687,15 +702,11 @@ pub fn write_coverage(
         &inp.rules.entitlements,
         HouseholdPlaces {
             ids: &hh.ids,
-            province: &hh_prov,
+            province: &|k| province_of(hsub(k)),
             address: &address,
         },
         10,
-    )
-    .map_err(|e| EngineError::Output {
-        path: dir.to_path_buf(),
-        message: format!("report: {}", crate::chain(&e)),
-    })?;
+    );
     let html = toklon_coverage::report::render_html_with(
         &inp.result.indicators,
         &top,
@@ -849,9 +860,10 @@ fn write_workbooks(
              -> Result<(), IoError> {
                 let mut sheet = book.sheet(name);
                 for r in row_batches(rows.len()) {
-                    let part: Vec<Listed> = rows[r].iter().map(|&k| list[k as usize]).collect();
+                    let at = &rows[r];
+                    let part: Vec<Listed> = at.iter().map(|&k| list[k as usize]).collect();
                     let part = &part[..];
-                    let t = people_table(schema, inp, part, person_rows, text);
+                    let t = people_table(schema, inp, part, at, person_rows, text);
                     let t = masked(&t, inp, part).unwrap_or(t);
                     sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
                 }

@@ -312,7 +312,7 @@ fn run_staged(
         opts.as_of,
     )?;
     timer.lap("feedback");
-    let covered = cover::cover(
+    let mut covered = cover::cover(
         &inputs,
         std.population,
         &linked,
@@ -325,7 +325,7 @@ fn run_staged(
         w,
     )?;
     // What the summary reads of the link pairs is counted; they are let go.
-    linked.let_go_of_pairs(&inputs, &rules.catalog);
+    linked.let_go_of_pairs(std::mem::take(&mut covered.unknown_schemes));
     timer.lap("coverage");
     // The change rows are written as they are made, before the cases are built:
     // only what the lists and the report read of them stays.
@@ -413,7 +413,7 @@ fn log_held(
     people: &BaseDedupe,
     covered: &Covered<'_>,
     cases: &Cases<'_>,
-    changes: &Changes<'_>,
+    changes: &Changes,
 ) {
     fn mib<T>(v: &Vec<T>) -> usize {
         (v.capacity() * std::mem::size_of::<T>()) >> 20
@@ -487,7 +487,7 @@ pub(crate) struct Results<'r, 'j> {
     /// This run's person IDs, carried over from the previous run.
     pub ids: &'r PersonIds<'r>,
     /// What changed on the lists since the previous run.
-    pub changes: &'r Changes<'r>,
+    pub changes: &'r Changes,
     pub previous: Option<&'r Previous>,
     /// The reviewers' decisions in force, and what became of each.
     pub decisions: &'r Decisions,

@@ -4,16 +4,18 @@
 //! periods, status, beneficiary, death date) are read by the parsers below, which
 //! the cover stage calls as it builds its inputs.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Seek};
+use std::io::{BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use toklon_link::{FieldProblems, PrepareOptions, Records, STANDARDIZED_COLUMNS};
 use toklon_thai::date::parse_date;
-use toklon_types::{Date, StrColumn, Table, columns as col};
+use toklon_types::{Date, RowIdx, StrColumn, Table, columns as col, spill};
 
 use crate::EngineError;
+use crate::link::Pair;
 use crate::read::Inputs;
 use crate::run::Workers;
 
@@ -74,10 +76,11 @@ impl Aside {
         })
     }
 
-    /// The records back, and `table`'s record IDs and columns.
-    pub fn take(self, table: &mut Table) -> Result<Records, EngineError> {
+    /// The records back, and `table`'s record IDs. Its columns stay in the file
+    /// until coverage reads them: the scoring does not (see [`Cold`]).
+    pub fn take(self, table: &mut Table) -> Result<(Records, Cold), EngineError> {
         let (file, dir, columns) = match self {
-            Aside::Held(records) => return Ok(records),
+            Aside::Held(records) => return Ok((records, Cold::Held)),
             Aside::File { file, dir, columns } => (file, dir, columns),
         };
         let failed = |source| EngineError::OutputIo {
@@ -87,11 +90,121 @@ impl Aside {
         let mut r = BufReader::with_capacity(1 << 20, file);
         let records = Records::read_from(&mut r).map_err(failed)?;
         table.ids = StrColumn::read_from(&mut r).map_err(failed)?;
-        for name in columns {
+        let columns_at = r.stream_position().map_err(failed)?;
+        Ok((
+            records,
+            Cold::File {
+                file: r.into_inner(),
+                dir,
+                columns,
+                columns_at,
+                pairs_at: None,
+            },
+        ))
+    }
+}
+
+/// What a linked registry keeps out of memory until coverage reads it: its
+/// table's columns (scheme, status, validity, beneficiary), left in its
+/// set-aside file, and its link pairs, added to that file once it is linked. A
+/// national run's registries hold ~0.8 GB of columns and ~0.7 GB of pairs, which
+/// neither the later registries' scoring nor deduplication reads.
+#[derive(Debug)]
+pub(crate) enum Cold {
+    /// Held: the columns in the table, the pairs in memory (a run without a
+    /// folder).
+    Held,
+    File {
+        file: File,
+        /// The staging folder, for messages.
+        dir: PathBuf,
+        /// The table's column names, in the file's order.
+        columns: Vec<&'static str>,
+        /// Where the columns start.
+        columns_at: u64,
+        /// Where the pairs start, once written.
+        pairs_at: Option<u64>,
+    },
+}
+
+impl Cold {
+    /// Adds `pairs` to the file (held pairs stay where they are). Returns
+    /// whether they were written: the caller then lets go of its own.
+    pub fn put_pairs(&mut self, pairs: &[Pair]) -> Result<bool, EngineError> {
+        let Cold::File {
+            file,
+            dir,
+            pairs_at,
+            ..
+        } = self
+        else {
+            return Ok(false);
+        };
+        let failed = |source| EngineError::OutputIo {
+            path: dir.clone(),
+            source,
+        };
+        let at = file.seek(SeekFrom::End(0)).map_err(failed)?;
+        let mut w = BufWriter::with_capacity(1 << 20, &*file);
+        spill::put(&mut w, pairs, |p| {
+            let mut b = [0u8; 8];
+            b[..4].copy_from_slice(&p.registry_row.0.to_le_bytes());
+            b[4..].copy_from_slice(&p.population_row.0.to_le_bytes());
+            b
+        })
+        .map_err(failed)?;
+        w.flush().map_err(failed)?;
+        *pairs_at = Some(at);
+        Ok(true)
+    }
+
+    /// The registry's table (`table`, or one with its columns read back) and its
+    /// link pairs (`held`, or those read back).
+    pub fn read<'t>(
+        &self,
+        table: &'t Table,
+        held: &'t [Pair],
+    ) -> Result<(Cow<'t, Table>, Cow<'t, [Pair]>), EngineError> {
+        let Cold::File {
+            file,
+            dir,
+            columns,
+            columns_at,
+            pairs_at,
+        } = self
+        else {
+            return Ok((Cow::Borrowed(table), Cow::Borrowed(held)));
+        };
+        let failed = |source| EngineError::OutputIo {
+            path: dir.clone(),
+            source,
+        };
+        let mut f = file;
+        f.seek(SeekFrom::Start(*columns_at)).map_err(failed)?;
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        let mut back = Table {
+            source: table.source.clone(),
+            ..Table::default()
+        };
+        for &name in columns {
             let column = StrColumn::read_from(&mut r).map_err(failed)?;
-            table.columns.insert(name, column);
+            back.columns.insert(name, column);
         }
-        Ok(records)
+        let pairs = match pairs_at {
+            None => Vec::new(),
+            Some(at) => {
+                r.seek(SeekFrom::Start(*at)).map_err(failed)?;
+                spill::get(&mut r, |b: [u8; 8]| {
+                    let [r0, r1, r2, r3, p0, p1, p2, p3] = b;
+                    Ok(Pair {
+                        registry_row: RowIdx(u32::from_le_bytes([r0, r1, r2, r3])),
+                        population_row: RowIdx(u32::from_le_bytes([p0, p1, p2, p3])),
+                    })
+                })
+                .map_err(failed)?
+            }
+        };
+        Ok((Cow::Owned(back), Cow::Owned(pairs)))
     }
 }
 
@@ -197,6 +310,8 @@ pub(crate) const BENEFICIARY: &str = "beneficiary";
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -208,6 +323,87 @@ mod tests {
             assert!(!flag(Some(no)), "{no:?}");
         }
         assert!(!flag(None));
+    }
+
+    fn column(values: &[Option<&str>]) -> StrColumn {
+        StrColumn::from_options(values.iter().copied()).unwrap()
+    }
+
+    /// A registry set aside comes back in two steps: its records and record IDs
+    /// for linking, then its columns and link pairs for coverage.
+    #[test]
+    fn a_registry_set_aside_comes_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut table = Table {
+            source: "sso".into(),
+            rows: vec![1, 2, 3],
+            ids: column(&[Some("r1"), Some("r2"), Some("r3")]),
+            columns: BTreeMap::from([
+                (
+                    col::FIRST_NAME,
+                    column(&[Some("สมชาย"), None, Some("Somchai")]),
+                ),
+                (
+                    col::SCHEME,
+                    column(&[Some("sso_s33"), Some("sso_s39"), None]),
+                ),
+                (col::STATUS, column(&[None, Some("ended"), Some("active")])),
+            ]),
+        };
+        let day = Date::ymd(2025, 7, 1).unwrap();
+        let (records, _) = records(&table, day);
+        let expected = table.clone();
+        table
+            .columns
+            .retain(|c, _| !STANDARDIZED_COLUMNS.contains(c));
+        let kept = table.columns.clone();
+        let aside = Aside::put(records.clone(), &mut table, Some(dir.path())).unwrap();
+        assert!(table.ids.is_empty() && table.columns.is_empty());
+        let (back, mut cold) = aside.take(&mut table).unwrap();
+        assert_eq!(back, records);
+        assert_eq!(table.ids, expected.ids);
+        assert!(table.columns.is_empty(), "the columns wait for coverage");
+        let pairs = [
+            Pair {
+                registry_row: RowIdx(2),
+                population_row: RowIdx(70_000),
+            },
+            Pair {
+                registry_row: RowIdx(0),
+                population_row: RowIdx(u32::MAX - 1),
+            },
+        ];
+        assert!(cold.put_pairs(&pairs).unwrap());
+        let (columns, pairs_back) = cold.read(&table, &[]).unwrap();
+        assert_eq!(columns.columns, kept);
+        assert_eq!(columns.source, "sso");
+        assert_eq!(&pairs_back[..], &pairs[..]);
+        // Read twice (nothing is consumed), as coverage may.
+        let (_, again) = cold.read(&table, &[]).unwrap();
+        assert_eq!(&again[..], &pairs[..]);
+    }
+
+    /// Without a folder, nothing leaves memory.
+    #[test]
+    fn a_registry_without_a_folder_is_held() {
+        let mut table = Table {
+            source: "nsf".into(),
+            rows: vec![1],
+            ids: column(&[Some("r1")]),
+            columns: BTreeMap::from([(col::SCHEME, column(&[Some("nsf")]))]),
+        };
+        let day = Date::ymd(2025, 7, 1).unwrap();
+        let (records, _) = records(&table, day);
+        let aside = Aside::put(records, &mut table, None).unwrap();
+        let (_, mut cold) = aside.take(&mut table).unwrap();
+        let pairs = [Pair {
+            registry_row: RowIdx(0),
+            population_row: RowIdx(4),
+        }];
+        assert!(!cold.put_pairs(&pairs).unwrap());
+        let (columns, held) = cold.read(&table, &pairs).unwrap();
+        assert!(matches!(columns, Cow::Borrowed(_)) && matches!(held, Cow::Borrowed(_)));
+        assert_eq!(columns.columns.len(), 1);
     }
 
     #[test]
