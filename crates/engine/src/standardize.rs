@@ -159,7 +159,7 @@ impl Cold {
     }
 
     /// The registry's table (`table`, or one with its columns read back) and its
-    /// link pairs (`held`, or those read back).
+    /// link pairs (those read back, or `held` when none were written).
     pub fn read<'t>(
         &self,
         table: &'t Table,
@@ -190,21 +190,24 @@ impl Cold {
             let column = StrColumn::read_from(&mut r).map_err(failed)?;
             back.columns.insert(name, column);
         }
+        // Pairs not (yet) written are the ones held.
         let pairs = match pairs_at {
-            None => Vec::new(),
+            None => Cow::Borrowed(held),
             Some(at) => {
                 r.seek(SeekFrom::Start(*at)).map_err(failed)?;
-                spill::get(&mut r, |b: [u8; 8]| {
-                    let [r0, r1, r2, r3, p0, p1, p2, p3] = b;
-                    Ok(Pair {
-                        registry_row: RowIdx(u32::from_le_bytes([r0, r1, r2, r3])),
-                        population_row: RowIdx(u32::from_le_bytes([p0, p1, p2, p3])),
+                Cow::Owned(
+                    spill::get(&mut r, |b: [u8; 8]| {
+                        let [r0, r1, r2, r3, p0, p1, p2, p3] = b;
+                        Ok(Pair {
+                            registry_row: RowIdx(u32::from_le_bytes([r0, r1, r2, r3])),
+                            population_row: RowIdx(u32::from_le_bytes([p0, p1, p2, p3])),
+                        })
                     })
-                })
-                .map_err(failed)?
+                    .map_err(failed)?,
+                )
             }
         };
-        Ok((Cow::Owned(back), Cow::Owned(pairs)))
+        Ok((Cow::Owned(back), pairs))
     }
 }
 
@@ -373,6 +376,10 @@ mod tests {
                 population_row: RowIdx(u32::MAX - 1),
             },
         ];
+        // Before its pairs are written, the held ones are the registry's.
+        let (columns, held) = cold.read(&table, &pairs[..1]).unwrap();
+        assert_eq!(columns.columns, kept);
+        assert!(matches!(held, Cow::Borrowed(p) if p == &pairs[..1]));
         assert!(cold.put_pairs(&pairs).unwrap());
         let (columns, pairs_back) = cold.read(&table, &[]).unwrap();
         assert_eq!(columns.columns, kept);
