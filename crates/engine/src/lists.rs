@@ -582,7 +582,7 @@ pub fn write_coverage(
     };
 
     // A list of people (fall-through or status problems) and its province CSVs,
-    // in one pass (see [`write_split`]); the CSVs mask the national IDs when asked.
+    // in one pass (see [`Split::write`]); the CSVs mask the national IDs when asked.
     let split = Split {
         out,
         pdir: pdir.as_deref(),
