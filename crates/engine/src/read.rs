@@ -129,10 +129,11 @@ pub(crate) fn from_batches<'j>(
 
 /// Reads the base's columns back into `population`, whose columns were let go
 /// while linkage held its records and blocking index (its record IDs and row
-/// numbers stayed): its file is read again as the first time (or, for a run in
-/// memory, its table in `given`), and the columns `keep` names are kept. The
-/// same reading must give the same rows; if the file changed in between, the
-/// run stops.
+/// numbers stayed): for a run in memory, its table in `given` is read again as
+/// the first time (without a set-aside file, its file), and the columns `keep`
+/// names are kept. A run writing a folder sets them aside instead
+/// ([`crate::standardize::BaseColumns`]). The same reading must give the same
+/// rows; if the file changed in between, the run stops.
 pub(crate) fn read_columns_again(
     population: &mut Source<'_>,
     given: Option<&ArrowInputs>,

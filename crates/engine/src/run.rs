@@ -208,8 +208,9 @@ fn run_staged(
     timer.lap("standardize");
     // Linkage and deduplication read the base's records, blocking index and
     // record IDs, never its text: the columns the lists print leave memory
-    // while the index is held, and are read again once it is gone.
-    drop(std::mem::take(&mut inputs.population.read.table.columns));
+    // while the index is held, and come back once it is gone.
+    let base_columns =
+        standardize::BaseColumns::put(&mut inputs.population.read.table, target.out().folder())?;
     let linker = Linker::new(linkage, &std.population, cfg, w)?;
     timer.lap("block_index");
     let given = Given {
@@ -281,16 +282,18 @@ fn run_staged(
     };
     timer.lap("dedupe");
     drop(linker);
-    let given_tables = match mode {
-        Mode::Files => None,
-        Mode::Memory { given, .. } => Some(given),
-    };
-    read::read_columns_again(
-        &mut inputs.population,
-        given_tables,
-        standardize::base_keeps,
-        w,
-    )?;
+    if !base_columns.restore(&mut inputs.population.read.table)? {
+        let given_tables = match mode {
+            Mode::Files => None,
+            Mode::Memory { given, .. } => Some(given),
+        };
+        read::read_columns_again(
+            &mut inputs.population,
+            given_tables,
+            standardize::base_keeps,
+            w,
+        )?;
+    }
     timer.lap("read_again");
     // Person IDs first: the field's feedback names persons by them, and the
     // findings it carries shape the coverage.
