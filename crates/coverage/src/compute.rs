@@ -3,6 +3,7 @@
 //! gaps; then the fall-through and status-problems lists, the households with a
 //! listed member and the overlaps.
 
+use rayon::prelude::*;
 use toklon_types::{Date, Employment, Protection, ProtectionSet, Relationship};
 
 use crate::eligibility::Context;
@@ -595,7 +596,7 @@ fn finish(
         .enumerate()
         .filter_map(|(row, p)| p.household.map(|h| (h, row as u32)))
         .collect();
-    by_household.sort_unstable();
+    by_household.par_sort_unstable();
     let mut person_via = vec![SchemeSet::empty(); n];
     let mut person_via_prot = vec![ProtectionSet::empty(); n];
     let mut members = Members::default();
@@ -644,89 +645,92 @@ fn finish(
 
     // 3. Per person, from the chosen row: covered, in scope, missing, remedies,
     //    structural gaps, groups, priority; copied to each of the person's rows.
+    //    Each person's alone, so in parallel.
     let civil_service = catalog.civil_service();
     let age_limits = entitlements.age_limits();
-    let mut person_cov = vec![RowCoverage::default(); n];
-    let mut people = Vec::new();
-    for pi in 0..n {
-        let c = chosen[pi];
-        if c == u32::MAX {
-            continue;
-        }
-        people.push(c);
-        let p = &persons[c as usize];
-        let hh = poor(hh_facts, p.household);
-        let (direct, principal) = (person_direct[pi], person_principal[pi]);
-        let covered = catalog
-            .holder_protections(direct, principal)
-            .union(person_via_prot[pi]);
-        let ctx = Context {
-            poor_household: hh.is_poor(),
-            civil_servant: !principal.intersection(civil_service).is_empty(),
-            thai: person_thai[pi],
-        };
-        let status = if dead[pi] {
-            PersonStatus::Dead
-        } else if ctx.thai {
-            PersonStatus::Thai
-        } else {
-            PersonStatus::StatusProblem
-        };
-        let in_scope = scope.in_scope(p, ctx);
-        let missing = in_scope.difference(covered);
-        let mut remedies = match status {
-            PersonStatus::Dead => RemedySet::empty(),
-            _ => entitlements.applicable(
-                p,
-                ctx,
-                &Holdings {
-                    direct,
-                    via_household: person_via[pi],
-                    via_household_protections: person_via_prot[pi],
-                },
-            ),
-        };
-        if status == PersonStatus::StatusProblem {
-            // Only what does not depend on nationality (the employer remedies).
-            remedies = remedies
-                .iter()
-                .filter(|&i| entitlements.get(i).is_some_and(|r| r.any_nationality()))
-                .fold(RemedySet::empty(), |mut s, i| {
-                    s.insert(i);
-                    s
-                });
-        }
-        let circumstances = Circumstances {
-            age_band: Circumstances::age_band(&age_limits, p.age),
-            employment: p.employment,
-            disabled: p.disabled,
-            poor_household: hh.is_poor(),
-            direct,
-            via_household: person_via[pi],
-        };
-        let withheld = if remedies.is_empty() {
-            RemedySet::empty()
-        } else {
-            withhold(pi as u32, &circumstances).intersection(remedies)
-        };
-        // A withheld remedy is still one the data shows: the gap it would close is
-        // not structural.
-        let structural = missing.difference(entitlements.closes(remedies));
-        let remedies = remedies.difference(withheld);
-        let groups = Groups::of(p, hh.is_poor());
-        person_cov[pi] = RowCoverage {
-            covered,
-            in_scope,
-            missing,
-            structural,
-            remedies,
-            groups,
-            status,
-            priority: priority(entitlements, remedies, missing, hh.deprived_count(), groups),
-            withheld,
-            circumstances,
-        };
-    }
+    let people: Vec<u32> = chosen.iter().copied().filter(|&c| c != u32::MAX).collect();
+    let person_cov: Vec<RowCoverage> = (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|pi| {
+            let c = chosen[pi];
+            if c == u32::MAX {
+                return RowCoverage::default();
+            }
+            let p = &persons[c as usize];
+            let hh = poor(hh_facts, p.household);
+            let (direct, principal) = (person_direct[pi], person_principal[pi]);
+            let covered = catalog
+                .holder_protections(direct, principal)
+                .union(person_via_prot[pi]);
+            let ctx = Context {
+                poor_household: hh.is_poor(),
+                civil_servant: !principal.intersection(civil_service).is_empty(),
+                thai: person_thai[pi],
+            };
+            let status = if dead[pi] {
+                PersonStatus::Dead
+            } else if ctx.thai {
+                PersonStatus::Thai
+            } else {
+                PersonStatus::StatusProblem
+            };
+            let in_scope = scope.in_scope(p, ctx);
+            let missing = in_scope.difference(covered);
+            let mut remedies = match status {
+                PersonStatus::Dead => RemedySet::empty(),
+                _ => entitlements.applicable(
+                    p,
+                    ctx,
+                    &Holdings {
+                        direct,
+                        via_household: person_via[pi],
+                        via_household_protections: person_via_prot[pi],
+                    },
+                ),
+            };
+            if status == PersonStatus::StatusProblem {
+                // Only what does not depend on nationality (the employer remedies).
+                remedies = remedies
+                    .iter()
+                    .filter(|&i| entitlements.get(i).is_some_and(|r| r.any_nationality()))
+                    .fold(RemedySet::empty(), |mut s, i| {
+                        s.insert(i);
+                        s
+                    });
+            }
+            let circumstances = Circumstances {
+                age_band: Circumstances::age_band(&age_limits, p.age),
+                employment: p.employment,
+                disabled: p.disabled,
+                poor_household: hh.is_poor(),
+                direct,
+                via_household: person_via[pi],
+            };
+            let withheld = if remedies.is_empty() {
+                RemedySet::empty()
+            } else {
+                withhold(pi as u32, &circumstances).intersection(remedies)
+            };
+            // A withheld remedy is still one the data shows: the gap it would close is
+            // not structural.
+            let structural = missing.difference(entitlements.closes(remedies));
+            let remedies = remedies.difference(withheld);
+            let groups = Groups::of(p, hh.is_poor());
+            RowCoverage {
+                covered,
+                in_scope,
+                missing,
+                structural,
+                remedies,
+                groups,
+                status,
+                priority: priority(entitlements, remedies, missing, hh.deprived_count(), groups),
+                withheld,
+                circumstances,
+            }
+        })
+        .collect();
     // 4. The lists: once per person, at the chosen row.
     let mut fall_through = Vec::new();
     let mut status_problems = Vec::new();
@@ -748,67 +752,69 @@ fn finish(
         }
     }
     let by_priority = |a: &Listed, b: &Listed| b.priority.cmp(&a.priority).then(a.row.cmp(&b.row));
-    fall_through.sort_by(by_priority);
-    status_problems.sort_by(by_priority);
+    fall_through.par_sort_by(by_priority);
+    status_problems.par_sort_by(by_priority);
 
     // 5. Households with a member on the fall-through list: distinct persons.
-    let mut households = Vec::new();
-    let mut in_household: Vec<u32> = Vec::new();
-    for group in by_household.chunk_by(|a, b| a.0 == b.0) {
-        let h = group[0].0;
-        in_household.clear();
-        in_household.extend(group.iter().map(|&(_, row)| persons[row as usize].person.0));
-        in_household.sort_unstable();
-        in_household.dedup();
-        let mut r = HouseholdRollup {
-            household: h,
-            members: in_household.len() as u32,
-            deprived: poor(hh_facts, Some(h)).deprived,
-            ..HouseholdRollup::default()
-        };
-        for &pi in &in_household {
-            let c = &person_cov[pi as usize];
-            if c.status == PersonStatus::Thai && !c.remedies.is_empty() {
-                r.listed_members += 1;
-                r.remedies = r.remedies.union(c.remedies);
-                r.priority = r.priority.saturating_add(c.priority);
+    let mut households: Vec<HouseholdRollup> = by_household
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|group| {
+            let h = group[0].0;
+            let mut in_household: Vec<u32> = group
+                .iter()
+                .map(|&(_, row)| persons[row as usize].person.0)
+                .collect();
+            in_household.sort_unstable();
+            in_household.dedup();
+            let mut r = HouseholdRollup {
+                household: h,
+                members: in_household.len() as u32,
+                deprived: poor(hh_facts, Some(h)).deprived,
+                ..HouseholdRollup::default()
+            };
+            for &pi in &in_household {
+                let c = &person_cov[pi as usize];
+                if c.status == PersonStatus::Thai && !c.remedies.is_empty() {
+                    r.listed_members += 1;
+                    r.remedies = r.remedies.union(c.remedies);
+                    r.priority = r.priority.saturating_add(c.priority);
+                }
             }
-        }
-        if r.listed_members > 0 {
-            households.push(r);
-        }
-    }
-    households.sort_by(|a, b| {
+            (r.listed_members > 0).then_some(r)
+        })
+        .collect();
+    households.par_sort_by(|a, b| {
         b.priority
             .cmp(&a.priority)
             .then(a.household.cmp(&b.household))
     });
 
     // 6. Overlaps: once per person, at their chosen row.
-    let mut overlaps = Vec::new();
-    for pi in 0..n {
-        if chosen[pi] == u32::MAX || person_direct[pi].len() + person_via[pi].len() < 2 {
-            continue;
-        }
-        let mut schemes = SchemeSet::empty();
-        let mut broken = Vec::new();
-        for (i, ex) in catalog.exclusions().iter().enumerate() {
-            let c = ex.conflict(person_direct[pi], person_principal[pi], person_via[pi]);
-            if !c.is_empty() {
-                schemes = schemes.union(c);
-                broken.push(i);
+    let mut overlaps: Vec<Overlap> = (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .filter_map(|pi| {
+            if chosen[pi] == u32::MAX || person_direct[pi].len() + person_via[pi].len() < 2 {
+                return None;
             }
-        }
-        if !broken.is_empty() {
-            overlaps.push(Overlap {
+            let mut schemes = SchemeSet::empty();
+            let mut broken = Vec::new();
+            for (i, ex) in catalog.exclusions().iter().enumerate() {
+                let c = ex.conflict(person_direct[pi], person_principal[pi], person_via[pi]);
+                if !c.is_empty() {
+                    schemes = schemes.union(c);
+                    broken.push(i);
+                }
+            }
+            (!broken.is_empty()).then(|| Overlap {
                 person: pi as u32,
                 row: chosen[pi],
                 schemes,
                 exclusions: broken,
-            });
-        }
-    }
-    overlaps.sort_by_key(|o| o.row);
+            })
+        })
+        .collect();
+    overlaps.par_sort_by_key(|o| o.row);
 
     // 7. Every row gets its person's coverage. The rows that are not their
     // person's own (a person's other rows in the base: few) are copied aside

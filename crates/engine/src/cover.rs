@@ -186,6 +186,9 @@ impl<'a> HouseholdIndex<'a> {
     }
 }
 
+/// Base rows whose households are looked up together (see [`household_index`]).
+const LOOKUP_CHUNK: usize = 1 << 20;
+
 pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> HouseholdIndex<'a> {
     let places = |t: &'a Table| {
         [col::SUBDISTRICT_CODE, col::HOUSE_NO, col::VILLAGE_NO].map(|name| Col::of(t, name))
@@ -219,32 +222,69 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
             ix.place.push(place_at(i, FILE_ROW));
         }
     }
+    // Each row's household: looked up in the file's a chunk of rows at a time in
+    // parallel (the map is only read), then taken in row order, where a household
+    // the file lacks is numbered when first met.
+    enum Found {
+        Nothing,
+        /// In the file, with its subdistrict (`true`) or without.
+        Filed(u32, bool),
+        New,
+    }
     let household = Col::of(pop, col::HOUSEHOLD_ID);
-    for i in 0..pop.len() {
-        let Some(id) = household.get(i) else {
-            ix.of_row.push(None);
-            continue;
-        };
-        let k = match by_id.get(id) {
-            Some(&k) => k,
-            None => {
-                let k = ix.ids.len() as u32;
-                by_id.insert(id, k);
-                ix.ids.push(id);
-                ix.facts.push(HouseholdFacts::default());
-                ix.place.push(NO_PLACE);
-                k
+    let mut found = Vec::with_capacity(LOOKUP_CHUNK.min(pop.len()));
+    for start in (0..pop.len()).step_by(LOOKUP_CHUNK) {
+        let rows = start..(start + LOOKUP_CHUNK).min(pop.len());
+        rows.clone()
+            .into_par_iter()
+            .with_min_len(1 << 12)
+            .map(|i| match household.get(i) {
+                None => Found::Nothing,
+                Some(id) => match by_id.get(id) {
+                    Some(&k) => Found::Filed(k, ix.subdistrict(k as usize).is_some()),
+                    None => Found::New,
+                },
+            })
+            .collect_into_vec(&mut found);
+        for (i, f) in rows.zip(&found) {
+            let k = match *f {
+                Found::Nothing => {
+                    ix.of_row.push(None);
+                    continue;
+                }
+                Found::Filed(k, true) => {
+                    ix.of_row.push(Some(k));
+                    continue;
+                }
+                Found::Filed(k, false) => k,
+                Found::New => {
+                    let Some(id) = household.get(i) else {
+                        ix.of_row.push(None);
+                        continue;
+                    };
+                    match by_id.get(id) {
+                        Some(&k) => k,
+                        None => {
+                            let k = ix.ids.len() as u32;
+                            by_id.insert(id, k);
+                            ix.ids.push(id);
+                            ix.facts.push(HouseholdFacts::default());
+                            ix.place.push(NO_PLACE);
+                            k
+                        }
+                    }
+                }
+            };
+            // The first member gives the place of a household whose file gives no
+            // subdistrict (its house and village too).
+            let k_us = k as usize;
+            if ix.subdistrict(k_us).is_none() {
+                if let Some(at) = ix.place.get_mut(k_us) {
+                    *at = place_at(i, 0);
+                }
             }
-        };
-        // The first member gives the place of a household whose file gives no
-        // subdistrict (its house and village too).
-        let k_us = k as usize;
-        if ix.subdistrict(k_us).is_none() {
-            if let Some(at) = ix.place.get_mut(k_us) {
-                *at = place_at(i, 0);
-            }
+            ix.of_row.push(Some(k));
         }
-        ix.of_row.push(Some(k));
     }
     ix.ids.shrink_to_fit();
     ix.facts.shrink_to_fit();
@@ -391,8 +431,20 @@ pub(crate) fn cover<'a>(
     let (pool, progress) = (w.pool, w.progress);
     progress.start("coverage", None);
     let pop_table = &inputs.population.read.table;
-    let mut hh = household_index(pop_table, inputs.households.as_ref().map(|h| &h.read.table));
-    let persons = person_facts(pop_table, &population, &hh, person_of_row, as_of);
+    // The steps' times since the stage began, for `-vv`.
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| {
+        tracing::debug!(
+            step = what,
+            ms = clock.elapsed().as_millis() as u64,
+            "coverage"
+        )
+    };
+    let mut hh = pool
+        .install(|| household_index(pop_table, inputs.households.as_ref().map(|h| &h.read.table)));
+    lap("household_index");
+    let persons = pool.install(|| person_facts(pop_table, &population, &hh, person_of_row, as_of));
+    lap("person_facts");
     // The base's link records are not read again, and the persons carry each row's
     // household.
     drop(population);
@@ -423,10 +475,12 @@ pub(crate) fn cover<'a>(
             &pairs,
         ));
     }
+    lap("enrolments");
     // Ties between a person's rows go to the smallest record_id (DOMAIN.md §2a).
     let by_record_id = |a: u32, b: u32| pop_table.id(a as usize).cmp(pop_table.id(b as usize));
     let coverage = pool
         .install(|| direct.finish_withholding(rules.sets(), &hh.facts, &by_record_id, withhold));
+    lap("finish");
     let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
     let mut indicators = Indicators::compute(
         &rules.catalog,
@@ -437,6 +491,7 @@ pub(crate) fn cover<'a>(
         reference,
     )?;
     indicators.name_provinces(crate::lists::province_label);
+    lap("indicators");
     progress.finish();
     Ok(Covered {
         persons,
