@@ -181,10 +181,11 @@ impl RegistryLinks {
     }
 }
 
-/// Registry rows scored at a time: their links are written and let go of before
-/// the next slice, so a registry of tens of millions of rows never holds its
-/// links (~32 bytes each, twice while they are gathered) all at once.
-const SCORE_SLICE: usize = 1 << 22;
+/// Registry rows scored at a time: their links are written and let go of while
+/// the next slice is scored, so a registry of tens of millions of rows never
+/// holds more than two slices' links (~32 bytes each, twice while they are
+/// gathered).
+const SCORE_SLICE: usize = 1 << 21;
 
 /// Every registry, linked.
 pub(crate) struct Linked {
@@ -405,24 +406,39 @@ pub(crate) fn link(
             reviewed,
         };
         let mut links = RegistryLinks::new(&records, problems, model.fields.len());
-        // At least one slice: a registry without rows still has its counts.
+        // At least one slice: a registry without rows still has its counts. Each
+        // slice's links are written while the next slice is scored.
+        let mut scored: Option<LinkOutcome> = None;
         for from in (0..records.len().max(1)).step_by(SCORE_SLICE) {
             let t = Instant::now();
             let rows = from..from + SCORE_SLICE;
-            let outcome = pool.install(|| {
-                score_rows(
-                    population,
-                    index,
-                    &records,
-                    cfg,
-                    &model,
-                    &scoring,
-                    rows,
-                    &|n| progress.advance(n),
+            let table = &source.read.table;
+            let (outcome, taken) = pool.install(|| {
+                rayon::join(
+                    || {
+                        score_rows(
+                            population,
+                            index,
+                            &records,
+                            cfg,
+                            &model,
+                            &scoring,
+                            rows,
+                            &|n| progress.advance(n),
+                        )
+                    },
+                    || match scored.take() {
+                        Some(done) => linked.take(&mut links, table, done, &mut sink),
+                        None => Ok(()),
+                    },
                 )
-            })?;
+            });
+            taken?;
+            scored = Some(outcome?);
             linked.score_ms += t.elapsed().as_millis() as u64;
-            linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
+        }
+        if let Some(done) = scored {
+            linked.take(&mut links, &source.read.table, done, &mut sink)?;
         }
         scoring.finish_stats(population, &records, &mut links.counts.stats);
         drop(fitted);

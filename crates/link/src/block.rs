@@ -263,23 +263,36 @@ const SPLIT_MARK: u32 = u32::MAX;
 /// of blocks split.
 fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u64 {
     let mut kept = Vec::with_capacity(pairs.len());
-    let mut subs = Vec::new();
-    let mut blocks = 0;
+    // Where each block to split lies in `pairs` (rows are u32, so positions are).
+    let mut crowded: Vec<(u32, u32)> = Vec::new();
+    let mut at = 0;
     for block in pairs.chunk_by(|a, b| a.0 == b.0) {
         let key = block[0].0;
+        let end = at + block.len();
         if block.len() > split.over {
-            blocks += 1;
             kept.push((key, SPLIT_MARK));
-            subs.extend(block.iter().filter_map(|&(_, row)| {
-                sub_key(key, &split.by, pop, row as usize).map(|k| (k, row))
-            }));
+            crowded.push((at as u32, end as u32));
         } else {
             kept.extend_from_slice(block);
         }
+        at = end;
     }
+    let blocks = crowded.len() as u64;
     if blocks == 0 {
         return 0;
     }
+    // The sub-block keys, in parallel, in block order.
+    let mut subs: Vec<(u64, u32)> = crowded
+        .par_iter()
+        .flat_map_iter(|&(from, to)| {
+            let block = &pairs[from as usize..to as usize];
+            let key = block[0].0;
+            block.iter().filter_map(move |&(_, row)| {
+                sub_key(key, &split.by, pop, row as usize).map(|k| (k, row))
+            })
+        })
+        .collect();
+    drop(crowded);
     // Both runs are sorted (sub-blocks once sorted on their own): merge them.
     subs.par_sort_unstable();
     pairs.clear();
@@ -411,17 +424,13 @@ impl RuleIndex {
         // About ROWS_PER_SLOT rows a slot, at least 2^4 slots and at most 2^30.
         let bits = (usize::BITS - (pairs.len() / ROWS_PER_SLOT).leading_zeros()).clamp(4, 30);
         let slots = 1usize << bits;
-        let mut dir = Vec::with_capacity(slots + 1);
-        let mut at = 0usize;
-        for h in 0..slots as u64 {
-            while at < pairs.len() && pairs[at].0 >> (64 - bits) < h {
-                at += 1;
-            }
-            dir.push(at as u32);
-        }
-        dir.push(pairs.len() as u32);
+        // Slot `h` starts at the first pair whose key's top bits reach `h`.
+        let dir: Vec<u32> = (0..=slots as u64)
+            .into_par_iter()
+            .map(|h| pairs.partition_point(|p| p.0 >> (64 - bits) < h) as u32)
+            .collect();
         let oversized = pairs
-            .chunk_by(|a, b| a.0 == b.0)
+            .par_chunk_by(|a, b| a.0 == b.0)
             .filter(|block| block.len() > max)
             .count() as u64;
         RuleIndex {
@@ -433,7 +442,7 @@ impl RuleIndex {
             // A fresh vector of exactly the entries: collecting from `pairs`
             // would reuse its 16-byte slots and hold twice the memory.
             entries: pairs
-                .iter()
+                .par_iter()
                 .map(|&(k, r)| u64::from(stored(k, bits)) << 32 | u64::from(r))
                 .collect(),
             oversized_blocks: oversized,
