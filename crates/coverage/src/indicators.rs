@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toklon_types::{Date, Protection, ProtectionSet};
 
 use crate::{
     Catalog, Coverage, EnrolmentCounts, Entitlements, Error, Groups, PersonFacts, PersonStatus,
-    SchemeSet,
+    RowCoverage, SchemeSet,
 };
 
 /// The national target for the vulnerable groups (DOMAIN.md §1: 80%).
@@ -201,6 +202,162 @@ struct ProvinceTally {
     gaps: [u64; 9],
 }
 
+impl ProvinceTally {
+    fn merge(&mut self, o: ProvinceTally) {
+        self.persons += o.persons;
+        self.covered_any += o.covered_any;
+        self.fall_through += o.fall_through;
+        self.status_problems += o.status_problems;
+        add_counts(&mut self.remedies, &o.remedies);
+        add_counts(&mut self.group_members, &o.group_members);
+        add_counts(&mut self.group_covered, &o.group_covered);
+        add_counts(&mut self.gaps, &o.gaps);
+    }
+}
+
+/// The counts [`Indicators::compute`] gathers over the persons.
+struct Tally<'p> {
+    in_scope: [u64; 9],
+    covered: [u64; 9],
+    gaps: [u64; 9],
+    group_members: [u64; 4],
+    group_cov: [u64; 4],
+    remedy_persons: Vec<u64>,
+    gap_by_group: BTreeMap<&'static str, [u64; 9]>,
+    prov: BTreeMap<&'p str, ProvinceTally>,
+    alive: u64,
+    dead: u64,
+    any: u64,
+    all: u64,
+    gap_persons: u64,
+    listed: u64,
+    status: u64,
+}
+
+impl<'p> Tally<'p> {
+    fn new(remedies: usize) -> Self {
+        Tally {
+            in_scope: [0; 9],
+            covered: [0; 9],
+            gaps: [0; 9],
+            group_members: [0; 4],
+            group_cov: [0; 4],
+            remedy_persons: vec![0; remedies],
+            gap_by_group: BTreeMap::new(),
+            prov: BTreeMap::new(),
+            alive: 0,
+            dead: 0,
+            any: 0,
+            all: 0,
+            gap_persons: 0,
+            listed: 0,
+            status: 0,
+        }
+    }
+
+    /// Counts one person: coverage `c` of their chosen row, their `age` and the
+    /// row's `province`; `group_sets` are the schemes each group's target counts.
+    fn add(
+        &mut self,
+        c: &RowCoverage,
+        age: Option<u32>,
+        province: Option<&'p str>,
+        group_sets: &[SchemeSet],
+    ) {
+        if c.status == PersonStatus::Dead {
+            self.dead += 1;
+            return;
+        }
+        self.alive += 1;
+        let is_any = !c.covered.is_empty();
+        self.any += u64::from(is_any);
+        self.all += u64::from(c.missing.is_empty());
+        self.gap_persons += u64::from(!c.structural.is_empty());
+        for p in c.in_scope.iter() {
+            self.in_scope[p as usize] += 1;
+            self.covered[p as usize] += u64::from(c.covered.contains(p));
+        }
+        add_gaps(&mut self.gaps, c.structural);
+        for (g, name) in Groups::ALL {
+            if c.groups.contains(g) && !c.structural.is_empty() {
+                add_gaps(self.gap_by_group.entry(name).or_default(), c.structural);
+            }
+        }
+        let code = province.unwrap_or("unknown");
+        let n_remedies = self.remedy_persons.len();
+        let t = self.prov.entry(code).or_insert_with(|| ProvinceTally {
+            remedies: vec![0; n_remedies],
+            ..ProvinceTally::default()
+        });
+        t.persons += 1;
+        t.covered_any += u64::from(is_any);
+        add_gaps(&mut t.gaps, c.structural);
+        let on_list = match c.status {
+            PersonStatus::Thai if !c.remedies.is_empty() => {
+                self.listed += 1;
+                t.fall_through += 1;
+                true
+            }
+            PersonStatus::StatusProblem => {
+                self.status += 1;
+                t.status_problems += 1;
+                true
+            }
+            _ => false,
+        };
+        if on_list {
+            for i in c.remedies.iter() {
+                self.remedy_persons[i] += 1;
+                t.remedies[i] += 1;
+            }
+        }
+        for (i, g) in GROUPS.iter().enumerate() {
+            if (g.member)(age, c.groups) {
+                let cov = u64::from(!c.direct().intersection(group_sets[i]).is_empty());
+                self.group_members[i] += 1;
+                self.group_cov[i] += cov;
+                t.group_members[i] += 1;
+                t.group_covered[i] += cov;
+            }
+        }
+    }
+
+    fn merge(mut self, o: Tally<'p>) -> Self {
+        add_counts(&mut self.in_scope, &o.in_scope);
+        add_counts(&mut self.covered, &o.covered);
+        add_counts(&mut self.gaps, &o.gaps);
+        add_counts(&mut self.group_members, &o.group_members);
+        add_counts(&mut self.group_cov, &o.group_cov);
+        add_counts(&mut self.remedy_persons, &o.remedy_persons);
+        for (g, counts) in o.gap_by_group {
+            add_counts(self.gap_by_group.entry(g).or_default(), &counts);
+        }
+        for (code, t) in o.prov {
+            match self.prov.entry(code) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(t);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(t),
+            }
+        }
+        self.alive += o.alive;
+        self.dead += o.dead;
+        self.any += o.any;
+        self.all += o.all;
+        self.gap_persons += o.gap_persons;
+        self.listed += o.listed;
+        self.status += o.status;
+        self
+    }
+}
+
+/// Adds `more` to `counts`, entry by entry.
+fn add_counts(counts: &mut [u64], more: &[u64]) {
+    for (c, m) in counts.iter_mut().zip(more) {
+        *c += m;
+    }
+}
+
 fn gap_map(counts: &[u64; 9]) -> BTreeMap<String, u64> {
     Protection::ALL
         .iter()
@@ -227,7 +384,7 @@ impl Indicators {
         entitlements: &Entitlements,
         persons: &[PersonFacts],
         coverage: &Coverage,
-        province: impl Fn(usize) -> Option<&'p str>,
+        province: impl Fn(usize) -> Option<&'p str> + Sync,
         reference: Date,
     ) -> Result<Indicators, Error> {
         let n = persons.len();
@@ -243,77 +400,39 @@ impl Indicators {
             .map(|g| g.schemes.iter().filter_map(|s| catalog.id(s)).collect())
             .collect();
         let n_remedies = entitlements.remedies().len();
-        let mut in_scope = [0u64; 9];
-        let mut covered = [0u64; 9];
-        let mut gaps = [0u64; 9];
-        let mut group_members = [0u64; 4];
-        let mut group_cov = [0u64; 4];
-        let mut remedy_persons = vec![0u64; n_remedies];
-        let mut gap_by_group: BTreeMap<&'static str, [u64; 9]> = BTreeMap::new();
-        let mut prov: BTreeMap<&str, ProvinceTally> = BTreeMap::new();
-        let (mut alive, mut dead, mut any, mut all, mut gap_persons) = (0u64, 0, 0, 0, 0);
-        let (mut listed, mut status) = (0u64, 0u64);
-        for &row in &coverage.people {
-            let row = row as usize;
-            let Some(c) = coverage.rows.get(row) else {
-                continue;
-            };
-            if c.status == PersonStatus::Dead {
-                dead += 1;
-                continue;
-            }
-            alive += 1;
-            let is_any = !c.covered.is_empty();
-            any += u64::from(is_any);
-            all += u64::from(c.missing.is_empty());
-            gap_persons += u64::from(!c.structural.is_empty());
-            for p in c.in_scope.iter() {
-                in_scope[p as usize] += 1;
-                covered[p as usize] += u64::from(c.covered.contains(p));
-            }
-            add_gaps(&mut gaps, c.structural);
-            for (g, name) in Groups::ALL {
-                if c.groups.contains(g) && !c.structural.is_empty() {
-                    add_gaps(gap_by_group.entry(name).or_default(), c.structural);
+        // Sums over the persons, a chunk at a time in parallel: counts add up
+        // the same in any order.
+        let tally = coverage
+            .people
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut t = Tally::new(n_remedies);
+                for &row in chunk {
+                    let row = row as usize;
+                    if let Some(c) = coverage.rows.get(row) {
+                        t.add(c, persons[row].age, province(row), &group_sets);
+                    }
                 }
-            }
-            let code = province(row).unwrap_or("unknown");
-            let t = prov.entry(code).or_insert_with(|| ProvinceTally {
-                remedies: vec![0; n_remedies],
-                ..ProvinceTally::default()
-            });
-            t.persons += 1;
-            t.covered_any += u64::from(is_any);
-            add_gaps(&mut t.gaps, c.structural);
-            let on_list = match c.status {
-                PersonStatus::Thai if !c.remedies.is_empty() => {
-                    listed += 1;
-                    t.fall_through += 1;
-                    true
-                }
-                PersonStatus::StatusProblem => {
-                    status += 1;
-                    t.status_problems += 1;
-                    true
-                }
-                _ => false,
-            };
-            if on_list {
-                for i in c.remedies.iter() {
-                    remedy_persons[i] += 1;
-                    t.remedies[i] += 1;
-                }
-            }
-            for (i, g) in GROUPS.iter().enumerate() {
-                if (g.member)(persons[row].age, c.groups) {
-                    let cov = u64::from(!c.direct().intersection(group_sets[i]).is_empty());
-                    group_members[i] += 1;
-                    group_cov[i] += cov;
-                    t.group_members[i] += 1;
-                    t.group_covered[i] += cov;
-                }
-            }
-        }
+                t
+            })
+            .reduce(|| Tally::new(n_remedies), Tally::merge);
+        let Tally {
+            in_scope,
+            covered,
+            gaps,
+            group_members,
+            group_cov,
+            remedy_persons,
+            gap_by_group,
+            prov,
+            alive,
+            dead,
+            any,
+            all,
+            gap_persons,
+            listed,
+            status,
+        } = tally;
         let remedy_counts = |counts: &[u64]| -> Vec<RemedyCount> {
             entitlements
                 .remedies()

@@ -492,7 +492,8 @@ struct Split<'a> {
 impl Split<'_> {
     /// Writes a list of `rows` rows in one pass: each batch is built once (rows
     /// in list order, so each province's rows keep that order), then encoded as
-    /// Parquet while its rows go to their province's CSV. `province` names a
+    /// Parquet while its rows go to their province's CSV and the next batch is
+    /// built. `province` names a
     /// row's province; `for_csv` may give the CSVs another view of a batch (the
     /// national IDs masked).
     fn write<'p>(
@@ -506,8 +507,12 @@ impl Split<'_> {
     ) -> Result<(), IoError> {
         let mut csvs: BTreeMap<&'p str, CsvWriter> = BTreeMap::new();
         let mut parquet = self.out.writer(file);
-        for r in row_batches(rows) {
-            let table = build(r.clone());
+        // The next batch is built while this one is written: a long list,
+        // written last, keeps both threads busy.
+        let mut batches = row_batches(rows);
+        let mut next = batches.next().map(|r| (r.clone(), build(r)));
+        while let Some((r, table)) = next.take() {
+            let following = batches.next();
             let to_csvs = || -> Result<(), IoError> {
                 let Some(pdir) = self.pdir else {
                     return Ok(());
@@ -529,10 +534,14 @@ impl Split<'_> {
                 }
                 Ok(())
             };
-            let (to_parquet, to_csvs) = rayon::join(|| parquet.write(&table), to_csvs);
+            let ((to_parquet, to_csvs), built) = rayon::join(
+                || rayon::join(|| parquet.write(&table), to_csvs),
+                || following.map(|r| (r.clone(), build(r))),
+            );
             to_parquet?;
             to_csvs?;
             (self.advance)(2 * r.len() as u64);
+            next = built;
         }
         parquet.finish()?;
         csvs.into_values().try_for_each(CsvWriter::finish)
