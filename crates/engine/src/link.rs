@@ -282,12 +282,14 @@ impl Linked {
 
     /// Keeps the linked rows per unknown scheme code of each registry (counted by
     /// coverage, in the job's order, for the summary), then lets go of the link
-    /// pairs: coverage has read them, and nothing after it does (a national run
-    /// holds ~90M).
+    /// pairs and closes the set-aside files: coverage has read them, and nothing
+    /// after it does (a national run holds ~90M pairs, and its set-aside files
+    /// take several GB of disk that the outputs then need).
     pub fn let_go_of_pairs(&mut self, unknown_schemes: Vec<BTreeMap<String, u64>>) {
         for (links, unknown) in self.registries.iter_mut().zip(unknown_schemes) {
             links.counts.unknown_schemes = unknown;
             links.pairs = Vec::new();
+            links.cold = Cold::Held;
         }
     }
 
