@@ -752,8 +752,10 @@ fn finish(
         }
     }
     let by_priority = |a: &Listed, b: &Listed| b.priority.cmp(&a.priority).then(a.row.cmp(&b.row));
-    fall_through.par_sort_by(by_priority);
-    status_problems.par_sort_by(by_priority);
+    // A person is listed once, at one row: the order is total, and an unstable
+    // sort (no buffer beside the list) gives it.
+    fall_through.par_sort_unstable_by(by_priority);
+    status_problems.par_sort_unstable_by(by_priority);
 
     // 5. Households with a member on the fall-through list: distinct persons.
     let mut households: Vec<HouseholdRollup> = by_household
@@ -783,7 +785,7 @@ fn finish(
             (r.listed_members > 0).then_some(r)
         })
         .collect();
-    households.par_sort_by(|a, b| {
+    households.par_sort_unstable_by(|a, b| {
         b.priority
             .cmp(&a.priority)
             .then(a.household.cmp(&b.household))
@@ -814,7 +816,7 @@ fn finish(
             })
         })
         .collect();
-    overlaps.par_sort_by_key(|o| o.row);
+    overlaps.par_sort_unstable_by_key(|o| o.row);
 
     // 7. Every row gets its person's coverage. The rows that are not their
     // person's own (a person's other rows in the base: few) are copied aside
