@@ -222,9 +222,9 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
             ix.place.push(place_at(i, FILE_ROW));
         }
     }
-    // Each row's household: looked up in the file's a chunk of rows at a time in
-    // parallel (the map is only read), then taken in row order, where a household
-    // the file lacks is numbered when first met.
+    // Each row's household is looked up among the file's a chunk of rows at a
+    // time, in parallel (the map is only read); the rows are then taken in order,
+    // and a household the file lacks is numbered when it is first met.
     enum Found {
         Nothing,
         /// In the file, with its subdistrict (`true`) or without.
@@ -482,14 +482,16 @@ pub(crate) fn cover<'a>(
         .install(|| direct.finish_withholding(rules.sets(), &hh.facts, &by_record_id, withhold));
     lap("finish");
     let subdistricts = Col::of(pop_table, col::SUBDISTRICT_CODE);
-    let mut indicators = Indicators::compute(
-        &rules.catalog,
-        &rules.entitlements,
-        &persons,
-        &coverage,
-        |row| province_of(subdistricts.get(row)),
-        reference,
-    )?;
+    let mut indicators = pool.install(|| {
+        Indicators::compute(
+            &rules.catalog,
+            &rules.entitlements,
+            &persons,
+            &coverage,
+            |row| province_of(subdistricts.get(row)),
+            reference,
+        )
+    })?;
     indicators.name_provinces(crate::lists::province_label);
     lap("indicators");
     progress.finish();

@@ -493,9 +493,8 @@ impl Split<'_> {
     /// Writes a list of `rows` rows in one pass: each batch is built once (rows
     /// in list order, so each province's rows keep that order), then encoded as
     /// Parquet while its rows go to their province's CSV and the next batch is
-    /// built. `province` names a
-    /// row's province; `for_csv` may give the CSVs another view of a batch (the
-    /// national IDs masked).
+    /// built. `province` names a row's province; `for_csv` may give the CSVs
+    /// another view of a batch (the national IDs masked).
     fn write<'p>(
         &self,
         file: &str,
