@@ -225,11 +225,11 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
     // Each row's household is looked up among the file's a chunk of rows at a
     // time, in parallel (the map is only read); the rows are then taken in order,
     // and a household the file lacks is numbered when it is first met.
-    enum Found {
+    enum Found<'a> {
         Nothing,
         /// In the file, with its subdistrict (`true`) or without.
         Filed(u32, bool),
-        New,
+        New(&'a str),
     }
     let household = Col::of(pop, col::HOUSEHOLD_ID);
     let mut found = Vec::with_capacity(LOOKUP_CHUNK.min(pop.len()));
@@ -242,7 +242,7 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
                 None => Found::Nothing,
                 Some(id) => match by_id.get(id) {
                     Some(&k) => Found::Filed(k, ix.subdistrict(k as usize).is_some()),
-                    None => Found::New,
+                    None => Found::New(id),
                 },
             })
             .collect_into_vec(&mut found);
@@ -257,23 +257,17 @@ pub fn household_index<'a>(pop: &'a Table, households: Option<&'a Table>) -> Hou
                     continue;
                 }
                 Found::Filed(k, false) => k,
-                Found::New => {
-                    let Some(id) = household.get(i) else {
-                        ix.of_row.push(None);
-                        continue;
-                    };
-                    match by_id.get(id) {
-                        Some(&k) => k,
-                        None => {
-                            let k = ix.ids.len() as u32;
-                            by_id.insert(id, k);
-                            ix.ids.push(id);
-                            ix.facts.push(HouseholdFacts::default());
-                            ix.place.push(NO_PLACE);
-                            k
-                        }
+                Found::New(id) => match by_id.get(id) {
+                    Some(&k) => k,
+                    None => {
+                        let k = ix.ids.len() as u32;
+                        by_id.insert(id, k);
+                        ix.ids.push(id);
+                        ix.facts.push(HouseholdFacts::default());
+                        ix.place.push(NO_PLACE);
+                        k
                     }
-                }
+                },
             };
             // The first member gives the place of a household whose file gives no
             // subdistrict (its house and village too).

@@ -52,20 +52,12 @@ impl Aside {
         let Some(dir) = dir else {
             return Ok(Aside::Held(records));
         };
-        let failed = |source| EngineError::OutputIo {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let file = tempfile::tempfile_in(dir).map_err(failed)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        records.write_to(&mut w).map_err(failed)?;
-        drop(records);
-        table.ids.write_to(&mut w).map_err(failed)?;
-        for column in table.columns.values() {
-            column.write_to(&mut w).map_err(failed)?;
-        }
-        let mut file = w.into_inner().map_err(|e| failed(e.into_error()))?;
-        file.rewind().map_err(failed)?;
+        let file = aside_file(dir, |w| {
+            records.write_to(w)?;
+            drop(records);
+            table.ids.write_to(w)?;
+            table.columns.values().try_for_each(|c| c.write_to(w))
+        })?;
         let columns = table.columns.keys().copied().collect();
         table.ids = StrColumn::default();
         table.columns.clear();
@@ -231,17 +223,7 @@ impl BaseColumns {
         let Some(dir) = dir else {
             return Ok(BaseColumns::Dropped);
         };
-        let failed = |source| EngineError::OutputIo {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let file = tempfile::tempfile_in(dir).map_err(failed)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        for column in columns.values() {
-            column.write_to(&mut w).map_err(failed)?;
-        }
-        let mut file = w.into_inner().map_err(|e| failed(e.into_error()))?;
-        file.rewind().map_err(failed)?;
+        let file = aside_file(dir, |w| columns.values().try_for_each(|c| c.write_to(w)))?;
         Ok(BaseColumns::Aside(Cold::File {
             file,
             dir: dir.to_path_buf(),
@@ -261,6 +243,24 @@ impl BaseColumns {
         table.columns = columns;
         Ok(true)
     }
+}
+
+/// An unnamed file in `dir` (gone once closed, even if the run is killed) holding
+/// what `write` puts in it, rewound for reading back.
+fn aside_file(
+    dir: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<File, EngineError> {
+    let failed = |source| EngineError::OutputIo {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let file = tempfile::tempfile_in(dir).map_err(failed)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    write(&mut w).map_err(failed)?;
+    let mut file = w.into_inner().map_err(|e| failed(e.into_error()))?;
+    file.rewind().map_err(failed)?;
+    Ok(file)
 }
 
 /// Standardizes every source of `inputs` on `pool` for the reference date `as_of`.
