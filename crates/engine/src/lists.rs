@@ -765,6 +765,27 @@ const WORKBOOK_PEOPLE: [&str; 27] = [
     people::REMEDIES.name(),
 ];
 
+/// The columns of the people sheets that repeat a few values (statuses, places,
+/// remedies and what they close): kept once per workbook, in its shared strings.
+const WORKBOOK_PEOPLE_SHARED: [&str; 16] = [
+    people::STATUS.name(),
+    people::PREFIX.name(),
+    people::DISTRICT_NAME.name(),
+    people::SUBDISTRICT_NAME.name(),
+    people::VILLAGE_NO.name(),
+    people::GROUPS.name(),
+    people::REMEDY_OFFICES.name(),
+    people::REMEDY_CLOSES.name(),
+    people::SCHEMES.name(),
+    people::SCHEMES_VIA_HOUSEHOLD.name(),
+    people::SUPPRESSED_REMEDIES.name(),
+    people::STATUS_REASON.name(),
+    people::PROVINCE_CODE.name(),
+    people::DISTRICT_CODE.name(),
+    people::SUBDISTRICT_CODE.name(),
+    people::REMEDIES.name(),
+];
+
 /// The columns of a workbook's households sheet.
 const WORKBOOK_HOUSEHOLDS: [&str; 18] = [
     households::PRIORITY.name(),
@@ -783,6 +804,17 @@ const WORKBOOK_HOUSEHOLDS: [&str; 18] = [
     col::DEP_INCOME,
     col::DEP_ACCESS,
     households::HOUSEHOLD_ID.name(),
+    households::SUBDISTRICT_CODE.name(),
+    households::REMEDIES.name(),
+];
+
+/// The columns of the households sheet that repeat a few values.
+const WORKBOOK_HOUSEHOLDS_SHARED: [&str; 7] = [
+    households::STATUS.name(),
+    households::DISTRICT_NAME.name(),
+    households::SUBDISTRICT_NAME.name(),
+    households::VILLAGE_NO.name(),
+    households::MEMBER_REMEDIES.name(),
     households::SUBDISTRICT_CODE.name(),
     households::REMEDIES.name(),
 ];
@@ -873,7 +905,11 @@ fn write_workbooks(
                     let part = &part[..];
                     let t = people_table(schema, inp, part, at, person_rows, text);
                     let t = masked(&t, inp, part).unwrap_or(t);
-                    sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
+                    sheet.write(&t.xlsx_columns(
+                        &WORKBOOK_PEOPLE,
+                        &WORKBOOK_PEOPLE_SHARED,
+                        &header,
+                    ))?;
                 }
                 sheet.finish().map(drop)
             };
@@ -888,7 +924,11 @@ fn write_workbooks(
             for r in row_batches(parts.households.len()) {
                 let households = indices(&parts.households[r]);
                 let t = households_table(inp, &households, members, text);
-                sheet.write(&t.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header))?;
+                sheet.write(&t.xlsx_columns(
+                    &WORKBOOK_HOUSEHOLDS,
+                    &WORKBOOK_HOUSEHOLDS_SHARED,
+                    &header,
+                ))?;
             }
             sheet.finish()?;
             people_sheet(
@@ -1013,7 +1053,8 @@ fn follow_up_columns<'a>(
             cases::FOLLOW_UP.name(),
             rows.iter().map(|c| c.status.map(|s| s.follow_up.code())),
         )
-        .with_choices(&choices),
+        .with_choices(&choices)
+        .shared(),
         Column::date(
             cases::FOLLOW_UP_DATE.name(),
             rows.iter().map(|c| ymd(c.status.map(|s| s.date))),
@@ -1027,7 +1068,8 @@ fn follow_up_columns<'a>(
         Column::text(
             header(cases::OUTCOME.name()),
             rows.iter().map(|c| Some(c.outcome.thai())),
-        ),
+        )
+        .shared(),
         Column::text(
             header(people::REMEDY_OFFICES.name()),
             rows.iter().map(|c| {
@@ -1035,7 +1077,8 @@ fn follow_up_columns<'a>(
                     .and_then(|k| text.office.get(k))
                     .map(String::as_str)
             }),
-        ),
+        )
+        .shared(),
         Column::text(header(people::FIRST_NAME.name()), get(col::FIRST_NAME)),
         Column::text(header(people::LAST_NAME.name()), get(col::LAST_NAME)),
         Column::int(
@@ -1050,8 +1093,9 @@ fn follow_up_columns<'a>(
         Column::text(
             header(people::SUBDISTRICT_NAME.name()),
             sub.iter().map(|s| subdistrict_name(*s)),
-        ),
-        Column::text(header(people::VILLAGE_NO.name()), get(col::VILLAGE_NO)),
+        )
+        .shared(),
+        Column::text(header(people::VILLAGE_NO.name()), get(col::VILLAGE_NO)).shared(),
         Column::text(header(people::HOUSE_NO.name()), get(col::HOUSE_NO)),
     ]
 }

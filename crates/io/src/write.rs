@@ -239,10 +239,12 @@ pub struct OutTable {
 impl OutTable {
     /// The named columns as spreadsheet columns, in the order of `names` (names the
     /// table lacks are skipped), each headed `header(name)`: text stays text, lists
-    /// become one cell each, numbers and booleans keep their type.
+    /// become one cell each, numbers and booleans keep their type. The columns
+    /// named in `shared` repeat a few values ([`crate::xlsx::Column::shared`]).
     pub fn xlsx_columns(
         &self,
         names: &[&str],
+        shared: &[&str],
         header: &dyn Fn(&str) -> String,
     ) -> Vec<crate::xlsx::Column<'_>> {
         use crate::xlsx::Column;
@@ -252,7 +254,7 @@ impl OutTable {
             .map(|c| {
                 let h = header(&c.name);
                 let n = c.array.len();
-                match c.typed() {
+                let column = match c.typed() {
                     Typed::Str(a) => {
                         Column::text(h, (0..n).map(|i| a.is_valid(i).then(|| a.value(i))))
                     }
@@ -298,6 +300,11 @@ impl OutTable {
                         )
                     }
                     Typed::Other => Column::text(h, (0..n).map(|_| None::<&str>)),
+                };
+                if shared.contains(&c.name.as_str()) {
+                    column.shared()
+                } else {
+                    column
                 }
             })
             .collect()

@@ -99,6 +99,7 @@ pub struct Column<'a> {
     width: Option<f64>,
     num_format: Option<Cow<'a, str>>,
     choices: Vec<Cow<'a, str>>,
+    shared: bool,
 }
 
 impl<'a> Column<'a> {
@@ -109,6 +110,7 @@ impl<'a> Column<'a> {
             width: None,
             num_format: None,
             choices: Vec::new(),
+            shared: false,
         }
     }
 
@@ -196,6 +198,16 @@ impl<'a> Column<'a> {
         self
     }
 
+    /// Marks a text or list column whose cells repeat a few values (a status, a
+    /// place name, the remedies of a list): each value is stored once in the
+    /// workbook's shared strings and its cells refer to it, so the sheet is a
+    /// fraction of the size to write, compress and open. A workbook shares at
+    /// most [`MAX_SHARED_BYTES`] of text; past that, cells hold their text.
+    pub fn shared(mut self) -> Self {
+        self.shared = true;
+        self
+    }
+
     /// Rows in the column.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -276,9 +288,52 @@ const MAX_SHEET_BYTES: u64 = 3 << 30;
 /// Pending sheet XML is handed to the compressor in pieces of about this size.
 const FLUSH_BYTES: usize = 1 << 20;
 
+/// Distinct text a workbook's shared strings hold at most: a column marked
+/// [`Column::shared`] by mistake (names, IDs) cannot grow them without bound.
+pub const MAX_SHARED_BYTES: usize = 64 << 20;
+
+/// The workbook's shared strings: each distinct value of the [`Column::shared`]
+/// cells, numbered in the order first written.
+#[derive(Default)]
+struct SharedStrings {
+    index: std::collections::HashMap<Box<str>, u32, xxhash_rust::xxh3::Xxh3Builder>,
+    /// Cells referring to them.
+    refs: u64,
+    /// Bytes of text held.
+    bytes: usize,
+}
+
+impl SharedStrings {
+    /// The index of `s`, added if new; `None` once the strings are full.
+    fn get(&mut self, s: &str) -> Option<u32> {
+        let k = match self.index.get(s) {
+            Some(&k) => k,
+            None => {
+                if self.bytes + s.len() > MAX_SHARED_BYTES {
+                    return None;
+                }
+                let k = u32::try_from(self.index.len()).ok()?;
+                self.bytes += s.len();
+                self.index.insert(s.into(), k);
+                k
+            }
+        };
+        self.refs += 1;
+        Some(k)
+    }
+
+    /// `xl/sharedStrings.xml`.
+    fn xml(&self) -> Vec<u8> {
+        let mut by_index: Vec<(&str, u32)> = self.index.iter().map(|(s, &k)| (&**s, k)).collect();
+        by_index.sort_unstable_by_key(|&(_, k)| k);
+        xml::shared_strings(by_index.into_iter().map(|(s, _)| s), self.refs)
+    }
+}
+
 /// An xlsx workbook being written. Each sheet is compressed into the zip as its
-/// rows come (text inline in the cells, no shared-string table), so a province of
-/// millions of rows takes the memory of a few thousand. [`Workbook::new`] builds
+/// rows come (text inline in the cells, but for the distinct values of
+/// [`Column::shared`] columns, kept for the shared strings part written last),
+/// so a province of millions of rows takes the memory of a few thousand. [`Workbook::new`] builds
 /// the workbook in memory; [`Workbook::create`] writes it into its file as it
 /// goes. Either is complete only after [`Workbook::save`] or
 /// [`Workbook::to_bytes`].
@@ -296,6 +351,7 @@ pub struct Workbook {
     /// Custom number formats of the columns so far; format `k` is style
     /// `XF_FIRST_CUSTOM + k`.
     num_formats: Vec<String>,
+    strings: SharedStrings,
 }
 
 impl Default for Workbook {
@@ -329,6 +385,7 @@ impl Workbook {
             sheets: Vec::new(),
             names: Vec::new(),
             num_formats: Vec::new(),
+            strings: SharedStrings::default(),
         }
     }
 
@@ -459,18 +516,26 @@ impl Workbook {
         if self.sheets.is_empty() {
             self.add_sheet("Sheet1", &[])?;
         }
-        let parts = [
+        // A workbook with no shared cells has no shared strings part.
+        let shared = !self.strings.index.is_empty();
+        let mut parts = vec![
             ("xl/workbook.xml", xml::workbook(&self.sheets)),
             (
                 "xl/_rels/workbook.xml.rels",
-                xml::workbook_rels(self.sheets.len()),
+                xml::workbook_rels(self.sheets.len(), shared),
             ),
             ("xl/styles.xml", xml::styles(&self.num_formats)),
             ("docProps/core.xml", xml::core_props()),
             ("docProps/app.xml", xml::app_props()),
             ("_rels/.rels", xml::package_rels()),
-            ("[Content_Types].xml", xml::content_types(self.sheets.len())),
+            (
+                "[Content_Types].xml",
+                xml::content_types(self.sheets.len(), shared),
+            ),
         ];
+        if shared {
+            parts.push(("xl/sharedStrings.xml", self.strings.xml()));
+        }
         let path = self.path.clone().unwrap_or_else(|| "(in memory)".into());
         let err = |source: XlsxError| IoError::WriteXlsx {
             path: path.clone(),
@@ -601,6 +666,8 @@ struct Layout {
     widths: Vec<Option<f64>>,
     /// Each column's dropdown choices joined with commas (empty: none).
     choices: Vec<String>,
+    /// Columns whose text goes to the shared strings.
+    shared: Vec<bool>,
 }
 
 impl Layout {
@@ -633,6 +700,7 @@ impl Layout {
                 .collect(),
             widths: columns.iter().map(|c| c.width).collect(),
             choices,
+            shared: columns.iter().map(|c| c.shared).collect(),
         })
     }
 }
@@ -703,7 +771,7 @@ impl SheetWriter<'_> {
             let (Some(cur), Some(layout)) = (self.current.as_mut(), self.layout.as_ref()) else {
                 break;
             };
-            write_row(layout, columns, i, cur, &mut joined);
+            write_row(layout, columns, i, cur, &mut joined, &mut self.book.strings);
             if cur.open && cur.pending.len() >= FLUSH_BYTES || cur.rows == WIDTH_SAMPLE {
                 self.flush()?;
             }
@@ -838,6 +906,7 @@ fn write_row(
     i: usize,
     cur: &mut Current,
     joined: &mut String,
+    strings: &mut SharedStrings,
 ) {
     // At most MAX_ROWS rows: the row number fits.
     let r = (cur.rows + 2) as u32;
@@ -846,13 +915,36 @@ fn write_row(
     out.extend_from_slice(b"<row r=\"");
     xml::push_int(out, r);
     out.extend_from_slice(b"\">");
+    // The column a cell with no reference would be in: the one after the last
+    // cell written (an empty cell is not written).
+    let mut next = 0;
     for (k, c) in columns.iter().enumerate() {
-        let col = &layout.letters[k];
+        let col = if k == next {
+            ""
+        } else {
+            &layout.letters[k][..]
+        };
+        let before = out.len();
         let style = layout.styles[k];
+        let mut text = |out: &mut Vec<u8>, s: &str| {
+            let s = if layout.shared[k] {
+                let s = cell_text(s);
+                match strings.get(s) {
+                    Some(index) => {
+                        xml::shared_cell(out, col, r, xml::XF_TEXT, index);
+                        s
+                    }
+                    None => put_text(out, col, r, xml::XF_TEXT, s),
+                }
+            } else {
+                put_text(out, col, r, xml::XF_TEXT, s)
+            };
+            text_width(s, sample)
+        };
         let w = match &c.cells {
             // Text is measured (its characters counted) only in the sampled rows.
             Cells::Text(v) => match &v[i] {
-                Some(s) => text_width(put_text(out, col, r, xml::XF_TEXT, s), sample),
+                Some(s) => text(out, s),
                 None => 0,
             },
             Cells::Int(v) => v[i].map_or(0, |x| write_int(out, col, r, x, style)),
@@ -871,12 +963,15 @@ fn write_row(
                         }
                         joined.push_str(s);
                     }
-                    text_width(put_text(out, col, r, xml::XF_TEXT, joined), sample)
+                    text(out, joined)
                 }
             }
         };
         if sample {
             cur.widths[k] = cur.widths[k].max(w);
+        }
+        if out.len() > before {
+            next = k + 1;
         }
     }
     out.extend_from_slice(b"</row>");
@@ -1030,6 +1125,37 @@ mod tests {
         let mut sheet = b.sheet("y");
         sheet.write(&part(0..2)).unwrap();
         assert!(sheet.write(&part(2..3)[..3]).is_err());
+    }
+
+    #[test]
+    fn shared_strings_stop_growing_at_their_limit_and_cells_keep_their_text() {
+        let mut s = SharedStrings {
+            bytes: MAX_SHARED_BYTES - 2,
+            ..SharedStrings::default()
+        };
+        assert_eq!(s.get("ab"), Some(0));
+        assert_eq!(s.get("c"), None, "full");
+        assert_eq!(s.get("ab"), Some(0), "a value already held is still shared");
+        let mut b = Workbook::new();
+        b.strings = s;
+        b.add_sheet("x", &[Column::text("a", [Some("ab"), Some("c")]).shared()])
+            .unwrap();
+        let bytes = b.to_bytes().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(
+            xml.contains(r#"<row r="2"><c s="2" t="s"><v>0</v></c></row>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<row r="3"><c s="2" t="inlineStr"><is><t>c</t>"#),
+            "{xml}"
+        );
     }
 
     #[test]

@@ -21,7 +21,8 @@ fn people_book_in(mut b: Workbook) -> Workbook {
             "รายชื่อ",
             &[
                 Column::text("เลขประจำตัวประชาชน", ids),
-                Column::text("ชื่อ", [Some("สมชาย".to_string()), Some("น้ำฝน".into()), None]),
+                // Shared: stored once in the shared strings, the cells referring to them.
+                Column::text("ชื่อ", [Some("สมชาย".to_string()), Some("น้ำฝน".into()), None]).shared(),
                 Column::int("หมู่ที่", [Some(4), None, Some(12)]),
                 Column::float("ลำดับความสำคัญ", [Some(2.5), Some(f64::NAN), None]),
                 Column::bool("พิการ", [Some(true), Some(false), None]),
@@ -33,7 +34,11 @@ fn people_book_in(mut b: Workbook) -> Workbook {
                         Some((1947, 13, 40)),
                     ],
                 ),
-                Column::list("สิทธิที่ควรได้", [vec!["ucs", "oaa"], vec![], vec!["sso_s40"]]),
+                Column::list(
+                    "สิทธิที่ควรได้",
+                    [vec!["ucs", "oaa"], vec![], vec!["ucs", "oaa"]],
+                )
+                .shared(),
                 Column::text("ผล", [None::<&str>, None, None]).with_choices(&["ติดต่อแล้ว", "ไม่พบตัว"]),
                 Column::int("big", [Some(1_234_567_890_123_456), Some(-5), Some(0)])
                     .with_width(9.0),
@@ -58,8 +63,12 @@ fn people_book_in(mut b: Workbook) -> Workbook {
 }
 
 fn sheet_xml(bytes: &[u8], n: usize) -> String {
+    part_xml(bytes, &format!("xl/worksheets/sheet{n}.xml"))
+}
+
+fn part_xml(bytes: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut f = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap();
+    let mut f = zip.by_name(name).unwrap();
     let mut s = String::new();
     f.read_to_string(&mut s).unwrap();
     s
@@ -97,6 +106,7 @@ fn a_workbook_reads_back_with_its_content_and_layout() {
     assert_eq!(r.get((3, 5)), Some(&Data::String("40/13/1947".into())));
     assert_eq!(r.get((1, 6)), Some(&Data::String("ucs, oaa".into())));
     assert_eq!(r.get((2, 6)), Some(&Data::Empty));
+    assert_eq!(r.get((3, 6)), Some(&Data::String("ucs, oaa".into())));
     // 16 digits would be rounded as a number: text.
     assert_eq!(
         r.get((1, 8)),
@@ -125,6 +135,48 @@ fn a_workbook_reads_back_with_its_content_and_layout() {
         xml.contains(r#"<col min="9" max="9" width="9.7109375" customWidth="1"/>"#),
         "{xml}"
     );
+    // The shared columns' cells refer to the shared strings, each value kept once
+    // ("ucs, oaa" twice in the sheet); the others hold their text. A cell after
+    // the one before it in its row has no reference; one after a gap has one.
+    assert!(
+        xml.contains(r#"<row r="2"><c s="2" t="inlineStr"><is><t>0123456789012</t></is></c><c s="2" t="s"><v>0</v></c>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<row r="4"><c r="C4"><v>12</v></c><c r="F4" s="2" t="inlineStr"><is><t>40/13/1947</t></is></c><c s="2" t="s"><v>1</v></c>"#),
+        "{xml}"
+    );
+    let shared = part_xml(&bytes, "xl/sharedStrings.xml");
+    assert!(shared.contains(r#"count="4" uniqueCount="3""#), "{shared}");
+    assert!(
+        shared.ends_with("<si><t>สมชาย</t></si><si><t>ucs, oaa</t></si><si><t>น้ำฝน</t></si></sst>"),
+        "{shared}"
+    );
+}
+
+/// A workbook whose columns share nothing has no shared strings part; white space
+/// at a shared value's edges survives.
+#[test]
+fn shared_strings_only_where_asked_and_with_their_spaces() {
+    let mut plain = Workbook::new();
+    plain
+        .add_sheet("x", &[Column::text("a", [Some("v"), Some("v")])])
+        .unwrap();
+    let bytes = plain.to_bytes().unwrap();
+    let zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+    assert!(zip.file_names().all(|n| !n.contains("sharedStrings")));
+
+    let mut b = Workbook::new();
+    b.add_sheet(
+        "x",
+        &[Column::text("a", [Some(" v "), Some("a&b<c>")]).shared()],
+    )
+    .unwrap();
+    let bytes = b.to_bytes().unwrap();
+    let mut x: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let r = x.worksheet_range("x").unwrap();
+    assert_eq!(r.get((1, 0)), Some(&Data::String(" v ".into())));
+    assert_eq!(r.get((2, 0)), Some(&Data::String("a&b<c>".into())));
 }
 
 #[test]

@@ -90,17 +90,30 @@ pub(super) fn column_letters(k: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-/// The opening of a text cell at `col``row` with style `xf`: the text follows,
-/// then [`TEXT_CELL_END`].
+/// Opens a cell element at `col``row`. An empty `col` is a cell that follows the
+/// previous one of its row: its reference is left out (ECMA-376 makes it optional,
+/// and Excel, LibreOffice and calamine place such a cell after the one before).
+/// Most cells of a long sheet are such cells, and the reference was a sixth of
+/// a row's XML and much of the work of compressing it.
+fn cell_open(out: &mut Vec<u8>, col: &str, row: u32) {
+    if col.is_empty() {
+        out.extend_from_slice(b"<c");
+    } else {
+        out.extend_from_slice(b"<c r=\"");
+        out.extend_from_slice(col.as_bytes());
+        push_int(out, row);
+        out.push(b'"');
+    }
+}
+
+/// The opening of a text cell at `col``row` (see [`cell_open`]) with style `xf`:
+/// the text follows, then [`TEXT_CELL_END`].
 pub(super) fn text_cell_start(out: &mut Vec<u8>, col: &str, row: u32, xf: u32, s: &str) {
-    out.extend_from_slice(b"<c r=\"");
-    out.extend_from_slice(col.as_bytes());
-    push_int(out, row);
-    out.extend_from_slice(b"\" s=\"");
+    cell_open(out, col, row);
+    out.extend_from_slice(b" s=\"");
     push_int(out, xf);
     out.extend_from_slice(b"\" t=\"inlineStr\"><is><t");
-    let edge_space = |c: Option<char>| c.is_some_and(char::is_whitespace);
-    if edge_space(s.chars().next()) || edge_space(s.chars().next_back()) {
+    if has_edge_space(s) {
         out.extend_from_slice(b" xml:space=\"preserve\"");
     }
     out.push(b'>');
@@ -108,8 +121,53 @@ pub(super) fn text_cell_start(out: &mut Vec<u8>, col: &str, row: u32, xf: u32, s
 
 pub(super) const TEXT_CELL_END: &[u8] = b"</t></is></c>";
 
-/// The opening of a value cell (`<c r=".." s=".." t=".."><v>`): the value
-/// follows, then [`VALUE_CELL_END`].
+/// A text cell holding shared string `index` (`<c r=".." s=".." t="s"><v>7</v></c>`;
+/// see [`cell_open`]).
+pub(super) fn shared_cell(out: &mut Vec<u8>, col: &str, row: u32, xf: u32, index: u32) {
+    cell_open(out, col, row);
+    out.extend_from_slice(b" s=\"");
+    push_int(out, xf);
+    out.extend_from_slice(b"\" t=\"s\"><v>");
+    push_int(out, index);
+    out.extend_from_slice(VALUE_CELL_END);
+}
+
+/// `xl/sharedStrings.xml`: the workbook's shared strings in index order, and how
+/// many cells refer to them.
+pub(super) fn shared_strings<'s>(
+    strings: impl ExactSizeIterator<Item = &'s str>,
+    refs: u64,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(DECLARATION.as_bytes());
+    out.extend_from_slice(
+        format!(
+            "<sst xmlns=\"{MAIN_NS}\" count=\"{refs}\" uniqueCount=\"{}\">",
+            strings.len()
+        )
+        .as_bytes(),
+    );
+    for s in strings {
+        out.extend_from_slice(b"<si><t");
+        if has_edge_space(s) {
+            out.extend_from_slice(b" xml:space=\"preserve\"");
+        }
+        out.push(b'>');
+        escape(&mut out, s);
+        out.extend_from_slice(b"</t></si>");
+    }
+    out.extend_from_slice(b"</sst>");
+    out
+}
+
+/// Whether `s` starts or ends with white space, which XML keeps only when told.
+fn has_edge_space(s: &str) -> bool {
+    let edge_space = |c: Option<char>| c.is_some_and(char::is_whitespace);
+    edge_space(s.chars().next()) || edge_space(s.chars().next_back())
+}
+
+/// The opening of a value cell (`<c r=".." s=".." t=".."><v>`; see [`cell_open`]):
+/// the value follows, then [`VALUE_CELL_END`].
 pub(super) fn value_cell_start(
     out: &mut Vec<u8>,
     col: &str,
@@ -117,10 +175,7 @@ pub(super) fn value_cell_start(
     xf: Option<u32>,
     boolean: bool,
 ) {
-    out.extend_from_slice(b"<c r=\"");
-    out.extend_from_slice(col.as_bytes());
-    push_int(out, row);
-    out.push(b'"');
+    cell_open(out, col, row);
     if let Some(xf) = xf {
         out.extend_from_slice(b" s=\"");
         push_int(out, xf);
@@ -275,7 +330,7 @@ pub(super) fn workbook(sheets: &[SheetEntry]) -> Vec<u8> {
 }
 
 /// `xl/_rels/workbook.xml.rels`: the sheets, then the styles.
-pub(super) fn workbook_rels(sheets: usize) -> Vec<u8> {
+pub(super) fn workbook_rels(sheets: usize, shared_strings: bool) -> Vec<u8> {
     let mut s = format!("{DECLARATION}<Relationships xmlns=\"{PKG_REL_NS}\">");
     for k in 1..=sheets {
         s.push_str(&format!(
@@ -283,9 +338,17 @@ pub(super) fn workbook_rels(sheets: usize) -> Vec<u8> {
         ));
     }
     s.push_str(&format!(
-        "<Relationship Id=\"rId{}\" Type=\"{REL_NS}/styles\" Target=\"styles.xml\"/></Relationships>",
+        "<Relationship Id=\"rId{}\" Type=\"{REL_NS}/styles\" Target=\"styles.xml\"/>",
         sheets + 1
     ));
+    if shared_strings {
+        s.push_str(&format!(
+            "<Relationship Id=\"rId{}\" Type=\"{REL_NS}/sharedStrings\" \
+             Target=\"sharedStrings.xml\"/>",
+            sheets + 2
+        ));
+    }
+    s.push_str("</Relationships>");
     s.into_bytes()
 }
 
@@ -304,7 +367,7 @@ pub(super) fn package_rels() -> Vec<u8> {
 }
 
 /// `[Content_Types].xml`: what each part is.
-pub(super) fn content_types(sheets: usize) -> Vec<u8> {
+pub(super) fn content_types(sheets: usize, shared_strings: bool) -> Vec<u8> {
     let office = "application/vnd.openxmlformats-officedocument";
     let mut s = format!(
         "{DECLARATION}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
@@ -320,6 +383,12 @@ pub(super) fn content_types(sheets: usize) -> Vec<u8> {
         s.push_str(&format!(
             "<Override PartName=\"/xl/worksheets/sheet{k}.xml\" \
              ContentType=\"{office}.spreadsheetml.worksheet+xml\"/>"
+        ));
+    }
+    if shared_strings {
+        s.push_str(&format!(
+            "<Override PartName=\"/xl/sharedStrings.xml\" \
+             ContentType=\"{office}.spreadsheetml.sharedStrings+xml\"/>"
         ));
     }
     s.push_str("</Types>");
