@@ -14,7 +14,7 @@ use toklon_coverage::places::Places;
 use toklon_coverage::report::HouseholdPlaces;
 use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
 use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
-use toklon_io::xlsx::{Value, Workbook};
+use toklon_io::xlsx::{SheetColumn, Value, Workbook};
 use toklon_io::{CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches};
 use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
 
@@ -735,88 +735,58 @@ fn lap(clock: &Instant) -> u64 {
 
 /// The columns of a workbook's people sheets, in the order a field team reads them
 /// (names and place first, what to do next, the identifiers for the office last).
-const WORKBOOK_PEOPLE: [&str; 27] = [
-    people::PRIORITY.name(),
-    people::STATUS.name(),
-    people::FIRST_LISTED.name(),
-    people::PREFIX.name(),
-    people::FIRST_NAME.name(),
-    people::LAST_NAME.name(),
-    people::AGE.name(),
-    people::NATIONAL_ID.name(),
-    people::DISTRICT_NAME.name(),
-    people::SUBDISTRICT_NAME.name(),
-    people::VILLAGE_NO.name(),
-    people::HOUSE_NO.name(),
-    people::GROUPS.name(),
-    people::REMEDY_OFFICES.name(),
-    people::REMEDY_CLOSES.name(),
-    people::SCHEMES.name(),
-    people::SCHEMES_VIA_HOUSEHOLD.name(),
-    people::SUPPRESSED_REMEDIES.name(),
-    people::STATUS_REASON.name(),
-    people::HOUSEHOLD_ID.name(),
-    people::RECORD_ID.name(),
-    people::RECORD_IDS.name(),
-    people::PERSON_ID.name(),
-    people::PROVINCE_CODE.name(),
-    people::DISTRICT_CODE.name(),
-    people::SUBDISTRICT_CODE.name(),
-    people::REMEDIES.name(),
+/// Statuses, places, remedies and what they close repeat a few values: they are
+/// kept once per workbook, in its shared strings.
+const WORKBOOK_PEOPLE: [SheetColumn<'static>; 27] = [
+    SheetColumn::own(people::PRIORITY.name()),
+    SheetColumn::shared(people::STATUS.name()),
+    SheetColumn::own(people::FIRST_LISTED.name()),
+    SheetColumn::shared(people::PREFIX.name()),
+    SheetColumn::own(people::FIRST_NAME.name()),
+    SheetColumn::own(people::LAST_NAME.name()),
+    SheetColumn::own(people::AGE.name()),
+    SheetColumn::own(people::NATIONAL_ID.name()),
+    SheetColumn::shared(people::DISTRICT_NAME.name()),
+    SheetColumn::shared(people::SUBDISTRICT_NAME.name()),
+    SheetColumn::shared(people::VILLAGE_NO.name()),
+    SheetColumn::own(people::HOUSE_NO.name()),
+    SheetColumn::shared(people::GROUPS.name()),
+    SheetColumn::shared(people::REMEDY_OFFICES.name()),
+    SheetColumn::shared(people::REMEDY_CLOSES.name()),
+    SheetColumn::shared(people::SCHEMES.name()),
+    SheetColumn::shared(people::SCHEMES_VIA_HOUSEHOLD.name()),
+    SheetColumn::shared(people::SUPPRESSED_REMEDIES.name()),
+    SheetColumn::shared(people::STATUS_REASON.name()),
+    SheetColumn::own(people::HOUSEHOLD_ID.name()),
+    SheetColumn::own(people::RECORD_ID.name()),
+    SheetColumn::own(people::RECORD_IDS.name()),
+    SheetColumn::own(people::PERSON_ID.name()),
+    SheetColumn::shared(people::PROVINCE_CODE.name()),
+    SheetColumn::shared(people::DISTRICT_CODE.name()),
+    SheetColumn::shared(people::SUBDISTRICT_CODE.name()),
+    SheetColumn::shared(people::REMEDIES.name()),
 ];
 
-/// The columns of the people sheets that repeat a few values (statuses, places,
-/// remedies and what they close): kept once per workbook, in its shared strings.
-const WORKBOOK_PEOPLE_SHARED: [&str; 16] = [
-    people::STATUS.name(),
-    people::PREFIX.name(),
-    people::DISTRICT_NAME.name(),
-    people::SUBDISTRICT_NAME.name(),
-    people::VILLAGE_NO.name(),
-    people::GROUPS.name(),
-    people::REMEDY_OFFICES.name(),
-    people::REMEDY_CLOSES.name(),
-    people::SCHEMES.name(),
-    people::SCHEMES_VIA_HOUSEHOLD.name(),
-    people::SUPPRESSED_REMEDIES.name(),
-    people::STATUS_REASON.name(),
-    people::PROVINCE_CODE.name(),
-    people::DISTRICT_CODE.name(),
-    people::SUBDISTRICT_CODE.name(),
-    people::REMEDIES.name(),
-];
-
-/// The columns of a workbook's households sheet.
-const WORKBOOK_HOUSEHOLDS: [&str; 18] = [
-    households::PRIORITY.name(),
-    households::STATUS.name(),
-    households::FIRST_LISTED.name(),
-    households::DISTRICT_NAME.name(),
-    households::SUBDISTRICT_NAME.name(),
-    households::VILLAGE_NO.name(),
-    households::HOUSE_NO.name(),
-    households::MEMBERS.name(),
-    households::LISTED_MEMBERS.name(),
-    households::MEMBER_REMEDIES.name(),
-    col::DEP_HEALTH,
-    col::DEP_EDUCATION,
-    col::DEP_LIVING,
-    col::DEP_INCOME,
-    col::DEP_ACCESS,
-    households::HOUSEHOLD_ID.name(),
-    households::SUBDISTRICT_CODE.name(),
-    households::REMEDIES.name(),
-];
-
-/// The columns of the households sheet that repeat a few values.
-const WORKBOOK_HOUSEHOLDS_SHARED: [&str; 7] = [
-    households::STATUS.name(),
-    households::DISTRICT_NAME.name(),
-    households::SUBDISTRICT_NAME.name(),
-    households::VILLAGE_NO.name(),
-    households::MEMBER_REMEDIES.name(),
-    households::SUBDISTRICT_CODE.name(),
-    households::REMEDIES.name(),
+/// The columns of a workbook's households sheet (shared as in the people sheets).
+const WORKBOOK_HOUSEHOLDS: [SheetColumn<'static>; 18] = [
+    SheetColumn::own(households::PRIORITY.name()),
+    SheetColumn::shared(households::STATUS.name()),
+    SheetColumn::own(households::FIRST_LISTED.name()),
+    SheetColumn::shared(households::DISTRICT_NAME.name()),
+    SheetColumn::shared(households::SUBDISTRICT_NAME.name()),
+    SheetColumn::shared(households::VILLAGE_NO.name()),
+    SheetColumn::own(households::HOUSE_NO.name()),
+    SheetColumn::own(households::MEMBERS.name()),
+    SheetColumn::own(households::LISTED_MEMBERS.name()),
+    SheetColumn::shared(households::MEMBER_REMEDIES.name()),
+    SheetColumn::own(col::DEP_HEALTH),
+    SheetColumn::own(col::DEP_EDUCATION),
+    SheetColumn::own(col::DEP_LIVING),
+    SheetColumn::own(col::DEP_INCOME),
+    SheetColumn::own(col::DEP_ACCESS),
+    SheetColumn::own(households::HOUSEHOLD_ID.name()),
+    SheetColumn::shared(households::SUBDISTRICT_CODE.name()),
+    SheetColumn::shared(households::REMEDIES.name()),
 ];
 
 /// One workbook per province, `provinces/<code>.xlsx`, for the people who open the
@@ -905,11 +875,7 @@ fn write_workbooks(
                     let part = &part[..];
                     let t = people_table(schema, inp, part, at, person_rows, text);
                     let t = masked(&t, inp, part).unwrap_or(t);
-                    sheet.write(&t.xlsx_columns(
-                        &WORKBOOK_PEOPLE,
-                        &WORKBOOK_PEOPLE_SHARED,
-                        &header,
-                    ))?;
+                    sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
                 }
                 sheet.finish().map(drop)
             };
@@ -924,11 +890,7 @@ fn write_workbooks(
             for r in row_batches(parts.households.len()) {
                 let households = indices(&parts.households[r]);
                 let t = households_table(inp, &households, members, text);
-                sheet.write(&t.xlsx_columns(
-                    &WORKBOOK_HOUSEHOLDS,
-                    &WORKBOOK_HOUSEHOLDS_SHARED,
-                    &header,
-                ))?;
+                sheet.write(&t.xlsx_columns(&WORKBOOK_HOUSEHOLDS, &header))?;
             }
             sheet.finish()?;
             people_sheet(

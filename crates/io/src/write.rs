@@ -237,21 +237,20 @@ pub struct OutTable {
 }
 
 impl OutTable {
-    /// The named columns as spreadsheet columns, in the order of `names` (names the
-    /// table lacks are skipped), each headed `header(name)`: text stays text, lists
-    /// become one cell each, numbers and booleans keep their type. The columns
-    /// named in `shared` repeat a few values ([`crate::xlsx::Column::shared`]).
+    /// The named columns as spreadsheet columns, in the order of `shown` (names the
+    /// table lacks are skipped), each headed `header(name)` and shared when asked:
+    /// text stays text, lists become one cell each, numbers and booleans keep
+    /// their type.
     pub fn xlsx_columns(
         &self,
-        names: &[&str],
-        shared: &[&str],
+        shown: &[crate::xlsx::SheetColumn<'_>],
         header: &dyn Fn(&str) -> String,
     ) -> Vec<crate::xlsx::Column<'_>> {
         use crate::xlsx::Column;
-        names
+        shown
             .iter()
-            .filter_map(|n| self.columns.iter().find(|c| c.name == *n))
-            .map(|c| {
+            .filter_map(|s| Some((self.columns.iter().find(|c| c.name == s.name)?, s.shared)))
+            .map(|(c, shared)| {
                 let h = header(&c.name);
                 let n = c.array.len();
                 let column = match c.typed() {
@@ -301,11 +300,7 @@ impl OutTable {
                     }
                     Typed::Other => Column::text(h, (0..n).map(|_| None::<&str>)),
                 };
-                if shared.contains(&c.name.as_str()) {
-                    column.shared()
-                } else {
-                    column
-                }
+                if shared { column.shared() } else { column }
             })
             .collect()
     }

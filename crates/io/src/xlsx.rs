@@ -218,6 +218,29 @@ impl<'a> Column<'a> {
     }
 }
 
+/// A column a sheet shows of an output table ([`crate::OutTable::xlsx_columns`]):
+/// its name, and whether its cells repeat a few values ([`Column::shared`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SheetColumn<'a> {
+    pub name: &'a str,
+    pub shared: bool,
+}
+
+impl<'a> SheetColumn<'a> {
+    /// A column whose cells hold their own text.
+    pub const fn own(name: &'a str) -> Self {
+        SheetColumn {
+            name,
+            shared: false,
+        }
+    }
+
+    /// A column of a few repeated values, kept once in the shared strings.
+    pub const fn shared(name: &'a str) -> Self {
+        SheetColumn { name, shared: true }
+    }
+}
+
 /// One value of a key–value summary sheet.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
