@@ -12,7 +12,9 @@ use rayon::prelude::*;
 
 use toklon_coverage::places::Places;
 use toklon_coverage::report::HouseholdPlaces;
-use toklon_coverage::{HouseholdFacts, Listed, PersonFacts, PersonStatus, RemedySet};
+use toklon_coverage::{
+    HouseholdFacts, HouseholdRollup, Listed, PersonFacts, PersonStatus, RemedySet,
+};
 use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
 use toklon_io::xlsx::{SheetColumn, Value, Workbook};
 use toklon_io::{CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches};
@@ -152,6 +154,9 @@ fn status_reason(p: &PersonFacts) -> &'static str {
 /// A list of people (the fall-through or the status-problems list), one row per
 /// listed person, its columns gathered from the base in list order. `at` holds
 /// each one's index in the whole list.
+///
+/// `shown` keeps only the named columns (a workbook's sheet shows fewer than the
+/// files hold); `None` builds them all.
 fn people_table(
     schema: &'static TableSchema,
     inp: &ListInputs<'_>,
@@ -159,11 +164,15 @@ fn people_table(
     at: &[u32],
     person_rows: &PersonRows,
     text: &RemedyText,
+    shown: Option<&[SheetColumn<'_>]>,
 ) -> OutTable {
     let (pop, persons, cov) = (inp.pop, inp.persons, &inp.result.coverage);
     let catalog = &inp.rules.catalog;
+    // Each row's subdistrict code, read from the base once for the six place
+    // columns (a random read into the base each).
     let sub_col = Col::of(pop, col::SUBDISTRICT_CODE);
-    let sub = move |i: usize| sub_col.get(i);
+    let subs: Vec<Option<&str>> = listed.iter().map(|f| sub_col.get(f.row as usize)).collect();
+    let subs = &subs;
     let id_col = Col::of(pop, col::NATIONAL_ID);
     let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
     let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
@@ -183,123 +192,235 @@ fn people_table(
             column.values(rows.iter().map(|&i| values.get(i)))
         })
     };
-    let mut columns: Vec<Build<'_>> = vec![
-        Box::new(|| people::RECORD_ID.values(rows.iter().map(|&i| Some(pop.id(i))))),
-        Box::new(|| {
-            people::RECORD_IDS.values(listed.iter().map(|f| {
-                person_rows
-                    .rows(f.person, f.row)
-                    .into_iter()
-                    .map(|r| pop.id(r as usize))
-            }))
-        }),
-        Box::new(|| people::PERSON_ID.values(listed.iter().map(|f| Some(inp.ids.id(f.person))))),
-        Box::new(|| people::PRIORITY.values(listed.iter().map(|f| Some(f.priority)))),
-        Box::new(|| people::HOUSEHOLD_ID.values(rows.iter().map(|&i| household_id(i)))),
-        Box::new(|| people::PROVINCE_CODE.values(rows.iter().map(|&i| province_of(sub(i))))),
-        Box::new(|| {
-            people::PROVINCE_NAME.values(rows.iter().map(|&i| province_name(province_of(sub(i)))))
-        }),
-        Box::new(|| people::DISTRICT_CODE.values(rows.iter().map(|&i| district_of(sub(i))))),
-        Box::new(|| {
-            people::DISTRICT_NAME.values(rows.iter().map(|&i| district_name(district_of(sub(i)))))
-        }),
-        Box::new(|| people::SUBDISTRICT_CODE.values(rows.iter().map(|&i| sub(i)))),
-        Box::new(|| {
-            people::SUBDISTRICT_NAME.values(rows.iter().map(|&i| subdistrict_name(sub(i))))
-        }),
-        text_col(people::VILLAGE_NO, col::VILLAGE_NO),
-        text_col(people::HOUSE_NO, col::HOUSE_NO),
-        Box::new(|| people::NATIONAL_ID.values(rows.iter().map(|&i| id_col.get(i)))),
-        text_col(people::PREFIX, col::PREFIX),
-        text_col(people::FIRST_NAME, col::FIRST_NAME),
-        text_col(people::LAST_NAME, col::LAST_NAME),
-        Box::new(|| people::AGE.values(rows.iter().map(|&i| persons[i].age))),
-        Box::new(|| people::GROUPS.values(rows.iter().map(|&i| row_cov(i).groups.codes()))),
-        Box::new(|| {
-            people::REMEDIES.values(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.code, f.remedies)),
-            )
-        }),
-        Box::new(|| {
-            people::REMEDY_OFFICES.values(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.office, f.remedies)),
-            )
-        }),
-        Box::new(|| {
-            people::REMEDY_CLOSES.values(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.closes, f.remedies)),
-            )
-        }),
-        Box::new(|| {
-            people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))
-        }),
-        Box::new(|| {
-            people::SCHEMES_VIA_HOUSEHOLD.values(
-                rows.iter()
-                    .map(|&i| catalog.codes(row_cov(i).via_household())),
-            )
-        }),
+    let mut columns: Vec<(String, Build<'_>)> = vec![
+        (
+            people::RECORD_ID.name().to_string(),
+            Box::new(|| people::RECORD_ID.values(rows.iter().map(|&i| Some(pop.id(i))))),
+        ),
+        (
+            people::RECORD_IDS.name().to_string(),
+            Box::new(|| {
+                people::RECORD_IDS.values(listed.iter().map(|f| {
+                    person_rows
+                        .rows(f.person, f.row)
+                        .into_iter()
+                        .map(|r| pop.id(r as usize))
+                }))
+            }),
+        ),
+        (
+            people::PERSON_ID.name().to_string(),
+            Box::new(|| {
+                people::PERSON_ID.values(listed.iter().map(|f| Some(inp.ids.id(f.person))))
+            }),
+        ),
+        (
+            people::PRIORITY.name().to_string(),
+            Box::new(|| people::PRIORITY.values(listed.iter().map(|f| Some(f.priority)))),
+        ),
+        (
+            people::HOUSEHOLD_ID.name().to_string(),
+            Box::new(|| people::HOUSEHOLD_ID.values(rows.iter().map(|&i| household_id(i)))),
+        ),
+        (
+            people::PROVINCE_CODE.name().to_string(),
+            Box::new(|| people::PROVINCE_CODE.values(subs.iter().map(|&s| province_of(s)))),
+        ),
+        (
+            people::PROVINCE_NAME.name().to_string(),
+            Box::new(|| {
+                people::PROVINCE_NAME.values(subs.iter().map(|&s| province_name(province_of(s))))
+            }),
+        ),
+        (
+            people::DISTRICT_CODE.name().to_string(),
+            Box::new(|| people::DISTRICT_CODE.values(subs.iter().map(|&s| district_of(s)))),
+        ),
+        (
+            people::DISTRICT_NAME.name().to_string(),
+            Box::new(|| {
+                people::DISTRICT_NAME.values(subs.iter().map(|&s| district_name(district_of(s))))
+            }),
+        ),
+        (
+            people::SUBDISTRICT_CODE.name().to_string(),
+            Box::new(|| people::SUBDISTRICT_CODE.values(subs.iter().copied())),
+        ),
+        (
+            people::SUBDISTRICT_NAME.name().to_string(),
+            Box::new(|| people::SUBDISTRICT_NAME.values(subs.iter().map(|&s| subdistrict_name(s)))),
+        ),
+        (
+            people::VILLAGE_NO.name().to_string(),
+            text_col(people::VILLAGE_NO, col::VILLAGE_NO),
+        ),
+        (
+            people::HOUSE_NO.name().to_string(),
+            text_col(people::HOUSE_NO, col::HOUSE_NO),
+        ),
+        (
+            people::NATIONAL_ID.name().to_string(),
+            Box::new(|| people::NATIONAL_ID.values(rows.iter().map(|&i| id_col.get(i)))),
+        ),
+        (
+            people::PREFIX.name().to_string(),
+            text_col(people::PREFIX, col::PREFIX),
+        ),
+        (
+            people::FIRST_NAME.name().to_string(),
+            text_col(people::FIRST_NAME, col::FIRST_NAME),
+        ),
+        (
+            people::LAST_NAME.name().to_string(),
+            text_col(people::LAST_NAME, col::LAST_NAME),
+        ),
+        (
+            people::AGE.name().to_string(),
+            Box::new(|| people::AGE.values(rows.iter().map(|&i| persons[i].age))),
+        ),
+        (
+            people::GROUPS.name().to_string(),
+            Box::new(|| people::GROUPS.values(rows.iter().map(|&i| row_cov(i).groups.codes()))),
+        ),
+        (
+            people::REMEDIES.name().to_string(),
+            Box::new(|| {
+                people::REMEDIES.values(
+                    listed
+                        .iter()
+                        .map(|f| RemedyText::pick(&text.code, f.remedies)),
+                )
+            }),
+        ),
+        (
+            people::REMEDY_OFFICES.name().to_string(),
+            Box::new(|| {
+                people::REMEDY_OFFICES.values(
+                    listed
+                        .iter()
+                        .map(|f| RemedyText::pick(&text.office, f.remedies)),
+                )
+            }),
+        ),
+        (
+            people::REMEDY_CLOSES.name().to_string(),
+            Box::new(|| {
+                people::REMEDY_CLOSES.values(
+                    listed
+                        .iter()
+                        .map(|f| RemedyText::pick(&text.closes, f.remedies)),
+                )
+            }),
+        ),
+        (
+            people::SCHEMES.name().to_string(),
+            Box::new(|| {
+                people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))
+            }),
+        ),
+        (
+            people::SCHEMES_VIA_HOUSEHOLD.name().to_string(),
+            Box::new(|| {
+                people::SCHEMES_VIA_HOUSEHOLD.values(
+                    rows.iter()
+                        .map(|&i| catalog.codes(row_cov(i).via_household())),
+                )
+            }),
+        ),
     ];
     for p in Protection::ALL {
-        columns.push(Box::new(move || {
-            people::PROTECTION.column(
-                p.code(),
-                rows.iter().map(|&i| Some(row_cov(i).covered.contains(p))),
-            )
-        }));
+        columns.push((
+            people::PROTECTION.name(p.code()),
+            Box::new(move || {
+                people::PROTECTION.column(
+                    p.code(),
+                    rows.iter().map(|&i| Some(row_cov(i).covered.contains(p))),
+                )
+            }),
+        ));
     }
     columns.extend([
-        Box::new(|| people::IN_SCOPE.values(rows.iter().map(|&i| codes(row_cov(i).in_scope))))
-            as Build<'_>,
-        Box::new(|| people::MISSING.values(rows.iter().map(|&i| codes(row_cov(i).missing)))),
-        Box::new(|| {
-            people::STRUCTURAL_GAPS.values(rows.iter().map(|&i| codes(row_cov(i).structural)))
-        }),
-        Box::new(|| {
-            people::NEAREST_REJECTED_REGISTRY
-                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)))
-        }),
-        Box::new(|| {
-            people::NEAREST_REJECTED_RECORD_ID
-                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)))
-        }),
-        Box::new(|| {
-            people::NEAREST_REJECTED_WEIGHT
-                .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
-        }),
+        (
+            people::IN_SCOPE.name().to_string(),
+            Box::new(|| people::IN_SCOPE.values(rows.iter().map(|&i| codes(row_cov(i).in_scope))))
+                as Build<'_>,
+        ),
+        (
+            people::MISSING.name().to_string(),
+            Box::new(|| people::MISSING.values(rows.iter().map(|&i| codes(row_cov(i).missing)))),
+        ),
+        (
+            people::STRUCTURAL_GAPS.name().to_string(),
+            Box::new(|| {
+                people::STRUCTURAL_GAPS.values(rows.iter().map(|&i| codes(row_cov(i).structural)))
+            }),
+        ),
+        (
+            people::NEAREST_REJECTED_REGISTRY.name().to_string(),
+            Box::new(|| {
+                people::NEAREST_REJECTED_REGISTRY
+                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)))
+            }),
+        ),
+        (
+            people::NEAREST_REJECTED_RECORD_ID.name().to_string(),
+            Box::new(|| {
+                people::NEAREST_REJECTED_RECORD_ID
+                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)))
+            }),
+        ),
+        (
+            people::NEAREST_REJECTED_WEIGHT.name().to_string(),
+            Box::new(|| {
+                people::NEAREST_REJECTED_WEIGHT
+                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
+            }),
+        ),
     ]);
     if fall_through {
-        columns.push(Box::new(move || {
-            people::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code())))
-        }));
-        columns.push(Box::new(move || {
-            people::FIRST_LISTED.values(
-                changes
-                    .iter()
-                    .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
-            )
-        }));
+        columns.push((
+            people::STATUS.name().to_string(),
+            Box::new(move || {
+                people::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code())))
+            }),
+        ));
+        columns.push((
+            people::FIRST_LISTED.name().to_string(),
+            Box::new(move || {
+                people::FIRST_LISTED.values(
+                    changes
+                        .iter()
+                        .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
+                )
+            }),
+        ));
         // Remedies a field team found the person not eligible for, or refused.
-        columns.push(Box::new(|| {
-            people::SUPPRESSED_REMEDIES.values(
-                rows.iter()
-                    .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
-            )
-        }));
+        columns.push((
+            people::SUPPRESSED_REMEDIES.name().to_string(),
+            Box::new(|| {
+                people::SUPPRESSED_REMEDIES.values(
+                    rows.iter()
+                        .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
+                )
+            }),
+        ));
     }
     if schema.name == people::STATUS_PROBLEMS.name {
-        columns.push(Box::new(|| {
-            people::STATUS_REASON.values(rows.iter().map(|&i| Some(status_reason(&persons[i]))))
-        }));
+        columns.push((
+            people::STATUS_REASON.name().to_string(),
+            Box::new(|| {
+                people::STATUS_REASON.values(rows.iter().map(|&i| Some(status_reason(&persons[i]))))
+            }),
+        ));
     }
-    let built: Vec<OutColumn> = columns.par_iter().with_max_len(1).map(|b| b()).collect();
+    if let Some(shown) = shown {
+        columns.retain(|(name, _)| shown.iter().any(|c| c.name == name));
+    }
+    let built: Vec<OutColumn> = columns
+        .par_iter()
+        .with_max_len(1)
+        .map(|(_, b)| b())
+        .collect();
     built
         .into_iter()
         .fold(OutTable::for_schema(schema), OutTable::with)
@@ -363,23 +484,132 @@ fn coverage_table(inp: &ListInputs<'_>, r: Range<usize>) -> OutTable {
     t
 }
 
-/// The listed members of each listed household: `(household, index into the
-/// fall-through list)`, sorted.
-struct HouseholdMembers(Vec<(u32, u32)>);
+/// The listed members of each household of the households table, in its order:
+/// `of(k)` holds the fall-through indices of household `k`'s listed members,
+/// ascending. Laid out in the table's order so that writing it reads them in
+/// sequence rather than searching for each household.
+struct HouseholdMembers {
+    /// Where each household's members start in `members` (one more than the
+    /// table's households).
+    start: Vec<u32>,
+    members: Vec<u32>,
+}
 
 impl HouseholdMembers {
-    fn new(persons: &[PersonFacts], listed: &[Listed]) -> HouseholdMembers {
-        let mut v: Vec<(u32, u32)> = listed
+    fn new(
+        persons: &[PersonFacts],
+        listed: &[Listed],
+        households: &[HouseholdRollup],
+    ) -> HouseholdMembers {
+        let mut by_household: Vec<(u32, u32)> = listed
             .iter()
             .enumerate()
             .filter_map(|(k, f)| persons[f.row as usize].household.map(|h| (h, k as u32)))
             .collect();
-        v.sort_unstable();
-        HouseholdMembers(v)
+        by_household.par_sort_unstable();
+        // Each household of the table, by household: its run of members.
+        let mut order: Vec<(u32, u32)> = households
+            .iter()
+            .enumerate()
+            .map(|(k, h)| (h.household, k as u32))
+            .collect();
+        order.par_sort_unstable();
+        let mut runs = vec![(0u32, 0u32); households.len()];
+        let mut at = 0;
+        for &(h, k) in &order {
+            while at < by_household.len() && by_household[at].0 < h {
+                at += 1;
+            }
+            let from = at;
+            while at < by_household.len() && by_household[at].0 == h {
+                at += 1;
+            }
+            runs[k as usize] = (from as u32, at as u32);
+        }
+        drop(order);
+        let mut start = Vec::with_capacity(households.len() + 1);
+        let mut members = Vec::new();
+        start.push(0);
+        for &(from, to) in &runs {
+            members.extend(
+                by_household[from as usize..to as usize]
+                    .iter()
+                    .map(|&(_, f)| f),
+            );
+            start.push(members.len() as u32);
+        }
+        HouseholdMembers { start, members }
     }
 
-    fn of(&self, household: u32) -> &[(u32, u32)] {
-        keyed(&self.0, household)
+    /// The listed members of the table's household `k`.
+    fn of(&self, k: usize) -> &[u32] {
+        match (self.start.get(k), self.start.get(k + 1)) {
+            (Some(&from), Some(&to)) => &self.members[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Each listed member of the households `ids` (rows of the households table) as
+/// one line, `<first> <last> (<record id>): <remedy>, <remedy>`, so that one visit
+/// covers the household: the lines' text, each line's end in it, and each
+/// household's last line.
+struct MemberLines {
+    text: String,
+    ends: Vec<usize>,
+    last: Vec<usize>,
+}
+
+impl MemberLines {
+    fn new(inp: &ListInputs<'_>, ids: &[usize], members: &HouseholdMembers) -> MemberLines {
+        let (pop, cov) = (inp.pop, &inp.result.coverage);
+        let ent = &inp.rules.entitlements;
+        let (first, last) = (Col::of(pop, col::FIRST_NAME), Col::of(pop, col::LAST_NAME));
+        let mut lines = MemberLines {
+            text: String::new(),
+            ends: Vec::new(),
+            last: Vec::with_capacity(ids.len()),
+        };
+        for &k in ids {
+            for &f in members.of(k) {
+                let f = &cov.fall_through[f as usize];
+                let row = f.row as usize;
+                let t = &mut lines.text;
+                for (n, part) in [first.get(row), last.get(row)]
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if n > 0 {
+                        t.push(' ');
+                    }
+                    t.push_str(part);
+                }
+                t.push_str(" (");
+                t.push_str(pop.id(row));
+                t.push_str("): ");
+                let remedies = f.remedies.iter().filter_map(|i| ent.get(i));
+                for (n, r) in remedies.enumerate() {
+                    if n > 0 {
+                        t.push_str(", ");
+                    }
+                    t.push_str(&r.thai);
+                }
+                lines.ends.push(t.len());
+            }
+            lines.last.push(lines.ends.len());
+        }
+        lines
+    }
+
+    /// The lines of the `h`-th household.
+    fn of(&self, h: usize) -> impl Iterator<Item = &str> {
+        let to = self.last[h];
+        let from = if h == 0 { 0 } else { self.last[h - 1] };
+        (from..to).map(move |l| {
+            let start = if l == 0 { 0 } else { self.ends[l - 1] };
+            &self.text[start..self.ends[l]]
+        })
     }
 }
 
@@ -390,60 +620,25 @@ fn households_table(
     members: &HouseholdMembers,
     text: &RemedyText,
 ) -> OutTable {
-    let (pop, hh, cov) = (inp.pop, inp.hh, &inp.result.coverage);
+    let (hh, cov) = (inp.hh, &inp.result.coverage);
     let hs = &cov.households;
-    let ent = &inp.rules.entitlements;
     let of = |k: usize| hs[k].household as usize;
-    let hsub = |k: usize| hh.subdistrict(of(k));
-    let (first, last) = (Col::of(pop, col::FIRST_NAME), Col::of(pop, col::LAST_NAME));
-    // Each listed member with their remedies, so one visit covers the household.
-    let member_lines: Vec<Vec<String>> = ids
-        .iter()
-        .map(|&k| {
-            members
-                .of(hs[k].household)
-                .iter()
-                .map(|&(_, f)| {
-                    let f = &cov.fall_through[f as usize];
-                    let row = f.row as usize;
-                    let name = [first.get(row), last.get(row)]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let remedies: Vec<&str> = f
-                        .remedies
-                        .iter()
-                        .filter_map(|i| ent.get(i))
-                        .map(|r| r.thai.as_str())
-                        .collect();
-                    format!("{name} ({}): {}", pop.id(row), remedies.join(", "))
-                })
-                .collect()
-        })
-        .collect();
+    // Each household's subdistrict, looked up once for the six place columns.
+    let subs: Vec<Option<&str>> = ids.iter().map(|&k| hh.subdistrict(of(k))).collect();
+    let lines = MemberLines::new(inp, ids, members);
     let mut t = OutTable::for_schema(&households::SCHEMA)
         .with(households::HOUSEHOLD_ID.values(ids.iter().map(|&k| Some(hh.ids[of(k)]))))
-        .with(households::PROVINCE_CODE.values(ids.iter().map(|&k| province_of(hsub(k)))))
-        .with(
-            households::PROVINCE_NAME
-                .values(ids.iter().map(|&k| province_name(province_of(hsub(k))))),
-        )
-        .with(households::DISTRICT_CODE.values(ids.iter().map(|&k| district_of(hsub(k)))))
-        .with(
-            households::DISTRICT_NAME
-                .values(ids.iter().map(|&k| district_name(district_of(hsub(k))))),
-        )
-        .with(households::SUBDISTRICT_CODE.values(ids.iter().map(|&k| hsub(k))))
-        .with(households::SUBDISTRICT_NAME.values(ids.iter().map(|&k| subdistrict_name(hsub(k)))))
+        .with(households::PROVINCE_CODE.values(subs.iter().map(|&s| province_of(s))))
+        .with(households::PROVINCE_NAME.values(subs.iter().map(|&s| province_name(province_of(s)))))
+        .with(households::DISTRICT_CODE.values(subs.iter().map(|&s| district_of(s))))
+        .with(households::DISTRICT_NAME.values(subs.iter().map(|&s| district_name(district_of(s)))))
+        .with(households::SUBDISTRICT_CODE.values(subs.iter().copied()))
+        .with(households::SUBDISTRICT_NAME.values(subs.iter().map(|&s| subdistrict_name(s))))
         .with(households::VILLAGE_NO.values(ids.iter().map(|&k| hh.village_no(of(k)))))
         .with(households::HOUSE_NO.values(ids.iter().map(|&k| hh.house_no(of(k)))))
         .with(households::MEMBERS.values(ids.iter().map(|&k| Some(hs[k].members))))
         .with(households::LISTED_MEMBERS.values(ids.iter().map(|&k| Some(hs[k].listed_members))))
-        .with(
-            households::MEMBER_REMEDIES
-                .values(member_lines.iter().map(|v| v.iter().map(String::as_str))),
-        )
+        .with(households::MEMBER_REMEDIES.values((0..ids.len()).map(|h| lines.of(h))))
         .with(
             households::REMEDIES.values(
                 ids.iter()
@@ -605,7 +800,7 @@ pub fn write_coverage(
             &|k| province_of(sub(list[k].row as usize)).unwrap_or("unknown"),
             &|r| {
                 let at: Vec<u32> = r.clone().map(|k| k as u32).collect();
-                people_table(schema, inp, &list[r], &at, &person_rows, &text)
+                people_table(schema, inp, &list[r], &at, &person_rows, &text, None)
             },
             &|table, r| masked(table, inp, &list[r]),
         )
@@ -613,7 +808,7 @@ pub fn write_coverage(
 
     // Households with a listed member: the table, and a CSV per province.
     let hs = &cov.households;
-    let members = HouseholdMembers::new(inp.persons, &cov.fall_through);
+    let members = HouseholdMembers::new(inp.persons, &cov.fall_through, &cov.households);
     let hsub = |k: usize| hh.subdistrict(k);
     let all: Vec<usize> = (0..hs.len()).collect();
     let write_households = || {
@@ -873,7 +1068,15 @@ fn write_workbooks(
                     let at = &rows[r];
                     let part: Vec<Listed> = at.iter().map(|&k| list[k as usize]).collect();
                     let part = &part[..];
-                    let t = people_table(schema, inp, part, at, person_rows, text);
+                    let t = people_table(
+                        schema,
+                        inp,
+                        part,
+                        at,
+                        person_rows,
+                        text,
+                        Some(&WORKBOOK_PEOPLE),
+                    );
                     let t = masked(&t, inp, part).unwrap_or(t);
                     sheet.write(&t.xlsx_columns(&WORKBOOK_PEOPLE, &header))?;
                 }

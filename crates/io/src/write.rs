@@ -1,5 +1,5 @@
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -674,12 +674,52 @@ impl CsvStyle {
 
 /// A CSV file written a few rows at a time, from batches of one table: the
 /// header comes from the first batch (an empty one writes just the header).
+///
+/// Cells are encoded straight from the batch's arrays into the file's buffer,
+/// quoted only when they hold a comma, a double quote or a line break (quotes
+/// doubled), as RFC 4180 and the `csv` crate's default style do; the province
+/// lists are tens of gigabytes of such cells in a national run.
 pub struct CsvWriter {
     path: std::path::PathBuf,
-    w: csv::Writer<BufWriter<File>>,
+    file: File,
+    buf: Vec<u8>,
     list_separator: &'static str,
+    terminator: &'static [u8],
     header_written: bool,
-    cells: Vec<String>,
+    /// A cell's text when it has to be built before it is quoted.
+    scratch: String,
+}
+
+/// Bytes buffered before they are written to the file.
+const CSV_BUFFER: usize = 1 << 16;
+
+/// Whether a CSV field must be quoted. Compares whole chunks without stopping
+/// early inside one, which the compiler turns into vector instructions.
+fn needs_quotes(field: &[u8]) -> bool {
+    let special = |b: u8| (b == b',') | (b == b'"') | (b == b'\r') | (b == b'\n');
+    let mut chunks = field.chunks_exact(32);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |m, &b| m | special(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| special(b))
+}
+
+/// Appends `field` to `out`, quoted when needed.
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !needs_quotes(field) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for part in field.split_inclusive(|&b| b == b'"') {
+        out.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
 }
 
 impl CsvWriter {
@@ -693,31 +733,83 @@ impl CsvWriter {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut buf = BufWriter::with_capacity(1 << 16, file);
+        let mut buf = Vec::with_capacity(CSV_BUFFER + (CSV_BUFFER >> 2));
         if style.bom {
-            buf.write_all("\u{feff}".as_bytes())
-                .map_err(|source| IoError::Write {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-        }
-        let mut builder = csv::WriterBuilder::new();
-        if style.crlf {
-            builder.terminator(csv::Terminator::CRLF);
+            buf.extend_from_slice("\u{feff}".as_bytes());
         }
         Ok(CsvWriter {
             path: path.to_path_buf(),
-            w: builder.from_writer(buf),
+            file,
+            buf,
             list_separator: style.list_separator,
+            terminator: if style.crlf { b"\r\n" } else { b"\n" },
             header_written: false,
-            cells: Vec::new(),
+            scratch: String::new(),
         })
     }
 
-    fn csv_err(&self, e: csv::Error) -> IoError {
+    fn write_err(&self, source: std::io::Error) -> IoError {
         IoError::Write {
             path: self.path.clone(),
-            source: std::io::Error::other(e.to_string()),
+            source,
+        }
+    }
+
+    /// Ends a record: a record of one empty field is written `""`, as it would
+    /// otherwise read back as an empty line.
+    fn end_record(&mut self, record_start: usize, fields: usize) -> Result<(), IoError> {
+        if fields == 1 && self.buf.len() == record_start {
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.buf.extend_from_slice(self.terminator);
+        if self.buf.len() >= CSV_BUFFER {
+            let r = self.file.write_all(&self.buf);
+            r.map_err(|e| self.write_err(e))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Appends the cell of `column` at `row`.
+    fn push_cell(&mut self, column: &Typed<'_>, row: usize) {
+        let out = &mut self.buf;
+        match column {
+            Typed::Str(a) if a.is_valid(row) => push_field(out, a.value(row).as_bytes()),
+            Typed::U32(a) if a.is_valid(row) => {
+                out.extend_from_slice(itoa::Buffer::new().format(a.value(row)).as_bytes())
+            }
+            Typed::U64(a) if a.is_valid(row) => {
+                out.extend_from_slice(itoa::Buffer::new().format(a.value(row)).as_bytes())
+            }
+            Typed::I32(a) if a.is_valid(row) => {
+                out.extend_from_slice(itoa::Buffer::new().format(a.value(row)).as_bytes())
+            }
+            Typed::Bool(a) if a.is_valid(row) => {
+                out.extend_from_slice(if a.value(row) { b"true" } else { b"false" })
+            }
+            Typed::List(l, values) if l.is_valid(row) => {
+                let offsets = l.value_offsets();
+                let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
+                let item = |k: usize| values.is_valid(k).then(|| values.value(k));
+                let plain = !needs_quotes(self.list_separator.as_bytes())
+                    && (from..to).all(|k| item(k).is_none_or(|v| !needs_quotes(v.as_bytes())));
+                if plain {
+                    for k in from..to {
+                        if k > from {
+                            out.extend_from_slice(self.list_separator.as_bytes());
+                        }
+                        out.extend_from_slice(item(k).unwrap_or_default().as_bytes());
+                    }
+                } else {
+                    column.csv_value(row, self.list_separator, &mut self.scratch);
+                    push_field(out, self.scratch.as_bytes());
+                }
+            }
+            Typed::F64(_) | Typed::Date(_) => {
+                column.csv_value(row, self.list_separator, &mut self.scratch);
+                push_field(out, self.scratch.as_bytes());
+            }
+            _ => {}
         }
     }
 
@@ -729,36 +821,38 @@ impl CsvWriter {
         rows: impl IntoIterator<Item = usize>,
         header: &dyn Fn(&str) -> String,
     ) -> Result<(), IoError> {
+        let fields = batch.typed.len();
         if !self.header_written {
-            let names = batch.table.columns.iter().map(|c| header(&c.name));
-            self.w.write_record(names).map_err(|e| self.csv_err(e))?;
+            let start = self.buf.len();
+            for (k, c) in batch.table.columns.iter().enumerate() {
+                if k > 0 {
+                    self.buf.push(b',');
+                }
+                push_field(&mut self.buf, header(&c.name).as_bytes());
+            }
+            self.end_record(start, fields)?;
             self.header_written = true;
         }
-        self.cells.resize(batch.typed.len(), String::new());
         for row in rows {
             if row >= batch.table.len() {
                 continue;
             }
-            for (c, cell) in batch.typed.iter().zip(self.cells.iter_mut()) {
-                c.csv_value(row, self.list_separator, cell);
+            let start = self.buf.len();
+            for (k, c) in batch.typed.iter().enumerate() {
+                if k > 0 {
+                    self.buf.push(b',');
+                }
+                self.push_cell(c, row);
             }
-            let r = self.w.write_record(&self.cells);
-            r.map_err(|e| self.csv_err(e))?;
+            self.end_record(start, fields)?;
         }
         Ok(())
     }
 
     /// Flushes the file and syncs it to disk.
-    pub fn finish(self) -> Result<(), IoError> {
-        let path = self.path;
-        let werr = |source| IoError::Write {
-            path: path.clone(),
-            source,
-        };
-        let buf = self.w.into_inner().map_err(|e| werr(e.into_error()))?;
-        buf.into_inner()
-            .map_err(|e| werr(e.into_error()))?
-            .sync_all()
-            .map_err(werr)
+    pub fn finish(mut self) -> Result<(), IoError> {
+        let r = self.file.write_all(&self.buf);
+        r.map_err(|e| self.write_err(e))?;
+        self.file.sync_all().map_err(|e| self.write_err(e))
     }
 }

@@ -117,3 +117,88 @@ fn a_replaced_column_keeps_its_place_and_the_rest() {
     let same = t.replaced(OutColumn::str("other", [Some("x")]));
     assert_eq!(same.columns().len(), 2);
 }
+
+#[test]
+fn csv_cells_are_quoted_exactly_when_needed_and_read_back_whole() {
+    // Every cell that holds a delimiter, a quote or a line break, at the start,
+    // the end or past the first 32 bytes (the quoting check works on chunks),
+    // beside Thai text, empty and missing cells, numbers and lists.
+    let long = format!("{}\"tail", "ก".repeat(30));
+    let texts: Vec<Option<&str>> = vec![
+        Some("plain"),
+        Some("a,b"),
+        Some("say \"hi\""),
+        Some("two\nlines"),
+        Some("cr\rhere"),
+        Some(""),
+        None,
+        Some("สมชาย ใจดี"),
+        Some(&long),
+        Some("\"\""),
+    ];
+    let n = texts.len();
+    let lists: Vec<Vec<&str>> = (0..n)
+        .map(|i| match i % 3 {
+            0 => vec!["x", "y"],
+            1 => vec!["has,comma", "z"],
+            _ => vec![],
+        })
+        .collect();
+    let t = OutTable::new("t")
+        .with(OutColumn::str("text", texts.iter().copied()))
+        .with(OutColumn::u64(
+            "big",
+            (0..n).map(|i| Some(u64::MAX - i as u64)),
+        ))
+        .with(OutColumn::i32(
+            "neg",
+            (0..n).map(|i| (i % 2 == 0).then_some(-(i as i32))),
+        ))
+        .with(OutColumn::f64(
+            "share",
+            (0..n).map(|i| Some(i as f64 / 3.0)),
+        ))
+        .with(OutColumn::bool("flag", (0..n).map(|i| Some(i % 2 == 0))))
+        .with(OutColumn::str_list("list", lists.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.csv");
+    t.write_csv(&path, &|h| {
+        if h == "text" {
+            "te,xt".into()
+        } else {
+            h.into()
+        }
+    })
+    .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let body = std::str::from_utf8(&bytes)
+        .unwrap()
+        .strip_prefix('\u{feff}')
+        .unwrap();
+    // Quoted only where needed: the plain and Thai cells are bare.
+    assert!(body.starts_with("\"te,xt\",big,neg,share,flag,list\r\nplain,"));
+    assert!(body.contains("\r\n\"a,b\","));
+    assert!(body.contains("\r\n\"say \"\"hi\"\"\","));
+    assert!(body.contains("\r\nสมชาย ใจดี,"));
+    assert!(body.contains("\r\n\"\"\"\"\"\","));
+    // The csv crate reads every cell back as written.
+    let mut r = csv::ReaderBuilder::new().from_reader(body.as_bytes());
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["te,xt", "big", "neg", "share", "flag", "list"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), n);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(&row[0], texts[i].unwrap_or(""), "row {i}");
+        assert_eq!(row[1], (u64::MAX - i as u64).to_string());
+        let neg = if i % 2 == 0 {
+            (-(i as i32)).to_string()
+        } else {
+            String::new()
+        };
+        assert_eq!(row[2], neg);
+        assert_eq!(&row[4], if i % 2 == 0 { "true" } else { "false" });
+        assert_eq!(row[5], lists[i].join("; "));
+    }
+}
