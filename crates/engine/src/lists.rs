@@ -285,7 +285,7 @@ fn people_table(
         (
             people::REMEDIES.name().to_string(),
             Box::new(|| {
-                people::REMEDIES.values(
+                people::REMEDIES.values_sized(
                     listed
                         .iter()
                         .map(|f| RemedyText::pick(&text.code, f.remedies)),
@@ -295,7 +295,7 @@ fn people_table(
         (
             people::REMEDY_OFFICES.name().to_string(),
             Box::new(|| {
-                people::REMEDY_OFFICES.values(
+                people::REMEDY_OFFICES.values_sized(
                     listed
                         .iter()
                         .map(|f| RemedyText::pick(&text.office, f.remedies)),
@@ -305,7 +305,7 @@ fn people_table(
         (
             people::REMEDY_CLOSES.name().to_string(),
             Box::new(|| {
-                people::REMEDY_CLOSES.values(
+                people::REMEDY_CLOSES.values_sized(
                     listed
                         .iter()
                         .map(|f| RemedyText::pick(&text.closes, f.remedies)),
@@ -398,7 +398,7 @@ fn people_table(
         columns.push((
             people::SUPPRESSED_REMEDIES.name().to_string(),
             Box::new(|| {
-                people::SUPPRESSED_REMEDIES.values(
+                people::SUPPRESSED_REMEDIES.values_sized(
                     rows.iter()
                         .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
                 )
@@ -638,9 +638,9 @@ fn households_table(
         .with(households::HOUSE_NO.values(ids.iter().map(|&k| hh.house_no(of(k)))))
         .with(households::MEMBERS.values(ids.iter().map(|&k| Some(hs[k].members))))
         .with(households::LISTED_MEMBERS.values(ids.iter().map(|&k| Some(hs[k].listed_members))))
-        .with(households::MEMBER_REMEDIES.values((0..ids.len()).map(|h| lines.of(h))))
+        .with(households::MEMBER_REMEDIES.values_sized((0..ids.len()).map(|h| lines.of(h))))
         .with(
-            households::REMEDIES.values(
+            households::REMEDIES.values_sized(
                 ids.iter()
                     .map(|&k| RemedyText::pick(&text.code, hs[k].remedies)),
             ),

@@ -97,6 +97,34 @@ impl OutColumn {
         Self::wrap(name, Arc::new(b.finish()))
     }
 
+    /// [`OutColumn::str_list`] for rows cheap to go through twice: a first pass
+    /// sizes the column, so that its buffers are allocated once rather than
+    /// doubled up to size (long lists of text, such as the remedies' Thai
+    /// descriptions, are tens of megabytes a batch).
+    pub fn str_list_sized<'a, I, J>(name: &str, rows: I) -> OutColumn
+    where
+        I: IntoIterator<Item = J> + Clone,
+        J: IntoIterator<Item = &'a str>,
+    {
+        let (mut count, mut items, mut bytes) = (0, 0, 0);
+        for row in rows.clone() {
+            count += 1;
+            for v in row {
+                items += 1;
+                bytes += v.len();
+            }
+        }
+        let values = StringBuilder::with_capacity(items, bytes);
+        let mut b = ListBuilder::with_capacity(values, count);
+        for row in rows {
+            for v in row {
+                b.values().append_value(v);
+            }
+            b.append(true);
+        }
+        Self::wrap(name, Arc::new(b.finish()))
+    }
+
     /// A column from an Arrow array built elsewhere (the generator's builders);
     /// its type is checked against the table's schema when it is written.
     pub fn from_array(name: &str, array: ArrayRef) -> OutColumn {

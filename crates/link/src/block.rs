@@ -378,6 +378,13 @@ impl<'a> Block<'a> {
         self.0.iter().map(|&e| e as u32)
     }
 
+    /// Rows from `from` on, ascending (a block's entries share their key bits,
+    /// so they are in row order).
+    pub(crate) fn rows_from(self, from: u32) -> impl Iterator<Item = u32> + 'a {
+        let start = self.0.partition_point(|&e| (e as u32) < from);
+        self.0[start..].iter().map(|&e| e as u32)
+    }
+
     /// Whether the block was split. The mark sorts last in its run; it has the
     /// run to itself unless another key shares its stored bits (a false hit).
     fn is_split(self) -> bool {
@@ -647,6 +654,33 @@ impl BlockIndex {
     /// Fills `out` with the distinct population rows sharing a block with registry
     /// row `j`, ascending, and counts them in `stats`.
     pub fn candidates(&self, reg: &Records, j: usize, out: &mut Vec<u32>, stats: &mut BlockStats) {
+        self.gather(reg, j, 0, out, stats);
+    }
+
+    /// [`BlockIndex::candidates`] of base row `j` against the base itself, only
+    /// the rows after `j`: deduplication compares each unordered pair once, from
+    /// its lower row, so the rest need not be gathered, sorted and dropped. A
+    /// block is still skipped as oversized by its whole size.
+    pub fn candidates_after(
+        &self,
+        pop: &Records,
+        j: usize,
+        out: &mut Vec<u32>,
+        stats: &mut BlockStats,
+    ) {
+        let from = u32::try_from(j).map_or(u32::MAX, |j| j.saturating_add(1));
+        self.gather(pop, j, from, out, stats);
+    }
+
+    /// The candidates of registry row `j` from base row `from` on.
+    fn gather(
+        &self,
+        reg: &Records,
+        j: usize,
+        from: u32,
+        out: &mut Vec<u32>,
+        stats: &mut BlockStats,
+    ) {
         out.clear();
         // First every rule's key and directory slot, then the blocks: the
         // directory and entry reads of different rules do not wait on each
@@ -674,7 +708,7 @@ impl BlockIndex {
                     continue;
                 }
                 stats.rules[r].pairs += block.len() as u64;
-                out.extend(block.rows());
+                out.extend(block.rows_from(from));
             }
         }
         out.sort_unstable();
@@ -881,6 +915,13 @@ mod tests {
             want.sort_unstable();
             want.dedup();
             assert_eq!(got, want, "registry row {j}");
+        }
+        // Against the base itself, only the rows after each one.
+        for j in 0..pop.len() {
+            idx.candidates(&pop, j, &mut got, &mut stats);
+            let want: Vec<u32> = got.iter().copied().filter(|&i| i as usize > j).collect();
+            idx.candidates_after(&pop, j, &mut got, &mut stats);
+            assert_eq!(got, want, "base row {j}");
         }
         assert!(stats.rules.iter().any(|r| r.oversized_lookups > 0));
         assert!(stats.rules[7..].iter().all(|r| r.pairs > 0));

@@ -487,8 +487,8 @@ pub fn dedupe_reviewed(
             let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
             let done = rows.len() as u64;
             for j in rows {
-                idx.blocks.candidates(pop, j, &mut cand, &mut stats);
-                for &i in cand.iter().filter(|&&i| i as usize > j) {
+                idx.blocks.candidates_after(pop, j, &mut cand, &mut stats);
+                for &i in &cand {
                     compared += 1;
                     let (levels, weight) =
                         base_pair(pop, idx.name_freqs(), cfg, &scorer, j, i as usize);

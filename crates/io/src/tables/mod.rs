@@ -228,6 +228,16 @@ impl Column<TextList> {
     {
         OutColumn::str_list(self.spec.name, rows)
     }
+
+    /// [`Column::values`] sized by a first pass over the rows (see
+    /// [`OutColumn::str_list_sized`]).
+    pub fn values_sized<'a, I, J>(&self, rows: I) -> OutColumn
+    where
+        I: IntoIterator<Item = J> + Clone,
+        J: IntoIterator<Item = &'a str>,
+    {
+        OutColumn::str_list_sized(self.spec.name, rows)
+    }
 }
 
 /// Columns named by the job or a catalog rather than fixed: `prefix` + a
