@@ -427,7 +427,8 @@ pub(crate) fn link(
                 )
             })?;
             linked.score_ms += t.elapsed().as_millis() as u64;
-            linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
+            // The tables build their next batch on the pool as they write.
+            pool.install(|| linked.take(&mut links, &source.read.table, outcome, &mut sink))?;
         }
         scoring.finish_stats(population, &records, &mut links.counts.stats);
         drop(fitted);
@@ -723,7 +724,9 @@ pub(crate) fn link_given(
         }
         linked.score_ms += t.elapsed().as_millis() as u64;
         let mut links = RegistryLinks::new(&records, problems, model.fields.len());
-        linked.take(&mut links, &source.read.table, outcome, &mut sink)?;
+        // The tables build their next batch on the pool as they write.
+        w.pool
+            .install(|| linked.take(&mut links, &source.read.table, outcome, &mut sink))?;
         linked.add(name, model, links, cold, "linked (candidates given)")?;
         let_go_of_ids(&mut source.read.table);
     }

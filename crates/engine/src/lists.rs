@@ -3,6 +3,7 @@
 //! is built here, from one schema per table (the `*_table` functions), and written
 //! a batch at a time.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, btree_map};
 use std::ops::Range;
 use std::path::Path;
@@ -973,7 +974,7 @@ const WORKBOOK_HOUSEHOLDS: [SheetColumn<'static>; 18] = [
     SheetColumn::own(households::HOUSE_NO.name()),
     SheetColumn::own(households::MEMBERS.name()),
     SheetColumn::own(households::LISTED_MEMBERS.name()),
-    SheetColumn::shared(households::MEMBER_REMEDIES.name()),
+    SheetColumn::own(households::MEMBER_REMEDIES.name()),
     SheetColumn::own(col::DEP_HEALTH),
     SheetColumn::own(col::DEP_EDUCATION),
     SheetColumn::own(col::DEP_LIVING),
@@ -1195,15 +1196,12 @@ fn follow_up_columns<'a>(
             .map(|d| (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0)))
     };
     let remedy_index = |code: &str| text.code.iter().position(|c| c == code);
-    let national_id: Vec<Option<String>> = get(col::NATIONAL_ID)
+    let national_id: Vec<Option<Cow<'a, str>>> = get(col::NATIONAL_ID)
         .into_iter()
         .map(|v| {
-            v.map(|id| {
-                if inp.opts.mask_ids {
-                    mask(id)
-                } else {
-                    id.to_string()
-                }
+            v.map(|id| match inp.opts.mask_ids {
+                true => Cow::Owned(mask(id)),
+                false => Cow::Borrowed(id),
             })
         })
         .collect();

@@ -55,20 +55,13 @@ impl<'o> LinkTables<'o> {
         outcome: &LinkOutcome,
         cfg: &LinkConfig,
     ) -> Result<(), EngineError> {
-        for r in row_batches(outcome.links.len()) {
-            if !r.is_empty() {
-                self.links
-                    .write(&links_batch(pop, registry, &outcome.links[r], cfg))?;
-                self.written.0 = true;
-            }
-        }
-        for r in row_batches(outcome.unlinked.len()) {
-            if !r.is_empty() {
-                self.unlinked
-                    .write(&unlinked_batch(pop, registry, &outcome.unlinked[r]))?;
-                self.written.1 = true;
-            }
-        }
+        let (links, unlinked) = (&outcome.links, &outcome.unlinked);
+        self.written.0 |= pipelined(&mut self.links, links.len(), &|r| {
+            links_batch(pop, registry, &links[r], cfg)
+        })?;
+        self.written.1 |= pipelined(&mut self.unlinked, unlinked.len(), &|r| {
+            unlinked_batch(pop, registry, &unlinked[r])
+        })?;
         Ok(())
     }
 
@@ -85,6 +78,27 @@ impl<'o> LinkTables<'o> {
         self.unlinked.finish()?;
         Ok(())
     }
+}
+
+/// Writes `rows` rows to `to` a batch at a time, building the next batch (on
+/// the pool) while the last is encoded: the link tables are written between
+/// two slices of scoring, with nothing else to run beside them. Returns whether
+/// any row was written.
+fn pipelined(
+    to: &mut TableWriter<'_>,
+    rows: usize,
+    build: &(dyn Fn(std::ops::Range<usize>) -> OutTable + Sync),
+) -> Result<bool, EngineError> {
+    let mut batches = row_batches(rows).filter(|r| !r.is_empty());
+    let mut next = batches.next().map(build);
+    let wrote = next.is_some();
+    while let Some(table) = next.take() {
+        let following = batches.next();
+        let (written, built) = rayon::join(|| to.write(&table), || following.map(build));
+        written?;
+        next = built;
+    }
+    Ok(wrote)
 }
 
 /// `t` with the `registry` and `registry_record_id` columns (`columns`, the
