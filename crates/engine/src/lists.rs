@@ -16,7 +16,9 @@ use toklon_coverage::report::HouseholdPlaces;
 use toklon_coverage::{
     HouseholdFacts, HouseholdRollup, Listed, PersonFacts, PersonStatus, RemedySet,
 };
-use toklon_io::tables::{Column, TableSchema, Text, cases, coverage, households, overlaps, people};
+use toklon_io::tables::{
+    Column, Kind, TableSchema, Text, cases, coverage, households, overlaps, people,
+};
 use toklon_io::xlsx::{SheetColumn, Value, Workbook};
 use toklon_io::{CsvBatch, CsvWriter, IoError, OutColumn, OutTable, row_batches};
 use toklon_types::{Date, Protection, ProtectionSet, Table, columns as col};
@@ -52,6 +54,19 @@ pub struct ListInputs<'a> {
 /// One output column, built when called (so a table's columns can be built on
 /// the pool side by side).
 type Build<'a> = Box<dyn Fn() -> OutColumn + Send + Sync + 'a>;
+
+/// A column's name and its build, which gets the column to fill: the name and
+/// the values come from the one constant.
+fn named<'a, K>(
+    column: Column<K>,
+    build: impl Fn(Column<K>) -> OutColumn + Send + Sync + 'a,
+) -> (String, Build<'a>)
+where
+    K: Kind + Send + Sync + 'a,
+    Column<K>: Copy,
+{
+    (column.name().to_string(), Box::new(move || build(column)))
+}
 
 fn codes(set: ProtectionSet) -> Vec<&'static str> {
     set.codes()
@@ -187,147 +202,93 @@ fn people_table(
     };
     let changes = &changes;
     let row_cov = |i: usize| &cov.rows[i];
-    let text_col = |column: Column<Text>, c: &'static str| -> Build<'_> {
-        Box::new(move || {
+    let text_col = |column: Column<Text>, c: &'static str| {
+        named(column, move |column| {
             let values = Col::of(pop, c);
             column.values(rows.iter().map(|&i| values.get(i)))
         })
     };
     let mut columns: Vec<(String, Build<'_>)> = vec![
-        (
-            people::RECORD_ID.name().to_string(),
-            Box::new(|| people::RECORD_ID.values(rows.iter().map(|&i| Some(pop.id(i))))),
-        ),
-        (
-            people::RECORD_IDS.name().to_string(),
-            Box::new(|| {
-                people::RECORD_IDS.values(listed.iter().map(|f| {
-                    person_rows
-                        .rows(f.person, f.row)
-                        .into_iter()
-                        .map(|r| pop.id(r as usize))
-                }))
-            }),
-        ),
-        (
-            people::PERSON_ID.name().to_string(),
-            Box::new(|| {
-                people::PERSON_ID.values(listed.iter().map(|f| Some(inp.ids.id(f.person))))
-            }),
-        ),
-        (
-            people::PRIORITY.name().to_string(),
-            Box::new(|| people::PRIORITY.values(listed.iter().map(|f| Some(f.priority)))),
-        ),
-        (
-            people::HOUSEHOLD_ID.name().to_string(),
-            Box::new(|| people::HOUSEHOLD_ID.values(rows.iter().map(|&i| household_id(i)))),
-        ),
-        (
-            people::PROVINCE_CODE.name().to_string(),
-            Box::new(|| people::PROVINCE_CODE.values(subs.iter().map(|&s| province_of(s)))),
-        ),
-        (
-            people::PROVINCE_NAME.name().to_string(),
-            Box::new(|| {
-                people::PROVINCE_NAME.values(subs.iter().map(|&s| province_name(province_of(s))))
-            }),
-        ),
-        (
-            people::DISTRICT_CODE.name().to_string(),
-            Box::new(|| people::DISTRICT_CODE.values(subs.iter().map(|&s| district_of(s)))),
-        ),
-        (
-            people::DISTRICT_NAME.name().to_string(),
-            Box::new(|| {
-                people::DISTRICT_NAME.values(subs.iter().map(|&s| district_name(district_of(s))))
-            }),
-        ),
-        (
-            people::SUBDISTRICT_CODE.name().to_string(),
-            Box::new(|| people::SUBDISTRICT_CODE.values(subs.iter().copied())),
-        ),
-        (
-            people::SUBDISTRICT_NAME.name().to_string(),
-            Box::new(|| people::SUBDISTRICT_NAME.values(subs.iter().map(|&s| subdistrict_name(s)))),
-        ),
-        (
-            people::VILLAGE_NO.name().to_string(),
-            text_col(people::VILLAGE_NO, col::VILLAGE_NO),
-        ),
-        (
-            people::HOUSE_NO.name().to_string(),
-            text_col(people::HOUSE_NO, col::HOUSE_NO),
-        ),
-        (
-            people::NATIONAL_ID.name().to_string(),
-            Box::new(|| people::NATIONAL_ID.values(rows.iter().map(|&i| id_col.get(i)))),
-        ),
-        (
-            people::PREFIX.name().to_string(),
-            text_col(people::PREFIX, col::PREFIX),
-        ),
-        (
-            people::FIRST_NAME.name().to_string(),
-            text_col(people::FIRST_NAME, col::FIRST_NAME),
-        ),
-        (
-            people::LAST_NAME.name().to_string(),
-            text_col(people::LAST_NAME, col::LAST_NAME),
-        ),
-        (
-            people::AGE.name().to_string(),
-            Box::new(|| people::AGE.values(rows.iter().map(|&i| persons[i].age))),
-        ),
-        (
-            people::GROUPS.name().to_string(),
-            Box::new(|| people::GROUPS.values(rows.iter().map(|&i| row_cov(i).groups.codes()))),
-        ),
-        (
-            people::REMEDIES.name().to_string(),
-            Box::new(|| {
-                people::REMEDIES.values_sized(
-                    listed
-                        .iter()
-                        .map(|f| RemedyText::pick(&text.code, f.remedies)),
-                )
-            }),
-        ),
-        (
-            people::REMEDY_OFFICES.name().to_string(),
-            Box::new(|| {
-                people::REMEDY_OFFICES.values_sized(
-                    listed
-                        .iter()
-                        .map(|f| RemedyText::pick(&text.office, f.remedies)),
-                )
-            }),
-        ),
-        (
-            people::REMEDY_CLOSES.name().to_string(),
-            Box::new(|| {
-                people::REMEDY_CLOSES.values_sized(
-                    listed
-                        .iter()
-                        .map(|f| RemedyText::pick(&text.closes, f.remedies)),
-                )
-            }),
-        ),
-        (
-            people::SCHEMES.name().to_string(),
-            Box::new(|| {
-                people::SCHEMES.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))
-            }),
-        ),
-        (
-            people::SCHEMES_VIA_HOUSEHOLD.name().to_string(),
-            Box::new(|| {
-                people::SCHEMES_VIA_HOUSEHOLD.values(
-                    rows.iter()
-                        .map(|&i| catalog.codes(row_cov(i).via_household())),
-                )
-            }),
-        ),
+        named(people::RECORD_ID, |c| {
+            c.values(rows.iter().map(|&i| Some(pop.id(i))))
+        }),
+        named(people::RECORD_IDS, |c| {
+            c.values(listed.iter().map(|f| {
+                person_rows
+                    .rows(f.person, f.row)
+                    .into_iter()
+                    .map(|r| pop.id(r as usize))
+            }))
+        }),
+        named(people::PERSON_ID, |c| {
+            c.values(listed.iter().map(|f| Some(inp.ids.id(f.person))))
+        }),
+        named(people::PRIORITY, |c| {
+            c.values(listed.iter().map(|f| Some(f.priority)))
+        }),
+        named(people::HOUSEHOLD_ID, |c| {
+            c.values(rows.iter().map(|&i| household_id(i)))
+        }),
+        named(people::PROVINCE_CODE, |c| {
+            c.values(subs.iter().map(|&s| province_of(s)))
+        }),
+        named(people::PROVINCE_NAME, |c| {
+            c.values(subs.iter().map(|&s| province_name(province_of(s))))
+        }),
+        named(people::DISTRICT_CODE, |c| {
+            c.values(subs.iter().map(|&s| district_of(s)))
+        }),
+        named(people::DISTRICT_NAME, |c| {
+            c.values(subs.iter().map(|&s| district_name(district_of(s))))
+        }),
+        named(people::SUBDISTRICT_CODE, |c| c.values(subs.iter().copied())),
+        named(people::SUBDISTRICT_NAME, |c| {
+            c.values(subs.iter().map(|&s| subdistrict_name(s)))
+        }),
+        text_col(people::VILLAGE_NO, col::VILLAGE_NO),
+        text_col(people::HOUSE_NO, col::HOUSE_NO),
+        named(people::NATIONAL_ID, |c| {
+            c.values(rows.iter().map(|&i| id_col.get(i)))
+        }),
+        text_col(people::PREFIX, col::PREFIX),
+        text_col(people::FIRST_NAME, col::FIRST_NAME),
+        text_col(people::LAST_NAME, col::LAST_NAME),
+        named(people::AGE, |c| {
+            c.values(rows.iter().map(|&i| persons[i].age))
+        }),
+        named(people::GROUPS, |c| {
+            c.values(rows.iter().map(|&i| row_cov(i).groups.codes()))
+        }),
+        named(people::REMEDIES, |c| {
+            c.values_sized(
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.code, f.remedies)),
+            )
+        }),
+        named(people::REMEDY_OFFICES, |c| {
+            c.values_sized(
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.office, f.remedies)),
+            )
+        }),
+        named(people::REMEDY_CLOSES, |c| {
+            c.values_sized(
+                listed
+                    .iter()
+                    .map(|f| RemedyText::pick(&text.closes, f.remedies)),
+            )
+        }),
+        named(people::SCHEMES, |c| {
+            c.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))
+        }),
+        named(people::SCHEMES_VIA_HOUSEHOLD, |c| {
+            c.values(
+                rows.iter()
+                    .map(|&i| catalog.codes(row_cov(i).via_household())),
+            )
+        }),
     ];
     for p in Protection::ALL {
         columns.push((
@@ -341,78 +302,48 @@ fn people_table(
         ));
     }
     columns.extend([
-        (
-            people::IN_SCOPE.name().to_string(),
-            Box::new(|| people::IN_SCOPE.values(rows.iter().map(|&i| codes(row_cov(i).in_scope))))
-                as Build<'_>,
-        ),
-        (
-            people::MISSING.name().to_string(),
-            Box::new(|| people::MISSING.values(rows.iter().map(|&i| codes(row_cov(i).missing)))),
-        ),
-        (
-            people::STRUCTURAL_GAPS.name().to_string(),
-            Box::new(|| {
-                people::STRUCTURAL_GAPS.values(rows.iter().map(|&i| codes(row_cov(i).structural)))
-            }),
-        ),
-        (
-            people::NEAREST_REJECTED_REGISTRY.name().to_string(),
-            Box::new(|| {
-                people::NEAREST_REJECTED_REGISTRY
-                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)))
-            }),
-        ),
-        (
-            people::NEAREST_REJECTED_RECORD_ID.name().to_string(),
-            Box::new(|| {
-                people::NEAREST_REJECTED_RECORD_ID
-                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)))
-            }),
-        ),
-        (
-            people::NEAREST_REJECTED_WEIGHT.name().to_string(),
-            Box::new(|| {
-                people::NEAREST_REJECTED_WEIGHT
-                    .values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
-            }),
-        ),
+        named(people::IN_SCOPE, |c| {
+            c.values(rows.iter().map(|&i| codes(row_cov(i).in_scope)))
+        }),
+        named(people::MISSING, |c| {
+            c.values(rows.iter().map(|&i| codes(row_cov(i).missing)))
+        }),
+        named(people::STRUCTURAL_GAPS, |c| {
+            c.values(rows.iter().map(|&i| codes(row_cov(i).structural)))
+        }),
+        named(people::NEAREST_REJECTED_REGISTRY, |c| {
+            c.values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.0)))
+        }),
+        named(people::NEAREST_REJECTED_RECORD_ID, |c| {
+            c.values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.1)))
+        }),
+        named(people::NEAREST_REJECTED_WEIGHT, |c| {
+            c.values(rows.iter().map(|&i| inp.nearest.get(i).map(|n| n.2)))
+        }),
     ]);
     if fall_through {
-        columns.push((
-            people::STATUS.name().to_string(),
-            Box::new(move || {
-                people::STATUS.values(changes.iter().map(|c| c.map(|c| c.status.code())))
-            }),
-        ));
-        columns.push((
-            people::FIRST_LISTED.name().to_string(),
-            Box::new(move || {
-                people::FIRST_LISTED.values(
-                    changes
-                        .iter()
-                        .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
-                )
-            }),
-        ));
+        columns.push(named(people::STATUS, move |c| {
+            c.values(changes.iter().map(|c| c.map(|c| c.status.code())))
+        }));
+        columns.push(named(people::FIRST_LISTED, move |c| {
+            c.values(
+                changes
+                    .iter()
+                    .map(|c| c.and_then(|c| Date::from_days(c.first_listed))),
+            )
+        }));
         // Remedies a field team found the person not eligible for, or refused.
-        columns.push((
-            people::SUPPRESSED_REMEDIES.name().to_string(),
-            Box::new(|| {
-                people::SUPPRESSED_REMEDIES.values_sized(
-                    rows.iter()
-                        .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
-                )
-            }),
-        ));
+        columns.push(named(people::SUPPRESSED_REMEDIES, |c| {
+            c.values_sized(
+                rows.iter()
+                    .map(|&i| RemedyText::pick(&text.code, row_cov(i).withheld)),
+            )
+        }));
     }
     if schema.name == people::STATUS_PROBLEMS.name {
-        columns.push((
-            people::STATUS_REASON.name().to_string(),
-            Box::new(|| {
-                people::STATUS_REASON.values(rows.iter().map(|&i| Some(status_reason(&persons[i]))))
-            }),
-        ));
+        columns.push(named(people::STATUS_REASON, |c| {
+            c.values(rows.iter().map(|&i| Some(status_reason(&persons[i]))))
+        }));
     }
     if let Some(shown) = shown {
         columns.retain(|(name, _)| shown.iter().any(|c| c.name == name));
