@@ -7,6 +7,7 @@
 //! in a block, so results do not depend on thread count or hash seeds. Blocks that
 //! grow crowded with the base are split on more parts ([`Split`]).
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toklon_thai::date::Date;
@@ -260,55 +261,86 @@ const SPLIT_MARK: u32 = u32::MAX;
 /// Replaces, in `pairs` sorted by (key, row), every block of more than
 /// `split.over` rows by a mark and its rows under their sub-block keys (rows
 /// lacking a `by` part are left out); `pairs` stays sorted. Returns the number
-/// of blocks split.
+/// of blocks split. Every pass runs on the pool: the base's 65M pairs of a
+/// national run are seven rules' worth of passes.
 fn split_blocks(pairs: &mut Vec<(u64, u32)>, split: &Split, pop: &Records) -> u64 {
-    let mut kept = Vec::with_capacity(pairs.len());
-    // Where each block to split lies in `pairs` (rows are u32, so positions are).
-    let mut crowded: Vec<(u32, u32)> = Vec::new();
-    let mut at = 0;
-    for block in pairs.chunk_by(|a, b| a.0 == b.0) {
-        let key = block[0].0;
-        let end = at + block.len();
-        if block.len() > split.over {
-            kept.push((key, SPLIT_MARK));
-            crowded.push((at as u32, end as u32));
-        } else {
-            kept.extend_from_slice(block);
-        }
-        at = end;
-    }
-    let blocks = crowded.len() as u64;
+    let crowded = |block: &[(u64, u32)]| block.len() > split.over;
+    let same = |a: &(u64, u32), b: &(u64, u32)| a.0 == b.0;
+    let blocks = pairs
+        .par_chunk_by(same)
+        .filter(|block| crowded(block))
+        .count() as u64;
     if blocks == 0 {
         return 0;
     }
-    // The sub-block keys, in parallel, in block order.
-    let mut subs: Vec<(u64, u32)> = crowded
-        .par_iter()
-        .flat_map_iter(|&(from, to)| {
-            let block = &pairs[from as usize..to as usize];
+    // The blocks kept whole, and a mark for each split one, in order.
+    let kept: Vec<(u64, u32)> = pairs
+        .par_chunk_by(same)
+        .flat_map_iter(|block| {
+            if crowded(block) {
+                Either::Left(std::iter::once((block[0].0, SPLIT_MARK)))
+            } else {
+                Either::Right(block.iter().copied())
+            }
+        })
+        .collect();
+    // The sub-block keys of the split blocks' rows.
+    let mut subs: Vec<(u64, u32)> = pairs
+        .par_chunk_by(same)
+        .filter(|block| crowded(block))
+        .flat_map_iter(|block| {
             let key = block[0].0;
             block.iter().filter_map(move |&(_, row)| {
                 sub_key(key, &split.by, pop, row as usize).map(|k| (k, row))
             })
         })
         .collect();
-    drop(crowded);
     // Both runs are sorted (sub-blocks once sorted on their own): merge them.
     subs.par_sort_unstable();
     pairs.clear();
-    let (mut a, mut b) = (kept.iter().peekable(), subs.iter().peekable());
-    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
-        if x <= y {
-            pairs.push(x);
-            a.next();
-        } else {
-            pairs.push(y);
-            b.next();
-        }
-    }
-    pairs.extend(a);
-    pairs.extend(b);
+    pairs.resize(kept.len() + subs.len(), (0, 0));
+    merge_into(&kept, &subs, pairs);
     blocks
+}
+
+/// Merges the ascending runs `a` and `b` into `out` (exactly their length), in
+/// parallel: the longer run is halved, the shorter cut where its half would
+/// go, and the two sides merged on their own. Equal elements are identical, so
+/// their order cannot show.
+fn merge_into<T: Copy + Ord + Send + Sync>(a: &[T], b: &[T], out: &mut [T]) {
+    const SERIAL: usize = 1 << 16;
+    if a.len() < b.len() {
+        return merge_into(b, a, out);
+    }
+    if b.is_empty() {
+        out.copy_from_slice(a);
+        return;
+    }
+    if a.len() + b.len() <= SERIAL {
+        let (mut i, mut j) = (0, 0);
+        for slot in out.iter_mut() {
+            let take_a = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => x <= y,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if take_a {
+                *slot = a[i];
+                i += 1;
+            } else {
+                *slot = b[j];
+                j += 1;
+            }
+        }
+        return;
+    }
+    let mid = a.len() / 2;
+    let cut = b.partition_point(|y| *y < a[mid]);
+    let (out_lo, out_hi) = out.split_at_mut(mid + cut);
+    rayon::join(
+        || merge_into(&a[..mid], &b[..cut], out_lo),
+        || merge_into(&a[mid..], &b[cut..], out_hi),
+    );
 }
 
 /// Rows per directory slot, on average (a power of two).
@@ -724,6 +756,26 @@ impl BlockIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        // Runs long enough to be split (more than 2^16 elements) are few cases.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn a_merge_in_parallel_is_a_merge(
+            mut a in proptest::collection::vec((0u64..50, 0u32..4), 0..200_000),
+            mut b in proptest::collection::vec((0u64..50, 0u32..4), 0..3_000),
+        ) {
+            a.sort_unstable();
+            b.sort_unstable();
+            let mut want: Vec<(u64, u32)> = a.iter().chain(&b).copied().collect();
+            want.sort_unstable();
+            let mut got = vec![(0, 0); want.len()];
+            merge_into(&a, &b, &mut got);
+            proptest::prop_assert_eq!(&got, &want);
+            merge_into(&b, &a, &mut got);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 
     #[test]
     fn directory_lookup_finds_exactly_each_block() {
