@@ -36,6 +36,7 @@ use toklon_io::{OutTable, Reject, RejectReason, read_columns, read_returned};
 use toklon_types::{Date, Employment, StrColumn, Table, columns as col};
 
 use crate::EngineError;
+use crate::changes::{Key, KeyMap};
 use crate::cover::{Col, CoverageRules, Covered, district_of, province_of};
 use crate::person_ids::PersonIds;
 use crate::sink::{Out, WriteTo};
@@ -829,14 +830,14 @@ struct NewCase<'a> {
 #[derive(Default)]
 struct Provinces<'a> {
     names: Vec<&'a str>,
-    index: HashMap<&'a str, u32, Xxh3DefaultBuilder>,
+    index: KeyMap<'a, u32>,
 }
 
 impl<'a> Provinces<'a> {
     fn case(&mut self, c: NewCase<'a>) -> Case<'a> {
         let province = match c.province {
             None => Case::NONE,
-            Some(p) => *self.index.entry(p).or_insert_with(|| {
+            Some(p) => *self.index.entry(Key(p)).or_insert_with(|| {
                 self.names.push(p);
                 (self.names.len() - 1) as u32
             }),
