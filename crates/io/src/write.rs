@@ -508,6 +508,34 @@ fn mostly_distinct_text(batch: &RecordBatch) -> Vec<String> {
         .collect()
 }
 
+/// Text columns, and lists of text, whose values average more than 64 bytes
+/// (remedy texts, the lines of a household's members): min/max statistics on
+/// them prune nothing, and each value costs a comparison along a long shared
+/// prefix.
+fn long_text(batch: &RecordBatch) -> Vec<ColumnPath> {
+    const LONG: usize = 64;
+    let long = |text: &StringArray| {
+        let values = text.len() - text.null_count();
+        values > 0 && text.value_data().len() > LONG * values
+    };
+    let schema = batch.schema();
+    batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .filter_map(|(col, field)| {
+            let name = field.name().clone();
+            if let Some(text) = col.as_any().downcast_ref::<StringArray>() {
+                return long(text).then(|| ColumnPath::from(name));
+            }
+            let list = col.as_any().downcast_ref::<ListArray>()?;
+            let items = list.values().as_any().downcast_ref::<StringArray>()?;
+            // Parquet's three-level list: `name.list.item`.
+            long(items).then(|| ColumnPath::new(vec![name, "list".into(), "item".into()]))
+        })
+        .collect()
+}
+
 /// Writes a table of `rows` rows as one Parquet file (zstd), building it
 /// [`BATCH_ROWS`] rows at a time: `build(range)` returns those rows, always with
 /// the same columns.
@@ -534,9 +562,9 @@ where
 /// How a Parquet file is encoded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ParquetStyle {
-    /// toklon's outputs: zstd, statistics per column chunk, and neither a
-    /// dictionary nor statistics for mostly distinct text (see
-    /// [`ParquetWriter`]); `created_by` is `toklon`.
+    /// toklon's outputs: zstd, statistics per column chunk, neither a
+    /// dictionary nor statistics for mostly distinct text, and no statistics for
+    /// long text (see [`ParquetWriter`]); `created_by` is `toklon`.
     #[default]
     Outputs,
     /// Parquet as most tools write it: snappy and the `parquet` crate's default
@@ -615,6 +643,9 @@ impl ParquetWriter {
             props = props
                 .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
                 .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+        }
+        for path in long_text(batch) {
+            props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
         }
         ArrowWriter::try_new(file, batch.schema(), Some(props.build())).map_err(|e| self.wrap(e))
     }
