@@ -476,6 +476,7 @@ pub fn dedupe_reviewed(
     guard.check()?;
     let scorer = Scorer::new(model, cfg)?;
     let n = pop.len();
+    let own = idx.blocks.own_runs();
     // Pairs (j, i) with i > j: each unordered pair once, from j's candidates.
     let parts: Vec<(Vec<DuplicatePair>, u64)> = (0..n.div_ceil(ROW_CHUNK))
         .into_par_iter()
@@ -487,7 +488,8 @@ pub fn dedupe_reviewed(
             let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n);
             let done = rows.len() as u64;
             for j in rows {
-                idx.blocks.candidates_after(pop, j, &mut cand, &mut stats);
+                idx.blocks
+                    .candidates_after(pop, j, &own, &mut cand, &mut stats);
                 for &i in &cand {
                     compared += 1;
                     let (levels, weight) =
