@@ -113,6 +113,14 @@ impl RemedyText {
         }
     }
 
+    /// Each listed person's remedies, as `texts` (one of this struct's fields).
+    fn each<'t>(
+        listed: &'t [Listed],
+        texts: &'t [String],
+    ) -> impl Iterator<Item = impl Iterator<Item = &'t str>> + Clone + 't {
+        listed.iter().map(|f| RemedyText::pick(texts, f.remedies))
+    }
+
     fn pick(texts: &[String], set: RemedySet) -> impl Iterator<Item = &str> {
         set.iter()
             .filter_map(move |i| texts.get(i))
@@ -193,6 +201,7 @@ fn people_table(
     let household_id = |i: usize| persons[i].household.map(|k| inp.hh.ids[k as usize]);
     let rows: Vec<usize> = listed.iter().map(|f| f.row as usize).collect();
     let (rows, listed) = (&rows, listed);
+    let remedies = |texts| RemedyText::each(listed, texts);
     // Since the previous run (fall-through list): `new` or `still_listed`, and
     // since when.
     let fall_through = schema.name == people::FALL_THROUGH.name;
@@ -259,26 +268,12 @@ fn people_table(
         named(people::GROUPS, |c| {
             c.values(rows.iter().map(|&i| row_cov(i).groups.codes()))
         }),
-        named(people::REMEDIES, |c| {
-            c.values_sized(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.code, f.remedies)),
-            )
-        }),
+        named(people::REMEDIES, |c| c.values_sized(remedies(&text.code))),
         named(people::REMEDY_OFFICES, |c| {
-            c.values_sized(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.office, f.remedies)),
-            )
+            c.values_sized(remedies(&text.office))
         }),
         named(people::REMEDY_CLOSES, |c| {
-            c.values_sized(
-                listed
-                    .iter()
-                    .map(|f| RemedyText::pick(&text.closes, f.remedies)),
-            )
+            c.values_sized(remedies(&text.closes))
         }),
         named(people::SCHEMES, |c| {
             c.values(rows.iter().map(|&i| catalog.codes(row_cov(i).direct())))

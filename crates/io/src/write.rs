@@ -490,21 +490,29 @@ pub fn row_batches(rows: usize) -> impl Iterator<Item = Range<usize>> {
 /// dictionary would not pay for them, and building one only to drop it costs
 /// a hash and a compare per value. Judged on the first batch, so the choice is
 /// the same on every run.
-fn mostly_distinct_text(batch: &RecordBatch) -> Vec<String> {
+fn mostly_distinct_text(batch: &RecordBatch) -> Vec<ColumnPath> {
     const MIN_ROWS: usize = 1024;
+    columns_where(batch, |col, name| {
+        let text = col.as_any().downcast_ref::<StringArray>()?;
+        if text.len() < MIN_ROWS {
+            return None;
+        }
+        let distinct: std::collections::HashSet<&str> = text.iter().flatten().collect();
+        (distinct.len() * 2 > text.len()).then(|| ColumnPath::from(name.to_string()))
+    })
+}
+
+/// The Parquet paths `pick` gives for `batch`'s columns (each with its name).
+fn columns_where(
+    batch: &RecordBatch,
+    pick: impl Fn(&dyn Array, &str) -> Option<ColumnPath>,
+) -> Vec<ColumnPath> {
     let schema = batch.schema();
     batch
         .columns()
         .iter()
         .zip(schema.fields())
-        .filter_map(|(col, field)| {
-            let text = col.as_any().downcast_ref::<StringArray>()?;
-            if text.len() < MIN_ROWS {
-                return None;
-            }
-            let distinct: std::collections::HashSet<&str> = text.iter().flatten().collect();
-            (distinct.len() * 2 > text.len()).then(|| field.name().clone())
-        })
+        .filter_map(|(col, field)| pick(col.as_ref(), field.name()))
         .collect()
 }
 
@@ -518,22 +526,15 @@ fn long_text(batch: &RecordBatch) -> Vec<ColumnPath> {
         let values = text.len() - text.null_count();
         values > 0 && text.value_data().len() > LONG * values
     };
-    let schema = batch.schema();
-    batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .filter_map(|(col, field)| {
-            let name = field.name().clone();
-            if let Some(text) = col.as_any().downcast_ref::<StringArray>() {
-                return long(text).then(|| ColumnPath::from(name));
-            }
-            let list = col.as_any().downcast_ref::<ListArray>()?;
-            let items = list.values().as_any().downcast_ref::<StringArray>()?;
-            // Parquet's three-level list: `name.list.item`.
-            long(items).then(|| ColumnPath::new(vec![name, "list".into(), "item".into()]))
-        })
-        .collect()
+    columns_where(batch, |col, name| {
+        if let Some(text) = col.as_any().downcast_ref::<StringArray>() {
+            return long(text).then(|| ColumnPath::from(name.to_string()));
+        }
+        let list = col.as_any().downcast_ref::<ListArray>()?;
+        let items = list.values().as_any().downcast_ref::<StringArray>()?;
+        // Parquet's three-level list: `name.list.item`.
+        long(items).then(|| ColumnPath::new(vec![name.to_string(), "list".into(), "item".into()]))
+    })
 }
 
 /// Writes a table of `rows` rows as one Parquet file (zstd), building it
@@ -639,10 +640,10 @@ impl ParquetWriter {
         // Mostly distinct text (names, IDs) gets neither a dictionary nor min/max
         // statistics: both cost a hash or a comparison per value, and the
         // statistics would put personal values in the file footer.
-        for name in mostly_distinct_text(batch) {
+        for path in mostly_distinct_text(batch) {
             props = props
-                .set_column_dictionary_enabled(ColumnPath::from(name.clone()), false)
-                .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+                .set_column_dictionary_enabled(path.clone(), false)
+                .set_column_statistics_enabled(path, EnabledStatistics::None);
         }
         for path in long_text(batch) {
             props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
